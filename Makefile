@@ -1,0 +1,137 @@
+# streamc: the compiler (bin/streamc) and its runtime library.
+#
+#   make                 build everything into $(BUILD) (default build/);
+#                        bin/streamc links to $(BUILD)/bin/streamc
+#   make test            every test, then every test again under ASan/UBSan
+#   make check           every test once, on the $(BUILD) tree
+#   make install PREFIX=/usr/local DESTDIR=
+#   make demo            build, then run examples/demo.stream for a few batches
+#   make bench           benchmarks (bench/README.md)
+#   make clean
+#
+# Layout of a build tree (streamc finds the runtime relative to itself, so
+# the build tree works without installing):
+#   $(BUILD)/bin/streamc
+#   $(BUILD)/lib/streamc/libstreamrt.a
+#   $(BUILD)/include/streamc/streamrt.h (+ st_map.h)
+
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BISON   ?= bison
+FLEX    ?= flex
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT     ?= -O2 -g
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      := -O1 -g
+endif
+ALLCFLAGS = $(CSTD) $(WARN) $(OPT) $(SANFLAGS) $(CFLAGS)
+LDLIBS_RT := -lpthread -lm
+
+BIN     := $(BUILD)/bin
+LIBDIR  := $(BUILD)/lib/streamc
+INCDIR  := $(BUILD)/include/streamc
+OBJ     := $(BUILD)/obj
+
+# ---- compiler ------------------------------------------------------------
+COMP_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+COMP_OBJS := $(COMP_SRCS:compiler/%.c=$(OBJ)/compiler/%.o) \
+             $(OBJ)/compiler/parser.tab.o $(OBJ)/compiler/lexer.o
+COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
+             $(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h
+COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
+
+# ---- runtime -------------------------------------------------------------
+RT_SRCS   := $(wildcard runtime/*.c)
+RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
+RT_HDRS   := runtime/streamrt.h $(wildcard runtime/st_map.h)
+
+.PHONY: all test check check-san install clean demo bench fuzz
+all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h bin/streamc
+
+bin/streamc: $(BIN)/streamc
+	@mkdir -p bin
+	@if [ "$(BUILD)" = build ]; then ln -sf ../$(BUILD)/bin/streamc bin/streamc; fi
+
+$(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h: compiler/parser.y
+	@mkdir -p $(@D)
+	$(BISON) -Wall -Werror --defines=$(OBJ)/compiler/parser.tab.h -o $(OBJ)/compiler/parser.tab.c $<
+
+$(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h: compiler/lexer.l $(OBJ)/compiler/parser.tab.h
+	@mkdir -p $(@D)
+	$(FLEX) --header-file=$(OBJ)/compiler/lexer.h -o $(OBJ)/compiler/lexer.c $<
+
+# generated scanner/parser: relax warnings that flex/bison output trips
+$(OBJ)/compiler/parser.tab.o: $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/lexer.h
+	$(CC) $(ALLCFLAGS) $(COMP_INC) -Wno-missing-prototypes -c -o $@ $<
+$(OBJ)/compiler/lexer.o: $(OBJ)/compiler/lexer.c $(OBJ)/compiler/parser.tab.h
+	$(CC) $(ALLCFLAGS) $(COMP_INC) -Wno-missing-prototypes -Wno-unused-function -Wno-sign-compare -c -o $@ $<
+
+$(OBJ)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(COMP_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(COMP_INC) -c -o $@ $<
+
+$(BIN)/streamc: $(OBJ)/compiler/main.o $(COMP_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Iruntime -c -o $@ $<
+
+$(LIBDIR)/libstreamrt.a: $(RT_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(INCDIR)/streamrt.h: $(RT_HDRS)
+	@mkdir -p $(@D)
+	cp $(RT_HDRS) $(INCDIR)/
+
+# ---- tests ---------------------------------------------------------------
+# Each tests/unit/test_*.c is one cmocka program; test_rt_* link the runtime,
+# the others the compiler objects.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Wno-missing-prototypes -Iruntime -o $@ $< $(LIBDIR)/libstreamrt.a -lcmocka $(LDLIBS_RT)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(COMP_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Wno-missing-prototypes $(COMP_INC) -o $@ $< $(COMP_OBJS) -lcmocka
+
+check: all $(UNIT_BINS)
+	@BUILD=$(BUILD) SAN=$(SAN) bash tests/run_all.sh $(UNIT_BINS)
+
+check-san:
+	$(MAKE) BUILD=build/san SAN=1 check
+
+test:
+	$(MAKE) check
+	$(MAKE) check-san
+
+demo: all
+	bin/streamc -o $(BUILD)/demo examples/demo.stream
+	$(BUILD)/demo --batches 5
+
+bench: all
+	bash bench/run.sh
+
+fuzz: all
+	bash tests/fuzz/run.sh long
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/streamc $(DESTDIR)$(PREFIX)/include/streamc
+	install -m 755 $(BIN)/streamc $(DESTDIR)$(PREFIX)/bin/streamc
+	install -m 644 $(LIBDIR)/libstreamrt.a $(DESTDIR)$(PREFIX)/lib/streamc/
+	install -m 644 $(INCDIR)/*.h $(DESTDIR)$(PREFIX)/include/streamc/
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,304 @@
+/* ast.h: the syntax tree of a .stream program and what sema adds to it.
+ *
+ * The parser only builds this tree (no checks in grammar actions). Sema
+ * (sema.c) resolves names, infers types, checks intervals and builds the
+ * operator graph (st_node) that lowering/codegen consume. Every object is
+ * owned by the st_program that made it and freed by program_free().
+ */
+#ifndef STREAMC_AST_H
+#define STREAMC_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A source range. Lines and columns are 1-based; last_column is the column
+ * of the last character (inclusive), as bison's default YYLTYPE. */
+typedef struct st_loc {
+    int first_line, first_column;
+    int last_line, last_column;
+} st_loc;
+
+/* ---- types (interned: compare with ==) --------------------------------- */
+typedef enum st_tykind {
+    TY_ERROR,   /* already reported; suppresses follow-on errors */
+    TY_STRING,
+    TY_INT,
+    TY_FLOAT,
+    TY_BOOL,
+    TY_PAIR,    /* (a, b) */
+    TY_OPTION,  /* Option[a]: values of outer joins */
+    TY_LIST,    /* list of a: only split() makes one; only flatMap takes one */
+    TY_DURATION /* a duration literal used where a value is expected */
+} st_tykind;
+
+typedef struct st_type {
+    st_tykind kind;
+    const struct st_type *a, *b; /* PAIR: a, b; OPTION/LIST: a */
+    int id;                      /* dense, unique per interned type */
+} st_type;
+
+/* ---- expressions ------------------------------------------------------- */
+typedef enum st_exkind {
+    EX_INT,       /* ival */
+    EX_FLOAT,     /* fval, text */
+    EX_STRING,    /* sval/slen (may hold NUL bytes), escapes already decoded */
+    EX_BOOL,      /* bval */
+    EX_DURATION,  /* 200ms, 10s: dur_ms; text is the spelling; dur_fraction
+                     when written with a fraction (6.5s): an error in sema */
+    EX_NAME,      /* name: a lambda parameter, or a stream/source/window name */
+    EX_FIELD,     /* a._1 / a._2: a, name ("_1"), name_loc */
+    EX_CALL,      /* name(args): builtin, extern, or Seconds(n) & co. */
+    EX_METHOD,    /* a.name(args): a stream operator */
+    EX_UNARY,     /* op a: op is '-' or '!' */
+    EX_BINARY,    /* a op b: op is a char or one of the ST_OP_* below */
+    EX_COND,      /* a ? b : c */
+    EX_TUPLE,     /* (a, b) */
+    EX_LAMBDA,    /* params => body (a) */
+    EX_NAMED_ARG  /* name = a (source options: rate = 10, loop = true) */
+} st_exkind;
+
+enum { ST_OP_EQ = 256, ST_OP_NE, ST_OP_LE, ST_OP_GE, ST_OP_AND, ST_OP_OR };
+
+/* What an EX_NAME / EX_CALL resolved to (sema). */
+typedef enum st_refkind {
+    REF_NONE,
+    REF_PARAM,    /* lambda parameter param_index */
+    REF_PARAM_FIELD, /* a 2-param lambda destructuring one pair argument:
+                        parameter param_index is field param_index of it */
+    REF_STREAM,   /* decl is a DECL_STREAM or DECL_SOURCE */
+    REF_WINDOW,   /* decl is a DECL_WINDOW */
+    REF_BUILTIN,  /* builtin is a st_builtin */
+    REF_EXTERN    /* decl is a DECL_EXTERN */
+} st_refkind;
+
+typedef enum st_builtin {
+    BI_NONE,
+    BI_SPLIT, BI_LEN, BI_LOWER, BI_UPPER, BI_TRIM, BI_SUBSTR, BI_CONTAINS,
+    BI_STARTSWITH, BI_ENDSWITH, BI_TOINT, BI_TOFLOAT, BI_TOSTRING, BI_FIELD,
+    BI_JSON, BI_ISDEFINED, BI_GETORELSE,
+    BI_COUNT_
+} st_builtin;
+
+struct st_decl;
+struct st_node;
+
+typedef struct st_expr {
+    st_exkind kind;
+    st_loc loc;               /* the whole expression */
+    const st_type *type;      /* sema: NULL until checked */
+
+    int64_t ival;
+    double fval;
+    bool bval;
+    char *sval;               /* EX_STRING (NUL-terminated too), EX_FLOAT text */
+    size_t slen;
+    int64_t dur_ms;
+    bool dur_fraction;
+    bool bad;                 /* a literal the lexer already reported as
+                                 invalid: sema types it TY_ERROR silently */
+    char *text;               /* EX_DURATION/EX_FLOAT/EX_INT: source spelling */
+
+    char *name;               /* EX_NAME, EX_FIELD, EX_CALL, EX_METHOD, EX_NAMED_ARG */
+    st_loc name_loc;
+    int op;                   /* EX_UNARY, EX_BINARY */
+    struct st_expr *a, *b, *c;
+    struct st_expr **args;    /* EX_CALL, EX_METHOD */
+    int nargs;
+
+    /* EX_LAMBDA: parameters; bad_params when the left of => is not one
+       name or a (name, name) pair (reported by sema) */
+    char *params[2];
+    st_loc param_locs[2];
+    int nparams;
+    bool bad_params;
+    const st_type *param_types[2]; /* sema */
+    bool destructure;         /* sema: 2 params bound to one pair argument */
+
+    /* sema resolution */
+    st_refkind ref;
+    int param_index;
+    struct st_decl *decl;
+    st_builtin builtin;
+    int field_index;          /* EX_FIELD: 0 for _1, 1 for _2 */
+    struct st_node *node;     /* EX_METHOD / stream EX_NAME: its operator node */
+} st_expr;
+
+/* ---- declarations ------------------------------------------------------ */
+typedef enum st_declkind {
+    DECL_CONTEXT,
+    DECL_SOURCE,
+    DECL_WINDOW,
+    DECL_STREAM,   /* stream NAME = expr; */
+    DECL_OUTPUT,   /* expr;  (a chain ending in an output operation) */
+    DECL_EXTERN,   /* extern NAME(TYPE, ...) : TYPE; */
+    DECL_CBLOCK    /* %{ ... %} */
+} st_declkind;
+
+/* context settings as written: NAME = expr; */
+typedef struct st_setting {
+    char *name;
+    st_loc name_loc;
+    st_expr *value;
+} st_setting;
+
+/* type syntax in extern declarations: IDENT or (T, T) */
+typedef struct st_typeexpr {
+    char *name;                 /* NULL for a pair */
+    struct st_typeexpr *a, *b;  /* pair members */
+    st_loc loc;
+} st_typeexpr;
+
+typedef enum st_source_kind {
+    SRC_SOCKET, SRC_TEXTFILES, SRC_FILE, SRC_STDIN, SRC_RATE
+} st_source_kind;
+
+typedef enum st_storage {
+    /* bit 0: _SER, bit 1: spills to disk, bit 2: memory not used,
+       bit 3: _2 (write-ahead log) */
+    STORE_MEMORY_ONLY = 0,
+    STORE_MEMORY_ONLY_SER = 1,
+    STORE_MEMORY_AND_DISK = 2,
+    STORE_MEMORY_AND_DISK_SER = 3,
+    STORE_DISK_ONLY = 6,
+    STORE_REPLICATED = 8
+} st_storage;
+
+typedef struct st_decl {
+    st_declkind kind;
+    st_loc loc;           /* the whole statement */
+    char *name;           /* CONTEXT, SOURCE, WINDOW, STREAM, EXTERN */
+    st_loc name_loc;
+    int index;            /* position in program order */
+
+    /* DECL_CONTEXT */
+    st_setting *settings;
+    int nsettings;
+    int64_t batch_ms, block_ms;   /* sema; block defaults to 200 */
+    st_loc batch_loc, block_loc;  /* sema: where the values were written */
+    bool has_block;
+    char *checkpoint;             /* sema; NULL if none */
+    int workers;                  /* sema; 0 = number of cores */
+    bool has_output;              /* sema */
+
+    /* DECL_SOURCE: kind_name(args) [in ctx] [storage level] [maxRate n] */
+    char *kind_name;
+    st_loc kind_loc;
+    st_expr **args;
+    int nargs;
+    char *in_ctx;                 /* NULL if no "in" clause */
+    st_loc in_loc;
+    char *storage_name;           /* NULL if no "storage" clause */
+    st_loc storage_loc;
+    st_expr *max_rate;            /* NULL if no "maxRate" clause */
+    /* sema results for sources */
+    st_source_kind src_kind;
+    int storage;                  /* st_storage bits; default MEMORY_AND_DISK_SER_2 */
+    char *host, *path;            /* socket host; file/textFileStream path */
+    int64_t port, rate, max_rate_v;  /* rate: rate(N) or file(rate = N); 0 = none */
+    bool loop;
+
+    /* DECL_WINDOW: window NAME = dur [slide dur]; */
+    st_expr *win_dur, *win_slide; /* win_slide may be NULL */
+    int64_t win_ms, win_slide_ms; /* sema; win_slide_ms 0 = slide of the stream */
+
+    /* DECL_STREAM / DECL_OUTPUT */
+    st_expr *value;
+
+    /* DECL_EXTERN */
+    st_typeexpr **ptypes;
+    int nptypes;
+    st_typeexpr *rtype;
+    const st_type **param_types;  /* sema */
+    const st_type *ret_type;      /* sema */
+
+    /* DECL_CBLOCK */
+    char *code;
+    int code_line;                /* line of the first character of code */
+
+    /* sema: the context a source/stream/output belongs to */
+    struct st_decl *ctx;
+    struct st_node *node;         /* SOURCE/STREAM: the node that produces it */
+    bool used;                    /* SOURCE/STREAM/WINDOW: referenced */
+} st_decl;
+
+/* ---- the operator graph (sema output, codegen input) -------------------- */
+typedef enum st_opkind {
+    OP_SOURCE,
+    /* narrow */
+    OP_MAP, OP_FLATMAP, OP_FILTER, OP_MAPVALUES, OP_FLATMAPVALUES,
+    OP_UNION, OP_REPARTITION,
+    /* per batch aggregation */
+    OP_COUNT, OP_COUNTBYVALUE, OP_REDUCE, OP_REDUCEBYKEY,
+    OP_JOIN, OP_LEFTOUTERJOIN, OP_RIGHTOUTERJOIN, OP_FULLOUTERJOIN,
+    OP_UPDATESTATEBYKEY,
+    /* windows */
+    OP_WINDOW, OP_COUNTBYWINDOW, OP_REDUCEBYWINDOW, OP_REDUCEBYKEYANDWINDOW,
+    OP_COUNTBYVALUEANDWINDOW,
+    /* outputs */
+    OP_PRINT, OP_SAVE, OP_FOREACHRDD
+} st_opkind;
+
+typedef struct st_node {
+    st_opkind op;
+    int id;                   /* dense, in creation (topological) order */
+    st_loc loc;               /* the operator's name in the source */
+    struct st_node *in, *in2; /* inputs; in2 for union and joins */
+    const st_type *type;      /* element type produced (outputs: of in) */
+    st_decl *ctx;
+    st_decl *source;          /* OP_SOURCE */
+    st_decl *stream;          /* the DECL_STREAM this node is the value of */
+    int64_t slide_ms;         /* slide of the stream this node produces */
+    int64_t win_ms, win_slide_ms; /* window operators: window and slide */
+    st_expr *fn, *fn2;        /* lambdas; fn2 = inverse of reduceByKeyAndWindow */
+    st_expr *init;            /* updateStateByKey */
+    int64_t n;                /* print(n), repartition(n) */
+    char *prefix, *suffix;    /* saveAsTextFiles; suffix may be NULL */
+    st_decl *cfunc;           /* foreachRDD: the DECL_EXTERN, or NULL ... */
+    char *cfunc_name;         /* ... with its name (need not be declared) */
+    int nconsumers;           /* nodes that take this one as in/in2 */
+    /* sema: where the slide of this node was written (the batch value for an
+       unwindowed stream, else a window's slide), for diagnostics */
+    st_loc slide_loc;
+    bool slide_from_window;
+    bool live;                /* sema: reaches an output operation */
+} st_node;
+
+typedef struct st_program {
+    const char *filename;
+    st_decl **decls;          /* program order */
+    int ndecls, capdecls;
+    st_node **nodes;          /* sema: topological order */
+    int nnodes, capnodes;
+    st_decl **contexts;       /* sema: DECL_CONTEXTs in order */
+    int ncontexts;
+    /* type interning */
+    st_type **types;
+    int ntypes, captypes;
+    struct st_arena *arena;   /* every tree object; freed by program_free */
+} st_program;
+
+st_program *program_new(const char *filename);
+void program_free(st_program *p);
+void program_add_decl(st_program *p, st_decl *d);
+st_decl *decl_new(st_program *p, st_declkind kind, st_loc loc);
+st_expr *expr_new(st_program *p, st_exkind kind, st_loc loc);
+st_node *node_new(st_program *p, st_opkind op, st_loc loc);
+/* Memory for the tree: everything allocated here lives until program_free. */
+void *ast_alloc(st_program *p, size_t n);
+char *ast_strdup(st_program *p, const char *s);
+char *ast_strndup(st_program *p, const char *s, size_t n);
+
+const st_type *type_basic(st_program *p, st_tykind k);
+const st_type *type_pair(st_program *p, const st_type *a, const st_type *b);
+const st_type *type_option(st_program *p, const st_type *a);
+const st_type *type_list(st_program *p, const st_type *a);
+/* "string", "(string, int)", "Option[int]", "list of string" */
+void type_str(const st_type *t, char *buf, size_t size);
+
+const char *op_name(st_opkind op);
+/* The AST as indented text, for --dump-ast and tests. */
+void ast_dump(const st_program *p, FILE *out);
+
+#endif

@@ -1,0 +1,1742 @@
+/* codegen.c: emits the C of a checked program (see codegen.h, lower.h).
+ *
+ * The generated file is self-contained apart from streamrt.h/st_map.h and
+ * libstreamrt.a. Everything in it is static except main(); identifiers
+ * are sc_-prefixed and derived from node ids and type ids, never from
+ * user names, so a stream called int or main cannot clash. User names
+ * appear only in comments (they are identifiers, so they cannot end one)
+ * and in string literals, which are escaped byte by byte.
+ *
+ * Layout of the output, in order:
+ *   banner, includes, user %{ %} blocks, extern prototypes
+ *   one typedef per interned type (sc_T<id>) with hash/eq/fmt/copy/tostr
+ *   per context: the dataset struct (sc_D<c>, one batch's datasets), the
+ *   state struct (sc_S<c>, windows and keyed state across batches), one
+ *   function per node (and per-partition task functions), run_batch,
+ *   create, destroy
+ *   the program description and main()
+ *
+ * Failing built-ins inside user expressions jump to the `fail` statement
+ * of the loop that evaluates them (normally `continue`), after st_skip()
+ * counted the record; every user expression is evaluated inside a loop.
+ */
+#include "codegen.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+#include "sbuf.h"
+
+#define HASH_SEED "0x5eedULL"
+
+typedef struct cg {
+    const st_program *p;
+    const codegen_opts *opts;
+    lw_plan *plan;
+    sbuf out;
+    int tmp;
+    /* every string handed out by cg_str, freed at the end */
+    char **pool;
+    int npool, cappool;
+    /* #line bookkeeping: newlines in out up to counted */
+    size_t counted;
+    int lines;
+    const char *c_name;  /* name for #line resets */
+} cg;
+
+/* Expression context: where statements go and what the lambda's
+ * parameters are bound to. */
+typedef struct ex {
+    cg *g;
+    int indent;
+    const char *bind[2];
+    const char *fail;   /* statement run after a skip: "continue" */
+    const char *ar;     /* arena expression */
+} ex;
+
+static char *cg_keep(cg *g, char *s)
+{
+    if (g->npool == g->cappool) {
+        g->cappool = g->cappool ? g->cappool * 2 : 256;
+        g->pool = realloc(g->pool, (size_t)g->cappool * sizeof *g->pool);
+        if (!g->pool)
+            abort();
+    }
+    g->pool[g->npool++] = s;
+    return s;
+}
+
+__attribute__((format(printf, 2, 3))) static char *cg_str(cg *g, const char *fmt, ...)
+{
+    sbuf b = { 0 };
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (!b.p)
+        sb_puts(&b, "");
+    return cg_keep(g, b.p);
+}
+
+/* Appends a line of generated code at the given indentation. */
+__attribute__((format(printf, 3, 4))) static void emit(cg *g, int indent, const char *fmt, ...)
+{
+    for (int i = 0; i < indent; i++)
+        sb_puts(&g->out, "    ");
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&g->out, fmt, ap);
+    va_end(ap);
+    sb_puts(&g->out, "\n");
+}
+
+static int out_line(cg *g)
+{
+    for (; g->counted < g->out.n; g->counted++)
+        if (g->out.p[g->counted] == '\n')
+            g->lines++;
+    return g->lines + 1;
+}
+
+/* A C string literal for n bytes: printable ASCII as is, everything else
+ * (and " \ ?) as a 3-digit octal escape, so nothing can end the literal,
+ * form a trigraph or merge with a following digit. */
+static char *c_lit(cg *g, const char *s, size_t n)
+{
+    sbuf b = { 0 };
+    sb_puts(&b, "\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?')
+            sb_put(&b, (const char *)&c, 1);
+        else
+            sb_printf(&b, "\\%03o", c);
+    }
+    sb_puts(&b, "\"");
+    return cg_keep(g, b.p);
+}
+
+static void line_begin(cg *g, int indent, st_loc loc)
+{
+    if (!g->opts->line_directives)
+        return;
+    (void)indent;
+    sb_printf(&g->out, "#line %d %s\n", loc.first_line,
+              c_lit(g, g->opts->src_path, strlen(g->opts->src_path)));
+}
+
+static void line_end(cg *g)
+{
+    if (!g->opts->line_directives)
+        return;
+    int l = out_line(g);
+    sb_printf(&g->out, "#line %d %s\n", l + 1, c_lit(g, g->c_name, strlen(g->c_name)));
+}
+
+/* ---- types ---------------------------------------------------------------- */
+
+static const char *ct(cg *g, const st_type *t)
+{
+    return cg_str(g, "sc_T%d", t->id);
+}
+
+static bool has_strings(const st_type *t)
+{
+    switch (t->kind) {
+    case TY_STRING: return true;
+    case TY_PAIR: return has_strings(t->a) || has_strings(t->b);
+    case TY_OPTION: return has_strings(t->a);
+    default: return false;
+    }
+}
+
+static void emit_types(cg *g)
+{
+    emit(g, 0, "/* ---- types ---- */");
+    emit(g, 0, "static inline bool sc_feq(double a, double b) { return (a == b && signbit(a) == signbit(b)) || (a != a && b != b); }");
+    for (int i = 0; i < g->p->ntypes; i++) {
+        const st_type *t = g->p->types[i];
+        char buf[256];
+        type_str(t, buf, sizeof buf);
+        int id = t->id;
+        switch (t->kind) {
+        case TY_STRING: emit(g, 0, "typedef st_str sc_T%d; /* %s */", id, buf); break;
+        case TY_INT: emit(g, 0, "typedef int64_t sc_T%d; /* %s */", id, buf); break;
+        case TY_FLOAT: emit(g, 0, "typedef double sc_T%d; /* %s */", id, buf); break;
+        case TY_BOOL: emit(g, 0, "typedef bool sc_T%d; /* %s */", id, buf); break;
+        case TY_LIST: emit(g, 0, "typedef st_split sc_T%d; /* %s */", id, buf); continue;
+        case TY_PAIR:
+            emit(g, 0, "typedef struct sc_T%d { %s _1; %s _2; } sc_T%d; /* %s */", id, ct(g, t->a),
+                 ct(g, t->b), id, buf);
+            break;
+        case TY_OPTION:
+            emit(g, 0, "typedef struct sc_T%d { bool some; %s v; } sc_T%d; /* %s */", id, ct(g, t->a), id,
+                 buf);
+            break;
+        default:
+            continue;
+        }
+        /* hash */
+        emit(g, 0, "static inline uint64_t sc_hash_%d(sc_T%d v, uint64_t seed)", id, id);
+        switch (t->kind) {
+        case TY_STRING: emit(g, 0, "{ return st_hash_str(v, seed); }"); break;
+        case TY_INT: emit(g, 0, "{ return st_hash_int(v, seed); }"); break;
+        case TY_BOOL: emit(g, 0, "{ return st_hash_int(v ? 1 : 0, seed); }"); break;
+        case TY_FLOAT: emit(g, 0, "{ return st_hash_float(v, seed); }"); break;
+        case TY_PAIR:
+            emit(g, 0, "{ return sc_hash_%d(v._2, sc_hash_%d(v._1, seed)); }", t->b->id, t->a->id);
+            break;
+        default:
+            emit(g, 0, "{ return v.some ? sc_hash_%d(v.v, seed + 1) : st_hash_int(0, seed); }", t->a->id);
+        }
+        /* equality */
+        emit(g, 0, "static inline bool sc_eq_%d(sc_T%d a, sc_T%d b)", id, id, id);
+        switch (t->kind) {
+        case TY_STRING: emit(g, 0, "{ return st_str_eq(a, b); }"); break;
+        case TY_INT: case TY_BOOL: emit(g, 0, "{ return a == b; }"); break;
+        case TY_FLOAT: emit(g, 0, "{ return sc_feq(a, b); }"); break;
+        case TY_PAIR:
+            emit(g, 0, "{ return sc_eq_%d(a._1, b._1) && sc_eq_%d(a._2, b._2); }", t->a->id, t->b->id);
+            break;
+        default:
+            emit(g, 0, "{ return a.some == b.some && (!a.some || sc_eq_%d(a.v, b.v)); }", t->a->id);
+        }
+        /* formatting as Spark's toString */
+        emit(g, 0, "static __attribute__((unused)) void sc_fmt_%d(st_buf *b, const sc_T%d *v)", id, id);
+        switch (t->kind) {
+        case TY_STRING: emit(g, 0, "{ st_buf_str(b, *v); }"); break;
+        case TY_INT: emit(g, 0, "{ st_buf_int(b, *v); }"); break;
+        case TY_BOOL: emit(g, 0, "{ st_buf_bool(b, *v); }"); break;
+        case TY_FLOAT: emit(g, 0, "{ st_buf_float(b, *v); }"); break;
+        case TY_PAIR:
+            emit(g, 0, "{ st_buf_putc(b, '('); sc_fmt_%d(b, &v->_1); st_buf_putc(b, ','); "
+                       "sc_fmt_%d(b, &v->_2); st_buf_putc(b, ')'); }",
+                 t->a->id, t->b->id);
+            break;
+        default:
+            emit(g, 0, "{ if (v->some) { st_buf_puts(b, \"Some(\"); sc_fmt_%d(b, &v->v); "
+                       "st_buf_putc(b, ')'); } else st_buf_puts(b, \"None\"); }",
+                 t->a->id);
+        }
+        emit(g, 0, "static __attribute__((unused)) void sc_fmtv_%d(st_buf *b, const void *v) "
+                   "{ sc_fmt_%d(b, (const sc_T%d *)v); }", id, id, id);
+        /* deep copy into an arena */
+        emit(g, 0, "static inline sc_T%d sc_copy_%d(st_arena *a, sc_T%d v)", id, id, id);
+        if (!has_strings(t))
+            emit(g, 0, "{ (void)a; return v; }");
+        else if (t->kind == TY_STRING)
+            emit(g, 0, "{ return st_arena_strdup(a, v); }");
+        else if (t->kind == TY_PAIR)
+            emit(g, 0, "{ v._1 = sc_copy_%d(a, v._1); v._2 = sc_copy_%d(a, v._2); return v; }", t->a->id,
+                 t->b->id);
+        else
+            emit(g, 0, "{ if (v.some) v.v = sc_copy_%d(a, v.v); return v; }", t->a->id);
+        /* toString */
+        emit(g, 0, "static __attribute__((unused)) st_str sc_tostr_%d(st_arena *a, sc_T%d v)", id, id);
+        emit(g, 0, "{ st_buf b = { 0 }; sc_fmt_%d(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, "
+                   "(int64_t)b.n }); st_buf_free(&b); return s; }", id);
+    }
+    sb_puts(&g->out, "\n");
+}
+
+/* ---- expressions -------------------------------------------------------- */
+
+static char *cx(ex *x, const st_expr *e);
+
+static char *tmpname(cg *g)
+{
+    return cg_str(g, "sc_v%d", ++g->tmp);
+}
+
+static void skip_stmt(ex *x, const char *what, const char *detail)
+{
+    emit(x->g, x->indent, "    st_skip(job, w, %s, %s);", c_lit(x->g, what, strlen(what)), detail);
+    emit(x->g, x->indent, "    %s;", x->fail);
+}
+
+static char *to_str(ex *x, const st_type *t, const char *v)
+{
+    switch (t->kind) {
+    case TY_STRING: return (char *)v;
+    case TY_INT: return cg_str(x->g, "st_int_to_str(%s, %s)", x->ar, v);
+    case TY_FLOAT: return cg_str(x->g, "st_float_to_str(%s, %s)", x->ar, v);
+    case TY_BOOL: return cg_str(x->g, "st_bool_to_str(%s)", v);
+    default: return cg_str(x->g, "sc_tostr_%d(%s, %s)", t->id, x->ar, v);
+    }
+}
+
+/* Compiles e into a nested statement buffer; returns its value and
+ * leaves the statements in *stmts (empty when it needs none). */
+static char *cx_nested(ex *x, const st_expr *e, sbuf *stmts, int indent)
+{
+    sbuf saved = x->g->out;
+    size_t saved_counted = x->g->counted;
+    int saved_lines = x->g->lines;
+    x->g->out = (sbuf){ 0 };
+    x->g->counted = 0;
+    int saved_indent = x->indent;
+    x->indent = indent;
+    char *v = cx(x, e);
+    x->indent = saved_indent;
+    *stmts = x->g->out;
+    x->g->out = saved;
+    x->g->counted = saved_counted;
+    x->g->lines = saved_lines;
+    return v;
+}
+
+static char *cx_binary(ex *x, const st_expr *e)
+{
+    cg *g = x->g;
+    const st_type *ta = e->a->type, *tb = e->b->type;
+    if (e->op == ST_OP_AND || e->op == ST_OP_OR) {
+        char *a = cx(x, e->a);
+        sbuf sb;
+        char *b = cx_nested(x, e->b, &sb, x->indent + 1);
+        if (sb.n == 0) {
+            sb_free(&sb);
+            return cg_str(g, "(%s %s %s)", a, e->op == ST_OP_AND ? "&&" : "||", b);
+        }
+        char *t = tmpname(g);
+        emit(g, x->indent, "bool %s = %s;", t, a);
+        emit(g, x->indent, "if (%s%s) {", e->op == ST_OP_AND ? "" : "!", t);
+        sb_put(&g->out, sb.p, sb.n);
+        sb_free(&sb);
+        emit(g, x->indent, "    %s = %s;", t, b);
+        emit(g, x->indent, "}");
+        return t;
+    }
+    char *a = cx(x, e->a);
+    char *b = cx(x, e->b);
+    bool ints = ta->kind == TY_INT && tb->kind == TY_INT;
+    switch (e->op) {
+    case '+':
+        if (e->type->kind == TY_STRING)
+            return cg_str(g, "st_concat(%s, %s, %s)", x->ar, to_str(x, ta, a), to_str(x, tb, b));
+        return ints ? cg_str(g, "st_add(%s, %s)", a, b) : cg_str(g, "((double)(%s) + (double)(%s))", a, b);
+    case '-':
+        return ints ? cg_str(g, "st_sub(%s, %s)", a, b) : cg_str(g, "((double)(%s) - (double)(%s))", a, b);
+    case '*':
+        return ints ? cg_str(g, "st_mul(%s, %s)", a, b) : cg_str(g, "((double)(%s) * (double)(%s))", a, b);
+    case '/':
+    case '%':
+        if (ints) {
+            char *t = tmpname(g);
+            emit(g, x->indent, "int64_t %s;", t);
+            emit(g, x->indent, "if (!%s(%s, %s, &%s)) {", e->op == '/' ? "st_div" : "st_mod", a, b, t);
+            skip_stmt(x, e->op == '/' ? "/ by zero" : "% by zero", "((st_str){ \"\", 0 })");
+            emit(g, x->indent, "}");
+            return t;
+        }
+        if (e->op == '/')
+            return cg_str(g, "((double)(%s) / (double)(%s))", a, b);
+        return cg_str(g, "fmod((double)(%s), (double)(%s))", a, b);
+    default:
+        break;
+    }
+    /* comparisons */
+    const char *op = e->op == ST_OP_EQ ? "==" : e->op == ST_OP_NE ? "!=" : e->op == ST_OP_LE ? "<=" :
+                     e->op == ST_OP_GE ? ">=" : e->op == '<' ? "<" : ">";
+    if (ta->kind == TY_STRING && tb->kind == TY_STRING) {
+        if (e->op == ST_OP_EQ)
+            return cg_str(g, "st_str_eq(%s, %s)", a, b);
+        if (e->op == ST_OP_NE)
+            return cg_str(g, "(!st_str_eq(%s, %s))", a, b);
+        return cg_str(g, "(st_str_cmp(%s, %s) %s 0)", a, b, op);
+    }
+    if ((ta->kind == TY_PAIR || ta->kind == TY_OPTION) && ta == tb)
+        return cg_str(g, "(%ssc_eq_%d(%s, %s))", e->op == ST_OP_NE ? "!" : "", ta->id, a, b);
+    if ((ta->kind == TY_FLOAT || tb->kind == TY_FLOAT) && (e->op == ST_OP_EQ || e->op == ST_OP_NE))
+        return cg_str(g, "((double)(%s) %s (double)(%s))", a, op, b);
+    return cg_str(g, "((%s) %s (%s))", a, op, b);
+}
+
+static char *cx_call(ex *x, const st_expr *e)
+{
+    cg *g = x->g;
+    char *a[8] = { 0 };
+    if (e->ref == REF_EXTERN) {
+        sbuf b = { 0 };
+        char **args = calloc((size_t)e->nargs + 1, sizeof *args);
+        for (int i = 0; i < e->nargs; i++)
+            args[i] = cx(x, e->args[i]);
+        sb_printf(&b, "%s(", e->name);
+        for (int i = 0; i < e->nargs; i++)
+            sb_printf(&b, "%s%s", i ? ", " : "", args[i]);
+        sb_puts(&b, ")");
+        free(args);
+        return cg_keep(g, b.p);
+    }
+    assert(e->ref == REF_BUILTIN && e->nargs <= 8);
+    /* getOrElse's default is evaluated only when needed */
+    if (e->builtin == BI_GETORELSE) {
+        char *o = cx(x, e->args[0]);
+        sbuf sb;
+        char *d = cx_nested(x, e->args[1], &sb, x->indent + 1);
+        if (sb.n == 0) {
+            sb_free(&sb);
+            return cg_str(g, "((%s).some ? (%s).v : (%s))", o, o, d);
+        }
+        char *t = tmpname(g);
+        emit(g, x->indent, "%s %s;", ct(g, e->type), t);
+        emit(g, x->indent, "if ((%s).some) %s = (%s).v;", o, t, o);
+        emit(g, x->indent, "else {");
+        sb_put(&g->out, sb.p, sb.n);
+        sb_free(&sb);
+        emit(g, x->indent, "    %s = %s;", t, d);
+        emit(g, x->indent, "}");
+        return t;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        a[i] = cx(x, e->args[i]);
+    const st_type *t0 = e->nargs ? e->args[0]->type : NULL;
+    char *t;
+    switch (e->builtin) {
+    case BI_SPLIT:
+        t = tmpname(g);
+        emit(g, x->indent, "st_split %s;", t);
+        emit(g, x->indent, "st_split_init(&%s, %s, %s);", t, a[0], a[1]);
+        return t;
+    case BI_LEN: return cg_str(g, "st_len(%s)", a[0]);
+    case BI_LOWER: return cg_str(g, "st_lower(%s, %s)", x->ar, a[0]);
+    case BI_UPPER: return cg_str(g, "st_upper(%s, %s)", x->ar, a[0]);
+    case BI_TRIM: return cg_str(g, "st_trim(%s)", a[0]);
+    case BI_CONTAINS: return cg_str(g, "st_contains(%s, %s)", a[0], a[1]);
+    case BI_STARTSWITH: return cg_str(g, "st_starts_with(%s, %s)", a[0], a[1]);
+    case BI_ENDSWITH: return cg_str(g, "st_ends_with(%s, %s)", a[0], a[1]);
+    case BI_ISDEFINED: return cg_str(g, "((%s).some)", a[0]);
+    case BI_TOSTRING: return to_str(x, t0, a[0]);
+    case BI_TOINT:
+        if (t0->kind == TY_INT)
+            return a[0];
+        if (t0->kind == TY_FLOAT)
+            return cg_str(g, "sc_f2i(%s)", a[0]);
+        t = tmpname(g);
+        emit(g, x->indent, "int64_t %s;", t);
+        emit(g, x->indent, "if (!st_to_int(%s, &%s)) {", a[0], t);
+        skip_stmt(x, "toInt", a[0]);
+        emit(g, x->indent, "}");
+        return t;
+    case BI_TOFLOAT:
+        if (t0->kind != TY_STRING)
+            return cg_str(g, "((double)(%s))", a[0]);
+        t = tmpname(g);
+        emit(g, x->indent, "double %s;", t);
+        emit(g, x->indent, "if (!st_to_float(%s, &%s)) {", a[0], t);
+        skip_stmt(x, "toFloat", a[0]);
+        emit(g, x->indent, "}");
+        return t;
+    case BI_SUBSTR:
+        t = tmpname(g);
+        emit(g, x->indent, "st_str %s;", t);
+        emit(g, x->indent, "if (!st_substr(%s, %s, %s, &%s)) {", a[0], a[1], a[2], t);
+        skip_stmt(x, "substr out of range", a[0]);
+        emit(g, x->indent, "}");
+        return t;
+    case BI_FIELD:
+        t = tmpname(g);
+        emit(g, x->indent, "st_str %s;", t);
+        emit(g, x->indent, "if (!st_field(%s, %s, %s, &%s)) {", a[0], a[1], a[2], t);
+        skip_stmt(x, "field past the last field", a[0]);
+        emit(g, x->indent, "}");
+        return t;
+    case BI_JSON:
+        t = tmpname(g);
+        emit(g, x->indent, "st_str %s;", t);
+        emit(g, x->indent, "if (!st_json(%s, %s, %s, &%s)) {", x->ar, a[0], a[1], t);
+        skip_stmt(x, "json field missing or not JSON", a[0]);
+        emit(g, x->indent, "}");
+        return t;
+    default:
+        assert(!"unknown builtin");
+        return NULL;
+    }
+}
+
+static char *cx(ex *x, const st_expr *e)
+{
+    cg *g = x->g;
+    switch (e->kind) {
+    case EX_INT:
+        if (e->ival == INT64_MIN)
+            return "INT64_MIN";
+        return cg_str(g, "INT64_C(%lld)", (long long)e->ival);
+    case EX_FLOAT:
+        if (isinf(e->fval))
+            return "HUGE_VAL";
+        {
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.17g", e->fval);
+            if (!strpbrk(buf, ".eEn"))
+                strcat(buf, ".0");
+            return cg_str(g, "%s", buf);
+        }
+    case EX_STRING:
+        return cg_str(g, "((st_str){ %s, %zu })", c_lit(g, e->sval, e->slen), e->slen);
+    case EX_BOOL:
+        return e->bval ? "true" : "false";
+    case EX_NAME:
+        if (e->ref == REF_PARAM) {
+            assert(x->bind[e->param_index]);
+            return (char *)x->bind[e->param_index];
+        }
+        if (e->ref == REF_PARAM_FIELD)
+            return cg_str(g, "(%s)._%d", x->bind[0], e->param_index + 1);
+        assert(!"name outside a lambda");
+        return NULL;
+    case EX_FIELD:
+        return cg_str(g, "(%s)._%d", cx(x, e->a), e->field_index + 1);
+    case EX_TUPLE: {
+        char *a = cx(x, e->a);
+        char *b = cx(x, e->b);
+        return cg_str(g, "((%s){ %s, %s })", ct(g, e->type), a, b);
+    }
+    case EX_UNARY: {
+        char *a = cx(x, e->a);
+        if (e->op == '!')
+            return cg_str(g, "(!%s)", a);
+        if (e->type->kind == TY_INT)
+            return cg_str(g, "st_neg(%s)", a);
+        return cg_str(g, "(-(%s))", a);
+    }
+    case EX_BINARY:
+        return cx_binary(x, e);
+    case EX_COND: {
+        char *c = cx(x, e->a);
+        sbuf sa, sb2;
+        char *a = cx_nested(x, e->b, &sa, x->indent + 1);
+        char *b = cx_nested(x, e->c, &sb2, x->indent + 1);
+        if (sa.n == 0 && sb2.n == 0 && e->type->kind != TY_PAIR && e->type->kind != TY_OPTION &&
+            e->type->kind != TY_LIST) {
+            sb_free(&sa);
+            sb_free(&sb2);
+            return cg_str(g, "(%s ? %s : %s)", c, a, b);
+        }
+        char *t = tmpname(g);
+        emit(g, x->indent, "%s %s;", ct(g, e->type), t);
+        emit(g, x->indent, "if (%s) {", c);
+        sb_put(&g->out, sa.p ? sa.p : "", sa.n);
+        emit(g, x->indent, "    %s = %s;", t, a);
+        emit(g, x->indent, "} else {");
+        sb_put(&g->out, sb2.p ? sb2.p : "", sb2.n);
+        emit(g, x->indent, "    %s = %s;", t, b);
+        emit(g, x->indent, "}");
+        sb_free(&sa);
+        sb_free(&sb2);
+        return t;
+    }
+    case EX_CALL:
+        return cx_call(x, e);
+    default:
+        assert(!"expression kind not valid in a lambda");
+        return NULL;
+    }
+}
+
+/* Binds a lambda's parameters to C values and compiles its body. */
+static char *cx_lambda(ex *x, const st_expr *lam, const char *a0, const char *a1)
+{
+    assert(lam && lam->kind == EX_LAMBDA);
+    if (lam->destructure) {
+        x->bind[0] = cg_str(x->g, "(%s)", a0);
+        x->bind[1] = NULL;
+    } else {
+        x->bind[0] = a0;
+        x->bind[1] = a1;
+    }
+    return cx(x, lam->a);
+}
+
+/* ---- chains --------------------------------------------------------------- */
+
+/* Emits the fused operators ops[0..n) on the element `*cur` of type `*ty`,
+ * opening a loop per flatMap; returns how many loops it opened (the
+ * caller closes them after its sink). */
+static int emit_ops(cg *g, st_node **ops, int n, const char **cur, const st_type **ty, int *indent)
+{
+    int loops = 0;
+    for (int k = 0; k < n; k++) {
+        st_node *op = ops[k];
+        ex x = { .g = g, .indent = *indent, .fail = "continue", .ar = "ar" };
+        int id = ++g->tmp;
+        line_begin(g, *indent, op->fn->loc);
+        switch (op->op) {
+        case OP_MAP: {
+            char *v = cx_lambda(&x, op->fn, *cur, NULL);
+            emit(g, *indent, "%s sc_x%d = %s;", ct(g, op->type), id, v);
+            break;
+        }
+        case OP_FILTER: {
+            char *v = cx_lambda(&x, op->fn, *cur, NULL);
+            emit(g, *indent, "if (!(%s))", v);
+            emit(g, *indent, "    continue;");
+            break;
+        }
+        case OP_MAPVALUES: {
+            char *v = cx_lambda(&x, op->fn, cg_str(g, "(%s)._2", *cur), NULL);
+            emit(g, *indent, "%s sc_x%d = { (%s)._1, %s };", ct(g, op->type), id, *cur, v);
+            break;
+        }
+        case OP_FLATMAP:
+        case OP_FLATMAPVALUES: {
+            bool values = op->op == OP_FLATMAPVALUES;
+            char *v = cx_lambda(&x, op->fn, values ? cg_str(g, "(%s)._2", *cur) : *cur, NULL);
+            emit(g, *indent, "st_split sc_it%d = %s;", id, v);
+            emit(g, *indent, "st_str sc_p%d;", id);
+            emit(g, *indent, "while (st_split_next(&sc_it%d, &sc_p%d)) {", id, id);
+            (*indent)++;
+            loops++;
+            if (values)
+                emit(g, *indent, "%s sc_x%d = { (%s)._1, sc_p%d };", ct(g, op->type), id, *cur, id);
+            else
+                emit(g, *indent, "%s sc_x%d = sc_p%d;", ct(g, op->type), id, id);
+            break;
+        }
+        default:
+            assert(!"not a narrow operator");
+        }
+        line_end(g);
+        if (op->op != OP_FILTER)
+            *cur = cg_str(g, "sc_x%d", id);
+        *ty = op->type;
+    }
+    return loops;
+}
+
+static void close_loops(cg *g, int loops, int *indent)
+{
+    while (loops-- > 0) {
+        (*indent)--;
+        emit(g, *indent, "}");
+    }
+}
+
+/* The combining function of an aggregation: the user's (inverse when
+ * inv), or + / - on counts. Returns a C expression. */
+static char *combine(cg *g, int indent, const st_node *n, bool inv, const char *a, const char *b, const char *fail)
+{
+    bool counts = n->op == OP_COUNTBYVALUE || n->op == OP_COUNTBYVALUEANDWINDOW ||
+                  n->op == OP_COUNTBYWINDOW || n->op == OP_COUNT;
+    if (counts)
+        return cg_str(g, "%s(%s, %s)", inv ? "st_sub" : "st_add", a, b);
+    const st_expr *fn = inv ? n->fn2 : n->fn;
+    ex x = { .g = g, .indent = indent, .fail = fail, .ar = "ar" };
+    line_begin(g, indent, fn->loc);
+    char *v = cx_lambda(&x, fn, a, b);
+    line_end(g);
+    return v;
+}
+
+typedef enum agg_kind { AGG_NONE, AGG_COUNT, AGG_REDUCE, AGG_KEYED } agg_kind;
+
+static agg_kind agg_of(st_opkind op)
+{
+    switch (op) {
+    case OP_COUNT: case OP_COUNTBYWINDOW: return AGG_COUNT;
+    case OP_REDUCE: case OP_REDUCEBYWINDOW: return AGG_REDUCE;
+    case OP_COUNTBYVALUE: case OP_REDUCEBYKEY: case OP_REDUCEBYKEYANDWINDOW:
+    case OP_COUNTBYVALUEANDWINDOW: return AGG_KEYED;
+    default: return AGG_NONE;
+    }
+}
+
+static bool is_window_op(st_opkind op)
+{
+    return op == OP_WINDOW || op == OP_COUNTBYWINDOW || op == OP_REDUCEBYWINDOW ||
+           op == OP_REDUCEBYKEYANDWINDOW || op == OP_COUNTBYVALUEANDWINDOW;
+}
+
+static bool windowed_inverse(const st_node *n)
+{
+    return n->op == OP_COUNTBYVALUEANDWINDOW || (n->op == OP_REDUCEBYKEYANDWINDOW && n->fn2);
+}
+
+/* key and value types of a keyed aggregation */
+static const st_type *agg_key(const st_node *n)
+{
+    return (n->op == OP_COUNTBYVALUE || n->op == OP_COUNTBYVALUEANDWINDOW) ? n->in->type : n->in->type->a;
+}
+
+static const st_type *agg_val(const st_node *n)
+{
+    return n->type->b;
+}
+
+/* ---- per-node declarations (struct members and map types) ----------------- */
+
+static void emit_node_types(cg *g, const st_node *n)
+{
+    lw_node *l = &g->plan->nodes[n->id];
+    if (l->kind == LW_DEAD || l->kind == LW_FUSED)
+        return;
+    int id = n->id;
+    if (agg_of(n->op) == AGG_KEYED) {
+        const st_type *k = agg_key(n), *v = agg_val(n);
+        emit(g, 0, "typedef struct sc_av%d { %s v; int64_t stamp; } sc_av%d;", id, ct(g, v), id);
+        emit(g, 0, "ST_MAP_DEFINE(sc_m%d, %s, sc_av%d, sc_eq_%d)", id, ct(g, k), id, k->id);
+        if (windowed_inverse(n))
+            emit(g, 0, "ST_MAP_DEFINE(sc_w%d, %s, %s, sc_eq_%d)", id, ct(g, k), ct(g, v), k->id);
+    }
+    if (n->op == OP_UPDATESTATEBYKEY)
+        emit(g, 0, "ST_MAP_DEFINE(sc_u%d, %s, %s, sc_eq_%d)", id, ct(g, n->in->type->a), ct(g, n->type->b),
+             n->in->type->a->id);
+    if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN) {
+        const st_type *k = n->in->type->a;
+        emit(g, 0, "typedef struct sc_jv%d { int64_t first, last; } sc_jv%d;", id, id);
+        emit(g, 0, "ST_MAP_DEFINE(sc_j%d, %s, sc_jv%d, sc_eq_%d)", id, ct(g, k), id, k->id);
+        emit(g, 0, "typedef struct sc_jr%d { %s k; %s v; int64_t next; } sc_jr%d;", id, ct(g, k),
+             ct(g, n->in2->type->b), id);
+        emit(g, 0, "ST_MAP_DEFINE(sc_jl%d, %s, char, sc_eq_%d)", id, ct(g, k), k->id);
+    }
+}
+
+static void emit_d_members(cg *g, const st_node *n)
+{
+    lw_node *l = &g->plan->nodes[n->id];
+    int id = n->id;
+    if (l->kind == LW_MATERIALIZED)
+        emit(g, 1, "st_ds d%d; bool v%d; /* %s */", id, id, op_name(n->op));
+    agg_kind a = agg_of(n->op);
+    if (l->kind == LW_DEAD || l->kind == LW_FUSED)
+        return;
+    if (a != AGG_NONE && is_window_op(n->op))
+        emit(g, 1, "st_ds a%d; bool av%d; /* per-batch part of %s */", id, id, op_name(n->op));
+    if (a == AGG_KEYED)
+        emit(g, 1, "sc_m%d *loc%d, *bkt%d; int nloc%d, nbkt%d;", id, id, id, id, id);
+    if (a == AGG_COUNT)
+        emit(g, 1, "int64_t *cnt%d;", id);
+    if (a == AGG_REDUCE)
+        emit(g, 1, "bool *has%d; %s *acc%d;", id, ct(g, n->type), id);
+    if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN)
+        emit(g, 1, "sc_j%d j%d; sc_jr%d *jr%d;", id, id, id, id);
+    if (n->op == OP_SAVE)
+        emit(g, 1, "st_buf *buf%d;", id);
+}
+
+static void emit_s_members(cg *g, const st_node *n)
+{
+    lw_node *l = &g->plan->nodes[n->id];
+    int id = n->id;
+    if (l->kind == LW_DEAD || l->kind == LW_FUSED)
+        return;
+    if (is_window_op(n->op))
+        emit(g, 1, "sc_ring r%d; /* %s */", id, op_name(n->op));
+    if (n->op == OP_COUNTBYWINDOW)
+        emit(g, 1, "int64_t sum%d; bool seen%d;", id, id);
+    if (windowed_inverse(n))
+        emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
+    if (n->op == OP_UPDATESTATEBYKEY)
+        emit(g, 1, "sc_u%d u%d; st_arena *uar%d; size_t ulim%d;", id, id, id, id);
+}
+
+/* ---- per-node code --------------------------------------------------------- */
+
+static int g_ctx_index(const st_program *p, const st_decl *c)
+{
+    for (int i = 0; i < p->ncontexts; i++)
+        if (p->contexts[i] == c)
+            return i;
+    assert(!"node without a context");
+    return 0;
+}
+
+/* The dataset struct of a node's context. */
+#define ctx_d(c) cg_str(g, "sc_D%d", g_ctx_index(g->p, (c)))
+
+/* Opens the partition loop of a chain-taking node: root partition i. */
+static void open_part_loop(cg *g, const lw_node *l, int indent)
+{
+    const st_node *r = l->root;
+    emit(g, indent, "const st_part *ip = &D->d%d.parts[i];", r->id);
+    emit(g, indent, "const %s *in = (const %s *)ip->data;", ct(g, r->type), ct(g, r->type));
+    emit(g, indent, "for (int64_t r = 0; r < ip->n; r++) {");
+    emit(g, indent + 1, "%s sc_x0 = in[r];", ct(g, r->type));
+}
+
+/* The sink of a chain for node n; cur is the element. */
+static void emit_sink(cg *g, const st_node *n, const char *cur, int indent, bool agg_to_a)
+{
+    int id = n->id;
+    switch (agg_of(n->op)) {
+    case AGG_NONE:
+        emit(g, indent, "*(%s *)st_part_push(op, sizeof(%s), ar) = %s;", ct(g, n->type), ct(g, n->type), cur);
+        break;
+    case AGG_COUNT:
+        emit(g, indent, "cnt++;");
+        (void)cur;
+        break;
+    case AGG_REDUCE: {
+        emit(g, indent, "if (!has) {");
+        emit(g, indent, "    acc = %s;", cur);
+        emit(g, indent, "    has = true;");
+        emit(g, indent, "} else {");
+        char *v = combine(g, indent + 1, n, false, "acc", cur, "continue");
+        emit(g, indent, "    acc = %s;", v);
+        emit(g, indent, "}");
+        break;
+    }
+    case AGG_KEYED: {
+        bool byvalue = n->op == OP_COUNTBYVALUE || n->op == OP_COUNTBYVALUEANDWINDOW;
+        const char *k = byvalue ? cur : cg_str(g, "(%s)._1", cur);
+        const char *v = byvalue ? "INT64_C(1)" : cg_str(g, "(%s)._2", cur);
+        const st_type *kt = agg_key(n);
+        emit(g, indent, "{");
+        emit(g, indent, "    bool ins;");
+        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(m, %s, sc_hash_%d(%s, %s), &ins);", id, id, k, kt->id,
+             k, HASH_SEED);
+        emit(g, indent, "    if (ins) {");
+        emit(g, indent, "        e->v.v = %s;", v);
+        emit(g, indent, "        e->v.stamp = base + pos;");
+        emit(g, indent, "    } else {");
+        char *c = combine(g, indent + 2, n, false, "e->v.v", v, "continue");
+        emit(g, indent, "        e->v.v = %s;", c);
+        emit(g, indent, "    }");
+        emit(g, indent, "    pos++;");
+        emit(g, indent, "}");
+        break;
+    }
+    }
+    (void)agg_to_a;
+}
+
+/* Emits the per-partition task and the node function of a chain-taking
+ * node (a materialized narrow operator or an aggregation). */
+static void emit_chain_node(cg *g, const st_node *n)
+{
+    lw_node *l = &g->plan->nodes[n->id];
+    int id = n->id;
+    agg_kind a = agg_of(n->op);
+    bool to_a = a != AGG_NONE && is_window_op(n->op);
+    const char *dst = to_a ? cg_str(g, "a%d", id) : cg_str(g, "d%d", id);
+
+    emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int i, int w)", id);
+    emit(g, 0, "{");
+    emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
+    emit(g, 1, "st_arena *ar = job->arenas[w];");
+    emit(g, 1, "(void)ar;");
+    switch (a) {
+    case AGG_NONE: emit(g, 1, "st_part *op = &D->%s.parts[i];", dst); break;
+    case AGG_COUNT: emit(g, 1, "int64_t cnt = 0;"); break;
+    case AGG_REDUCE:
+        emit(g, 1, "bool has = false;");
+        emit(g, 1, "%s acc;", ct(g, n->type));
+        emit(g, 1, "memset(&acc, 0, sizeof acc);");
+        break;
+    case AGG_KEYED:
+        emit(g, 1, "sc_m%d *m = &D->loc%d[i];", id, id);
+        emit(g, 1, "const int64_t base = (int64_t)i << 40;");
+        emit(g, 1, "int64_t pos = 0;");
+        break;
+    }
+    open_part_loop(g, l, 1);
+    int indent = 2;
+    const char *cur = "sc_x0";
+    const st_type *ty = l->root->type;
+    int loops = emit_ops(g, l->chain, l->nchain, &cur, &ty, &indent);
+    if (a == AGG_NONE) {
+        st_node *self = (st_node *)n;
+        loops += emit_ops(g, &self, 1, &cur, &ty, &indent);
+    }
+    emit_sink(g, n, cur, indent, to_a);
+    close_loops(g, loops, &indent);
+    emit(g, 1, "}");
+    if (a == AGG_COUNT)
+        emit(g, 1, "D->cnt%d[i] = cnt;", id);
+    if (a == AGG_REDUCE) {
+        emit(g, 1, "D->has%d[i] = has;", id);
+        emit(g, 1, "D->acc%d[i] = acc;", id);
+    }
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+
+    const st_type *kt = a == AGG_KEYED ? agg_key(n) : NULL;
+    if (a == AGG_KEYED) {
+        /* phase 2: merge the per-partition maps by key hash, bucket j */
+        emit(g, 0, "static void sc_merge%d(st_job *job, void *arg, int j, int w)", id);
+        emit(g, 0, "{");
+        emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
+        emit(g, 1, "st_arena *ar = job->arenas[w];");
+        emit(g, 1, "(void)ar;");
+        emit(g, 1, "sc_m%d *m = &D->bkt%d[j];", id, id);
+        emit(g, 1, "const uint64_t nb = (uint64_t)D->nbkt%d;", id);
+        emit(g, 1, "for (int i = 0; i < D->nloc%d; i++) {", id);
+        emit(g, 2, "const sc_m%d *src = &D->loc%d[i];", id, id);
+        emit(g, 2, "for (int64_t q = 0; q < src->n; q++) {");
+        emit(g, 3, "const sc_m%d_ent *s = &src->ents[q];", id);
+        emit(g, 3, "if ((s->h >> 32) %% nb != (uint64_t)j)");
+        emit(g, 3, "    continue;");
+        emit(g, 3, "bool ins;");
+        emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert(m, s->k, s->h, &ins);", id, id);
+        emit(g, 3, "if (ins) {");
+        emit(g, 3, "    e->v = s->v;");
+        emit(g, 3, "} else {");
+        char *c = combine(g, 4, n, false, "e->v.v", "s->v.v", "continue");
+        emit(g, 3, "    e->v.v = %s;", c);
+        emit(g, 3, "}");
+        emit(g, 2, "}");
+        emit(g, 1, "}");
+        emit(g, 0, "}");
+        emit(g, 0, "static int sc_cmp%d(const void *a, const void *b)", id);
+        emit(g, 0, "{");
+        emit(g, 1, "int64_t x = (*(const sc_m%d_ent *const *)a)->v.stamp, y = (*(const sc_m%d_ent *const *)b)->v.stamp;",
+             id, id);
+        emit(g, 1, "return x < y ? -1 : x > y;");
+        emit(g, 0, "}");
+        sb_puts(&g->out, "\n");
+    }
+
+    emit(g, 0, "static void sc_%s%d(%s *D, st_job *job) /* %s */", to_a ? "agg" : "node", id, ctx_d(n->ctx),
+         op_name(n->op));
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d)", l->root->id);
+    emit(g, 1, "    return;");
+    emit(g, 1, "st_arena *ar0 = job->arenas[0];");
+    emit(g, 1, "const int np = D->d%d.nparts;", l->root->id);
+    switch (a) {
+    case AGG_NONE:
+        emit(g, 1, "D->%s.nparts = np;", dst);
+        emit(g, 1, "D->%s.parts = st_arena_alloc(ar0, sizeof(st_part) * (size_t)(np + 1));", dst);
+        emit(g, 1, "memset(D->%s.parts, 0, sizeof(st_part) * (size_t)(np + 1));", dst);
+        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
+        break;
+    case AGG_COUNT:
+        emit(g, 1, "D->cnt%d = st_arena_alloc(ar0, sizeof(int64_t) * (size_t)(np + 1));", id);
+        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
+        emit(g, 1, "int64_t total = 0;");
+        emit(g, 1, "for (int i = 0; i < np; i++)");
+        emit(g, 1, "    total += D->cnt%d[i];", id);
+        emit(g, 1, "D->%s.nparts = 1;", dst);
+        emit(g, 1, "D->%s.parts = st_arena_alloc(ar0, sizeof(st_part));", dst);
+        emit(g, 1, "memset(D->%s.parts, 0, sizeof(st_part));", dst);
+        emit(g, 1, "*(int64_t *)st_part_push(&D->%s.parts[0], sizeof(int64_t), ar0) = total;", dst);
+        break;
+    case AGG_REDUCE: {
+        emit(g, 1, "D->has%d = st_arena_alloc(ar0, sizeof(bool) * (size_t)(np + 1));", id);
+        emit(g, 1, "D->acc%d = st_arena_alloc(ar0, sizeof(%s) * (size_t)(np + 1));", id, ct(g, n->type));
+        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
+        emit(g, 1, "const int w = 0;");
+        emit(g, 1, "st_arena *ar = ar0;");
+        emit(g, 1, "(void)w;");
+        emit(g, 1, "bool has = false;");
+        emit(g, 1, "%s acc;", ct(g, n->type));
+        emit(g, 1, "memset(&acc, 0, sizeof acc);");
+        emit(g, 1, "for (int i = 0; i < np; i++) {");
+        emit(g, 2, "if (!D->has%d[i])", id);
+        emit(g, 2, "    continue;");
+        emit(g, 2, "if (!has) {");
+        emit(g, 2, "    acc = D->acc%d[i];", id);
+        emit(g, 2, "    has = true;");
+        emit(g, 2, "    continue;");
+        emit(g, 2, "}");
+        char *c = combine(g, 2, n, false, "acc", cg_str(g, "D->acc%d[i]", id), "continue");
+        emit(g, 2, "acc = %s;", c);
+        emit(g, 1, "}");
+        emit(g, 1, "(void)ar;");
+        emit(g, 1, "D->%s.nparts = has ? 1 : 0;", dst);
+        emit(g, 1, "D->%s.parts = st_arena_alloc(ar0, sizeof(st_part));", dst);
+        emit(g, 1, "memset(D->%s.parts, 0, sizeof(st_part));", dst);
+        emit(g, 1, "if (has)");
+        emit(g, 1, "    *(%s *)st_part_push(&D->%s.parts[0], sizeof(%s), ar0) = acc;", ct(g, n->type), dst,
+             ct(g, n->type));
+        break;
+    }
+    case AGG_KEYED:
+        emit(g, 1, "D->nloc%d = np;", id);
+        emit(g, 1, "D->loc%d = st_arena_alloc(ar0, sizeof(sc_m%d) * (size_t)(np + 1));", id, id);
+        emit(g, 1, "memset(D->loc%d, 0, sizeof(sc_m%d) * (size_t)(np + 1));", id, id);
+        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
+        emit(g, 1, "sc_m%d *fin = D->loc%d;", id, id);
+        emit(g, 1, "int nfin = np;");
+        emit(g, 1, "D->nbkt%d = 0;", id);
+        emit(g, 1, "if (np > 1) {");
+        emit(g, 2, "D->nbkt%d = job->nworkers > 0 ? job->nworkers : 1;", id);
+        emit(g, 2, "D->bkt%d = st_arena_alloc(ar0, sizeof(sc_m%d) * (size_t)D->nbkt%d);", id, id, id);
+        emit(g, 2, "memset(D->bkt%d, 0, sizeof(sc_m%d) * (size_t)D->nbkt%d);", id, id, id);
+        emit(g, 2, "st_parallel_for(job, D->nbkt%d, sc_merge%d, D);", id, id);
+        emit(g, 2, "fin = D->bkt%d;", id);
+        emit(g, 2, "nfin = D->nbkt%d;", id);
+        emit(g, 1, "}");
+        emit(g, 1, "int64_t total = 0;");
+        emit(g, 1, "for (int k = 0; k < nfin; k++)");
+        emit(g, 1, "    total += fin[k].n;");
+        emit(g, 1, "sc_m%d_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));", id);
+        emit(g, 1, "int64_t t = 0;");
+        emit(g, 1, "for (int k = 0; k < nfin; k++)");
+        emit(g, 1, "    for (int64_t q = 0; q < fin[k].n; q++)");
+        emit(g, 1, "        all[t++] = &fin[k].ents[q];");
+        emit(g, 1, "if (nfin > 1)");
+        emit(g, 1, "    qsort(all, (size_t)total, sizeof *all, sc_cmp%d);", id);
+        emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
+        emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
+        emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->%s, q, sizeof *o);", ct(g, n->type), ct(g, n->type), dst);
+        emit(g, 2, "o->_1 = all[q]->k;");
+        emit(g, 2, "o->_2 = all[q]->v.v;");
+        emit(g, 1, "}");
+        emit(g, 1, "for (int k = 0; k < np; k++)");
+        emit(g, 1, "    sc_m%d_free(&D->loc%d[k]);", id, id);
+        emit(g, 1, "for (int k = 0; k < D->nbkt%d; k++)", id);
+        emit(g, 1, "    sc_m%d_free(&D->bkt%d[k]);", id, id);
+        (void)kt;
+        break;
+    }
+    if (to_a)
+        emit(g, 1, "D->av%d = true;", id);
+    else
+        emit(g, 1, "D->v%d = true;", id);
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+/* ---- windows ------------------------------------------------------------ */
+
+/* Deep-copies the elements of dataset `src` into a new ring entry at time
+ * rel (nothing when it is empty). */
+static void emit_absorb_copy(cg *g, int indent, const st_node *n, const char *src, const st_type *t)
+{
+    int id = n->id;
+    emit(g, indent, "int64_t cnt = sc_ds_count(&%s);", src);
+    emit(g, indent, "if (cnt > 0) {");
+    emit(g, indent, "    sc_ring_ent *re = sc_ring_push(&S->r%d, rel, true);", id);
+    emit(g, indent, "    %s *dst = st_arena_alloc(re->ar, sizeof(%s) * (size_t)cnt);", ct(g, t), ct(g, t));
+    emit(g, indent, "    re->n = cnt;");
+    emit(g, indent, "    re->data = dst;");
+    emit(g, indent, "    int64_t q = 0;");
+    emit(g, indent, "    for (int p = 0; p < %s.nparts; p++)", src);
+    emit(g, indent, "        for (int64_t r = 0; r < %s.parts[p].n; r++)", src);
+    emit(g, indent, "            dst[q++] = sc_copy_%d(re->ar, ((const %s *)%s.parts[p].data)[r]);", t->id, ct(g, t),
+         src);
+    emit(g, indent, "}");
+}
+
+static void emit_window_node(cg *g, const st_node *n)
+{
+    int id = n->id;
+    agg_kind a = agg_of(n->op);
+    if (a != AGG_NONE)
+        emit_chain_node(g, n);
+    const char *iv = a != AGG_NONE ? cg_str(g, "D->av%d", id) : cg_str(g, "D->v%d", n->in->id);
+    const char *in = a != AGG_NONE ? cg_str(g, "D->a%d", id) : cg_str(g, "D->d%d", n->in->id);
+    const st_type *t = n->type;
+    bool keyed = a == AGG_KEYED, inv = windowed_inverse(n);
+    const st_type *kt = keyed ? agg_key(n) : NULL, *vt = keyed ? agg_val(n) : NULL;
+
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", id, ctx_d(n->ctx), op_name(n->op));
+    emit(g, 0, "{");
+    emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
+    emit(g, 1, "const int64_t rel = job->time_ms - job->zero_ms;");
+    emit(g, 1, "st_arena *ar0 = job->arenas[0], *ar = ar0;");
+    emit(g, 1, "const int w = 0;");
+    emit(g, 1, "(void)w; (void)ar;");
+    if (a != AGG_NONE)
+        emit(g, 1, "sc_agg%d(D, job);", id);
+    emit(g, 1, "if (%s) {", iv);
+    /* expire what no window from now on holds */
+    emit(g, 2, "while (S->r%d.n > 0 && S->r%d.e[0].time <= rel - INT64_C(%lld)) {", id, id, (long long)n->win_ms);
+    if (n->op == OP_COUNTBYWINDOW)
+        emit(g, 3, "S->sum%d -= S->r%d.e[0].n;", id, id);
+    if (inv) {
+        emit(g, 3, "const %s *ev = S->r%d.e[0].data;", ct(g, t), id);
+        emit(g, 3, "for (int64_t q = 0; q < S->r%d.e[0].n; q++) {", id);
+        emit(g, 4, "sc_w%d_ent *e = sc_w%d_find(&S->w%d, ev[q]._1, sc_hash_%d(ev[q]._1, %s));", id, id, id, kt->id,
+             HASH_SEED);
+        emit(g, 4, "if (!e)");
+        emit(g, 4, "    continue;");
+        char *c = combine(g, 4, n, true, "e->v", "ev[q]._2", "continue");
+        emit(g, 4, "e->v = sc_copy_%d(S->war%d, %s);", vt->id, id, c);
+        emit(g, 3, "}");
+    }
+    emit(g, 3, "sc_ring_drop_front(&S->r%d);", id);
+    emit(g, 2, "}");
+    /* take in the new batch */
+    switch (n->op) {
+    case OP_COUNTBYWINDOW:
+        emit(g, 2, "int64_t c = ((const int64_t *)%s.parts[0].data)[0];", in);
+        emit(g, 2, "if (c > 0) {");
+        emit(g, 2, "    S->seen%d = true;", id);
+        emit(g, 2, "    S->sum%d += c;", id);
+        emit(g, 2, "    sc_ring_push(&S->r%d, rel, false)->n = c;", id);
+        emit(g, 2, "}");
+        break;
+    default:
+        emit_absorb_copy(g, 2, n, in, t);
+        break;
+    }
+    if (inv) {
+        emit(g, 2, "if (cnt > 0) {");
+        emit(g, 2, "    const sc_ring_ent *re = &S->r%d.e[S->r%d.n - 1];", id, id);
+        emit(g, 2, "    const %s *nv = re->data;", ct(g, t));
+        emit(g, 2, "    for (int64_t q = 0; q < re->n; q++) {");
+        emit(g, 2, "        bool ins;");
+        emit(g, 2, "        sc_w%d_ent *e = sc_w%d_upsert(&S->w%d, nv[q]._1, sc_hash_%d(nv[q]._1, %s), &ins);", id, id,
+             id, kt->id, HASH_SEED);
+        emit(g, 2, "        if (ins) {");
+        emit(g, 2, "            e->k = sc_copy_%d(S->war%d, nv[q]._1);", kt->id, id);
+        emit(g, 2, "            e->v = sc_copy_%d(S->war%d, nv[q]._2);", vt->id, id);
+        emit(g, 2, "            continue;");
+        emit(g, 2, "        }");
+        char *c = combine(g, 4, n, false, "e->v", "nv[q]._2", "continue");
+        emit(g, 2, "        e->v = sc_copy_%d(S->war%d, %s);", vt->id, id, c);
+        emit(g, 2, "    }");
+        emit(g, 2, "}");
+    }
+    emit(g, 1, "}");
+    emit(g, 1, "if ((job->time_ms - job->zero_ms) %% INT64_C(%lld) != 0)", (long long)n->slide_ms);
+    emit(g, 1, "    return;");
+    const char *d = cg_str(g, "D->d%d", id);
+    switch (n->op) {
+    case OP_WINDOW:
+        emit(g, 1, "%s.nparts = (int)S->r%d.n;", d, id);
+        emit(g, 1, "%s.parts = st_arena_alloc(ar0, sizeof(st_part) * (size_t)(S->r%d.n + 1));", d, id);
+        emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++)", id);
+        emit(g, 1, "    %s.parts[k] = (st_part){ S->r%d.e[k].data, S->r%d.e[k].n, S->r%d.e[k].n };", d, id, id, id);
+        break;
+    case OP_COUNTBYWINDOW:
+        emit(g, 1, "sc_split_out(&%s, S->seen%d ? 1 : 0, 1, sizeof(int64_t), ar0);", d, id);
+        emit(g, 1, "if (S->seen%d)", id);
+        emit(g, 1, "    *(int64_t *)%s.parts[0].data = S->sum%d;", d, id);
+        break;
+    case OP_REDUCEBYWINDOW: {
+        emit(g, 1, "bool has = false;");
+        emit(g, 1, "%s acc;", ct(g, t));
+        emit(g, 1, "memset(&acc, 0, sizeof acc);");
+        emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
+        emit(g, 2, "const %s *v = S->r%d.e[k].data;", ct(g, t), id);
+        emit(g, 2, "if (!has) {");
+        emit(g, 2, "    acc = v[0];");
+        emit(g, 2, "    has = true;");
+        emit(g, 2, "    continue;");
+        emit(g, 2, "}");
+        char *c = combine(g, 2, n, false, "acc", "v[0]", "continue");
+        emit(g, 2, "acc = %s;", c);
+        emit(g, 1, "}");
+        emit(g, 1, "sc_split_out(&%s, has ? 1 : 0, 1, sizeof acc, ar0);", d);
+        emit(g, 1, "if (has)");
+        emit(g, 1, "    *(%s *)%s.parts[0].data = acc;", ct(g, t), d);
+        break;
+    }
+    default:
+        if (inv) {
+            emit(g, 1, "int64_t total = 0;");
+            emit(g, 1, "for (int64_t q = 0; q < S->w%d.n; q++)", id);
+            emit(g, 1, "    total += %s;", n->op == OP_COUNTBYVALUEANDWINDOW ? cg_str(g, "S->w%d.ents[q].v != 0", id) : "1");
+            emit(g, 1, "sc_split_out(&%s, total, job->nworkers, sizeof(%s), ar0);", d, ct(g, t));
+            emit(g, 1, "int64_t o = 0;");
+            emit(g, 1, "for (int64_t q = 0; q < S->w%d.n; q++) {", id);
+            if (n->op == OP_COUNTBYVALUEANDWINDOW) {
+                emit(g, 2, "if (S->w%d.ents[q].v == 0)", id);
+                emit(g, 2, "    continue;");
+            }
+            emit(g, 2, "%s *e = (%s *)sc_out_slot(&%s, o++, sizeof *e);", ct(g, t), ct(g, t), d);
+            emit(g, 2, "e->_1 = S->w%d.ents[q].k;", id);
+            emit(g, 2, "e->_2 = S->w%d.ents[q].v;", id);
+            emit(g, 1, "}");
+        } else {
+            emit(g, 1, "sc_m%d m;", id);
+            emit(g, 1, "memset(&m, 0, sizeof m);");
+            emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
+            emit(g, 2, "const %s *pv = S->r%d.e[k].data;", ct(g, t), id);
+            emit(g, 2, "for (int64_t q = 0; q < S->r%d.e[k].n; q++) {", id);
+            emit(g, 3, "bool ins;");
+            emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert(&m, pv[q]._1, sc_hash_%d(pv[q]._1, %s), &ins);", id, id, kt->id,
+                 HASH_SEED);
+            emit(g, 3, "if (ins) {");
+            emit(g, 3, "    e->v.v = pv[q]._2;");
+            emit(g, 3, "    continue;");
+            emit(g, 3, "}");
+            char *c = combine(g, 3, n, false, "e->v.v", "pv[q]._2", "continue");
+            emit(g, 3, "e->v.v = %s;", c);
+            emit(g, 2, "}");
+            emit(g, 1, "}");
+            emit(g, 1, "sc_split_out(&%s, m.n, job->nworkers, sizeof(%s), ar0);", d, ct(g, t));
+            emit(g, 1, "for (int64_t q = 0; q < m.n; q++) {");
+            emit(g, 2, "%s *e = (%s *)sc_out_slot(&%s, q, sizeof *e);", ct(g, t), ct(g, t), d);
+            emit(g, 2, "e->_1 = m.ents[q].k;");
+            emit(g, 2, "e->_2 = m.ents[q].v.v;");
+            emit(g, 1, "}");
+            emit(g, 1, "sc_m%d_free(&m);", id);
+        }
+    }
+    emit(g, 1, "D->v%d = true;", id);
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+/* ---- state, joins, unions, outputs --------------------------------------- */
+
+static void emit_update_state(cg *g, const st_node *n)
+{
+    int id = n->id;
+    const st_type *it = n->in->type, *kt = it->a, *st = n->type->b;
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* updateStateByKey */", id, ctx_d(n->ctx));
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d)", n->in->id);
+    emit(g, 1, "    return;");
+    emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
+    emit(g, 1, "st_arena *ar0 = job->arenas[0], *ar = ar0;");
+    emit(g, 1, "const int w = 0;");
+    emit(g, 1, "(void)w; (void)ar;");
+    emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
+    emit(g, 1, "for (int p = 0; p < in->nparts; p++) {");
+    emit(g, 2, "const %s *el = in->parts[p].data;", ct(g, it));
+    emit(g, 2, "for (int64_t r = 0; r < in->parts[p].n; r++) {");
+    emit(g, 3, "bool ins;");
+    emit(g, 3, "sc_u%d_ent *e = sc_u%d_upsert(&S->u%d, el[r]._1, sc_hash_%d(el[r]._1, %s), &ins);", id, id, id, kt->id,
+         HASH_SEED);
+    emit(g, 3, "if (ins) {");
+    ex x = { .g = g, .indent = 4, .fail = "continue", .ar = "ar" };
+    line_begin(g, 4, n->init->loc);
+    char *init = cx(&x, n->init);
+    line_end(g);
+    emit(g, 4, "e->k = sc_copy_%d(S->uar%d, el[r]._1);", kt->id, id);
+    emit(g, 4, "e->v = sc_copy_%d(S->uar%d, %s);", st->id, id, init);
+    emit(g, 3, "}");
+    ex y = { .g = g, .indent = 3, .fail = "continue", .ar = "ar" };
+    line_begin(g, 3, n->fn->loc);
+    char *v = cx_lambda(&y, n->fn, "e->v", "el[r]._2");
+    line_end(g);
+    emit(g, 3, "e->v = sc_copy_%d(S->uar%d, %s);", st->id, id, v);
+    emit(g, 2, "}");
+    emit(g, 1, "}");
+    if (has_strings(st) || has_strings(kt)) {
+        /* values are copied on every update: compact the state's arena
+           once it holds more dead copies than live ones */
+        emit(g, 1, "if (st_arena_used(S->uar%d) > S->ulim%d) {", id, id);
+        emit(g, 2, "st_arena *na = st_arena_new();");
+        emit(g, 2, "for (int64_t q = 0; q < S->u%d.n; q++) {", id);
+        emit(g, 3, "S->u%d.ents[q].k = sc_copy_%d(na, S->u%d.ents[q].k);", id, kt->id, id);
+        emit(g, 3, "S->u%d.ents[q].v = sc_copy_%d(na, S->u%d.ents[q].v);", id, st->id, id);
+        emit(g, 2, "}");
+        emit(g, 2, "st_arena_free(S->uar%d);", id);
+        emit(g, 2, "S->uar%d = na;", id);
+        emit(g, 2, "S->ulim%d = 2 * st_arena_used(na) + ((size_t)1 << 20);", id);
+        emit(g, 1, "}");
+    }
+    emit(g, 1, "sc_split_out(&D->d%d, S->u%d.n, job->nworkers, sizeof(%s), ar0);", id, id, ct(g, n->type));
+    emit(g, 1, "for (int64_t q = 0; q < S->u%d.n; q++) {", id);
+    emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->d%d, q, sizeof *o);", ct(g, n->type), ct(g, n->type), id);
+    emit(g, 2, "o->_1 = S->u%d.ents[q].k;", id);
+    emit(g, 2, "o->_2 = S->u%d.ents[q].v;", id);
+    emit(g, 1, "}");
+    emit(g, 1, "D->v%d = true;", id);
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+static void emit_join(cg *g, const st_node *n)
+{
+    int id = n->id;
+    const st_type *lt = n->in->type, *rt = n->in2->type, *kt = lt->a, *ot = n->type, *it = ot->b;
+    bool lopt = n->op == OP_RIGHTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
+    bool ropt = n->op == OP_LEFTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
+    const char *lv = lopt ? "{ .some = true, .v = el[r]._2 }" : "el[r]._2";
+    const char *rv = ropt ? cg_str(g, "{ .some = true, .v = D->jr%d[j].v }", id) : cg_str(g, "D->jr%d[j].v", id);
+    (void)it;
+    /* probe: left partition i against the right side's index */
+    emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int i, int w)", id);
+    emit(g, 0, "{");
+    emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
+    emit(g, 1, "st_arena *ar = job->arenas[w];");
+    emit(g, 1, "const st_part *ip = &D->d%d.parts[i];", n->in->id);
+    emit(g, 1, "st_part *op = &D->d%d.parts[i];", id);
+    emit(g, 1, "const %s *el = ip->data;", ct(g, lt));
+    emit(g, 1, "for (int64_t r = 0; r < ip->n; r++) {");
+    emit(g, 2, "const sc_j%d_ent *e = sc_j%d_find(&D->j%d, el[r]._1, sc_hash_%d(el[r]._1, %s));", id, id, id, kt->id,
+         HASH_SEED);
+    emit(g, 2, "if (e) {");
+    emit(g, 2, "    for (int64_t j = e->v.first; j >= 0; j = D->jr%d[j].next)", id);
+    emit(g, 2, "        *(%s *)st_part_push(op, sizeof(%s), ar) = (%s){ el[r]._1, { %s, %s } };", ct(g, ot), ct(g, ot),
+         ct(g, ot), lv, rv);
+    emit(g, 2, "}");
+    if (ropt) {
+        emit(g, 2, "else");
+        emit(g, 2, "    *(%s *)st_part_push(op, sizeof(%s), ar) = (%s){ el[r]._1, { %s, { .some = false } } };",
+             ct(g, ot), ct(g, ot), ct(g, ot), lv);
+    }
+    emit(g, 1, "}");
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", id, ctx_d(n->ctx), op_name(n->op));
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d || !D->v%d)", n->in->id, n->in2->id);
+    emit(g, 1, "    return;");
+    emit(g, 1, "st_arena *ar0 = job->arenas[0];");
+    emit(g, 1, "const st_ds *R = &D->d%d, *L = &D->d%d;", n->in2->id, n->in->id);
+    emit(g, 1, "int64_t nr = sc_ds_count(R), x = 0;");
+    emit(g, 1, "memset(&D->j%d, 0, sizeof D->j%d);", id, id);
+    emit(g, 1, "D->jr%d = st_arena_alloc(ar0, sizeof(sc_jr%d) * (size_t)(nr + 1));", id, id);
+    emit(g, 1, "for (int p = 0; p < R->nparts; p++) {");
+    emit(g, 2, "const %s *er = R->parts[p].data;", ct(g, rt));
+    emit(g, 2, "for (int64_t r = 0; r < R->parts[p].n; r++, x++) {");
+    emit(g, 3, "bool ins;");
+    emit(g, 3, "sc_j%d_ent *e = sc_j%d_upsert(&D->j%d, er[r]._1, sc_hash_%d(er[r]._1, %s), &ins);", id, id, id, kt->id,
+         HASH_SEED);
+    emit(g, 3, "if (ins)");
+    emit(g, 3, "    e->v.first = x;");
+    emit(g, 3, "else");
+    emit(g, 3, "    D->jr%d[e->v.last].next = x;", id);
+    emit(g, 3, "e->v.last = x;");
+    emit(g, 3, "D->jr%d[x] = (sc_jr%d){ er[r]._1, er[r]._2, -1 };", id, id);
+    emit(g, 2, "}");
+    emit(g, 1, "}");
+    emit(g, 1, "const int extra = %d;", lopt ? 1 : 0);
+    emit(g, 1, "D->d%d.nparts = L->nparts + extra;", id);
+    emit(g, 1, "D->d%d.parts = st_arena_alloc(ar0, sizeof(st_part) * (size_t)(L->nparts + 1));", id);
+    emit(g, 1, "memset(D->d%d.parts, 0, sizeof(st_part) * (size_t)(L->nparts + 1));", id);
+    emit(g, 1, "st_parallel_for(job, L->nparts, sc_task%d, D);", id);
+    if (lopt) {
+        /* right-side elements whose key the left side does not have */
+        emit(g, 1, "sc_jl%d lk;", id);
+        emit(g, 1, "memset(&lk, 0, sizeof lk);");
+        emit(g, 1, "for (int p = 0; p < L->nparts; p++) {");
+        emit(g, 2, "const %s *el = L->parts[p].data;", ct(g, lt));
+        emit(g, 2, "for (int64_t r = 0; r < L->parts[p].n; r++) {");
+        emit(g, 3, "bool ins;");
+        emit(g, 3, "sc_jl%d_upsert(&lk, el[r]._1, sc_hash_%d(el[r]._1, %s), &ins)->v = 1;", id, kt->id, HASH_SEED);
+        emit(g, 2, "}");
+        emit(g, 1, "}");
+        emit(g, 1, "st_part *op = &D->d%d.parts[L->nparts];", id);
+        emit(g, 1, "for (int64_t j = 0; j < nr; j++) {");
+        emit(g, 2, "if (sc_jl%d_find(&lk, D->jr%d[j].k, sc_hash_%d(D->jr%d[j].k, %s)))", id, id, kt->id, id, HASH_SEED);
+        emit(g, 2, "    continue;");
+        emit(g, 2, "*(%s *)st_part_push(op, sizeof(%s), ar0) = (%s){ D->jr%d[j].k, { { .some = false }, %s } };",
+             ct(g, ot), ct(g, ot), ct(g, ot), id, rv);
+        emit(g, 1, "}");
+        emit(g, 1, "sc_jl%d_free(&lk);", id);
+    }
+    emit(g, 1, "sc_j%d_free(&D->j%d);", id, id);
+    emit(g, 1, "D->v%d = true;", id);
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+static void emit_union(cg *g, const st_node *n)
+{
+    int id = n->id, a = n->in->id, b = n->in2->id;
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* union */", id, ctx_d(n->ctx));
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d || !D->v%d)", a, b);
+    emit(g, 1, "    return;");
+    emit(g, 1, "int np = D->d%d.nparts + D->d%d.nparts;", a, b);
+    emit(g, 1, "D->d%d.nparts = np;", id);
+    emit(g, 1, "D->d%d.parts = st_arena_alloc(job->arenas[0], sizeof(st_part) * (size_t)(np + 1));", id);
+    emit(g, 1, "for (int p = 0; p < D->d%d.nparts; p++)", a);
+    emit(g, 1, "    D->d%d.parts[p] = D->d%d.parts[p];", id, a);
+    emit(g, 1, "for (int p = 0; p < D->d%d.nparts; p++)", b);
+    emit(g, 1, "    D->d%d.parts[D->d%d.nparts + p] = D->d%d.parts[p];", id, a, b);
+    emit(g, 1, "D->v%d = true;", id);
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+static void emit_repartition(cg *g, const st_node *n)
+{
+    int id = n->id;
+    const char *t = ct(g, n->type);
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* repartition */", id, ctx_d(n->ctx));
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d)", n->in->id);
+    emit(g, 1, "    return;");
+    emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
+    emit(g, 1, "int64_t total = sc_ds_count(in), q = 0;");
+    emit(g, 1, "sc_split_out(&D->d%d, total, INT64_C(%lld), sizeof(%s), job->arenas[0]);", id, (long long)n->n, t);
+    emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
+    emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++, q++)");
+    emit(g, 1, "        *(%s *)sc_out_slot(&D->d%d, q, sizeof(%s)) = ((const %s *)in->parts[p].data)[r];", t, id, t, t);
+    emit(g, 1, "D->v%d = true;", id);
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+static void emit_source(cg *g, const st_node *n)
+{
+    int id = n->id;
+    lw_node *l = &g->plan->nodes[id];
+    bool ints = n->type->kind == TY_INT;
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* source %s */", id, ctx_d(n->ctx), n->source->name);
+    emit(g, 0, "{");
+    emit(g, 1, "const st_input *in = &job->inputs[%d];", l->src_index);
+    emit(g, 1, "D->d%d.nparts = in->nblocks;", id);
+    emit(g, 1, "D->d%d.parts = st_arena_alloc(job->arenas[0], sizeof(st_part) * (size_t)(in->nblocks + 1));", id);
+    emit(g, 1, "for (int b = 0; b < in->nblocks; b++)");
+    emit(g, 1, "    D->d%d.parts[b] = (st_part){ (void *)(uintptr_t)in->blocks[b].%s, in->blocks[b].n, in->blocks[b].n };",
+         id, ints ? "ints" : "recs");
+    emit(g, 1, "D->v%d = true;", id);
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+static void emit_output(cg *g, const st_node *n)
+{
+    int id = n->id, in = n->in->id;
+    const st_type *t = n->in->type;
+    if (n->op == OP_SAVE) {
+        emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int i, int w)", id);
+        emit(g, 0, "{");
+        emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
+        emit(g, 1, "(void)job; (void)w;");
+        emit(g, 1, "const st_part *ip = &D->d%d.parts[i];", in);
+        emit(g, 1, "for (int64_t r = 0; r < ip->n; r++) {");
+        emit(g, 2, "sc_fmt_%d(&D->buf%d[i], &((const %s *)ip->data)[r]);", t->id, id, ct(g, t));
+        emit(g, 2, "st_buf_putc(&D->buf%d[i], '\\n');", id);
+        emit(g, 1, "}");
+        emit(g, 0, "}");
+    }
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", id, ctx_d(n->ctx), op_name(n->op));
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d)", in);
+    emit(g, 1, "    return;");
+    emit(g, 1, "const st_ds *in = &D->d%d;", in);
+    switch (n->op) {
+    case OP_PRINT:
+        emit(g, 1, "st_buf b = { 0 };");
+        emit(g, 1, "int64_t shown = 0;");
+        emit(g, 1, "bool more = false;");
+        emit(g, 1, "for (int p = 0; p < in->nparts && !more; p++)");
+        emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++) {");
+        emit(g, 1, "        if (shown == INT64_C(%lld)) {", (long long)n->n);
+        emit(g, 1, "            more = true;");
+        emit(g, 1, "            break;");
+        emit(g, 1, "        }");
+        emit(g, 1, "        sc_fmt_%d(&b, &((const %s *)in->parts[p].data)[r]);", t->id, ct(g, t));
+        emit(g, 1, "        st_buf_putc(&b, '\\n');");
+        emit(g, 1, "        shown++;");
+        emit(g, 1, "    }");
+        emit(g, 1, "st_print(job, b.p ? b.p : \"\", b.n, more);");
+        emit(g, 1, "st_buf_free(&b);");
+        break;
+    case OP_SAVE:
+        emit(g, 1, "D->buf%d = st_arena_alloc(job->arenas[0], sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
+        emit(g, 1, "memset(D->buf%d, 0, sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
+        emit(g, 1, "st_parallel_for(job, in->nparts, sc_task%d, D);", id);
+        emit(g, 1, "if (st_save(job, %s, %s, in->nparts, D->buf%d) != 0)", c_lit(g, n->prefix, strlen(n->prefix)),
+             n->suffix ? c_lit(g, n->suffix, strlen(n->suffix)) : "NULL", id);
+        emit(g, 1, "    D->rc = -1;");
+        emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
+        emit(g, 1, "    st_buf_free(&D->buf%d[p]);", id);
+        break;
+    default: /* foreachRDD */
+        emit(g, 1, "int64_t total = sc_ds_count(in), q = 0;");
+        emit(g, 1, "%s *all = st_arena_alloc(job->arenas[0], sizeof(%s) * (size_t)(total + 1));", ct(g, t), ct(g, t));
+        emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
+        emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++)");
+        emit(g, 1, "        all[q++] = ((const %s *)in->parts[p].data)[r];", ct(g, t));
+        emit(g, 1, "st_rdd rdd = { job->time_ms, total, sizeof(%s), all, sc_fmtv_%d };", ct(g, t), t->id);
+        emit(g, 1, "%s(&rdd);", n->cfunc_name);
+        break;
+    }
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+}
+
+/* ---- the file ------------------------------------------------------------ */
+
+static const char prelude[] =
+    "#include <math.h>\n"
+    "#include <stdbool.h>\n"
+    "#include <stdint.h>\n"
+    "#include <stdlib.h>\n"
+    "#include <string.h>\n"
+    "\n"
+    "#include \"streamrt.h\"\n"
+    "#include \"st_map.h\"\n"
+    "\n"
+    "#define SC_UNUSED __attribute__((unused))\n"
+    "\n"
+    "/* float -> int as Java's (long) cast: saturating, NaN -> 0 */\n"
+    "static SC_UNUSED int64_t sc_f2i(double v)\n"
+    "{\n"
+    "    if (v != v) return 0;\n"
+    "    if (v >= 9223372036854775807.0) return INT64_MAX;\n"
+    "    if (v <= -9223372036854775808.0) return INT64_MIN;\n"
+    "    return (int64_t)v;\n"
+    "}\n"
+    "\n"
+    "/* the batches a window holds, oldest first, each with its own arena */\n"
+    "typedef struct sc_ring_ent { int64_t time; st_arena *ar; int64_t n; void *data; } sc_ring_ent;\n"
+    "typedef struct sc_ring { sc_ring_ent *e; int64_t n, cap; } sc_ring;\n"
+    "static SC_UNUSED sc_ring_ent *sc_ring_push(sc_ring *r, int64_t time, bool arena)\n"
+    "{\n"
+    "    if (r->n == r->cap) {\n"
+    "        r->cap = r->cap ? r->cap * 2 : 8;\n"
+    "        r->e = st_xrealloc(r->e, sizeof *r->e * (size_t)r->cap);\n"
+    "    }\n"
+    "    sc_ring_ent *e = &r->e[r->n++];\n"
+    "    e->time = time;\n"
+    "    e->ar = arena ? st_arena_new() : NULL;\n"
+    "    e->n = 0;\n"
+    "    e->data = NULL;\n"
+    "    return e;\n"
+    "}\n"
+    "static SC_UNUSED void sc_ring_drop_front(sc_ring *r)\n"
+    "{\n"
+    "    if (r->e[0].ar) st_arena_free(r->e[0].ar);\n"
+    "    memmove(r->e, r->e + 1, sizeof *r->e * (size_t)(r->n - 1));\n"
+    "    r->n--;\n"
+    "}\n"
+    "static SC_UNUSED void sc_ring_free(sc_ring *r)\n"
+    "{\n"
+    "    for (int64_t i = 0; i < r->n; i++)\n"
+    "        if (r->e[i].ar) st_arena_free(r->e[i].ar);\n"
+    "    free(r->e);\n"
+    "}\n"
+    "static SC_UNUSED int64_t sc_ds_count(const st_ds *d)\n"
+    "{\n"
+    "    int64_t n = 0;\n"
+    "    for (int p = 0; p < d->nparts; p++) n += d->parts[p].n;\n"
+    "    return n;\n"
+    "}\n"
+    "/* Makes d hold total elements in nout equal chunks (slots to fill). */\n"
+    "static SC_UNUSED void sc_split_n(st_ds *d, int64_t total, int64_t nout, size_t elsz, st_arena *ar)\n"
+    "{\n"
+    "    if (nout < 1) nout = 1;\n"
+    "    int64_t chunk = (total + nout - 1) / nout;\n"
+    "    d->nparts = (int)nout;\n"
+    "    d->parts = st_arena_alloc(ar, sizeof(st_part) * (size_t)nout);\n"
+    "    for (int64_t k = 0; k < nout; k++) {\n"
+    "        int64_t lo = k * chunk, hi = lo + chunk < total ? lo + chunk : total;\n"
+    "        d->parts[k].n = hi > lo ? hi - lo : 0;\n"
+    "        d->parts[k].cap = chunk;\n"
+    "        d->parts[k].data = chunk ? st_arena_alloc(ar, elsz * (size_t)chunk) : NULL;\n"
+    "    }\n"
+    "}\n"
+    "/* As sc_split_n with the partition count chosen from the size. */\n"
+    "static SC_UNUSED void sc_split_out(st_ds *d, int64_t total, int64_t workers, size_t elsz, st_arena *ar)\n"
+    "{\n"
+    "    if (total == 0) {\n"
+    "        d->nparts = 0;\n"
+    "        d->parts = NULL;\n"
+    "        return;\n"
+    "    }\n"
+    "    sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);\n"
+    "}\n"
+    "static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)\n"
+    "{\n"
+    "    int64_t chunk = d->parts[0].cap;\n"
+    "    return (char *)d->parts[q / chunk].data + (size_t)(q % chunk) * elsz;\n"
+    "}\n"
+    "\n";
+
+static const char *ctype_name(const st_type *t)
+{
+    switch (t->kind) {
+    case TY_STRING: return "st_str";
+    case TY_INT: return "int64_t";
+    case TY_FLOAT: return "double";
+    case TY_BOOL: return "bool";
+    default: return NULL;
+    }
+}
+
+static void emit_context(cg *g, int ci)
+{
+    const st_program *p = g->p;
+    const st_decl *c = p->contexts[ci];
+    emit(g, 0, "/* ==== context %s ==== */", c->name);
+    for (int i = 0; i < p->nnodes; i++)
+        if (p->nodes[i]->ctx == c)
+            emit_node_types(g, p->nodes[i]);
+    emit(g, 0, "typedef struct sc_S%d sc_S%d;", ci, ci);
+    emit(g, 0, "/* one batch's datasets */");
+    emit(g, 0, "typedef struct sc_D%d {", ci);
+    emit(g, 1, "sc_S%d *S;", ci);
+    emit(g, 1, "int rc;");
+    for (int i = 0; i < p->nnodes; i++)
+        if (p->nodes[i]->ctx == c)
+            emit_d_members(g, p->nodes[i]);
+    emit(g, 0, "} sc_D%d;", ci);
+    emit(g, 0, "/* state kept across batches */");
+    emit(g, 0, "struct sc_S%d {", ci);
+    emit(g, 1, "int unused;");
+    for (int i = 0; i < p->nnodes; i++)
+        if (p->nodes[i]->ctx == c)
+            emit_s_members(g, p->nodes[i]);
+    emit(g, 0, "};");
+    sb_puts(&g->out, "\n");
+    for (int i = 0; i < p->nnodes; i++) {
+        const st_node *n = p->nodes[i];
+        lw_node *l = &g->plan->nodes[n->id];
+        if (n->ctx != c || l->kind == LW_DEAD || l->kind == LW_FUSED)
+            continue;
+        switch (n->op) {
+        case OP_SOURCE: emit_source(g, n); break;
+        case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_FLATMAPVALUES:
+        case OP_COUNT: case OP_COUNTBYVALUE: case OP_REDUCE: case OP_REDUCEBYKEY:
+            emit_chain_node(g, n);
+            break;
+        case OP_WINDOW: case OP_COUNTBYWINDOW: case OP_REDUCEBYWINDOW: case OP_REDUCEBYKEYANDWINDOW:
+        case OP_COUNTBYVALUEANDWINDOW:
+            emit_window_node(g, n);
+            break;
+        case OP_UPDATESTATEBYKEY: emit_update_state(g, n); break;
+        case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN: case OP_FULLOUTERJOIN:
+            emit_join(g, n);
+            break;
+        case OP_UNION: emit_union(g, n); break;
+        case OP_REPARTITION: emit_repartition(g, n); break;
+        case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: emit_output(g, n); break;
+        }
+    }
+    /* run_batch: every node in topological order */
+    emit(g, 0, "static int sc_run%d(void *state, st_job *job)", ci);
+    emit(g, 0, "{");
+    emit(g, 1, "sc_D%d D;", ci);
+    emit(g, 1, "memset(&D, 0, sizeof D);");
+    emit(g, 1, "D.S = state;");
+    for (int i = 0; i < p->nnodes; i++) {
+        const st_node *n = p->nodes[i];
+        lw_node *l = &g->plan->nodes[n->id];
+        if (n->ctx == c && l->kind != LW_DEAD && l->kind != LW_FUSED)
+            emit(g, 1, "sc_node%d(&D, job);", n->id);
+    }
+    emit(g, 1, "return D.rc;");
+    emit(g, 0, "}");
+    emit(g, 0, "static void *sc_create%d(void)", ci);
+    emit(g, 0, "{");
+    emit(g, 1, "sc_S%d *S = calloc(1, sizeof *S);", ci);
+    emit(g, 1, "if (!S)");
+    emit(g, 1, "    return NULL;");
+    for (int i = 0; i < p->nnodes; i++) {
+        const st_node *n = p->nodes[i];
+        if (n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD || g->plan->nodes[n->id].kind == LW_FUSED)
+            continue;
+        if (windowed_inverse(n))
+            emit(g, 1, "S->war%d = st_arena_new();", n->id);
+        if (n->op == OP_UPDATESTATEBYKEY) {
+            emit(g, 1, "S->uar%d = st_arena_new();", n->id);
+            emit(g, 1, "S->ulim%d = (size_t)1 << 20;", n->id);
+        }
+    }
+    emit(g, 1, "return S;");
+    emit(g, 0, "}");
+    emit(g, 0, "static void sc_destroy%d(void *state)", ci);
+    emit(g, 0, "{");
+    emit(g, 1, "sc_S%d *S = state;", ci);
+    emit(g, 1, "if (!S)");
+    emit(g, 1, "    return;");
+    for (int i = 0; i < p->nnodes; i++) {
+        const st_node *n = p->nodes[i];
+        if (n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD || g->plan->nodes[n->id].kind == LW_FUSED)
+            continue;
+        if (is_window_op(n->op))
+            emit(g, 1, "sc_ring_free(&S->r%d);", n->id);
+        if (windowed_inverse(n)) {
+            emit(g, 1, "sc_w%d_free(&S->w%d);", n->id, n->id);
+            emit(g, 1, "st_arena_free(S->war%d);", n->id);
+        }
+        if (n->op == OP_UPDATESTATEBYKEY) {
+            emit(g, 1, "sc_u%d_free(&S->u%d);", n->id, n->id);
+            emit(g, 1, "st_arena_free(S->uar%d);", n->id);
+        }
+    }
+    emit(g, 1, "free(S);");
+    emit(g, 0, "}");
+    sb_puts(&g->out, "\n");
+
+    /* sources, in the order of lw_node.src_index */
+    int nsrc = 0;
+    for (int i = 0; i < p->nnodes; i++) {
+        const st_node *n = p->nodes[i];
+        if (n->op != OP_SOURCE || n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD)
+            continue;
+        if (nsrc++ == 0)
+            emit(g, 0, "static const st_source_desc sc_src%d[] = {", ci);
+        const st_decl *s = n->source;
+        static const char *kinds[] = { "ST_SRC_SOCKET", "ST_SRC_TEXTFILES", "ST_SRC_FILE", "ST_SRC_STDIN",
+                                       "ST_SRC_RATE" };
+        emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d },",
+             c_lit(g, s->name, strlen(s->name)), kinds[s->src_kind], s->host ? c_lit(g, s->host, strlen(s->host)) : "NULL",
+             (long long)s->port, s->path ? c_lit(g, s->path, strlen(s->path)) : "NULL", (long long)s->rate,
+             s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage);
+    }
+    if (nsrc)
+        emit(g, 0, "};");
+    emit(g, 0, "#define SC_NSRC%d %d", ci, nsrc);
+    emit(g, 0, "#define SC_SRC%d %s", ci, nsrc ? cg_str(g, "sc_src%d", ci) : "NULL");
+    sb_puts(&g->out, "\n");
+}
+
+int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
+{
+    cg g = { .p = p, .opts = opts };
+    g.plan = lower_program(p);
+    g.c_name = cg_str(&g, "%s.c", opts->src_path);
+    cg *gp = &g;
+
+    const char *base = strrchr(opts->src_path, '/');
+    base = base ? base + 1 : opts->src_path;
+    char *prog = cg_str(gp, "%s", base);
+    char *dot = strrchr(prog, '.');
+    if (dot && dot != prog)
+        *dot = '\0';
+
+    emit(gp, 0, "/* Generated by streamc %s from %s. DO NOT EDIT. */", ST_VERSION_STRING, base);
+    sb_puts(&g.out, prelude);
+
+    /* user C code, in program order */
+    for (int i = 0; i < p->ndecls; i++) {
+        const st_decl *d = p->decls[i];
+        if (d->kind != DECL_CBLOCK)
+            continue;
+        emit(gp, 0, "/* ---- user code ---- */");
+        if (opts->line_directives)
+            sb_printf(&g.out, "#line %d %s\n", d->code_line, c_lit(gp, opts->src_path, strlen(opts->src_path)));
+        sb_puts(&g.out, d->code);
+        sb_puts(&g.out, "\n");
+        line_end(gp);
+    }
+    emit_types(gp);
+
+    for (int i = 0; i < p->ndecls; i++) {
+        const st_decl *d = p->decls[i];
+        if (d->kind != DECL_EXTERN || !d->ret_type)
+            continue;
+        bool scalar = ctype_name(d->ret_type) != NULL;
+        for (int k = 0; k < d->nptypes; k++)
+            scalar = scalar && d->param_types[k] && ctype_name(d->param_types[k]);
+        if (!scalar)
+            continue;
+        sbuf b = { 0 };
+        sb_printf(&b, "%s %s(", ctype_name(d->ret_type), d->name);
+        for (int k = 0; k < d->nptypes; k++)
+            sb_printf(&b, "%s%s", k ? ", " : "", ctype_name(d->param_types[k]));
+        sb_puts(&b, d->nptypes ? ");" : "void);");
+        emit(gp, 0, "%s /* extern */", b.p);
+        sb_free(&b);
+    }
+    for (int i = 0; i < p->nnodes; i++)
+        if (p->nodes[i]->op == OP_FOREACHRDD && g.plan->nodes[p->nodes[i]->id].kind != LW_DEAD)
+            emit(gp, 0, "void %s(const st_rdd *rdd); /* foreachRDD */", p->nodes[i]->cfunc_name);
+    sb_puts(&gp->out, "\n");
+
+    for (int ci = 0; ci < p->ncontexts; ci++)
+        emit_context(gp, ci);
+
+    emit(gp, 0, "static const st_context_desc sc_contexts[] = {");
+    for (int ci = 0; ci < p->ncontexts; ci++) {
+        const st_decl *c = p->contexts[ci];
+        emit(gp, 1, "{ %s, INT64_C(%lld), INT64_C(%lld), %s, %d, SC_NSRC%d, SC_SRC%d, INT64_C(%lld), sc_create%d, "
+                    "sc_run%d, sc_destroy%d },",
+             c_lit(gp, c->name, strlen(c->name)), (long long)c->batch_ms, (long long)c->block_ms,
+             c->checkpoint ? c_lit(gp, c->checkpoint, strlen(c->checkpoint)) : "NULL", c->workers, ci, ci,
+             (long long)lw_context_drain(g.plan, c), ci, ci, ci);
+    }
+    emit(gp, 0, "};");
+    emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts };", c_lit(gp, prog, strlen(prog)),
+         p->ncontexts);
+    sb_puts(&gp->out, "\n");
+    emit(gp, 0, "int main(int argc, char **argv)");
+    emit(gp, 0, "{");
+    emit(gp, 1, "return st_main(&sc_program, argc, argv);");
+    emit(gp, 0, "}");
+
+    int rc = fwrite(g.out.p, 1, g.out.n, f) == g.out.n ? 0 : -1;
+    sb_free(&g.out);
+    for (int i = 0; i < g.npool; i++)
+        free(g.pool[i]);
+    free(g.pool);
+    lower_free(g.plan);
+    return rc;
+}

@@ -1,0 +1,187 @@
+/* diag.c: formatting diagnostics with a source excerpt and a caret.
+ *
+ * The caret line copies the TABs of the source line so that the caret
+ * lines up in a terminal; UTF-8 continuation bytes take no column there.
+ * Deduplication uses a small open-addressing set of 64-bit hashes.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+enum dkind { D_ERROR, D_WARNING, D_NOTE };
+
+#define C_BOLD "\033[1m"
+#define C_RESET "\033[0m"
+
+void diag_init(st_diag *d, st_source *src, FILE *out, bool color)
+{
+    memset(d, 0, sizeof *d);
+    d->src = src;
+    d->out = out ? out : stderr;
+    d->color = color;
+}
+
+static uint64_t hash_msg(enum dkind k, st_loc loc, const char *msg)
+{
+    uint64_t h = 1469598103934665603ULL;
+    int v[5] = { (int)k, loc.first_line, loc.first_column, loc.last_line, loc.last_column };
+    for (int i = 0; i < 5; i++) {
+        h ^= (uint64_t)(unsigned)v[i];
+        h *= 1099511628211ULL;
+    }
+    for (const unsigned char *s = (const unsigned char *)msg; *s; s++) {
+        h ^= *s;
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+/* true when h was not in the set (and is now) */
+static bool seen_insert(st_diag *d, uint64_t h)
+{
+    if (2 * (d->nseen + 1) > d->capseen) {
+        size_t ncap = d->capseen ? 2 * d->capseen : 64;
+        uint64_t *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return true; /* cannot dedupe: print anyway */
+        for (size_t i = 0; i < d->capseen; i++) {
+            uint64_t x = d->seen[i];
+            if (!x)
+                continue;
+            size_t j = x & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = x;
+        }
+        free(d->seen);
+        d->seen = ns;
+        d->capseen = ncap;
+    }
+    size_t j = h & (d->capseen - 1);
+    while (d->seen[j]) {
+        if (d->seen[j] == h)
+            return false;
+        j = (j + 1) & (d->capseen - 1);
+    }
+    d->seen[j] = h;
+    d->nseen++;
+    return true;
+}
+
+static void excerpt(st_diag *d, st_loc loc)
+{
+    size_t len;
+    const char *line = source_line(d->src, loc.first_line, &len);
+    if (!line)
+        return;
+    FILE *out = d->out;
+    int width = 4;
+    for (int n = loc.first_line; n >= 10000; n /= 10)
+        width++;
+    fprintf(out, " %*d | ", width, loc.first_line);
+    for (size_t i = 0; i < len; i++) {
+        char c = line[i];
+        fputc(c == '\0' || c == '\r' || c == '\v' || c == '\f' ? ' ' : c, out);
+    }
+    fputc('\n', out);
+    fprintf(out, " %*s | ", width, "");
+    int col = loc.first_column < 1 ? 1 : loc.first_column;
+    for (int i = 0; i < col - 1; i++) {
+        unsigned char c = (size_t)i < len ? (unsigned char)line[i] : ' ';
+        if (c == '\t')
+            fputc('\t', out);
+        else if ((c & 0xC0) != 0x80)
+            fputc(' ', out);
+    }
+    int last = loc.last_line == loc.first_line ? loc.last_column : (int)len;
+    if (d->color)
+        fputs("\033[1;32m", out);
+    fputc('^', out);
+    for (int i = col + 1; i <= last; i++) {
+        unsigned char c = (size_t)(i - 1) < len ? (unsigned char)line[i - 1] : ' ';
+        if ((c & 0xC0) != 0x80)
+            fputc('~', out);
+    }
+    if (d->color)
+        fputs(C_RESET, out);
+    fputc('\n', out);
+}
+
+static void vreport(st_diag *d, enum dkind k, st_loc loc, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (k == D_NOTE) {
+        if (!d->last_shown)
+            return;
+    } else {
+        if (k == D_ERROR)
+            d->nerrors++;
+        else
+            d->nwarnings++;
+        d->last_shown = seen_insert(d, hash_msg(k, loc, msg));
+        if (!d->last_shown) {
+            if (k == D_ERROR)
+                d->nerrors--;
+            else
+                d->nwarnings--;
+            return;
+        }
+    }
+    static const char *const label[] = { "error", "warning", "note" };
+    static const char *const colour[] = { "\033[1;31m", "\033[1;35m", "\033[1;36m" };
+    FILE *out = d->out;
+    const char *file = d->src && d->src->name ? d->src->name : "<input>";
+    if (d->color)
+        fputs(C_BOLD, out);
+    if (loc.first_line > 0)
+        fprintf(out, "%s:%d:%d: ", file, loc.first_line, loc.first_column);
+    else
+        fprintf(out, "%s: ", file);
+    if (d->color)
+        fprintf(out, "%s%s:" C_RESET C_BOLD " %s" C_RESET "\n", colour[k], label[k], msg);
+    else
+        fprintf(out, "%s: %s\n", label[k], msg);
+    if (k != D_NOTE && loc.first_line > 0)
+        excerpt(d, loc);
+}
+
+void diag_error(st_diag *d, st_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(d, D_ERROR, loc, fmt, ap);
+    va_end(ap);
+}
+
+void diag_warning(st_diag *d, st_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(d, D_WARNING, loc, fmt, ap);
+    va_end(ap);
+}
+
+void diag_note(st_diag *d, st_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(d, D_NOTE, loc, fmt, ap);
+    va_end(ap);
+}
+
+void diag_finish(st_diag *d)
+{
+    int w = d->nwarnings, e = d->nerrors;
+    if (w && e)
+        fprintf(d->out, "%d warning%s and %d error%s generated.\n", w, w == 1 ? "" : "s", e, e == 1 ? "" : "s");
+    else if (w)
+        fprintf(d->out, "%d warning%s generated.\n", w, w == 1 ? "" : "s");
+    else if (e)
+        fprintf(d->out, "%d error%s generated.\n", e, e == 1 ? "" : "s");
+    free(d->seen);
+    d->seen = NULL;
+    d->nseen = d->capseen = 0;
+}

@@ -1,0 +1,259 @@
+/* main.c: the streamc command line; the phases are plain calls here:
+ * load -> parse -> sema -> codegen -> cc.
+ *
+ * Exit status: 0 valid (warnings allowed), 1 errors in the program (or the
+ * C compiler failed), 2 usage error (bad options, unreadable file).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ast.h"
+#include "codegen.h"
+#include "diag.h"
+#include "parse.h"
+#include "sema.h"
+#include "source.h"
+
+#ifndef STREAMC_PREFIX
+#define STREAMC_PREFIX "/usr/local"
+#endif
+
+extern char **environ;
+
+static void usage(FILE *out)
+{
+    fputs("usage: streamc [options] FILE.stream\n"
+          "\n"
+          "Compiles a .stream pipeline into a standalone executable.\n"
+          "\n"
+          "  -o OUT       write the executable to OUT (default: FILE without .stream)\n"
+          "  --check      only validate the program (for CI); writes nothing\n"
+          "  --emit-c OUT write the generated C to OUT ('-' for stdout) and stop\n"
+          "  --no-line    no #line directives in the generated C\n"
+          "  --dump-ast   print the checked syntax tree and stop\n"
+          "  --version    print the version\n"
+          "  --help       this text\n"
+          "\n"
+          "Environment: CC (default cc) and CFLAGS (default -O2) compile the\n"
+          "generated C; STREAMC_RUNTIME overrides where the runtime is found.\n"
+          "Exit status: 0 valid, 1 errors in the program, 2 usage error.\n",
+          out);
+}
+
+/* Directory holding this executable, from /proc/self/exe. */
+static int self_dir(char *buf, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return 0;
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Finds include/streamc and lib/streamc: $STREAMC_RUNTIME, next to the
+ * compiler (build tree or install), then the configured prefix. */
+static int find_runtime(char *inc, char *lib, size_t size)
+{
+    char base[PATH_MAX + 8];
+    const char *env = getenv("STREAMC_RUNTIME");
+    const char *cands[3];
+    int n = 0;
+    char here[PATH_MAX];
+    if (env && *env)
+        cands[n++] = env;
+    if (self_dir(here, sizeof here) == 0) {
+        snprintf(base, sizeof base, "%s/..", here);
+        cands[n++] = base;
+    }
+    cands[n++] = STREAMC_PREFIX;
+    for (int i = 0; i < n; i++) {
+        char probe[PATH_MAX + 64];
+        snprintf(probe, sizeof probe, "%s/lib/streamc/libstreamrt.a", cands[i]);
+        if (!is_file(probe))
+            continue;
+        snprintf(lib, size, "%s/lib/streamc/libstreamrt.a", cands[i]);
+        snprintf(inc, size, "%s/include/streamc", cands[i]);
+        return 0;
+    }
+    return -1;
+}
+
+/* Splits s at blanks into argv (no quoting: CC/CFLAGS are word lists). */
+static int split_words(char *s, char **argv, int max)
+{
+    int n = 0;
+    for (char *tok = strtok(s, " \t\n"); tok && n < max; tok = strtok(NULL, " \t\n"))
+        argv[n++] = tok;
+    return n;
+}
+
+static int run_cc(const char *csrc, const char *out, const char *inc, const char *lib)
+{
+    char *cc = strdup(getenv("CC") && *getenv("CC") ? getenv("CC") : "cc");
+    const char *cf = getenv("CFLAGS");
+    char *cflags = strdup(cf ? cf : "-O2");
+    char incflag[PATH_MAX + 8];
+    snprintf(incflag, sizeof incflag, "-I%s", inc);
+    char *argv[256];
+    int n = split_words(cc, argv, 32);
+    n += split_words(cflags, argv + n, 180);
+    const char *tail[] = { "-std=gnu11", incflag, "-o", out, csrc, lib, "-lpthread", "-lm", NULL };
+    for (int i = 0; tail[i]; i++)
+        argv[n++] = (char *)tail[i];
+    argv[n] = NULL;
+    int rc = 1;
+    pid_t pid;
+    int err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    if (err != 0) {
+        fprintf(stderr, "streamc: error: cannot run C compiler '%s': %s\n", argv[0], strerror(err));
+    } else {
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+            rc = 0;
+        else
+            fprintf(stderr, "streamc: error: C compiler '%s' failed on the generated code\n", argv[0]);
+    }
+    free(cc);
+    free(cflags);
+    return rc;
+}
+
+/* "dir/wordcount.stream" -> "wordcount" (in the current directory, as cc's a.out). */
+static char *default_output(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 7 && strcmp(base + n - 7, ".stream") == 0)
+        n -= 7;
+    else {
+        char *o = malloc(n + 5);
+        snprintf(o, n + 5, "%s.out", base);
+        return o;
+    }
+    char *o = malloc(n + 1);
+    memcpy(o, base, n);
+    o[n] = '\0';
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    const char *file = NULL, *out = NULL, *emit_c = NULL;
+    bool check = false, dump_ast = false, lines = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--check") == 0)
+            check = true;
+        else if (strcmp(a, "--dump-ast") == 0)
+            dump_ast = true;
+        else if (strcmp(a, "--no-line") == 0)
+            lines = false;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("streamc %s\n", ST_VERSION_STRING);
+            return 0;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--emit-c") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "streamc: error: %s needs an argument\n", a);
+                return 2;
+            }
+            if (a[1] == 'o')
+                out = argv[++i];
+            else
+                emit_c = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "streamc: error: unknown option '%s' (see --help)\n", a);
+            return 2;
+        } else if (file) {
+            fprintf(stderr, "streamc: error: more than one input file ('%s' and '%s')\n", file, a);
+            return 2;
+        } else
+            file = a;
+    }
+    if (!file) {
+        fprintf(stderr, "streamc: error: no input file\n");
+        usage(stderr);
+        return 2;
+    }
+
+    char err[512];
+    st_source *src = source_load(file, err, sizeof err);
+    if (!src) {
+        fprintf(stderr, "streamc: error: %s\n", err);
+        return 2;
+    }
+    st_diag diag;
+    diag_init(&diag, src, stderr, isatty(2) && !getenv("NO_COLOR"));
+    st_program *prog = parse_program(src, &diag);
+    bool ok = diag.nerrors == 0;
+    ok = sema_check(prog, &diag) && ok;
+    diag_finish(&diag);
+
+    int rc = ok ? 0 : 1;
+    if (ok && dump_ast)
+        ast_dump(prog, stdout);
+    else if (ok && !check) {
+        codegen_opts opts = { .line_directives = lines, .src_path = file };
+        if (emit_c) {
+            FILE *f = strcmp(emit_c, "-") == 0 ? stdout : fopen(emit_c, "w");
+            if (!f) {
+                fprintf(stderr, "streamc: error: cannot write '%s': %s\n", emit_c, strerror(errno));
+                rc = 2;
+            } else {
+                if (codegen_emit(prog, &opts, f) != 0)
+                    rc = 1;
+                if (f != stdout && fclose(f) != 0)
+                    rc = 1;
+            }
+        } else {
+            char inc[PATH_MAX], lib[PATH_MAX];
+            char *outpath = out ? strdup(out) : default_output(file);
+            char tmpl[] = "/tmp/streamc-XXXXXX.c";
+            int fd = mkstemps(tmpl, 2);
+            if (find_runtime(inc, lib, sizeof inc) != 0) {
+                fprintf(stderr, "streamc: error: cannot find the runtime (lib/streamc/libstreamrt.a); "
+                                "set STREAMC_RUNTIME to its prefix\n");
+                rc = 2;
+            } else if (fd < 0) {
+                fprintf(stderr, "streamc: error: cannot create a temporary file: %s\n", strerror(errno));
+                rc = 2;
+            } else {
+                FILE *f = fdopen(fd, "w");
+                int wrc = codegen_emit(prog, &opts, f);
+                if (fclose(f) != 0 || wrc != 0) {
+                    fprintf(stderr, "streamc: error: cannot write '%s'\n", tmpl);
+                    rc = 1;
+                } else
+                    rc = run_cc(tmpl, outpath, inc, lib);
+            }
+            if (fd >= 0)
+                unlink(tmpl);
+            free(outpath);
+        }
+    }
+    program_free(prog);
+    source_free(src);
+    return rc;
+}

@@ -1,0 +1,176 @@
+/* arena.c: bump allocation in growing chunks, partition growth, the
+ * thread-local arena of a running batch, and the allocation wrappers that
+ * turn out-of-memory into an abort (the one place the library may end the
+ * process: nothing sane is left to do).
+ * Must not: keep any state beyond the one thread-local pointer. */
+#include "rt_internal.h"
+
+#include <stdalign.h>
+#include <stdlib.h>
+
+_Noreturn void rt_oom(void)
+{
+    static const char msg[] = "streamrt: out of memory\n";
+    fwrite(msg, 1, sizeof msg - 1, stderr);
+    abort();
+}
+
+void *rt_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        rt_oom();
+    return p;
+}
+
+void *rt_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        rt_oom();
+    return p;
+}
+
+void *rt_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        rt_oom();
+    return q;
+}
+
+void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz)
+{
+    if (need <= *cap)
+        return;
+    int64_t c = *cap ? *cap : 8;
+    while (c < need) {
+        if (c > INT64_MAX / 2 || (uint64_t)c * 2 > SIZE_MAX / sz)
+            rt_oom();
+        c *= 2;
+    }
+    *p = rt_xrealloc(*p, (size_t)c * sz);
+    *cap = c;
+}
+
+/* ---- arenas ------------------------------------------------------------- */
+enum { ARENA_ALIGN = 16, ARENA_FIRST = 64 << 10, ARENA_MAX_CHUNK = 64 << 20 };
+
+typedef struct chunk {
+    struct chunk *next;   /* older chunk */
+    size_t cap, used;
+    alignas(16) unsigned char data[];
+} chunk;
+
+struct st_arena {
+    chunk *cur;           /* newest; the list ends at the first chunk */
+    size_t handed;        /* bytes handed out (st_arena_used) */
+    size_t next_cap;
+};
+
+static chunk *chunk_new(size_t cap)
+{
+    chunk *c = rt_xmalloc(sizeof(chunk) + cap);
+    c->next = NULL;
+    c->cap = cap;
+    c->used = 0;
+    return c;
+}
+
+st_arena *st_arena_new(void)
+{
+    st_arena *a = rt_xmalloc(sizeof *a);
+    a->cur = chunk_new(ARENA_FIRST);
+    a->handed = 0;
+    a->next_cap = ARENA_FIRST * 2;
+    return a;
+}
+
+void st_arena_free(st_arena *a)
+{
+    if (!a)
+        return;
+    for (chunk *c = a->cur, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    free(a);
+}
+
+void st_arena_reset(st_arena *a)
+{
+    chunk *c = a->cur;
+    while (c->next) {
+        chunk *n = c->next;
+        free(c);
+        c = n;
+    }
+    c->used = 0;
+    a->cur = c;
+    a->handed = 0;
+    /* A batch that needed big chunks will likely need them again; keep
+       next_cap so it does not climb the doubling ladder every batch. */
+}
+
+size_t st_arena_used(const st_arena *a)
+{
+    return a->handed;
+}
+
+void *st_arena_alloc(st_arena *a, size_t n)
+{
+    if (n > SIZE_MAX / 4)
+        rt_oom();
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need == 0)
+        need = ARENA_ALIGN;   /* distinct non-NULL pointers for size 0 */
+    chunk *c = a->cur;
+    if (c->cap - c->used < need) {
+        size_t cap = a->next_cap;
+        while (cap < need)
+            cap *= 2;
+        c = chunk_new(cap);
+        c->next = a->cur;
+        a->cur = c;
+        if (a->next_cap < ARENA_MAX_CHUNK)
+            a->next_cap *= 2;
+    }
+    void *p = c->data + c->used;   /* used stays a multiple of 16 */
+    c->used += need;
+    a->handed += n;
+    return p;
+}
+
+st_str st_arena_strdup(st_arena *a, st_str s)
+{
+    if (s.n <= 0)
+        return (st_str){ "", 0 };
+    char *p = st_arena_alloc(a, (size_t)s.n);
+    memcpy(p, s.p, (size_t)s.n);
+    return (st_str){ p, s.n };
+}
+
+void st_part_grow(st_part *p, size_t elsz, st_arena *a)
+{
+    int64_t cap = p->cap > 0 ? p->cap * 2 : 8;
+    if (p->cap > INT64_MAX / 4 || (uint64_t)cap > SIZE_MAX / 4 / (elsz ? elsz : 1))
+        rt_oom();
+    void *d = st_arena_alloc(a, (size_t)cap * elsz);
+    if (p->n > 0)
+        memcpy(d, p->data, (size_t)p->n * elsz);
+    p->data = d;
+    p->cap = cap;
+}
+
+/* ---- the thread-local arena of a running batch -------------------------- */
+static _Thread_local st_arena *tls_arena;
+
+st_arena *st_tls_arena(void)
+{
+    return tls_arena;
+}
+
+void rt_tls_arena_set(st_arena *a)
+{
+    tls_arena = a;
+}

@@ -1,0 +1,598 @@
+/* driver.c: st_main, the executable's entry point: option parsing, the
+ * contexts' lifecycle (create, batches, destroy, --stats), the choice
+ * between replay and real time, the replay run on the virtual clock, and
+ * SIGINT/SIGTERM.
+ * Must not: call exit(), or keep mutable globals other than the signal
+ * flag and self-pipe below (a signal handler has nowhere else to write).
+ *
+ * Mode: replay when any --replay is given, or when every source of every
+ * context can be virtual (rate, file) and --realtime was not given;
+ * otherwise real time (recv.c). */
+#include "rt_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* ---- options ------------------------------------------------------------ */
+
+static const char *kind_name(st_src_kind k)
+{
+    switch (k) {
+    case ST_SRC_SOCKET: return "socket";
+    case ST_SRC_TEXTFILES: return "textFileStream";
+    case ST_SRC_FILE: return "file";
+    case ST_SRC_STDIN: return "stdin";
+    case ST_SRC_RATE: return "rate";
+    }
+    return "?";
+}
+
+static void describe_source(FILE *f, const st_source_desc *s)
+{
+    switch (s->kind) {
+    case ST_SRC_SOCKET:
+        fprintf(f, "socket(\"%s\", %d)", s->host ? s->host : "", s->port);
+        break;
+    case ST_SRC_TEXTFILES:
+        fprintf(f, "textFileStream(\"%s\")", s->path ? s->path : "");
+        break;
+    case ST_SRC_FILE:
+        fprintf(f, "file(\"%s\"", s->path ? s->path : "");
+        if (s->rate > 0)
+            fprintf(f, ", rate = %lld", (long long)s->rate);
+        if (s->loop)
+            fprintf(f, ", loop = true");
+        fputc(')', f);
+        break;
+    case ST_SRC_STDIN: fputs("stdin()", f); break;
+    case ST_SRC_RATE: fprintf(f, "rate(%lld)", (long long)s->rate); break;
+    }
+}
+
+static void usage(const st_program_desc *prog, const char *name, FILE *f)
+{
+    fprintf(f,
+            "usage: %s [options]\n"
+            "Runs the streamc pipeline %s until its sources end or SIGINT/SIGTERM.\n"
+            "\n"
+            "options:\n"
+            "  --batches N           stop after N batches (per context)\n"
+            "  --duration D          stop after the batches whose time is at most D\n"
+            "                        (10s, 500ms, 2min, 1h, or plain milliseconds)\n"
+            "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
+            "                        on a virtual clock, deterministically; repeatable\n"
+            "  --realtime            run rate() and file() sources in real time\n"
+            "                        (without --replay they run on the virtual clock)\n"
+            "  --stats               one line per batch on stderr\n"
+            "  --workers N           worker threads of every context\n"
+            "  --help                this text\n"
+            "\n"
+            "sources:\n",
+            name, name);
+    for (int c = 0; c < prog->ncontexts; c++) {
+        const st_context_desc *cd = &prog->contexts[c];
+        for (int s = 0; s < cd->nsources; s++) {
+            fprintf(f, "  %-20s ", cd->sources[s].name);
+            describe_source(f, &cd->sources[s]);
+            fprintf(f, "  [context %s]\n", cd->name);
+        }
+    }
+}
+
+int64_t rt_parse_duration(const char *s)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    int64_t v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (INT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    int64_t mul;
+    if (*p == '\0' || strcmp(p, "ms") == 0)
+        mul = 1;
+    else if (strcmp(p, "s") == 0)
+        mul = 1000;
+    else if (strcmp(p, "min") == 0)
+        mul = 60000;
+    else if (strcmp(p, "h") == 0)
+        mul = 3600000;
+    else
+        return -1;
+    /* Far beyond any run; keeps k * batch_ms from overflowing. */
+    if (v > INT64_C(1000000000000000) / mul)
+        return -1;
+    return v * mul;
+}
+
+static bool parse_count(const char *s, int64_t max, int64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    int64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+        if (v > max)
+            return false;
+    }
+    *out = v;
+    return true;
+}
+
+static const st_source_desc *find_source(const st_program_desc *prog, const char *name,
+                                         size_t n)
+{
+    for (int c = 0; c < prog->ncontexts; c++)
+        for (int s = 0; s < prog->contexts[c].nsources; s++) {
+            const st_source_desc *d = &prog->contexts[c].sources[s];
+            if (d->name && strlen(d->name) == n && memcmp(d->name, name, n) == 0)
+                return d;
+        }
+    return NULL;
+}
+
+void rt_opts_free(rt_opts *o)
+{
+    free(o->replay);
+    o->replay = NULL;
+    o->nreplay = 0;
+}
+
+#define USAGE_ERR(...) \
+    do { \
+        fprintf(err, "%s: error: ", name); \
+        fprintf(err, __VA_ARGS__); \
+        fputc('\n', err); \
+        rt_opts_free(o); \
+        return 2; \
+    } while (0)
+
+int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o, FILE *err)
+{
+    const char *name = prog->name ? prog->name : "streamrt";
+    *o = (rt_opts){ .batches = -1, .duration_ms = -1, .workers = -1 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0)
+            a = "--help";
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
+            USAGE_ERR("unexpected argument '%s' (try --help)", a);
+        const char *opt = a + 2;
+        const char *eq = strchr(opt, '=');
+        size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
+#define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
+        bool flag = IS("stats") || IS("help") || IS("realtime");
+        bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers");
+#undef IS
+        if (!flag && !valued)
+            USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
+        if (flag && eq)
+            USAGE_ERR("option '--%.*s' takes no value", (int)olen, opt);
+        const char *val = NULL;
+        if (valued) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                USAGE_ERR("option '--%s' needs a value", opt);
+        }
+        switch (opt[0]) {
+        case 's': o->stats = true; break;
+        case 'h': o->help = true; break;
+        case 'r':
+            if (opt[2] == 'a') {   /* realtime */
+                o->realtime = true;
+                break;
+            }
+            {
+                const char *e2 = strchr(val, '=');
+                if (!e2 || e2 == val || e2[1] == '\0')
+                    USAGE_ERR("--replay needs SOURCE=FILE, not '%s'", val);
+                if (!find_source(prog, val, (size_t)(e2 - val)))
+                    USAGE_ERR("--replay: the program has no source '%.*s'",
+                              (int)(e2 - val), val);
+                for (int r = 0; r < o->nreplay; r++)
+                    if (strlen(o->replay[r].source) == (size_t)(e2 - val) &&
+                        strncmp(o->replay[r].source, val, (size_t)(e2 - val)) == 0)
+                        USAGE_ERR("--replay: source '%.*s' given twice", (int)(e2 - val), val);
+                o->replay = rt_xrealloc(o->replay, (size_t)(o->nreplay + 1) * sizeof *o->replay);
+                /* source points at "NAME=FILE"; compared by length above */
+                o->replay[o->nreplay++] = (rt_replay_opt){ val, e2 + 1 };
+            }
+            break;
+        case 'b':
+            if (!parse_count(val, INT64_C(1000000000000), &o->batches) || o->batches < 1)
+                USAGE_ERR("--batches needs a positive integer, not '%s'", val);
+            break;
+        case 'd':
+            if ((o->duration_ms = rt_parse_duration(val)) <= 0)
+                USAGE_ERR("--duration needs a positive duration such as 10s, 500ms, "
+                          "2min, 1h, not '%s'", val);
+            break;
+        case 'w': {
+            int64_t w;
+            if (!parse_count(val, 1024, &w))
+                USAGE_ERR("--workers needs an integer in 0..1024, not '%s'", val);
+            o->workers = (int)w;
+            break;
+        }
+        }
+    }
+    if (o->realtime && o->nreplay > 0)
+        USAGE_ERR("--realtime and --replay exclude each other");
+    return 0;
+}
+
+/* Length of the NAME part of a --replay value. */
+static size_t replay_name_len(const rt_replay_opt *r)
+{
+    return (size_t)(r->file - 1 - r->source);
+}
+
+/* ---- contexts ----------------------------------------------------------- */
+
+int rt_ctx_open(rt_ctx *c, const st_context_desc *d, rt_prog *prog, int index, int workers)
+{
+    memset(c, 0, sizeof *c);
+    c->desc = d;
+    c->prog = prog;
+    c->index = index;
+    int n = workers >= 0 ? workers : d->workers;
+    if (n <= 0)
+        n = rt_ncpus();
+    c->nworkers = n;
+    atomic_init(&c->skipped, 0);
+    c->pool = rt_pool_new(n);
+    if (!c->pool)
+        return -1;
+    c->arenas = rt_xmalloc((size_t)n * sizeof *c->arenas);
+    for (int i = 0; i < n; i++)
+        c->arenas[i] = st_arena_new();
+    c->input = st_arena_new();
+    return 0;
+}
+
+void rt_ctx_close(rt_ctx *c)
+{
+    if (c->created && c->desc->destroy)
+        c->desc->destroy(c->state);
+    c->created = false;
+    rt_pool_free(c->pool);
+    c->pool = NULL;
+    if (c->arenas)
+        for (int i = 0; i < c->nworkers; i++)
+            st_arena_free(c->arenas[i]);
+    free(c->arenas);
+    c->arenas = NULL;
+    st_arena_free(c->input);
+    c->input = NULL;
+}
+
+int64_t rt_inputs_records(int n, const st_input *inputs)
+{
+    int64_t r = 0;
+    for (int s = 0; s < n; s++)
+        for (int b = 0; b < inputs[s].nblocks; b++)
+            r += inputs[s].blocks[b].n;
+    return r;
+}
+
+int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inputs,
+               int64_t delay_ms)
+{
+    st_job *job = &c->job;
+    *job = (st_job){
+        .time_ms = time_ms, .zero_ms = zero_ms, .nworkers = c->nworkers,
+        .arenas = c->arenas, .nsources = c->desc->nsources, .inputs = inputs, .rt = c,
+    };
+    int64_t records = rt_inputs_records(c->desc->nsources, inputs);
+    int64_t t0 = rt_mono_ms();
+    rt_tls_arena_set(c->arenas[0]);
+    int rc = c->desc->run_batch ? c->desc->run_batch(c->state, job) : 0;
+    rt_tls_arena_set(NULL);
+    int64_t t1 = rt_mono_ms();
+    for (int i = 0; i < c->nworkers; i++)
+        st_arena_reset(c->arenas[i]);
+    int64_t sk = atomic_exchange(&c->skipped, 0);
+    c->batches++;
+    c->records += records;
+    c->skipped_total += sk;
+    if (c->prog && c->prog->opts.stats)
+        fprintf(stderr, "[stats] %s time=%lld records=%lld processing=%lldms delay=%lldms "
+                        "skipped=%lld\n",
+                c->desc->name, (long long)time_ms, (long long)records, (long long)(t1 - t0),
+                (long long)delay_ms, (long long)sk);
+    return rc;
+}
+
+/* ---- replay ------------------------------------------------------------- */
+
+static void replay_warn(void *arg, const char *what, const char *p, size_t n)
+{
+    rt_skip_ctx(arg, what, p, n);
+}
+
+static const rt_replay_opt *replay_for(const rt_opts *o, const char *src)
+{
+    for (int r = 0; r < o->nreplay; r++)
+        if (strlen(src) == replay_name_len(&o->replay[r]) &&
+            strncmp(o->replay[r].source, src, replay_name_len(&o->replay[r])) == 0)
+            return &o->replay[r];
+    return NULL;
+}
+
+/* Every source either replayed or virtualisable, and finite unless a limit
+   is given: else a usage error (2). */
+static int replay_check(rt_prog *p)
+{
+    const rt_opts *o = &p->opts;
+    bool limited = o->batches >= 0 || o->duration_ms >= 0;
+    for (int c = 0; c < p->desc->ncontexts; c++) {
+        const st_context_desc *cd = &p->desc->contexts[c];
+        for (int s = 0; s < cd->nsources; s++) {
+            const st_source_desc *sd = &cd->sources[s];
+            if (replay_for(o, sd->name))
+                continue;
+            if (sd->kind != ST_SRC_RATE && sd->kind != ST_SRC_FILE) {
+                rt_log(p, "error", "source '%s' (%s) cannot run on the virtual clock: "
+                       "give --replay %s=FILE", sd->name, kind_name(sd->kind), sd->name);
+                return 2;
+            }
+            bool infinite = sd->kind == ST_SRC_RATE || (sd->loop && sd->rate > 0);
+            if (infinite && !limited) {
+                rt_log(p, "error", "source '%s' never ends on the virtual clock: "
+                       "give --batches N or --duration D (or --realtime)", sd->name);
+                return 2;
+            }
+        }
+    }
+    return 0;
+}
+
+static int run_replay(rt_prog *p)
+{
+    int rc = replay_check(p);
+    if (rc)
+        return rc;
+    int nctx = p->desc->ncontexts;
+    rt_vsrc **vs = rt_xcalloc((size_t)nctx, sizeof *vs);
+    int64_t *last = rt_xcalloc((size_t)nctx, sizeof *last);
+    int64_t *next = rt_xcalloc((size_t)nctx, sizeof *next);
+    for (int c = 0; c < nctx && rc == 0; c++) {
+        rt_ctx *ctx = &p->ctxs[c];
+        const st_context_desc *cd = ctx->desc;
+        vs[c] = rt_xcalloc((size_t)cd->nsources + 1, sizeof **vs);
+        int64_t last_off = -1;
+        for (int s = 0; s < cd->nsources; s++) {
+            const st_source_desc *sd = &cd->sources[s];
+            const rt_replay_opt *r = replay_for(&p->opts, sd->name);
+            rt_vsrc *v = &vs[c][s];
+            if (sd->kind == ST_SRC_RATE && !r) {
+                rt_vsrc_rate(v, sd->rate, cd->batch_ms, cd->block_ms);
+            } else {
+                const char *path = r ? r->file : sd->path;
+                char *text;
+                size_t n;
+                int e = rt_read_file(path ? path : "", &text, &n);
+                if (e) {
+                    rt_log(p, "error", "source '%s': cannot read %s: %s", sd->name,
+                           path ? path : "(no path)", strerror(e));
+                    rc = 1;
+                    break;
+                }
+                if (r)
+                    rt_vsrc_replay(v, text, n, r->file, sd->kind == ST_SRC_RATE,
+                                   cd->batch_ms, cd->block_ms, replay_warn, ctx);
+                else
+                    rt_vsrc_file(v, text, n, sd->rate, sd->loop, cd->batch_ms, cd->block_ms);
+            }
+            if (v->last_offset > last_off)
+                last_off = v->last_offset;
+        }
+        last[c] = rt_replay_last_batch(last_off, cd->batch_ms, cd->drain_ms,
+                                       p->opts.batches, p->opts.duration_ms);
+        next[c] = 1;
+    }
+    /* One thread, batches in order of (time, context index): output is
+       the same on every run. */
+    while (rc == 0) {
+        int best = -1;
+        for (int c = 0; c < nctx; c++) {
+            if (next[c] > last[c])
+                continue;
+            int64_t t = next[c] * p->ctxs[c].desc->batch_ms;
+            if (best < 0 || t < next[best] * p->ctxs[best].desc->batch_ms)
+                best = c;
+        }
+        if (best < 0 || rt_signalled())
+            break;
+        rt_ctx *ctx = &p->ctxs[best];
+        int ns = ctx->desc->nsources;
+        st_arena_reset(ctx->input);
+        st_input *in = st_arena_alloc(ctx->input, (size_t)(ns + 1) * sizeof *in);
+        for (int s = 0; s < ns; s++) {
+            int64_t bad;
+            rt_vsrc_batch(&vs[best][s], next[best], ctx->input, &in[s], &bad);
+            if (bad)
+                atomic_fetch_add(&ctx->skipped, bad);
+        }
+        if (rt_ctx_run(ctx, next[best] * ctx->desc->batch_ms, 0, in, 0) != 0) {
+            atomic_store(&p->failed, true);
+            break;
+        }
+        next[best]++;
+    }
+    for (int c = 0; c < nctx; c++) {
+        if (vs[c])
+            for (int s = 0; s < p->ctxs[c].desc->nsources; s++)
+                rt_vsrc_free(&vs[c][s]);
+        free(vs[c]);
+    }
+    free(vs);
+    free(last);
+    free(next);
+    return rc;
+}
+
+/* ---- signals: the one piece of global state ----------------------------- */
+static volatile sig_atomic_t sig_flag;
+static int sig_pipe[2] = { -1, -1 };
+static struct sigaction sig_old_int, sig_old_term;
+
+bool rt_signalled(void)
+{
+    return sig_flag != 0;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    int e = errno;
+    sig_flag = 1;
+    if (sig_pipe[1] >= 0) {
+        ssize_t w = write(sig_pipe[1], "s", 1);
+        (void)w;   /* a full pipe already says "signalled" */
+    }
+    errno = e;
+}
+
+/* Returns the read end of the self-pipe, or -1 when signals are already
+   handled by another st_main in this process (then it does not touch
+   them). */
+static int signals_install(void)
+{
+    if (sig_pipe[0] >= 0)
+        return -1;
+    if (pipe(sig_pipe) != 0) {
+        sig_pipe[0] = sig_pipe[1] = -1;
+        return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    sig_flag = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* SA_RESETHAND: a second Ctrl-C kills a program stuck finishing. */
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &sig_old_int);
+    sigaction(SIGTERM, &sa, &sig_old_term);
+    return sig_pipe[0];
+}
+
+static void signals_remove(int fd)
+{
+    if (fd < 0)
+        return;
+    sigaction(SIGINT, &sig_old_int, NULL);
+    sigaction(SIGTERM, &sig_old_term, NULL);
+    close(sig_pipe[0]);
+    close(sig_pipe[1]);
+    sig_pipe[0] = sig_pipe[1] = -1;
+    sig_flag = 0;
+}
+
+/* ---- st_main ------------------------------------------------------------ */
+
+static bool all_virtual(const st_program_desc *prog)
+{
+    for (int c = 0; c < prog->ncontexts; c++)
+        for (int s = 0; s < prog->contexts[c].nsources; s++) {
+            st_src_kind k = prog->contexts[c].sources[s].kind;
+            if (k != ST_SRC_RATE && k != ST_SRC_FILE)
+                return false;
+        }
+    return true;
+}
+
+static const char *base_name(const char *s)
+{
+    const char *b = s ? strrchr(s, '/') : NULL;
+    return b ? b + 1 : s;
+}
+
+int st_main(const st_program_desc *prog, int argc, char **argv)
+{
+    rt_prog p;
+    memset(&p, 0, sizeof p);
+    p.desc = prog;
+    p.name = prog->name && *prog->name ? prog->name
+             : argc > 0 && argv[0] ? base_name(argv[0]) : "streamrt";
+    atomic_init(&p.skip_logged, 0);
+    atomic_init(&p.failed, false);
+    st_program_desc named = *prog;
+    named.name = p.name;
+    if (rt_parse_opts(&named, argc, argv, &p.opts, stderr) != 0)
+        return 2;
+    if (p.opts.help) {
+        usage(prog, p.name, stdout);
+        fflush(stdout);
+        rt_opts_free(&p.opts);
+        return 0;
+    }
+    for (int c = 0; c < prog->ncontexts; c++)
+        if (prog->contexts[c].batch_ms <= 0 || prog->contexts[c].block_ms < 0) {
+            rt_log(&p, "error", "context '%s': invalid batch/block interval",
+                   prog->contexts[c].name);
+            rt_opts_free(&p.opts);
+            return 1;
+        }
+    bool replay = p.opts.nreplay > 0 || (!p.opts.realtime && all_virtual(prog));
+
+    int rc = 0;
+    pthread_mutex_init(&p.out_mu, NULL);
+    p.ctxs = rt_xcalloc((size_t)(prog->ncontexts + 1), sizeof *p.ctxs);
+    int opened = 0;
+    for (; opened < prog->ncontexts; opened++) {
+        rt_ctx *c = &p.ctxs[opened];
+        if (rt_ctx_open(c, &prog->contexts[opened], &p, opened, p.opts.workers) != 0) {
+            rt_log(&p, "error", "context '%s': cannot start its worker threads",
+                   prog->contexts[opened].name);
+            rc = 1;
+            break;
+        }
+    }
+    int sigfd = -1;
+    if (rc == 0) {
+        for (int c = 0; c < prog->ncontexts; c++) {
+            rt_ctx *ctx = &p.ctxs[c];
+            ctx->state = ctx->desc->create ? ctx->desc->create() : NULL;
+            ctx->created = true;
+        }
+        sigfd = signals_install();
+        rc = replay ? run_replay(&p) : rt_run_realtime(&p, sigfd);
+        signals_remove(sigfd);
+    }
+    if (fflush(stdout) != 0 && !atomic_exchange(&p.failed, true))
+        rt_log(&p, "error", "writing to stdout: %s", strerror(errno));
+    for (int c = 0; c < opened; c++) {
+        rt_ctx *ctx = &p.ctxs[c];
+        /* skips never attributed to a batch (no batch ran after them) */
+        ctx->skipped_total += atomic_exchange(&ctx->skipped, 0);
+        if (p.opts.stats)
+            fprintf(stderr, "[stats] %s total batches=%lld records=%lld skipped=%lld\n",
+                    ctx->desc->name, (long long)ctx->batches, (long long)ctx->records,
+                    (long long)ctx->skipped_total);
+        if (ctx->skipped_total > 0)
+            rt_log(&p, "warning", "context '%s' skipped %lld record%s", ctx->desc->name,
+                   (long long)ctx->skipped_total, ctx->skipped_total == 1 ? "" : "s");
+        rt_ctx_close(ctx);
+    }
+    free(p.ctxs);
+    pthread_mutex_destroy(&p.out_mu);
+    rt_opts_free(&p.opts);
+    if (rc == 0 && atomic_load(&p.failed))
+        rc = 1;
+    return rc;
+}

@@ -1,0 +1,157 @@
+/* pool.c: the worker pool of one context. st_parallel_for hands out the
+ * indices [0, n) through one atomic counter to nworkers workers: the
+ * calling (scheduler) thread is worker 0, the pool's threads are 1..n-1,
+ * so a one-worker context starts no thread at all.
+ * Must not: be entered twice at once (one scheduler per context calls it,
+ * and tasks may not nest), or leave a task running when it returns. */
+#include "rt_internal.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct worker {
+    struct rt_pool *pool;
+    int index;
+    pthread_t thread;
+} worker;
+
+struct rt_pool {
+    int nworkers;
+    int nthreads;         /* started: nworkers - 1 on success */
+    worker *workers;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    uint64_t gen;         /* bumped per task; workers wait for a new one */
+    bool stop;
+    int busy;             /* threads not yet finished with this gen */
+    /* the current task, written under mu before gen is bumped */
+    st_job *job;
+    st_task_fn fn;
+    void *arg;
+    int n;
+    atomic_int next;
+};
+
+int rt_ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+static void run_tasks(rt_pool *p, st_job *job, st_task_fn fn, void *arg, int n, int w)
+{
+    st_arena *saved = st_tls_arena();
+    if (job->arenas && w < job->nworkers)
+        rt_tls_arena_set(job->arenas[w]);
+    for (int i; (i = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed)) < n;)
+        fn(job, arg, i, w);
+    rt_tls_arena_set(saved);
+}
+
+static void *worker_main(void *varg)
+{
+    worker *w = varg;
+    rt_pool *p = w->pool;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->gen == seen)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->stop)
+            break;
+        seen = p->gen;
+        st_job *job = p->job;
+        st_task_fn fn = p->fn;
+        void *arg = p->arg;
+        int n = p->n;
+        pthread_mutex_unlock(&p->mu);
+        run_tasks(p, job, fn, arg, n, w->index);
+        pthread_mutex_lock(&p->mu);
+        if (--p->busy == 0)
+            pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+rt_pool *rt_pool_new(int nworkers)
+{
+    if (nworkers < 1)
+        nworkers = 1;
+    rt_pool *p = rt_xcalloc(1, sizeof *p);
+    p->nworkers = nworkers;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    atomic_init(&p->next, 0);
+    p->workers = rt_xcalloc((size_t)nworkers, sizeof *p->workers);
+    for (int i = 1; i < nworkers; i++) {
+        worker *w = &p->workers[i];
+        w->pool = p;
+        w->index = i;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            rt_pool_free(p);
+            return NULL;
+        }
+        p->nthreads++;
+    }
+    return p;
+}
+
+void rt_pool_free(rt_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i <= p->nthreads; i++)
+        pthread_join(p->workers[i].thread, NULL);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->mu);
+    free(p->workers);
+    free(p);
+}
+
+void rt_pool_run(rt_pool *p, st_job *job, int n, st_task_fn fn, void *arg)
+{
+    if (n <= 0)
+        return;
+    if (p->nthreads == 0 || n == 1) {
+        atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+        run_tasks(p, job, fn, arg, n, 0);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->job = job;
+    p->fn = fn;
+    p->arg = arg;
+    p->n = n;
+    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    p->busy = p->nthreads;
+    p->gen++;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+
+    run_tasks(p, job, fn, arg, n, 0);
+
+    /* Every thread must be done with this gen, not only with the indices:
+       a late thread still reading p->next must not see the next task. */
+    pthread_mutex_lock(&p->mu);
+    while (p->busy > 0)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void st_parallel_for(st_job *job, int n, st_task_fn fn, void *arg)
+{
+    rt_ctx *c = job->rt;
+    if (c && c->pool) {
+        rt_pool_run(c->pool, job, n, fn, arg);
+        return;
+    }
+    for (int i = 0; i < n; i++)   /* a job without a pool: run inline */
+        fn(job, arg, i, 0);
+}

@@ -1,0 +1,867 @@
+/* recv.c: the real-time run. Per context: one receiver thread per source
+ * writing records into the source's current block, a timer thread (Spark's
+ * block generator and job generator in one) that seals blocks every block
+ * interval and queues a job every batch interval, and a scheduler thread
+ * that runs the queued jobs one after another (concurrentJobs = 1: a slow
+ * batch delays the next, none is dropped). The calling thread supervises:
+ * it waits for signals, failures and the contexts' ends.
+ * Must not: block anywhere a stop cannot reach (every wait polls the
+ * context's stop pipe, whose write end is closed to stop), or drop a
+ * received record silently.
+ *
+ * Times: batch k of a context is at zero_ms + k * batch_ms in epoch ms
+ * (zero_ms = start rounded down to the batch interval); sleeping uses the
+ * monotonic clock, offset from the epoch once at start. */
+#include "rt_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct sblock {      /* a sealed block, until its batch has run */
+    int64_t n;
+    char *bytes;             /* string sources: the records' bytes */
+    int64_t *offs;           /* (start, length) per record, into bytes */
+    st_str *recs;            /* made from offs when the batch is taken */
+    int64_t *ints;           /* rate sources */
+} sblock;
+
+typedef struct rctx rctx;
+
+typedef struct rsrc {
+    const st_source_desc *d;
+    rctx *r;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;      /* the current block and the sealed list */
+    st_buf bytes;
+    int64_t *offs, ncap;     /* 2 per record */
+    int64_t *ints, icap;
+    int64_t n;
+    sblock *sealed;
+    int64_t nsealed, scap;
+} rsrc;
+
+typedef struct rjob {
+    struct rjob *next;
+    int64_t time_ms;
+    int nsrc;
+    st_input *inputs;
+    sblock **blocks;         /* per source, the sealed blocks it owns */
+} rjob;
+
+typedef struct rt_run rt_run;
+
+struct rctx {
+    rt_ctx *c;
+    rt_run *run;
+    rsrc *src;
+    int nsrc;
+    int stop[2];             /* closing stop[1] stops the context */
+    pthread_mutex_t stop_mu;
+    pthread_t timer, sched;
+    bool timer_started, sched_started;
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    rjob *qhead, *qtail;
+    bool qclosed;
+    int64_t zero_ms;
+};
+
+struct rt_run {
+    rt_prog *p;
+    rctx *ctxs;
+    int n;
+    atomic_int live;         /* receivers not yet ended */
+    int notify[2];           /* 'D' a context is done, 'F' a batch failed */
+    int64_t start_epoch, start_mono;
+};
+
+/* ---- stopping and sleeping ---------------------------------------------- */
+
+static void ctx_stop(rctx *r)
+{
+    pthread_mutex_lock(&r->stop_mu);
+    if (r->stop[1] >= 0) {
+        close(r->stop[1]);
+        r->stop[1] = -1;
+    }
+    pthread_mutex_unlock(&r->stop_mu);
+}
+
+static bool stopped(rctx *r)
+{
+    struct pollfd pf = { r->stop[0], POLLIN, 0 };
+    return poll(&pf, 1, 0) > 0;
+}
+
+/* Sleeps until the monotonic deadline; false when stopped first. */
+static bool sleep_until(rctx *r, int64_t mono_dl)
+{
+    for (;;) {
+        int64_t now = rt_mono_ms();
+        if (now >= mono_dl)
+            return !stopped(r);
+        int64_t w = mono_dl - now;
+        struct pollfd pf = { r->stop[0], POLLIN, 0 };
+        int rc = poll(&pf, 1, w > 60000 ? 60000 : (int)w);
+        if (rc > 0)
+            return false;
+    }
+}
+
+static void notify(rt_run *run, char what)
+{
+    for (;;) {
+        ssize_t w = write(run->notify[1], &what, 1);
+        if (w == 1 || (w < 0 && errno != EINTR))
+            return;
+    }
+}
+
+/* ---- the current block -------------------------------------------------- */
+
+/* Under s->mu. */
+static void push_str_locked(rsrc *s, const char *p, size_t n)
+{
+    rt_grow((void **)&s->offs, &s->ncap, 2 * (s->n + 1), sizeof *s->offs);
+    s->offs[2 * s->n] = (int64_t)s->bytes.n;
+    s->offs[2 * s->n + 1] = (int64_t)n;
+    st_buf_put(&s->bytes, p, n);
+    s->n++;
+}
+
+static void seal(rsrc *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->n > 0) {
+        rt_grow((void **)&s->sealed, &s->scap, s->nsealed + 1, sizeof *s->sealed);
+        s->sealed[s->nsealed++] = (sblock){ s->n, s->bytes.p, s->offs, NULL, s->ints };
+        s->bytes = (st_buf){ 0 };
+        s->offs = NULL;
+        s->ints = NULL;
+        s->ncap = s->icap = 0;
+        s->n = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void sblock_free(sblock *b)
+{
+    free(b->bytes);
+    free(b->offs);
+    free(b->recs);
+    free(b->ints);
+}
+
+/* ---- rate limiting: a token bucket -------------------------------------- */
+typedef struct limiter {
+    int64_t rate;            /* tokens/s; 0: no limit */
+    int64_t milli;           /* tokens * 1000 */
+    int64_t cap;             /* in milli-tokens */
+    int64_t last;            /* mono ms of the last refill */
+} limiter;
+
+/* Paced sources get a small bucket (smooth); maxRate a one-second one, as
+   Guava's RateLimiter that Spark's receivers use. */
+static void lim_init(limiter *l, int64_t rate, bool smooth)
+{
+    l->rate = rate > 0 ? (rate > INT64_C(1000000000) ? INT64_C(1000000000) : rate) : 0;
+    int64_t tokens = smooth ? l->rate / 50 : l->rate;
+    l->cap = (tokens < 1 ? 1 : tokens) * 1000;
+    l->milli = 1000;
+    l->last = rt_mono_ms();
+}
+
+static void lim_refill(limiter *l)
+{
+    int64_t now = rt_mono_ms();
+    if (now > l->last) {
+        int64_t dt = now - l->last;
+        l->milli = dt > l->cap / l->rate + 1 ? l->cap : l->milli + dt * l->rate;
+        if (l->milli > l->cap)
+            l->milli = l->cap;
+        l->last = now;
+    }
+}
+
+/* Takes one token, sleeping for it; false when stopped. */
+static bool lim_take(limiter *l, rctx *r)
+{
+    if (l->rate == 0)
+        return true;
+    while (l->milli < 1000) {
+        lim_refill(l);
+        if (l->milli >= 1000)
+            break;
+        int64_t wait = (1000 - l->milli + l->rate - 1) / l->rate;
+        if (!sleep_until(r, rt_mono_ms() + (wait < 1 ? 1 : wait)))
+            return false;
+    }
+    l->milli -= 1000;
+    return true;
+}
+
+/* Pushes lines [p, p+n) split at '\n' (the last without newline not
+   included: it is returned as the remainder's start). */
+static size_t push_lines(rsrc *s, const char *p, size_t n, limiter *lim, bool *stop)
+{
+    size_t pos = 0;
+    bool locked = false;
+    while (pos < n) {
+        const char *nl = memchr(p + pos, '\n', n - pos);
+        if (!nl)
+            break;
+        size_t e = (size_t)(nl - p), len = e - pos;
+        if (len > 0 && p[e - 1] == '\r')
+            len--;
+        if (lim->rate && lim->milli < 1000) {
+            if (locked) {
+                pthread_mutex_unlock(&s->mu);
+                locked = false;
+            }
+            if (!lim_take(lim, s->r)) {
+                *stop = true;
+                break;
+            }
+        } else if (lim->rate) {
+            lim->milli -= 1000;
+        }
+        if (!locked) {
+            pthread_mutex_lock(&s->mu);
+            locked = true;
+        }
+        push_str_locked(s, p + pos, len);
+        pos = e + 1;
+    }
+    if (locked)
+        pthread_mutex_unlock(&s->mu);
+    return pos;
+}
+
+static bool push_one(rsrc *s, const char *p, size_t n, limiter *lim)
+{
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
+    if (!lim_take(lim, s->r))
+        return false;
+    pthread_mutex_lock(&s->mu);
+    push_str_locked(s, p, n);
+    pthread_mutex_unlock(&s->mu);
+    return true;
+}
+
+/* ---- reading lines from a descriptor ------------------------------------ */
+typedef enum pump_end { PUMP_EOF, PUMP_ERROR, PUMP_STOP } pump_end;
+
+/* Reads fd to its end, pushing each line (a last line without newline
+   counts). A line longer than RT_MAX_RECORD is skipped and counted. */
+static pump_end pump_fd(rsrc *s, int fd, limiter *lim)
+{
+    size_t cap = 1 << 16, start = 0, end = 0;
+    char *buf = rt_xmalloc(cap);
+    bool skipping = false;
+    pump_end result;
+    for (;;) {
+        struct pollfd pf[2] = { { fd, POLLIN, 0 }, { s->r->stop[0], POLLIN, 0 } };
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            result = PUMP_ERROR;
+            break;
+        }
+        if (pf[1].revents) {
+            result = PUMP_STOP;
+            break;
+        }
+        ssize_t got = read(fd, buf + end, cap - end);
+        if (got < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+                continue;
+            result = PUMP_ERROR;
+            break;
+        }
+        if (got == 0) {
+            result = PUMP_EOF;
+            if (end > start && !skipping && !push_one(s, buf + start, end - start, lim))
+                result = PUMP_STOP;
+            break;
+        }
+        size_t from = end;
+        end += (size_t)got;
+        if (skipping) {
+            const char *nl = memchr(buf + from, '\n', end - from);
+            if (!nl) {
+                start = end = 0;
+                continue;
+            }
+            start = (size_t)(nl - buf) + 1;
+            skipping = false;
+        }
+        bool stop = false;
+        start += push_lines(s, buf + start, end - start, lim, &stop);
+        if (stop) {
+            result = PUMP_STOP;
+            break;
+        }
+        if (start > 0) {
+            memmove(buf, buf + start, end - start);
+            end -= start;
+            start = 0;
+        }
+        if (end == cap) {
+            if (cap >= RT_MAX_RECORD) {
+                rt_skip_ctx(s->r->c, "line too long", buf, end);
+                skipping = true;
+                start = end = 0;
+            } else {
+                cap *= 2;
+                buf = rt_xrealloc(buf, cap);
+            }
+        }
+    }
+    free(buf);
+    return result;
+}
+
+/* ---- receivers ---------------------------------------------------------- */
+
+static void recv_stdin(rsrc *s, limiter *lim)
+{
+    if (pump_fd(s, 0, lim) == PUMP_ERROR)
+        rt_log(s->r->c->prog, "error", "source '%s': reading stdin: %s", s->d->name,
+               strerror(errno));
+}
+
+static void recv_file(rsrc *s, limiter *lim)
+{
+    int fd = open(s->d->path ? s->d->path : "", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        rt_log(s->r->c->prog, "error", "source '%s': cannot open %s: %s", s->d->name,
+               s->d->path ? s->d->path : "", strerror(errno));
+        atomic_store(&s->r->c->prog->failed, true);
+        return;
+    }
+    for (;;) {
+        pump_end e = pump_fd(s, fd, lim);
+        if (e == PUMP_ERROR)
+            rt_log(s->r->c->prog, "error", "source '%s': reading %s: %s", s->d->name,
+                   s->d->path, strerror(errno));
+        if (e != PUMP_EOF || !s->d->loop)
+            break;
+        struct stat st;
+        if (fstat(fd, &st) != 0 || st.st_size == 0 || lseek(fd, 0, SEEK_SET) != 0)
+            break;   /* nothing to loop over */
+    }
+    close(fd);
+}
+
+static void recv_rate(rsrc *s, limiter *lim)
+{
+    int64_t next = 0;
+    while (!stopped(s->r)) {
+        lim_refill(lim);
+        int64_t k = lim->milli / 1000;
+        if (k > (1 << 20))
+            k = 1 << 20;
+        if (k > 0) {
+            lim->milli -= k * 1000;
+            pthread_mutex_lock(&s->mu);
+            rt_grow((void **)&s->ints, &s->icap, s->n + k, sizeof *s->ints);
+            for (int64_t i = 0; i < k; i++)
+                s->ints[s->n++] = next++;
+            pthread_mutex_unlock(&s->mu);
+        }
+        int64_t wait = (1000 - lim->milli % 1000 + lim->rate - 1) / lim->rate;
+        if (!sleep_until(s->r, rt_mono_ms() + (wait < 1 ? 1 : wait)))
+            break;
+    }
+}
+
+/* Connects to host:port, giving up when stopped. -1 with errno set. */
+static int connect_to(rsrc *s)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", s->d->port);
+    struct addrinfo hints = { 0 }, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(s->d->host ? s->d->host : "localhost", port, &hints, &res);
+    if (gai != 0) {
+        errno = gai == EAI_SYSTEM ? errno : EHOSTUNREACH;
+        return -1;
+    }
+    int fd = -1, err = ECONNREFUSED;
+    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+            break;
+        if (errno == EINPROGRESS) {
+            struct pollfd pf[2] = { { fd, POLLOUT, 0 }, { s->r->stop[0], POLLIN, 0 } };
+            int rc;
+            while ((rc = poll(pf, 2, 5000)) < 0 && errno == EINTR)
+                ;
+            int soerr = ETIMEDOUT;
+            socklen_t sl = sizeof soerr;
+            if (rc > 0 && !pf[1].revents &&
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
+                break;
+            err = pf[1].revents ? ECANCELED : soerr;
+        } else {
+            err = errno;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        errno = err;
+    return fd;
+}
+
+/* As Spark's socket receiver: reconnect after a failure or a drop, with
+   a back-off of 100 ms doubling to 2 s, logging once per outage. */
+static void recv_socket(rsrc *s, limiter *lim)
+{
+    rt_prog *p = s->r->c->prog;
+    int64_t backoff = 100;
+    bool outage = false;
+    while (!stopped(s->r)) {
+        int fd = connect_to(s);
+        if (fd < 0) {
+            if (!outage && !stopped(s->r))
+                rt_log(p, "warning", "source '%s': cannot connect to %s:%d: %s; retrying",
+                       s->d->name, s->d->host, s->d->port, strerror(errno));
+            outage = true;
+            if (!sleep_until(s->r, rt_mono_ms() + backoff))
+                break;
+            backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
+            continue;
+        }
+        if (outage)
+            rt_log(p, "note", "source '%s': connected to %s:%d", s->d->name, s->d->host,
+                   s->d->port);
+        outage = false;
+        backoff = 100;
+        pump_end e = pump_fd(s, fd, lim);
+        int err = errno;
+        close(fd);
+        if (e == PUMP_STOP)
+            break;
+        rt_log(p, "warning", "source '%s': connection to %s:%d %s; reconnecting", s->d->name,
+               s->d->host, s->d->port, e == PUMP_EOF ? "closed" : strerror(err));
+        outage = true;
+        if (!sleep_until(s->r, rt_mono_ms() + backoff))
+            break;
+    }
+}
+
+/* textFileStream: the names seen so far. A new file is read once it has
+   kept its size and mtime over one poll, so a file still being written is
+   not read half-way (Spark asks for atomic moves; this forgives a copy). */
+typedef struct seen {
+    char *name;
+    int64_t size, mtime_ns;
+    bool done;
+} seen;
+
+static seen *seen_find(seen *v, int64_t n, const char *name)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0)
+            return &v[i];
+    return NULL;
+}
+
+static void recv_dir(rsrc *s, limiter *lim)
+{
+    rt_prog *p = s->r->c->prog;
+    const char *dir = s->d->path ? s->d->path : ".";
+    int64_t block = s->r->c->desc->block_ms > 0 ? s->r->c->desc->block_ms
+                                                 : s->r->c->desc->batch_ms;
+    seen *v = NULL;
+    int64_t nv = 0, cap = 0;
+    bool first = true, outage = false, go = true;
+    while (go) {
+        DIR *d = opendir(dir);
+        if (!d) {
+            if (!outage)
+                rt_log(p, "warning", "source '%s': cannot read directory %s: %s; retrying",
+                       s->d->name, dir, strerror(errno));
+            outage = true;
+        } else {
+            outage = false;
+            struct dirent *e;
+            while (go && (e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.' || e->d_name[0] == '_')
+                    continue;
+                st_buf path = { 0 };
+                st_buf_puts(&path, dir);
+                st_buf_putc(&path, '/');
+                st_buf_puts(&path, e->d_name);
+                st_buf_putc(&path, '\0');
+                struct stat st;
+                if (stat(path.p, &st) != 0 || !S_ISREG(st.st_mode)) {
+                    st_buf_free(&path);
+                    continue;
+                }
+                int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+                seen *f = seen_find(v, nv, e->d_name);
+                if (!f) {
+                    rt_grow((void **)&v, &cap, nv + 1, sizeof *v);
+                    f = &v[nv++];
+                    size_t ln = strlen(e->d_name) + 1;
+                    f->name = memcpy(rt_xmalloc(ln), e->d_name, ln);
+                    f->size = st.st_size;
+                    f->mtime_ns = mt;
+                    f->done = first;   /* newFilesOnly: what is there at start stays */
+                } else if (!f->done) {
+                    if (f->size == st.st_size && f->mtime_ns == mt) {
+                        f->done = true;
+                        char *text;
+                        size_t n;
+                        int err = rt_read_file(path.p, &text, &n);
+                        if (err) {
+                            rt_log(p, "warning", "source '%s': cannot read %s: %s", s->d->name,
+                                   path.p, strerror(err));
+                        } else {
+                            st_str *lines;
+                            int64_t nl = rt_split_lines(text, n, &lines);
+                            for (int64_t i = 0; i < nl && go; i++)
+                                go = push_one(s, lines[i].p, (size_t)lines[i].n, lim);
+                            free(lines);
+                            free(text);
+                        }
+                    } else {
+                        f->size = st.st_size;
+                        f->mtime_ns = mt;
+                    }
+                }
+                st_buf_free(&path);
+            }
+            closedir(d);
+            first = false;
+        }
+        if (go)
+            go = sleep_until(s->r, rt_mono_ms() + block);
+    }
+    for (int64_t i = 0; i < nv; i++)
+        free(v[i].name);
+    free(v);
+}
+
+static void *receiver_main(void *arg)
+{
+    rsrc *s = arg;
+    limiter lim;
+    const st_source_desc *d = s->d;
+    int64_t pace = d->kind == ST_SRC_RATE || d->kind == ST_SRC_FILE ? d->rate : 0;
+    if (d->max_rate > 0 && (pace <= 0 || d->max_rate < pace))
+        lim_init(&lim, d->max_rate, pace > 0);
+    else
+        lim_init(&lim, pace, true);
+    switch (d->kind) {
+    case ST_SRC_STDIN: recv_stdin(s, &lim); break;
+    case ST_SRC_FILE: recv_file(s, &lim); break;
+    case ST_SRC_RATE:
+        if (lim.rate == 0)
+            lim_init(&lim, 1, true);
+        recv_rate(s, &lim);
+        break;
+    case ST_SRC_SOCKET: recv_socket(s, &lim); break;
+    case ST_SRC_TEXTFILES: recv_dir(s, &lim); break;
+    }
+    atomic_fetch_sub(&s->r->run->live, 1);
+    return NULL;
+}
+
+/* ---- timer and scheduler ------------------------------------------------ */
+
+static rjob *take_job(rctx *r, int64_t time_ms)
+{
+    rjob *j = rt_xcalloc(1, sizeof *j);
+    j->time_ms = time_ms;
+    j->nsrc = r->nsrc;
+    j->inputs = rt_xcalloc((size_t)r->nsrc + 1, sizeof *j->inputs);
+    j->blocks = rt_xcalloc((size_t)r->nsrc + 1, sizeof *j->blocks);
+    for (int i = 0; i < r->nsrc; i++) {
+        rsrc *s = &r->src[i];
+        pthread_mutex_lock(&s->mu);
+        sblock *sb = s->sealed;
+        int64_t n = s->nsealed;
+        s->sealed = NULL;
+        s->nsealed = s->scap = 0;
+        pthread_mutex_unlock(&s->mu);
+        /* st_str slices can only be made once a block's buffer is final */
+        st_block *bl = rt_xcalloc((size_t)n + 1, sizeof *bl);
+        for (int64_t b = 0; b < n; b++) {
+            if (!sb[b].ints) {
+                /* all-empty records never allocated bytes */
+                const char *base = sb[b].bytes ? sb[b].bytes : "";
+                st_str *recs = rt_xmalloc((size_t)sb[b].n * sizeof *recs);
+                for (int64_t k = 0; k < sb[b].n; k++)
+                    recs[k] = (st_str){ base + sb[b].offs[2 * k], sb[b].offs[2 * k + 1] };
+                sb[b].recs = recs;
+            }
+            bl[b] = (st_block){ sb[b].n, sb[b].recs, sb[b].ints };
+        }
+        j->blocks[i] = sb;
+        j->inputs[i] = (st_input){ (int)n, bl };
+    }
+    return j;
+}
+
+static void job_free(rjob *j)
+{
+    for (int i = 0; i < j->nsrc; i++) {
+        for (int b = 0; b < j->inputs[i].nblocks; b++)
+            sblock_free(&j->blocks[i][b]);
+        free(j->blocks[i]);
+        free((void *)j->inputs[i].blocks);
+    }
+    free(j->blocks);
+    free(j->inputs);
+    free(j);
+}
+
+static void enqueue(rctx *r, rjob *j)
+{
+    pthread_mutex_lock(&r->qmu);
+    if (r->qtail)
+        r->qtail->next = j;
+    else
+        r->qhead = j;
+    r->qtail = j;
+    pthread_cond_signal(&r->qcv);
+    pthread_mutex_unlock(&r->qmu);
+}
+
+static void queue_close(rctx *r)
+{
+    pthread_mutex_lock(&r->qmu);
+    r->qclosed = true;
+    pthread_cond_signal(&r->qcv);
+    pthread_mutex_unlock(&r->qmu);
+}
+
+static void *timer_main(void *arg)
+{
+    rctx *r = arg;
+    rt_run *run = r->run;
+    const rt_opts *o = &r->c->prog->opts;
+    int64_t batch = r->c->desc->batch_ms;
+    int64_t block = r->c->desc->block_ms > 0 ? r->c->desc->block_ms : batch;
+    int64_t last = rt_replay_last_batch(INT64_MAX, batch, 0, o->batches, o->duration_ms);
+    int64_t k = 1, next_batch = r->zero_ms + batch;
+    int64_t next_block = r->zero_ms +
+                         (rt_floor_div(run->start_epoch - r->zero_ms, block) + 1) * block;
+    while (last < 0 || k <= last) {
+        int64_t t = next_block < next_batch ? next_block : next_batch;
+        if (!sleep_until(r, run->start_mono + (t - run->start_epoch))) {
+            /* Stopped (signal, failure): what was received runs now. */
+            for (int i = 0; i < r->nsrc; i++)
+                seal(&r->src[i]);
+            enqueue(r, take_job(r, next_batch));
+            break;
+        }
+        /* Read before sealing: if every receiver had ended by now, this
+           seal holds their last records. */
+        bool ended = atomic_load(&run->live) == 0;
+        for (int i = 0; i < r->nsrc; i++)
+            seal(&r->src[i]);
+        if (t == next_block)
+            next_block += block;
+        if (t == next_batch) {
+            enqueue(r, take_job(r, next_batch));
+            if (ended)
+                break;
+            k++;
+            next_batch += batch;
+        }
+    }
+    queue_close(r);
+    ctx_stop(r);   /* its receivers end with it */
+    return NULL;
+}
+
+static void *sched_main(void *arg)
+{
+    rctx *r = arg;
+    rt_prog *p = r->c->prog;
+    for (;;) {
+        pthread_mutex_lock(&r->qmu);
+        while (!r->qhead && !r->qclosed)
+            pthread_cond_wait(&r->qcv, &r->qmu);
+        rjob *j = r->qhead;
+        if (j) {
+            r->qhead = j->next;
+            if (!r->qhead)
+                r->qtail = NULL;
+        }
+        pthread_mutex_unlock(&r->qmu);
+        if (!j)
+            break;
+        if (!atomic_load(&p->failed)) {
+            int64_t delay = rt_epoch_ms() - j->time_ms;
+            if (rt_ctx_run(r->c, j->time_ms, r->zero_ms, j->inputs, delay < 0 ? 0 : delay) != 0) {
+                atomic_store(&p->failed, true);
+                notify(r->run, 'F');
+            }
+        }
+        job_free(j);
+    }
+    notify(r->run, 'D');
+    return NULL;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+static void stop_all(rt_run *run)
+{
+    for (int c = 0; c < run->n; c++)
+        ctx_stop(&run->ctxs[c]);
+}
+
+int rt_run_realtime(rt_prog *p, int sigfd)
+{
+    rt_run run;
+    memset(&run, 0, sizeof run);
+    run.p = p;
+    run.n = p->desc->ncontexts;
+    run.ctxs = rt_xcalloc((size_t)run.n + 1, sizeof *run.ctxs);
+    int total = 0;
+    for (int c = 0; c < run.n; c++)
+        total += p->desc->contexts[c].nsources;
+    atomic_init(&run.live, total);
+    if (pipe(run.notify) != 0) {
+        rt_log(p, "error", "pipe: %s", strerror(errno));
+        free(run.ctxs);
+        return 1;
+    }
+    run.start_epoch = rt_epoch_ms();
+    run.start_mono = rt_mono_ms();
+    int rc = 0;
+    for (int c = 0; c < run.n; c++) {
+        rctx *r = &run.ctxs[c];
+        r->c = &p->ctxs[c];
+        r->run = &run;
+        r->nsrc = r->c->desc->nsources;
+        r->src = rt_xcalloc((size_t)r->nsrc + 1, sizeof *r->src);
+        r->zero_ms = rt_floor_div(run.start_epoch, r->c->desc->batch_ms) * r->c->desc->batch_ms;
+        pthread_mutex_init(&r->stop_mu, NULL);
+        pthread_mutex_init(&r->qmu, NULL);
+        pthread_cond_init(&r->qcv, NULL);
+        if (pipe(r->stop) != 0) {
+            r->stop[0] = r->stop[1] = -1;
+            rc = 1;
+        }
+        for (int i = 0; i < r->nsrc; i++) {
+            r->src[i].d = &r->c->desc->sources[i];
+            r->src[i].r = r;
+            pthread_mutex_init(&r->src[i].mu, NULL);
+        }
+    }
+    /* Start: schedulers, then receivers, then timers. */
+    int running = 0;   /* contexts whose scheduler runs */
+    for (int c = 0; c < run.n && rc == 0; c++) {
+        rctx *r = &run.ctxs[c];
+        if (pthread_create(&r->sched, NULL, sched_main, r) != 0) {
+            rc = 1;
+            break;
+        }
+        r->sched_started = true;
+        running++;
+        for (int i = 0; i < r->nsrc && rc == 0; i++) {
+            if (pthread_create(&r->src[i].thread, NULL, receiver_main, &r->src[i]) != 0)
+                rc = 1;
+            else
+                r->src[i].started = true;
+        }
+        if (rc == 0) {
+            if (pthread_create(&r->timer, NULL, timer_main, r) != 0)
+                rc = 1;
+            else
+                r->timer_started = true;
+        }
+    }
+    if (rc) {
+        rt_log(p, "error", "cannot start the program's threads");
+        atomic_store(&p->failed, true);
+        stop_all(&run);
+        for (int c = 0; c < run.n; c++)
+            if (run.ctxs[c].sched_started && !run.ctxs[c].timer_started)
+                queue_close(&run.ctxs[c]);
+    }
+
+    /* Supervise until every scheduler has finished. */
+    int done = 0;
+    while (done < running) {
+        struct pollfd pf[2] = { { run.notify[0], POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+        int n = poll(pf, sigfd >= 0 ? 2 : 1, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (sigfd >= 0 && pf[1].revents) {
+            char b[16];
+            while (read(sigfd, b, sizeof b) > 0)
+                ;
+            stop_all(&run);
+        }
+        if (pf[0].revents) {
+            char b[64];
+            ssize_t got = read(run.notify[0], b, sizeof b);
+            for (ssize_t i = 0; i < got; i++) {
+                if (b[i] == 'D')
+                    done++;
+                else
+                    stop_all(&run);
+            }
+        }
+    }
+    stop_all(&run);
+    for (int c = 0; c < run.n; c++) {
+        rctx *r = &run.ctxs[c];
+        if (r->timer_started)
+            pthread_join(r->timer, NULL);
+        if (r->sched_started)
+            pthread_join(r->sched, NULL);
+        for (int i = 0; i < r->nsrc; i++) {
+            rsrc *s = &r->src[i];
+            if (s->started)
+                pthread_join(s->thread, NULL);
+            for (int64_t b = 0; b < s->nsealed; b++)
+                sblock_free(&s->sealed[b]);
+            free(s->sealed);
+            st_buf_free(&s->bytes);
+            free(s->offs);
+            free(s->ints);
+            pthread_mutex_destroy(&s->mu);
+        }
+        for (rjob *j = r->qhead, *nx; j; j = nx) {
+            nx = j->next;
+            job_free(j);
+        }
+        if (r->stop[0] >= 0)
+            close(r->stop[0]);
+        pthread_mutex_destroy(&r->stop_mu);
+        pthread_mutex_destroy(&r->qmu);
+        pthread_cond_destroy(&r->qcv);
+        free(r->src);
+    }
+    close(run.notify[0]);
+    close(run.notify[1]);
+    free(run.ctxs);
+    return atomic_load(&p->failed) ? 1 : 0;
+}

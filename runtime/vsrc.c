@@ -1,0 +1,356 @@
+/* vsrc.c: sources on the virtual clock (replay). It owns the parsing of
+ * replay files, the virtualised file and rate sources, and the assembly of
+ * one batch's blocks from record offsets, kept free of threads and I/O
+ * beyond reading a file so it can be tested piece by piece.
+ * Must not: sleep, look at a real clock, or let a malformed line stop the
+ * run (it is skipped, counted and reported). */
+#include "rt_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Offsets beyond this (about 31 years) are rejected as malformed: it keeps
+   k * batch_ms and the rate arithmetic far from overflow. */
+#define MAX_OFFSET INT64_C(1000000000000000)
+
+int rt_read_file(const char *path, char **out, size_t *n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return EISDIR;
+    }
+    st_buf b = { 0 };
+    for (;;) {
+        st_buf_reserve(&b, 1 << 16);
+        ssize_t r = read(fd, b.p + b.n, b.cap - b.n - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            st_buf_free(&b);
+            return e;
+        }
+        if (r == 0)
+            break;
+        b.n += (size_t)r;
+    }
+    close(fd);
+    st_buf_reserve(&b, 1);
+    b.p[b.n] = '\0';
+    *out = b.p;
+    *n = b.n;
+    return 0;
+}
+
+int64_t rt_split_lines(const char *text, size_t n, st_str **lines)
+{
+    st_str *v = NULL;
+    int64_t nv = 0, cap = 0;
+    size_t pos = 0;
+    while (pos < n) {
+        const char *nl = memchr(text + pos, '\n', n - pos);
+        size_t end = nl ? (size_t)(nl - text) : n;
+        size_t e = end;
+        if (e > pos && text[e - 1] == '\r')
+            e--;
+        rt_grow((void **)&v, &cap, nv + 1, sizeof *v);
+        v[nv++] = (st_str){ text + pos, (int64_t)(e - pos) };
+        pos = end + 1;
+    }
+    *lines = v;
+    return nv;
+}
+
+/* a * r / 1000 rounded up, for a >= 0 and r > 0, saturating. */
+static int64_t mul_div_ceil(int64_t a, int64_t r)
+{
+    int64_t q = a / 1000, m = a % 1000, hi;
+    if (__builtin_mul_overflow(q, r, &hi))
+        return INT64_MAX;
+    int64_t lo = (m * r + 999) / 1000;   /* m * r: r is records/s, small */
+    return hi > INT64_MAX - lo ? INT64_MAX : hi + lo;
+}
+
+static int64_t paced_offset(int64_t i, int64_t rate)
+{
+    return (i / rate) * 1000 + (i % rate) * 1000 / rate;
+}
+
+static void vsrc_init(rt_vsrc *v, int64_t batch_ms, int64_t block_ms)
+{
+    memset(v, 0, sizeof *v);
+    v->batch_ms = batch_ms;
+    v->block_ms = block_ms > 0 ? block_ms : batch_ms;
+    v->last_offset = -1;
+    v->limit = -1;
+}
+
+void rt_vsrc_free(rt_vsrc *v)
+{
+    free(v->text);
+    free(v->recs);
+    free(v->ivals);
+    free(v->blocks);
+    free(v->badk);
+    free(v->lines);
+    memset(v, 0, sizeof *v);
+}
+
+/* ---- explicit records --------------------------------------------------- */
+typedef struct entry {
+    int64_t k, b;     /* batch, block */
+    int64_t seq;      /* file order */
+    st_str rec;
+    int64_t ival;
+    bool bad;
+} entry;
+
+static int entry_cmp(const void *x, const void *y)
+{
+    const entry *a = x, *b = y;
+    if (a->k != b->k)
+        return a->k < b->k ? -1 : 1;
+    if (a->b != b->b)
+        return a->b < b->b ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Sorts the entries by (batch, block, file order) and cuts them into
+   blocks; a block straddling two batches (block not dividing batch) is
+   cut in two, so a batch never holds another's records. */
+static void vsrc_build(rt_vsrc *v, entry *e, int64_t n)
+{
+    qsort(e, (size_t)n, sizeof *e, entry_cmp);
+    int64_t nrec = 0, cap_blocks = 0;
+    for (int64_t i = 0; i < n; i++)
+        nrec += !e[i].bad;
+    v->kind = RT_VS_LIST;
+    v->recs = v->ints ? NULL : rt_xmalloc((size_t)nrec * sizeof *v->recs);
+    v->ivals = v->ints ? rt_xmalloc((size_t)nrec * sizeof *v->ivals) : NULL;
+    v->badk = rt_xmalloc((size_t)(n - nrec) * sizeof *v->badk);
+    int64_t r = 0, last_b = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (e[i].bad) {
+            v->badk[v->nbad++] = e[i].k;
+            continue;
+        }
+        rt_vblock *last = v->nblocks ? &v->blocks[v->nblocks - 1] : NULL;
+        if (!last || last->k != e[i].k || last_b != e[i].b) {
+            rt_grow((void **)&v->blocks, &cap_blocks, v->nblocks + 1, sizeof *v->blocks);
+            v->blocks[v->nblocks++] = (rt_vblock){ e[i].k, r, 0 };
+            last = &v->blocks[v->nblocks - 1];
+            last_b = e[i].b;
+        }
+        if (v->ints)
+            v->ivals[r] = e[i].ival;
+        else
+            v->recs[r] = e[i].rec;
+        r++;
+        last->n++;
+    }
+}
+
+static bool parse_offset(const char *p, size_t n, int64_t *out)
+{
+    if (n == 0 || n > 18)
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (p[i] - '0');
+    }
+    if (v > MAX_OFFSET)
+        return false;
+    *out = v;
+    return true;
+}
+
+void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
+                    bool ints, int64_t batch_ms, int64_t block_ms,
+                    rt_vs_warn_fn warn, void *warg)
+{
+    vsrc_init(v, batch_ms, block_ms);
+    v->text = text;
+    v->ints = ints;
+    st_str *lines;
+    int64_t nlines = rt_split_lines(text, n, &lines);
+    entry *e = rt_xmalloc((size_t)nlines * sizeof *e);
+    int64_t ne = 0;
+    char what[512];
+    for (int64_t i = 0; i < nlines; i++) {
+        st_str l = lines[i];
+        if (l.n == 0)
+            continue;   /* a blank line holds no record */
+        const char *tab = memchr(l.p, '\t', (size_t)l.n);
+        int64_t off;
+        if (!tab || !parse_offset(l.p, (size_t)(tab - l.p), &off)) {
+            v->nmalformed++;
+            if (warn) {
+                snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)(i + 1),
+                         tab ? "bad offset in replay line" : "replay line without a tab");
+                warn(warg, what, l.p, (size_t)l.n);
+            }
+            continue;
+        }
+        st_str rec = { tab + 1, l.n - (tab + 1 - l.p) };
+        entry *en = &e[ne++];
+        *en = (entry){ off / batch_ms + 1, off / v->block_ms, i, rec, 0, false };
+        if (ints && !st_to_int(rec, &en->ival)) {
+            en->bad = true;
+            if (warn) {
+                snprintf(what, sizeof what, "%s:%lld: not an int", fname, (long long)(i + 1));
+                warn(warg, what, rec.p, (size_t)rec.n);
+            }
+        }
+        if (off > v->last_offset)
+            v->last_offset = off;
+    }
+    free(lines);
+    vsrc_build(v, e, ne);
+    free(e);
+}
+
+void rt_vsrc_file(rt_vsrc *v, char *text, size_t n, int64_t rate, bool loop,
+                  int64_t batch_ms, int64_t block_ms)
+{
+    vsrc_init(v, batch_ms, block_ms);
+    v->text = text;
+    v->nlines = rt_split_lines(text, n, &v->lines);
+    if (rate > 0) {
+        v->kind = RT_VS_PACED;
+        v->rate = rate;
+        v->limit = loop && v->nlines > 0 ? -1 : v->nlines;
+        v->last_offset = v->limit < 0 ? INT64_MAX
+                         : v->limit == 0 ? -1 : paced_offset(v->limit - 1, rate);
+        return;
+    }
+    /* Without a rate every line is at offset 0 (a loop would put infinitely
+       many records there, so a file is read once). */
+    entry *e = rt_xmalloc((size_t)v->nlines * sizeof *e);
+    for (int64_t i = 0; i < v->nlines; i++)
+        e[i] = (entry){ 1, 0, i, v->lines[i], 0, false };
+    vsrc_build(v, e, v->nlines);
+    free(e);
+    v->last_offset = v->nlines > 0 ? 0 : -1;
+}
+
+void rt_vsrc_rate(rt_vsrc *v, int64_t rate, int64_t batch_ms, int64_t block_ms)
+{
+    vsrc_init(v, batch_ms, block_ms);
+    v->kind = RT_VS_PACED;
+    v->ints = true;
+    v->rate = rate > 0 ? rate : 1;
+    v->limit = -1;
+    v->last_offset = INT64_MAX;
+}
+
+static int64_t count_in(const int64_t *a, int64_t n, int64_t k)
+{
+    /* a is sorted: the run equal to k. */
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < k) lo = mid + 1; else hi = mid;
+    }
+    int64_t c = 0;
+    while (lo + c < n && a[lo + c] == k)
+        c++;
+    return c;
+}
+
+int64_t rt_vsrc_batch(const rt_vsrc *v, int64_t k, st_arena *a, st_input *out,
+                      int64_t *nskipped)
+{
+    out->nblocks = 0;
+    out->blocks = NULL;
+    *nskipped = 0;
+    if (k < 1)
+        return 0;
+    int64_t total = 0;
+    if (v->kind == RT_VS_LIST) {
+        *nskipped = count_in(v->badk, v->nbad, k);
+        int64_t lo = 0, hi = v->nblocks;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (v->blocks[mid].k < k) lo = mid + 1; else hi = mid;
+        }
+        int64_t nb = 0;
+        while (lo + nb < v->nblocks && v->blocks[lo + nb].k == k)
+            nb++;
+        if (nb == 0)
+            return 0;
+        st_block *bl = st_arena_alloc(a, (size_t)nb * sizeof *bl);
+        for (int64_t i = 0; i < nb; i++) {
+            const rt_vblock *vb = &v->blocks[lo + i];
+            bl[i] = (st_block){ vb->n, v->recs ? v->recs + vb->start : NULL,
+                                v->ivals ? v->ivals + vb->start : NULL };
+            total += vb->n;
+        }
+        out->nblocks = (int)nb;
+        out->blocks = bl;
+        return total;
+    }
+    /* Paced: the blocks overlapping [t0, t1), each cut to the batch. */
+    int64_t t0 = (k - 1) * v->batch_ms, t1 = k * v->batch_ms;
+    int64_t b0 = t0 / v->block_ms, b1 = (t1 - 1) / v->block_ms;
+    st_block *bl = st_arena_alloc(a, (size_t)(b1 - b0 + 1) * sizeof *bl);
+    int nb = 0;
+    for (int64_t b = b0; b <= b1; b++) {
+        int64_t lo = b * v->block_ms > t0 ? b * v->block_ms : t0;
+        int64_t hi = (b + 1) * v->block_ms < t1 ? (b + 1) * v->block_ms : t1;
+        int64_t i0 = mul_div_ceil(lo, v->rate), i1 = mul_div_ceil(hi, v->rate);
+        if (v->limit >= 0) {
+            if (i0 > v->limit) i0 = v->limit;
+            if (i1 > v->limit) i1 = v->limit;
+        }
+        if (i1 <= i0)
+            continue;
+        int64_t n = i1 - i0;
+        if ((uint64_t)n > SIZE_MAX / 64)
+            rt_oom();
+        if (v->lines) {
+            st_str *r = st_arena_alloc(a, (size_t)n * sizeof *r);
+            for (int64_t i = 0; i < n; i++)
+                r[i] = v->lines[(i0 + i) % v->nlines];
+            bl[nb++] = (st_block){ n, r, NULL };
+        } else {
+            int64_t *r = st_arena_alloc(a, (size_t)n * sizeof *r);
+            for (int64_t i = 0; i < n; i++)
+                r[i] = i0 + i;
+            bl[nb++] = (st_block){ n, NULL, r };
+        }
+        total += n;
+    }
+    out->nblocks = nb;
+    out->blocks = bl;
+    return total;
+}
+
+int64_t rt_replay_last_batch(int64_t last_offset, int64_t batch_ms,
+                             int64_t drain_ms, int64_t batches,
+                             int64_t duration_ms)
+{
+    int64_t k = -1;
+    if (batches >= 0)
+        k = batches;
+    if (duration_ms >= 0) {
+        int64_t kd = duration_ms / batch_ms;
+        k = k < 0 || kd < k ? kd : k;
+    }
+    if (k >= 0)
+        return k;
+    if (last_offset == INT64_MAX)
+        return -1;
+    if (last_offset < 0)
+        return 0;   /* no record: nothing to run or drain */
+    return last_offset / batch_ms + 1 + (drain_ms > 0 ? drain_ms / batch_ms : 0);
+}
