@@ -1536,27 +1536,27 @@ static void emit_context(cg *g, int ci)
     const st_decl *c = p->contexts[ci];
     emit(g, 0, "/* ==== context %s ==== */", c->name);
     for (int i = 0; i < p->nnodes; i++)
-        if (p->nodes[i]->ctx == c)
-            emit_node_types(g, p->nodes[i]);
+        if (g->plan->order[i]->ctx == c)
+            emit_node_types(g, g->plan->order[i]);
     emit(g, 0, "typedef struct sc_S%d sc_S%d;", ci, ci);
     emit(g, 0, "/* one batch's datasets */");
     emit(g, 0, "typedef struct sc_D%d {", ci);
     emit(g, 1, "sc_S%d *S;", ci);
     emit(g, 1, "int rc;");
     for (int i = 0; i < p->nnodes; i++)
-        if (p->nodes[i]->ctx == c)
-            emit_d_members(g, p->nodes[i]);
+        if (g->plan->order[i]->ctx == c)
+            emit_d_members(g, g->plan->order[i]);
     emit(g, 0, "} sc_D%d;", ci);
     emit(g, 0, "/* state kept across batches */");
     emit(g, 0, "struct sc_S%d {", ci);
     emit(g, 1, "int unused;");
     for (int i = 0; i < p->nnodes; i++)
-        if (p->nodes[i]->ctx == c)
-            emit_s_members(g, p->nodes[i]);
+        if (g->plan->order[i]->ctx == c)
+            emit_s_members(g, g->plan->order[i]);
     emit(g, 0, "};");
     sb_puts(&g->out, "\n");
     for (int i = 0; i < p->nnodes; i++) {
-        const st_node *n = p->nodes[i];
+        const st_node *n = g->plan->order[i];
         lw_node *l = &g->plan->nodes[n->id];
         if (n->ctx != c || l->kind == LW_DEAD || l->kind == LW_FUSED)
             continue;
@@ -1586,7 +1586,7 @@ static void emit_context(cg *g, int ci)
     emit(g, 1, "memset(&D, 0, sizeof D);");
     emit(g, 1, "D.S = state;");
     for (int i = 0; i < p->nnodes; i++) {
-        const st_node *n = p->nodes[i];
+        const st_node *n = g->plan->order[i];
         lw_node *l = &g->plan->nodes[n->id];
         if (n->ctx == c && l->kind != LW_DEAD && l->kind != LW_FUSED)
             emit(g, 1, "sc_node%d(&D, job);", n->id);
@@ -1599,7 +1599,7 @@ static void emit_context(cg *g, int ci)
     emit(g, 1, "if (!S)");
     emit(g, 1, "    return NULL;");
     for (int i = 0; i < p->nnodes; i++) {
-        const st_node *n = p->nodes[i];
+        const st_node *n = g->plan->order[i];
         if (n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD || g->plan->nodes[n->id].kind == LW_FUSED)
             continue;
         if (windowed_inverse(n))
@@ -1617,7 +1617,7 @@ static void emit_context(cg *g, int ci)
     emit(g, 1, "if (!S)");
     emit(g, 1, "    return;");
     for (int i = 0; i < p->nnodes; i++) {
-        const st_node *n = p->nodes[i];
+        const st_node *n = g->plan->order[i];
         if (n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD || g->plan->nodes[n->id].kind == LW_FUSED)
             continue;
         if (is_window_op(n->op))
@@ -1638,7 +1638,7 @@ static void emit_context(cg *g, int ci)
     /* sources, in the order of lw_node.src_index */
     int nsrc = 0;
     for (int i = 0; i < p->nnodes; i++) {
-        const st_node *n = p->nodes[i];
+        const st_node *n = g->plan->order[i];
         if (n->op != OP_SOURCE || n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD)
             continue;
         if (nsrc++ == 0)
@@ -1707,8 +1707,8 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
         sb_free(&b);
     }
     for (int i = 0; i < p->nnodes; i++)
-        if (p->nodes[i]->op == OP_FOREACHRDD && g.plan->nodes[p->nodes[i]->id].kind != LW_DEAD)
-            emit(gp, 0, "void %s(const st_rdd *rdd); /* foreachRDD */", p->nodes[i]->cfunc_name);
+        if (g.plan->order[i]->op == OP_FOREACHRDD && g.plan->nodes[g.plan->order[i]->id].kind != LW_DEAD)
+            emit(gp, 0, "void %s(const st_rdd *rdd); /* foreachRDD */", g.plan->order[i]->cfunc_name);
     sb_puts(&gp->out, "\n");
 
     for (int ci = 0; ci < p->ncontexts; ci++)

@@ -36,6 +36,18 @@ static bool is_window(st_opkind op)
            op == OP_REDUCEBYKEYANDWINDOW || op == OP_COUNTBYVALUEANDWINDOW;
 }
 
+static void topo_visit(st_node *n, bool *seen, st_node **order, int *k)
+{
+    if (seen[n->id])
+        return;
+    seen[n->id] = true;
+    if (n->in)
+        topo_visit(n->in, seen, order, k);
+    if (n->in2)
+        topo_visit(n->in2, seen, order, k);
+    order[(*k)++] = n;
+}
+
 lw_plan *lower_program(const st_program *p)
 {
     lw_plan *plan = calloc(1, sizeof *plan);
@@ -47,13 +59,25 @@ lw_plan *lower_program(const st_program *p)
     if (!plan->nodes)
         abort();
 
+    /* a topological order that keeps program order where it can */
+    plan->order = calloc((size_t)(p->nnodes ? p->nnodes : 1), sizeof *plan->order);
+    bool *seen = calloc((size_t)(p->nnodes ? p->nnodes : 1), sizeof *seen);
+    if (!plan->order || !seen)
+        abort();
+    int norder = 0;
+    for (int i = 0; i < p->nnodes; i++)
+        topo_visit(p->nodes[i], seen, plan->order, &norder);
+    assert(norder == p->nnodes);
+    free(seen);
+    st_node **nodes = plan->order;
+
     /* liveness: walk back from every output (nodes are in topological
        order, so one reverse pass sees every consumer before its inputs) */
     bool *live = calloc((size_t)(p->nnodes ? p->nnodes : 1), sizeof *live);
     if (!live)
         abort();
     for (int i = p->nnodes - 1; i >= 0; i--) {
-        st_node *n = p->nodes[i];
+        st_node *n = nodes[i];
         if (is_output(n->op))
             live[n->id] = true;
         if (!live[n->id])
@@ -69,7 +93,7 @@ lw_plan *lower_program(const st_program *p)
     if (!nlive_cons)
         abort();
     for (int i = 0; i < p->nnodes; i++) {
-        st_node *n = p->nodes[i];
+        st_node *n = nodes[i];
         if (!live[n->id])
             continue;
         if (n->in) {
@@ -83,7 +107,7 @@ lw_plan *lower_program(const st_program *p)
     }
 
     for (int i = 0; i < p->nnodes; i++) {
-        st_node *n = p->nodes[i];
+        st_node *n = nodes[i];
         lw_node *l = &plan->nodes[n->id];
         if (!live[n->id]) {
             l->kind = LW_DEAD;
@@ -100,7 +124,7 @@ lw_plan *lower_program(const st_program *p)
         if (n->op == OP_SOURCE) {
             int k = 0;
             for (int j = 0; j < i; j++)
-                if (p->nodes[j]->op == OP_SOURCE && p->nodes[j]->ctx == n->ctx && live[p->nodes[j]->id])
+                if (nodes[j]->op == OP_SOURCE && nodes[j]->ctx == n->ctx && live[nodes[j]->id])
                     k++;
             l->src_index = k;
         }
@@ -108,7 +132,7 @@ lw_plan *lower_program(const st_program *p)
 
     /* chains: from each chain-taking, non-fused node back to its root */
     for (int i = 0; i < p->nnodes; i++) {
-        st_node *n = p->nodes[i];
+        st_node *n = nodes[i];
         lw_node *l = &plan->nodes[n->id];
         if (l->kind == LW_DEAD || l->kind == LW_FUSED || !lw_takes_chain(n->op))
             continue;
@@ -133,7 +157,7 @@ lw_plan *lower_program(const st_program *p)
 
     /* drain: a window keeps emitting until its last input batch leaves it */
     for (int i = 0; i < p->nnodes; i++) {
-        st_node *n = p->nodes[i];
+        st_node *n = nodes[i];
         int64_t d = 0;
         if (n->in && plan->nodes[n->in->id].drain_ms > d)
             d = plan->nodes[n->in->id].drain_ms;
@@ -166,5 +190,6 @@ void lower_free(lw_plan *plan)
     for (int i = 0; i < plan->nnodes; i++)
         free(plan->nodes[i].chain);
     free(plan->nodes);
+    free(plan->order);
     free(plan);
 }

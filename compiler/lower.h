@@ -38,6 +38,7 @@ typedef struct lw_plan {
     const st_program *prog;
     lw_node *nodes;        /* indexed by st_node.id */
     int nnodes;
+    st_node **order;       /* every node, inputs before their consumers */
 } lw_plan;
 
 /* True for operators whose input can be a fused chain. */

@@ -14,7 +14,7 @@
 %define api.location.type {st_loc}
 %define api.token.prefix {TK_}
 %define parse.error custom
-%define parse.lac full
+%define parse.lac none
 %locations
 %param {yyscan_t scanner}
 
@@ -41,6 +41,7 @@ typedef struct st_typelist { st_typeexpr **v; int n, cap; } st_typelist;
     st_typelist *types;
     st_typeexpr *type;
     st_decl *decl;
+    bool flag;
 }
 
 %code {
@@ -51,6 +52,26 @@ typedef struct st_typelist { st_typeexpr **v; int n, cap; } st_typelist;
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 
 #define PROG (yyget_extra(scanner)->prog)
+
+/* semi: error (a missing ';'). When the next token is on a later line than
+ * the statement, the statement simply ends there (the common mistake, and
+ * no cascade); otherwise the rest of it up to ';' is skipped, as
+ * `stmt: error ';'` would, and the value is true. */
+#define END_STMT(skipped)                                                           \
+    do {                                                                            \
+        int last_line_ = yyget_extra(scanner)->prev_loc.last_line;                  \
+        if (yychar == TK_YYEMPTY)                                                   \
+            yychar = yylex(&yylval, &yylloc, scanner);                              \
+        skipped = false;                                                            \
+        if (yychar != TK_YYEOF && yylloc.first_line <= last_line_) {                \
+            skipped = true;                                                         \
+            while (yychar > TK_YYEOF && yychar != ';')                              \
+                yychar = yylex(&yylval, &yylloc, scanner);                          \
+            if (yychar == ';')                                                      \
+                yyclearin;                                                          \
+        }                                                                           \
+        yyerrok;                                                                    \
+    } while (0)
 
 static void *grow(st_program *p, void *old, int n, int *cap, size_t elem)
 {
@@ -129,6 +150,7 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 %type <types> types opt_types
 %type <type> type
 %type <id> opt_in opt_storage
+%type <flag> semi
 
 %right '?' ':'
 %left OR
@@ -170,7 +192,7 @@ stmt:
             program_add_decl(PROG, d);
             yyerrok;
         }
-  | KW_SOURCE name '=' name '(' opt_args ')' opt_in opt_storage opt_maxrate ';'
+  | KW_SOURCE name '=' name '(' opt_args ')' opt_in opt_storage opt_maxrate semi
         {
             st_decl *d = decl_new(PROG, DECL_SOURCE, @$);
             d->name = $2;
@@ -188,7 +210,7 @@ stmt:
             d->max_rate = $10;
             program_add_decl(PROG, d);
         }
-  | KW_WINDOW name '=' expr opt_slide ';'
+  | KW_WINDOW name '=' expr opt_slide semi
         {
             st_decl *d = decl_new(PROG, DECL_WINDOW, @$);
             d->name = $2;
@@ -197,7 +219,7 @@ stmt:
             d->win_slide = $5;
             program_add_decl(PROG, d);
         }
-  | KW_STREAM name '=' expr ';'
+  | KW_STREAM name '=' expr semi
         {
             st_decl *d = decl_new(PROG, DECL_STREAM, @$);
             d->name = $2;
@@ -205,7 +227,7 @@ stmt:
             d->value = $4;
             program_add_decl(PROG, d);
         }
-  | KW_EXTERN name '(' opt_types ')' ':' type ';'
+  | KW_EXTERN name '(' opt_types ')' ':' type semi
         {
             st_decl *d = decl_new(PROG, DECL_EXTERN, @$);
             d->name = $2;
@@ -224,11 +246,13 @@ stmt:
             d->code_line = $1.line;
             program_add_decl(PROG, d);
         }
-  | expr ';'
+  | expr semi
         {
-            st_decl *d = decl_new(PROG, DECL_OUTPUT, @$);
-            d->value = $1;
-            program_add_decl(PROG, d);
+            if (!$2) {
+                st_decl *d = decl_new(PROG, DECL_OUTPUT, @$);
+                d->value = $1;
+                program_add_decl(PROG, d);
+            }
         }
   | error ';'   { yyerrok; }
   | error '}'   { yyerrok; }
@@ -237,7 +261,7 @@ stmt:
 /* context settings: NAME = expr; */
 settings:
     %empty      { $$ = NULL; }
-  | settings name '=' expr ';'
+  | settings name '=' expr semi
         {
             st_setlist *l = $1 ? $1 : ast_alloc(PROG, sizeof *l);
             l->v = grow(PROG, l->v, l->n, &l->cap, sizeof *l->v);
@@ -248,6 +272,11 @@ settings:
             $$ = l;
         }
   | settings error ';'  { $$ = $1; yyerrok; }
+  ;
+
+semi:
+    ';'         { $$ = false; }
+  | error       { END_STMT($$); }
   ;
 
 opt_in:

@@ -140,9 +140,21 @@ bool st_ends_with(st_str s, st_str t)
            (t.n == 0 || memcmp(s.p + s.n - t.n, t.p, (size_t)t.n) == 0);
 }
 
+/* Numbers allow surrounding whitespace, but not the other control bytes
+   that trim() drops: "1\0" is junk, not 1. */
+static st_str trim_space(st_str s)
+{
+    int64_t b = 0, e = s.n;
+    while (b < e && (s.p[b] == ' ' || (s.p[b] >= '\t' && s.p[b] <= '\r')))
+        b++;
+    while (e > b && (s.p[e - 1] == ' ' || (s.p[e - 1] >= '\t' && s.p[e - 1] <= '\r')))
+        e--;
+    return (st_str){ s.p + b, e - b };
+}
+
 bool st_to_int(st_str s, int64_t *out)
 {
-    s = st_trim(s);
+    s = trim_space(s);
     int64_t i = 0;
     bool neg = false;
     if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
@@ -168,7 +180,7 @@ bool st_to_int(st_str s, int64_t *out)
    would also take "inf", "nan(...)" and a locale's decimal point. */
 bool st_to_float(st_str s, double *out)
 {
-    s = st_trim(s);
+    s = trim_space(s);
     if (s.n == 0 || s.n > 1000)
         return false;
     char tmp[1024];

@@ -145,6 +145,12 @@ void rt_opts_free(rt_opts *o)
     o->nreplay = 0;
 }
 
+/* Length of the NAME part of a --replay value. */
+static size_t replay_name_len(const rt_replay_opt *r)
+{
+    return (size_t)(r->file - 1 - r->source);
+}
+
 #define USAGE_ERR(...) \
     do { \
         fprintf(err, "%s: error: ", name); \
@@ -200,7 +206,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                     USAGE_ERR("--replay: the program has no source '%.*s'",
                               (int)(e2 - val), val);
                 for (int r = 0; r < o->nreplay; r++)
-                    if (strlen(o->replay[r].source) == (size_t)(e2 - val) &&
+                    if (replay_name_len(&o->replay[r]) == (size_t)(e2 - val) &&
                         strncmp(o->replay[r].source, val, (size_t)(e2 - val)) == 0)
                         USAGE_ERR("--replay: source '%.*s' given twice", (int)(e2 - val), val);
                 o->replay = rt_xrealloc(o->replay, (size_t)(o->nreplay + 1) * sizeof *o->replay);
@@ -229,12 +235,6 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
     if (o->realtime && o->nreplay > 0)
         USAGE_ERR("--realtime and --replay exclude each other");
     return 0;
-}
-
-/* Length of the NAME part of a --replay value. */
-static size_t replay_name_len(const rt_replay_opt *r)
-{
-    return (size_t)(r->file - 1 - r->source);
 }
 
 /* ---- contexts ----------------------------------------------------------- */
