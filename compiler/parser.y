@@ -4,9 +4,13 @@
  * Keywords other than true/false are also names (`name:`), so a stream may
  * be called `window` and `.window(w)` is a method. Recovery is per
  * statement (`error ';'`, `error '}'`) and per context setting, so one run
- * reports every syntax error of a file; LAC keeps the "expected" lists of
- * the messages exact. Syntax error messages are written by
- * yyreport_syntax_error() below, in gcc's words.
+ * reports every syntax error of a file. A missing ';' (`semi: error`) ends
+ * the statement without losing it, so forgetting a ';' does not cascade
+ * into "undeclared" errors. That needs bison's default reductions on the
+ * offending token, which is why LAC is off (parse.lac none): with LAC the
+ * error is caught before the statement is complete and the statement is
+ * lost. Syntax error messages are written by yyreport_syntax_error() below,
+ * in gcc's words.
  */
 %require "3.8"
 %expect 0

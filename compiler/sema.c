@@ -23,8 +23,9 @@
 typedef struct sema {
     st_program *p;
     st_diag *d;
-    st_decl **tab;          /* name -> first declaration, open addressing */
-    size_t tabcap;
+    st_decl **tab;          /* name -> first declaration, open addressing; */
+    st_decl **ctab;         /* contexts have their own namespace (a context */
+    size_t tabcap;          /* and a source may share a name) */
     st_decl *cur;           /* the declaration being checked */
     st_expr *lam;           /* the function whose body is being checked */
     bool output_unresolved; /* an output statement failed: its context is unknown */
@@ -79,16 +80,26 @@ static uint64_t hash_name(const char *s)
     return h;
 }
 
+static st_decl **slot(st_decl **tab, size_t cap, const char *name)
+{
+    size_t i = hash_name(name) & (cap - 1);
+    while (tab[i] && strcmp(tab[i]->name, name) != 0)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
 static st_decl *lookup(sema *s, const char *name)
 {
     if (!s->tabcap || !name)
         return NULL;
-    for (size_t i = hash_name(name) & (s->tabcap - 1);; i = (i + 1) & (s->tabcap - 1)) {
-        if (!s->tab[i])
-            return NULL;
-        if (strcmp(s->tab[i]->name, name) == 0)
-            return s->tab[i];
-    }
+    return *slot(s->tab, s->tabcap, name);
+}
+
+static st_decl *lookup_context(sema *s, const char *name)
+{
+    if (!s->tabcap || !name)
+        return NULL;
+    return *slot(s->ctab, s->tabcap, name);
 }
 
 static const char *decl_what(const st_decl *d)
@@ -1293,12 +1304,11 @@ static void check_source(sema *s, st_decl *d)
     /* context */
     st_decl *ctx = NULL;
     if (d->in_ctx) {
-        bool reported;
-        st_decl *c = resolve(s, d->in_ctx, d->in_loc, &reported);
-        if (!reported && !c)
+        st_decl *c = lookup_context(s, d->in_ctx);
+        if (!c)
             diag_error(s->d, d->in_loc, "use of undeclared context '%s'", d->in_ctx);
-        else if (c && c->kind != DECL_CONTEXT) {
-            diag_error(s->d, d->in_loc, "%s '%s' is not a context", decl_what(c), d->in_ctx);
+        else if (c->index > d->index) {
+            diag_error(s->d, d->in_loc, "context '%s' is used before its declaration", d->in_ctx);
             diag_note(s->d, c->name_loc, "'%s' is declared here", d->in_ctx);
         } else
             ctx = c;
@@ -1488,7 +1498,8 @@ static void declare_all(sema *s)
     while (cap < 2 * (size_t)p->ndecls + 2)
         cap *= 2;
     s->tab = calloc(cap, sizeof *s->tab);
-    if (!s->tab) {
+    s->ctab = calloc(cap, sizeof *s->ctab);
+    if (!s->tab || !s->ctab) {
         fputs("streamc: out of memory\n", stderr);
         abort();
     }
@@ -1500,19 +1511,18 @@ static void declare_all(sema *s)
     p->ncontexts = 0;
     for (int i = 0; i < p->ndecls; i++) {
         st_decl *d = p->decls[i];
-        if (d->kind == DECL_CONTEXT)
-            p->contexts[p->ncontexts++] = d;
         if (!d->name || d->kind == DECL_OUTPUT || d->kind == DECL_CBLOCK)
             continue;
-        size_t j = hash_name(d->name) & (cap - 1);
-        while (s->tab[j] && strcmp(s->tab[j]->name, d->name) != 0)
-            j = (j + 1) & (cap - 1);
-        if (s->tab[j]) {
+        st_decl **sl = slot(d->kind == DECL_CONTEXT ? s->ctab : s->tab, cap, d->name);
+        if (*sl) {
             d->used = true; /* no "unused" warning on top of this error */
             diag_error(s->d, d->name_loc, "redefinition of '%s'", d->name);
-            diag_note(s->d, s->tab[j]->name_loc, "previous definition of '%s' is here", d->name);
-        } else
-            s->tab[j] = d;
+            diag_note(s->d, (*sl)->name_loc, "previous definition of '%s' is here", d->name);
+        } else {
+            *sl = d;
+            if (d->kind == DECL_CONTEXT)
+                p->contexts[p->ncontexts++] = d;
+        }
     }
 }
 
@@ -1609,5 +1619,6 @@ bool sema_check(st_program *p, st_diag *d)
     if (!parse_errors)
         report_unused(&s, d->nerrors > 0);
     free(s.tab);
+    free(s.ctab);
     return d->nerrors == 0;
 }

@@ -15,12 +15,11 @@ _Noreturn void rt_oom(void)
     abort();
 }
 
+/* st_xrealloc (xalloc.c, declared for st_map.h) is the one realloc
+   wrapper; these are its malloc/calloc companions. */
 void *rt_xmalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        rt_oom();
-    return p;
+    return st_xrealloc(NULL, n);
 }
 
 void *rt_xcalloc(size_t n, size_t size)
@@ -29,14 +28,6 @@ void *rt_xcalloc(size_t n, size_t size)
     if (!p)
         rt_oom();
     return p;
-}
-
-void *rt_xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q)
-        rt_oom();
-    return q;
 }
 
 void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz)
@@ -49,7 +40,7 @@ void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz)
             rt_oom();
         c *= 2;
     }
-    *p = rt_xrealloc(*p, (size_t)c * sz);
+    *p = st_xrealloc(*p, (size_t)c * sz);
     *cap = c;
 }
 

@@ -24,7 +24,7 @@ void st_buf_reserve(st_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap *= 2;
-    b->p = rt_xrealloc(b->p, cap);
+    b->p = st_xrealloc(b->p, cap);
     b->cap = cap;
 }
 

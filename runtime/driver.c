@@ -209,7 +209,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                     if (replay_name_len(&o->replay[r]) == (size_t)(e2 - val) &&
                         strncmp(o->replay[r].source, val, (size_t)(e2 - val)) == 0)
                         USAGE_ERR("--replay: source '%.*s' given twice", (int)(e2 - val), val);
-                o->replay = rt_xrealloc(o->replay, (size_t)(o->nreplay + 1) * sizeof *o->replay);
+                o->replay = st_xrealloc(o->replay, (size_t)(o->nreplay + 1) * sizeof *o->replay);
                 /* source points at "NAME=FILE"; compared by length above */
                 o->replay[o->nreplay++] = (rt_replay_opt){ val, e2 + 1 };
             }

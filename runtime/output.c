@@ -188,15 +188,25 @@ int st_save(st_job *job, const char *prefix, const char *suffix, int nparts,
     st_buf_put(&tmp, target.p, dirlen);
     st_buf_puts(&tmp, ".");
     st_buf_puts(&tmp, target.p + dirlen);
-    st_buf_puts(&tmp, ".tmp-XXXXXX");
-    st_buf_putc(&tmp, '\0');
+    st_buf_puts(&tmp, ".tmp-");
+    st_buf_int(&tmp, (int64_t)getpid());
+    st_buf_putc(&tmp, '-');
+    size_t serial_at = tmp.n;
 
     const char *step = "creating its directory";
     if (mkdirs_for(target.p) != 0)
         goto fail;
     step = "creating a temporary directory";
-    if (!mkdtemp(tmp.p))
-        goto fail;
+    /* mkdir, not mkdtemp: the output keeps the umask's permissions. */
+    for (int serial = 0;; serial++) {
+        tmp.n = serial_at;
+        st_buf_int(&tmp, serial);
+        st_buf_putc(&tmp, '\0');
+        if (mkdir(tmp.p, 0777) == 0)
+            break;
+        if (errno != EEXIST || serial >= 1000)
+            goto fail;
+    }
     step = "writing a part file";
     for (int i = 0; i < nparts; i++) {
         char name[32];

@@ -322,7 +322,7 @@ static pump_end pump_fd(rsrc *s, int fd, limiter *lim)
                 start = end = 0;
             } else {
                 cap *= 2;
-                buf = rt_xrealloc(buf, cap);
+                buf = st_xrealloc(buf, cap);
             }
         }
     }

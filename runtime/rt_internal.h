@@ -14,6 +14,7 @@
 #define RT_INTERNAL_H
 
 #include "streamrt.h"
+#include "st_map.h"   /* st_xrealloc */
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -32,7 +33,6 @@
 _Noreturn void rt_oom(void);
 void *rt_xmalloc(size_t n);
 void *rt_xcalloc(size_t n, size_t size);
-void *rt_xrealloc(void *p, size_t n);
 /* Grows *p (of *cap elements of size sz) to hold at least need elements. */
 void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz);
 void rt_tls_arena_set(st_arena *a);

@@ -85,21 +85,21 @@ for d in tests/e2e/*/; do
     args=$(cat "$d/args" 2>/dev/null || true)
     want_exit=$(cat "$d/expected.exit" 2>/dev/null || echo 0)
     if [ -f "$d/stdin" ]; then
-        (cd "$w" && eval "timeout 60 ./prog $args" <stdin >out 2>err); rc=$?
+        (cd "$w" && eval "timeout 60 ./prog $args" <stdin >.stdout 2>.stderr); rc=$?
     else
-        (cd "$w" && eval "timeout 60 ./prog $args" </dev/null >out 2>err); rc=$?
+        (cd "$w" && eval "timeout 60 ./prog $args" </dev/null >.stdout 2>.stderr); rc=$?
     fi
     if [ "$rc" != "$want_exit" ]; then
-        bad "e2e $name: exit $rc, expected $want_exit"; head -20 "$w/err"; continue
+        bad "e2e $name: exit $rc, expected $want_exit"; head -20 "$w/.stderr"; continue
     fi
-    if [ -f "$d/expected" ] && ! diff -u "$d/expected" "$w/out" >"$TMP/e2e.diff"; then
+    if [ -f "$d/expected" ] && ! diff -u "$d/expected" "$w/.stdout" >"$TMP/e2e.diff"; then
         bad "e2e $name: stdout differs"; head -40 "$TMP/e2e.diff"; continue
     fi
-    if [ -f "$d/expected.err" ] && ! diff -u "$d/expected.err" "$w/err" >"$TMP/e2e.diff"; then
+    if [ -f "$d/expected.err" ] && ! diff -u "$d/expected.err" "$w/.stderr" >"$TMP/e2e.diff"; then
         bad "e2e $name: stderr differs"; head -40 "$TMP/e2e.diff"; continue
     fi
-    if [ "$SAN" = 1 ] && grep -q 'Sanitizer' "$w/err"; then
-        bad "e2e $name: sanitizer report"; head -40 "$w/err"; continue
+    if [ "$SAN" = 1 ] && grep -q 'Sanitizer' "$w/.stderr"; then
+        bad "e2e $name: sanitizer report"; head -40 "$w/.stderr"; continue
     fi
     if [ -f "$d/check.sh" ] && ! (cd "$w" && bash check.sh) >"$TMP/e2e.chk" 2>&1; then
         bad "e2e $name: check.sh"; cat "$TMP/e2e.chk"; continue

@@ -640,9 +640,14 @@ static void test_save(void **state)
     snprintf(p, sizeof p, "%s/file", dir);
     write_file(p, "x");
     snprintf(prefix, sizeof prefix, "%s/file/x", dir);
-    FILE *err = freopen("/dev/null", "w", stderr);
-    (void)err;
-    assert_int_equal(st_save(&job, prefix, NULL, 1, parts), -1);
+    fflush(stderr);
+    int se = dup(2), devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    int rc = st_save(&job, prefix, NULL, 1, parts);
+    dup2(se, 2);
+    close(se);
+    close(devnull);
+    assert_int_equal(rc, -1);
     for (int i = 0; i < 3; i++)
         st_buf_free(&parts[i]);
     char cmd[300];

@@ -1,0 +1,336 @@
+/* test_rt_realtime.c: st_main in real time with short batch intervals:
+ * stdin and file sources end the program with every record seen; rate
+ * with --batches; a socket that drops and comes back; textFileStream's new
+ * files only; SIGTERM finishing with a final batch. Assertions are on
+ * records and exit status, never on timing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+/* What the program saw, copied out by destroy(). */
+typedef struct seen {
+    int64_t batches, records, last_time, bad_times, int_gaps;
+    int64_t next_int;
+    st_buf text;   /* string records, '\n'-terminated */
+} seen;
+
+static seen g_seen;
+
+/* The records seen, as a C string. */
+static const char *seen_text(void)
+{
+    st_buf_putc(&g_seen.text, '\0');
+    g_seen.text.n--;
+    return g_seen.text.p;
+}
+
+static void *col_create(void)
+{
+    seen *s = calloc(1, sizeof *s);
+    return s;
+}
+
+static void col_destroy(void *state)
+{
+    st_buf_free(&g_seen.text);
+    g_seen = *(seen *)state;
+    free(state);
+}
+
+typedef struct count_arg {
+    const st_input *in;
+    atomic_llong n;
+} count_arg;
+
+static void count_block(st_job *job, void *varg, int i, int worker)
+{
+    (void)job;
+    (void)worker;
+    count_arg *a = varg;
+    atomic_fetch_add(&a->n, a->in->blocks[i].n);
+}
+
+static int col_run(void *state, st_job *job)
+{
+    seen *s = state;
+    s->batches++;
+    if (job->time_ms <= s->last_time || (job->time_ms - job->zero_ms) % 100 != 0)
+        s->bad_times++;
+    s->last_time = job->time_ms;
+    for (int i = 0; i < job->nsources; i++) {
+        count_arg a = { .in = &job->inputs[i] };
+        atomic_init(&a.n, 0);
+        st_parallel_for(job, job->inputs[i].nblocks, count_block, &a);
+        s->records += atomic_load(&a.n);
+        for (int b = 0; b < job->inputs[i].nblocks; b++) {
+            const st_block *bl = &job->inputs[i].blocks[b];
+            for (int64_t r = 0; r < bl->n; r++) {
+                if (bl->ints) {
+                    if (bl->ints[r] != s->next_int)
+                        s->int_gaps++;
+                    s->next_int = bl->ints[r] + 1;
+                } else {
+                    st_buf_str(&s->text, bl->recs[r]);
+                    st_buf_putc(&s->text, '\n');
+                }
+            }
+        }
+    }
+    char line[64];
+    int n = snprintf(line, sizeof line, "%lld\n", (long long)s->records);
+    st_print(job, line, (size_t)n, false);
+    return 0;
+}
+
+static st_context_desc one_ctx(const st_source_desc *src)
+{
+    return (st_context_desc){ .name = "rt", .batch_ms = 100, .block_ms = 50, .workers = 2,
+                              .nsources = 1, .sources = src, .create = col_create,
+                              .run_batch = col_run, .destroy = col_destroy };
+}
+
+static int run_quiet(const st_program_desc *prog, int argc, char **argv)
+{
+    fflush(stdout);
+    int so = dup(1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    close(devnull);
+    int rc = st_main(prog, argc, argv);
+    fflush(stdout);
+    dup2(so, 1);
+    close(so);
+    return rc;
+}
+
+static char *write_lines(int n, const char *fmt)
+{
+    char *path = strdup("/tmp/strt-rt-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < n; i++)
+        fprintf(f, fmt, i);
+    fclose(f);
+    return path;
+}
+
+static void test_stdin_ends(void **state)
+{
+    (void)state;
+    char *path = write_lines(1000, "line %d\r\n");
+    /* and a final line without newline */
+    FILE *f = fopen(path, "a");
+    fputs("tail", f);
+    fclose(f);
+    int saved = dup(0);
+    int fd = open(path, O_RDONLY);
+    dup2(fd, 0);
+    close(fd);
+    static const st_source_desc src[] = { { .name = "in", .kind = ST_SRC_STDIN } };
+    st_context_desc ctx = one_ctx(src);
+    st_program_desc prog = { "rtstdin", 1, &ctx };
+    char *argv[] = { "rtstdin", NULL };
+    int rc = run_quiet(&prog, 1, argv);
+    dup2(saved, 0);
+    close(saved);
+    assert_int_equal(rc, 0);
+    assert_int_equal(g_seen.records, 1001);
+    assert_int_equal(g_seen.bad_times, 0);
+    assert_true(g_seen.batches >= 1);
+    assert_non_null(strstr(seen_text(), "line 0\nline 1\n"));
+    assert_non_null(strstr(seen_text(), "line 999\ntail\n"));
+    unlink(path);
+    free(path);
+}
+
+static void test_file_paced_ends(void **state)
+{
+    (void)state;
+    char *path = write_lines(30, "%d\n");
+    st_source_desc src[] = { { .name = "f", .kind = ST_SRC_FILE, .path = path, .rate = 200 } };
+    st_context_desc ctx = one_ctx(src);
+    st_program_desc prog = { "rtfile", 1, &ctx };
+    char *argv[] = { "rtfile", "--realtime", NULL };
+    assert_int_equal(run_quiet(&prog, 2, argv), 0);
+    assert_int_equal(g_seen.records, 30);
+    assert_true(g_seen.batches >= 2);   /* paced: 30 records at 200/s span batches */
+    unlink(path);
+    free(path);
+}
+
+static void test_rate_batches(void **state)
+{
+    (void)state;
+    static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .rate = 1000 } };
+    st_context_desc ctx = one_ctx(src);
+    st_program_desc prog = { "rtrate", 1, &ctx };
+    char *argv[] = { "rtrate", "--realtime", "--batches", "3", "--workers", "3", NULL };
+    assert_int_equal(run_quiet(&prog, 6, argv), 0);
+    assert_int_equal(g_seen.batches, 3);
+    assert_int_equal(g_seen.int_gaps, 0);
+    assert_true(g_seen.records > 0);
+    assert_int_equal(g_seen.bad_times, 0);
+}
+
+static void *send_term(void *arg)
+{
+    (void)arg;
+    usleep(250 * 1000);
+    kill(getpid(), SIGTERM);
+    return NULL;
+}
+
+static void test_sigterm_final_batch(void **state)
+{
+    (void)state;
+    static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .rate = 200 } };
+    st_context_desc ctx = one_ctx(src);
+    ctx.batch_ms = 60000;   /* no batch would come before the signal */
+    ctx.block_ms = 100;
+    st_program_desc prog = { "rtsig", 1, &ctx };
+    char *argv[] = { "rtsig", "--realtime", NULL };
+    pthread_t t;
+    pthread_create(&t, NULL, send_term, NULL);
+    int rc = run_quiet(&prog, 2, argv);
+    pthread_join(t, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(g_seen.batches, 1);   /* the received records, at once */
+    assert_true(g_seen.records > 0);
+    assert_int_equal(g_seen.int_gaps, 0);
+}
+
+/* A server that sends two lines and a partial one, drops the connection,
+   then accepts once more and sends one line. */
+typedef struct server {
+    int fd;
+    int port;
+} server;
+
+static void *serve(void *arg)
+{
+    server *s = arg;
+    const char *msgs[] = { "l1\nl2\r\nl3", "l4\n" };
+    for (int i = 0; i < 2; i++) {
+        int c = accept(s->fd, NULL, NULL);
+        if (c < 0)
+            break;
+        ssize_t w = write(c, msgs[i], strlen(msgs[i]));
+        (void)w;
+        close(c);
+    }
+    close(s->fd);
+    return NULL;
+}
+
+static void test_socket_reconnects(void **state)
+{
+    (void)state;
+    server s;
+    s.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(s.fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(s.fd, 4), 0);
+    socklen_t al = sizeof a;
+    getsockname(s.fd, (struct sockaddr *)&a, &al);
+    s.port = ntohs(a.sin_port);
+    pthread_t t;
+    pthread_create(&t, NULL, serve, &s);
+    st_source_desc src[] = {
+        { .name = "sock", .kind = ST_SRC_SOCKET, .host = "127.0.0.1", .port = s.port },
+    };
+    st_context_desc ctx = one_ctx(src);
+    st_program_desc prog = { "rtsock", 1, &ctx };
+    char *argv[] = { "rtsock", "--duration", "800ms", NULL };
+    FILE *err = tmpfile();
+    int se = dup(2);
+    dup2(fileno(err), 2);
+    int rc = run_quiet(&prog, 3, argv);
+    dup2(se, 2);
+    close(se);
+    pthread_join(t, NULL);
+    fclose(err);
+    assert_int_equal(rc, 0);
+    assert_true(g_seen.batches >= 7 && g_seen.batches <= 8);
+    assert_string_equal(seen_text(), "l1\nl2\nl3\nl4\n");
+}
+
+static void *drop_file(void *arg)
+{
+    const char *dir = arg;
+    usleep(200 * 1000);
+    char p[256], q[256];
+    snprintf(p, sizeof p, "%s/.new.tmp", dir);
+    FILE *f = fopen(p, "w");
+    fputs("n1\nn2\n", f);
+    fclose(f);
+    snprintf(q, sizeof q, "%s/new.txt", dir);
+    rename(p, q);   /* the atomic move Spark asks for */
+    snprintf(p, sizeof p, "%s/_ignored", dir);
+    f = fopen(p, "w");
+    fputs("no\n", f);
+    fclose(f);
+    return NULL;
+}
+
+static void test_textfiles_new_only(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/strt-dir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char p[256];
+    snprintf(p, sizeof p, "%s/old.txt", dir);
+    FILE *f = fopen(p, "w");
+    fputs("old\n", f);
+    fclose(f);
+    st_source_desc src[] = { { .name = "dir", .kind = ST_SRC_TEXTFILES, .path = dir } };
+    st_context_desc ctx = one_ctx(src);
+    st_program_desc prog = { "rtdir", 1, &ctx };
+    char *argv[] = { "rtdir", "--batches", "8", NULL };
+    pthread_t t;
+    pthread_create(&t, NULL, drop_file, dir);
+    int rc = run_quiet(&prog, 3, argv);
+    pthread_join(t, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(g_seen.batches, 8);
+    assert_string_equal(seen_text(), "n1\nn2\n");
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    st_buf_free(&g_seen.text);
+    memset(&g_seen, 0, sizeof g_seen);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_stdin_ends, teardown),
+        cmocka_unit_test_teardown(test_file_paced_ends, teardown),
+        cmocka_unit_test_teardown(test_rate_batches, teardown),
+        cmocka_unit_test_teardown(test_sigterm_final_batch, teardown),
+        cmocka_unit_test_teardown(test_socket_reconnects, teardown),
+        cmocka_unit_test_teardown(test_textfiles_new_only, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
