@@ -51,7 +51,7 @@ RT_SRCS   := $(wildcard runtime/*.c)
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
 RT_HDRS   := runtime/streamrt.h $(wildcard runtime/st_map.h)
 
-.PHONY: all test check check-san install clean demo bench fuzz
+.PHONY: all test check check-san install clean demo bench fuzz golden
 all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h bin/streamc
 
 bin/streamc: $(BIN)/streamc
@@ -123,6 +123,12 @@ demo: all
 
 bench: all
 	bash bench/run.sh
+
+# regenerate the golden generated C of the examples (review the diff!)
+golden: all
+	@mkdir -p tests/golden
+	for f in examples/*.stream; do n=$$(basename $$f .stream); \
+	  (cd examples && ../$(BIN)/streamc --no-line --emit-c - $$n.stream) > tests/golden/$$n.c || exit 1; done
 
 fuzz: all
 	bash tests/fuzz/run.sh long

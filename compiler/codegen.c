@@ -599,8 +599,10 @@ static int emit_ops(cg *g, st_node **ops, int n, const char **cur, const st_type
             assert(!"not a narrow operator");
         }
         line_end(g);
-        if (op->op != OP_FILTER)
+        if (op->op != OP_FILTER) {
             *cur = cg_str(g, "sc_x%d", id);
+            emit(g, *indent, "(void)%s;", *cur);
+        }
         *ty = op->type;
     }
     return loops;
@@ -754,6 +756,7 @@ static void open_part_loop(cg *g, const lw_node *l, int indent)
     emit(g, indent, "const %s *in = (const %s *)ip->data;", ct(g, r->type), ct(g, r->type));
     emit(g, indent, "for (int64_t r = 0; r < ip->n; r++) {");
     emit(g, indent + 1, "%s sc_x0 = in[r];", ct(g, r->type));
+    emit(g, indent + 1, "(void)sc_x0;");
 }
 
 /* The sink of a chain for node n; cur is the element. */

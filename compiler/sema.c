@@ -29,6 +29,7 @@ typedef struct sema {
     st_decl *cur;           /* the declaration being checked */
     st_expr *lam;           /* the function whose body is being checked */
     bool output_unresolved; /* an output statement failed: its context is unknown */
+    bool too_deep;          /* "nested too deeply" reported for s->cur */
     const st_type *t_err, *t_str, *t_int, *t_float, *t_bool, *t_dur;
 } sema;
 
@@ -568,7 +569,9 @@ static const st_type *type_expr(sema *s, st_expr *e, bool allow_list, int depth)
     if (!e)
         return s->t_err;
     if (depth > MAX_DEPTH) {
-        diag_error(s->d, e->loc, "expression is nested too deeply");
+        if (!s->too_deep)
+            diag_error(s->d, e->loc, "expression is nested too deeply");
+        s->too_deep = true;
         e->type = s->t_err;
         return s->t_err;
     }
@@ -857,6 +860,7 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         return NULL;
     }
     if ((oi->flags & OPF_OUTPUT) && !outer) {
+        s->output_unresolved = true; /* meant as this context's output */
         if (s->cur && s->cur->kind == DECL_STREAM)
             diag_error(s->d, e->name_loc, "output operation '%s' cannot be part of a stream declaration",
                        e->name);
@@ -894,6 +898,14 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     if (e->nargs < minargs || e->nargs > maxargs) {
         diag_error(s->d, e->name_loc, "wrong number of arguments to '%s' (usage: %s)", e->name, oi->usage);
         return NULL;
+    }
+
+    /* the other stream of union/joins first: nodes stay in topological order */
+    st_node *other = NULL;
+    if (oi->flags & OPF_STREAM) {
+        other = stream_expr(s, e->args[0], false, depth + 1);
+        if (!other || is_err(other->type))
+            return NULL;
     }
 
     st_node *n = node_new(s->p, oi->op, e->name_loc);
@@ -945,9 +957,7 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
             n->type = type_pair(s->p, t->a, u);
         break;
     case OP_UNION: case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN: case OP_FULLOUTERJOIN: {
-        st_node *o = stream_expr(s, f, false, depth + 1);
-        if (!o || is_err(o->type))
-            return NULL;
+        st_node *o = other;
         n->in2 = o;
         if (oi->op == OP_UNION) {
             if (o->type != t) {
@@ -1092,7 +1102,9 @@ static st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth)
     if (!e)
         return NULL;
     if (depth > MAX_DEPTH) {
-        diag_error(s->d, e->loc, "expression is nested too deeply");
+        if (!s->too_deep)
+            diag_error(s->d, e->loc, "expression is nested too deeply");
+        s->too_deep = true;
         return NULL;
     }
     st_node *n = NULL;
@@ -1602,6 +1614,7 @@ bool sema_check(st_program *p, st_diag *d)
         st_decl *x = p->decls[i];
         s.cur = x;
         s.lam = NULL;
+        s.too_deep = false;
         if (x->kind == DECL_SOURCE)
             check_source(&s, x);
         else if (x->kind == DECL_STREAM)

@@ -82,6 +82,10 @@ for d in tests/e2e/*/; do
     if ! (cd "$w" && "$STREAMC" -o prog prog.stream) >"$TMP/e2e.err" 2>&1; then
         bad "e2e $name: compile"; cat "$TMP/e2e.err"; continue
     fi
+    # its generated C is warning-free too
+    if ! (cd "$w" && "$STREAMC" --emit-c prog.c prog.stream && cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Werror -fsyntax-only -I"$ROOT/$BUILD/include/streamc" prog.c) >"$TMP/e2e.err" 2>&1; then
+        bad "e2e $name: generated C has warnings"; head -20 "$TMP/e2e.err"; continue
+    fi
     args=$(cat "$d/args" 2>/dev/null || true)
     want_exit=$(cat "$d/expected.exit" 2>/dev/null || echo 0)
     if [ -f "$d/stdin" ]; then

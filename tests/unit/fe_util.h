@@ -53,13 +53,11 @@ static inline st_decl *fe_decl(fe_run *r, const char *name)
     return NULL;
 }
 
-static inline const char *fe_type(const st_type *t)
+/* type t as text, in buf */
+static inline const char *fe_type(const st_type *t, char *buf, size_t n)
 {
-    static char buf[8][128]; /* test helper only: a few live results */
-    static int k;
-    k = (k + 1) % 8;
-    type_str(t, buf[k], sizeof buf[k]);
-    return buf[k];
+    type_str(t, buf, n);
+    return buf;
 }
 
 #endif

@@ -241,6 +241,29 @@ static void test_json(void **state)
     st_arena_free(a);
 }
 
+/* Every one-byte mutation of a valid record: any answer, never a crash
+   or a read outside the slice (ASan). */
+static void test_json_mutations(void **state)
+{
+    (void)state;
+    st_arena *a = st_arena_new();
+    const char *src = "{\"a\": \"x\\u00e9\\n\", \"b\": [1, {\"c\": -2.5e3}], \"d\": true}";
+    size_t n = strlen(src);
+    static const char bytes[] = "{}[]\":,\\u0e.-+ \x80\xff\0tfn";
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof bytes - 1; k++) {
+            char *m = malloc(n);   /* exact size: ASan sees any overrun */
+            memcpy(m, src, n);
+            m[i] = bytes[k];
+            st_str out;
+            if (st_json(a, (st_str){ m, (int64_t)n }, ST_STR_LIT("b"), &out))
+                assert_true(out.n >= 0 && out.n <= (int64_t)n);
+            st_json(a, (st_str){ m, (int64_t)n }, ST_STR_LIT("a"), &out);
+            free(m);
+        }
+    st_arena_free(a);
+}
+
 /* ---- numbers ------------------------------------------------------------ */
 static void test_to_int(void **state)
 {
@@ -380,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_split_java),
         cmocka_unit_test(test_field),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_mutations),
         cmocka_unit_test(test_to_int),
         cmocka_unit_test(test_to_float),
         cmocka_unit_test(test_to_str),

@@ -1,0 +1,10 @@
+# Shared by the scripted tests: a scratch directory, the compiler, and a
+# way to build a program. Every test bounds its own run time.
+set -eu
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STREAMC=${STREAMC:-$ROOT/build/bin/streamc}
+W=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+cd "$W"
+fail() { echo "FAIL: $*"; exit 1; }
+build() { "$STREAMC" -o "$1" "$1.stream" || fail "compile $1"; }
