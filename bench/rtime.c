@@ -8,7 +8,9 @@
  * largest. The command's stdout/stderr pass through. A portable stand-in
  * for GNU time -v (not installed on every machine): fork, exec, wait4.
  * Exit status: the command's (the last run's), 127 if it could not run. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -5,9 +5,8 @@
  * Must not: call exit(), or keep mutable globals other than the signal
  * flag and self-pipe below (a signal handler has nowhere else to write).
  *
- * Mode: replay when any --replay is given, or when every source of every
- * context can be virtual (rate, file) and --realtime was not given;
- * otherwise real time (recv.c). */
+ * Mode: replay when any --replay is given (then rate and file sources
+ * without one are virtualised too); otherwise real time (recv.c). */
 #include "rt_internal.h"
 
 #include <errno.h>
@@ -64,8 +63,6 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "                        (10s, 500ms, 2min, 1h, or plain milliseconds)\n"
             "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
             "                        on a virtual clock, deterministically; repeatable\n"
-            "  --realtime            run rate() and file() sources in real time\n"
-            "                        (without --replay they run on the virtual clock)\n"
             "  --stats               one line per batch on stderr\n"
             "  --workers N           worker threads of every context\n"
             "  --help                this text\n"
@@ -174,7 +171,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         const char *eq = strchr(opt, '=');
         size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
-        bool flag = IS("stats") || IS("help") || IS("realtime");
+        bool flag = IS("stats") || IS("help");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers");
 #undef IS
         if (!flag && !valued)
@@ -193,12 +190,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         switch (opt[0]) {
         case 's': o->stats = true; break;
         case 'h': o->help = true; break;
-        case 'r':
-            if (opt[2] == 'a') {   /* realtime */
-                o->realtime = true;
-                break;
-            }
-            {
+        case 'r': {
                 const char *e2 = strchr(val, '=');
                 if (!e2 || e2 == val || e2[1] == '\0')
                     USAGE_ERR("--replay needs SOURCE=FILE, not '%s'", val);
@@ -212,8 +204,8 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                 o->replay = st_xrealloc(o->replay, (size_t)(o->nreplay + 1) * sizeof *o->replay);
                 /* source points at "NAME=FILE"; compared by length above */
                 o->replay[o->nreplay++] = (rt_replay_opt){ val, e2 + 1 };
-            }
             break;
+        }
         case 'b':
             if (!parse_count(val, INT64_C(1000000000000), &o->batches) || o->batches < 1)
                 USAGE_ERR("--batches needs a positive integer, not '%s'", val);
@@ -232,8 +224,6 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         }
         }
     }
-    if (o->realtime && o->nreplay > 0)
-        USAGE_ERR("--realtime and --replay exclude each other");
     return 0;
 }
 
@@ -349,7 +339,7 @@ static int replay_check(rt_prog *p)
             bool infinite = sd->kind == ST_SRC_RATE || (sd->loop && sd->rate > 0);
             if (infinite && !limited) {
                 rt_log(p, "error", "source '%s' never ends on the virtual clock: "
-                       "give --batches N or --duration D (or --realtime)", sd->name);
+                       "give --batches N or --duration D", sd->name);
                 return 2;
             }
         }
@@ -505,17 +495,6 @@ static void signals_remove(int fd)
 
 /* ---- st_main ------------------------------------------------------------ */
 
-static bool all_virtual(const st_program_desc *prog)
-{
-    for (int c = 0; c < prog->ncontexts; c++)
-        for (int s = 0; s < prog->contexts[c].nsources; s++) {
-            st_src_kind k = prog->contexts[c].sources[s].kind;
-            if (k != ST_SRC_RATE && k != ST_SRC_FILE)
-                return false;
-        }
-    return true;
-}
-
 static const char *base_name(const char *s)
 {
     const char *b = s ? strrchr(s, '/') : NULL;
@@ -548,7 +527,7 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
             rt_opts_free(&p.opts);
             return 1;
         }
-    bool replay = p.opts.nreplay > 0 || (!p.opts.realtime && all_virtual(prog));
+    bool replay = p.opts.nreplay > 0;
 
     int rc = 0;
     pthread_mutex_init(&p.out_mu, NULL);

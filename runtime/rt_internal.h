@@ -68,7 +68,7 @@ typedef struct rt_opts {
     int64_t batches;        /* -1: no limit */
     int64_t duration_ms;    /* -1: no limit */
     int workers;            /* -1: as each context says */
-    bool stats, help, realtime;
+    bool stats, help;
     int nreplay;
     rt_replay_opt *replay;  /* malloc'd; strings point into argv */
 } rt_opts;

@@ -292,4 +292,44 @@ typedef struct st_rdd {
     void (*format)(st_buf *out, const void *elem);
 } st_rdd;
 
+/* ---- windows -------------------------------------------------------------
+ * The bookkeeping every windowed operator shares. Times are relative to
+ * the context's start (job->time_ms - job->zero_ms). A window of length
+ * win ending at t holds the input batches with times in (t - win, t]; it
+ * is computed at the times that are multiples of its slide. Input is kept
+ * in slots, one per pane: a pane is pane_ms long and ends at a multiple of
+ * pane_ms; reductions use pane = gcd(window, slide), so a window is always
+ * a whole number of panes and a slide combines win/pane partial results,
+ * never the records again. The window operator itself keeps one slot per
+ * input batch (pane = the input's slide). */
+typedef struct st_wslot {
+    int64_t time;      /* end of the pane */
+    st_arena *ar;      /* the slot's memory (NULL when it holds none) */
+    int64_t n;         /* elements in data (or a count) */
+    void *data;
+} st_wslot;
+
+typedef struct st_window {
+    int64_t win_ms, slide_ms, pane_ms;
+    st_wslot *slots;   /* oldest first */
+    int64_t n, cap;
+} st_window;
+
+int64_t st_gcd(int64_t a, int64_t b);
+void st_window_init(st_window *w, int64_t win_ms, int64_t slide_ms, int64_t pane_ms);
+void st_window_free(st_window *w);
+/* The end of the pane that holds input time t. */
+int64_t st_window_pane_end(const st_window *w, int64_t t);
+/* The slot for input time t: the newest slot when it is t's pane (*fresh
+   false), else a new one with an arena (*fresh true). */
+st_wslot *st_window_slot(st_window *w, int64_t t, bool *fresh);
+/* True when the oldest slot is in no window ending at now or later. */
+bool st_window_oldest_expired(const st_window *w, int64_t now);
+void st_window_drop_oldest(st_window *w);
+/* True when a window ends at relative time t. */
+static inline bool st_window_due(const st_window *w, int64_t t)
+{
+    return t % w->slide_ms == 0;
+}
+
 #endif

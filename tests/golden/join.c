@@ -19,34 +19,6 @@ static SC_UNUSED int64_t sc_f2i(double v)
     return (int64_t)v;
 }
 
-/* the batches a window holds, oldest first, each with its own arena */
-typedef struct sc_ring_ent { int64_t time; st_arena *ar; int64_t n; void *data; } sc_ring_ent;
-typedef struct sc_ring { sc_ring_ent *e; int64_t n, cap; } sc_ring;
-static SC_UNUSED sc_ring_ent *sc_ring_push(sc_ring *r, int64_t time, bool arena)
-{
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 8;
-        r->e = st_xrealloc(r->e, sizeof *r->e * (size_t)r->cap);
-    }
-    sc_ring_ent *e = &r->e[r->n++];
-    e->time = time;
-    e->ar = arena ? st_arena_new() : NULL;
-    e->n = 0;
-    e->data = NULL;
-    return e;
-}
-static SC_UNUSED void sc_ring_drop_front(sc_ring *r)
-{
-    if (r->e[0].ar) st_arena_free(r->e[0].ar);
-    memmove(r->e, r->e + 1, sizeof *r->e * (size_t)(r->n - 1));
-    r->n--;
-}
-static SC_UNUSED void sc_ring_free(sc_ring *r)
-{
-    for (int64_t i = 0; i < r->n; i++)
-        if (r->e[i].ar) st_arena_free(r->e[i].ar);
-    free(r->e);
-}
 static SC_UNUSED int64_t sc_ds_count(const st_ds *d)
 {
     int64_t n = 0;

@@ -19,34 +19,6 @@ static SC_UNUSED int64_t sc_f2i(double v)
     return (int64_t)v;
 }
 
-/* the batches a window holds, oldest first, each with its own arena */
-typedef struct sc_ring_ent { int64_t time; st_arena *ar; int64_t n; void *data; } sc_ring_ent;
-typedef struct sc_ring { sc_ring_ent *e; int64_t n, cap; } sc_ring;
-static SC_UNUSED sc_ring_ent *sc_ring_push(sc_ring *r, int64_t time, bool arena)
-{
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 8;
-        r->e = st_xrealloc(r->e, sizeof *r->e * (size_t)r->cap);
-    }
-    sc_ring_ent *e = &r->e[r->n++];
-    e->time = time;
-    e->ar = arena ? st_arena_new() : NULL;
-    e->n = 0;
-    e->data = NULL;
-    return e;
-}
-static SC_UNUSED void sc_ring_drop_front(sc_ring *r)
-{
-    if (r->e[0].ar) st_arena_free(r->e[0].ar);
-    memmove(r->e, r->e + 1, sizeof *r->e * (size_t)(r->n - 1));
-    r->n--;
-}
-static SC_UNUSED void sc_ring_free(sc_ring *r)
-{
-    for (int64_t i = 0; i < r->n; i++)
-        if (r->e[i].ar) st_arena_free(r->e[i].ar);
-    free(r->e);
-}
 static SC_UNUSED int64_t sc_ds_count(const st_ds *d)
 {
     int64_t n = 0;
@@ -165,7 +137,7 @@ typedef struct sc_D0 {
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_ring r4; /* reduceByKeyAndWindow */
+    st_window r4; /* reduceByKeyAndWindow */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source lines */
@@ -299,28 +271,57 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
     (void)w; (void)ar;
     sc_agg4(D, job);
     if (D->av4) {
-        while (S->r4.n > 0 && S->r4.e[0].time <= rel - INT64_C(30000)) {
-            sc_ring_drop_front(&S->r4);
+        while (st_window_oldest_expired(&S->r4, rel)) {
+            st_window_drop_oldest(&S->r4);
         }
-        int64_t cnt = sc_ds_count(&D->a4);
-        if (cnt > 0) {
-            sc_ring_ent *re = sc_ring_push(&S->r4, rel, true);
-            sc_T7 *dst = st_arena_alloc(re->ar, sizeof(sc_T7) * (size_t)cnt);
-            re->n = cnt;
-            re->data = dst;
-            int64_t q = 0;
-            for (int p = 0; p < D->a4.nparts; p++)
-                for (int64_t r = 0; r < D->a4.parts[p].n; r++)
-                    dst[q++] = sc_copy_7(re->ar, ((const sc_T7 *)D->a4.parts[p].data)[r]);
+        {
+            int64_t cnt = sc_ds_count(&D->a4);
+            if (cnt > 0) {
+                bool fresh;
+                st_wslot *sl = st_window_slot(&S->r4, rel, &fresh);
+                int64_t q = 0, base = 0;
+                sc_T7 *dst;
+                if (fresh) {
+                    dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)cnt);
+                } else {
+                    base = sl->n;
+                    dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)(base + cnt));
+                    memcpy(dst, sl->data, sizeof *dst * (size_t)base);
+                }
+                for (int p = 0; p < D->a4.nparts; p++)
+                    for (int64_t r = 0; r < D->a4.parts[p].n; r++)
+                        dst[base + q++] = sc_copy_7(sl->ar, ((const sc_T7 *)D->a4.parts[p].data)[r]);
+                sl->data = dst;
+                sl->n = base + cnt;
+                if (!fresh) {
+                    sc_m4 m;
+                    memset(&m, 0, sizeof m);
+                    for (int64_t k = 0; k < sl->n; k++) {
+                        bool ins;
+                        sc_m4_ent *e = sc_m4_upsert(&m, dst[k]._1, sc_hash_1(dst[k]._1, 0x5eedULL), &ins);
+                        if (ins) {
+                            e->v.v = dst[k]._2;
+                            continue;
+                        }
+                        e->v.v = st_add(e->v.v, dst[k]._2);
+                    }
+                    for (int64_t k = 0; k < m.n; k++) {
+                        dst[k]._1 = m.ents[k].k;
+                        dst[k]._2 = sc_copy_2(sl->ar, m.ents[k].v.v);
+                    }
+                    sl->n = m.n;
+                    sc_m4_free(&m);
+                }
+            }
         }
     }
-    if ((job->time_ms - job->zero_ms) % INT64_C(10000) != 0)
+    if (!st_window_due(&S->r4, rel))
         return;
     sc_m4 m;
     memset(&m, 0, sizeof m);
     for (int64_t k = 0; k < S->r4.n; k++) {
-        const sc_T7 *pv = S->r4.e[k].data;
-        for (int64_t q = 0; q < S->r4.e[k].n; q++) {
+        const sc_T7 *pv = S->r4.slots[k].data;
+        for (int64_t q = 0; q < S->r4.slots[k].n; q++) {
             bool ins;
             sc_m4_ent *e = sc_m4_upsert(&m, pv[q]._1, sc_hash_1(pv[q]._1, 0x5eedULL), &ins);
             if (ins) {
@@ -402,6 +403,7 @@ static void *sc_create0(void)
     sc_S0 *S = calloc(1, sizeof *S);
     if (!S)
         return NULL;
+    st_window_init(&S->r4, INT64_C(30000), INT64_C(10000), INT64_C(10000));
     return S;
 }
 static void sc_destroy0(void *state)
@@ -409,7 +411,7 @@ static void sc_destroy0(void *state)
     sc_S0 *S = state;
     if (!S)
         return;
-    sc_ring_free(&S->r4);
+    st_window_free(&S->r4);
     free(S);
 }
 

@@ -177,8 +177,8 @@ static void test_file_paced_ends(void **state)
     st_source_desc src[] = { { .name = "f", .kind = ST_SRC_FILE, .path = path, .rate = 200 } };
     st_context_desc ctx = one_ctx(src);
     st_program_desc prog = { "rtfile", 1, &ctx };
-    char *argv[] = { "rtfile", "--realtime", NULL };
-    assert_int_equal(run_quiet(&prog, 2, argv), 0);
+    char *argv[] = { "rtfile", NULL };
+    assert_int_equal(run_quiet(&prog, 1, argv), 0);
     assert_int_equal(g_seen.records, 30);
     assert_true(g_seen.batches >= 2);   /* paced: 30 records at 200/s span batches */
     unlink(path);
@@ -191,8 +191,8 @@ static void test_rate_batches(void **state)
     static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .rate = 1000 } };
     st_context_desc ctx = one_ctx(src);
     st_program_desc prog = { "rtrate", 1, &ctx };
-    char *argv[] = { "rtrate", "--realtime", "--batches", "3", "--workers", "3", NULL };
-    assert_int_equal(run_quiet(&prog, 6, argv), 0);
+    char *argv[] = { "rtrate", "--batches", "3", "--workers", "3", NULL };
+    assert_int_equal(run_quiet(&prog, 5, argv), 0);
     assert_int_equal(g_seen.batches, 3);
     assert_int_equal(g_seen.int_gaps, 0);
     assert_true(g_seen.records > 0);
@@ -215,10 +215,10 @@ static void test_sigterm_final_batch(void **state)
     ctx.batch_ms = 60000;   /* no batch would come before the signal */
     ctx.block_ms = 100;
     st_program_desc prog = { "rtsig", 1, &ctx };
-    char *argv[] = { "rtsig", "--realtime", NULL };
+    char *argv[] = { "rtsig", NULL };
     pthread_t t;
     pthread_create(&t, NULL, send_term, NULL);
-    int rc = run_quiet(&prog, 2, argv);
+    int rc = run_quiet(&prog, 1, argv);
     pthread_join(t, NULL);
     assert_int_equal(rc, 0);
     assert_int_equal(g_seen.batches, 1);   /* the received records, at once */
