@@ -682,9 +682,10 @@ static void emit_node_types(cg *g, const st_node *n)
         if (windowed_inverse(n))
             emit(g, 0, "ST_MAP_DEFINE(sc_w%d, %s, %s, sc_eq_%d)", id, ct(g, k), ct(g, v), k->id);
     }
-    if (n->op == OP_UPDATESTATEBYKEY)
-        emit(g, 0, "ST_MAP_DEFINE(sc_u%d, %s, %s, sc_eq_%d)", id, ct(g, n->in->type->a), ct(g, n->type->b),
-             n->in->type->a->id);
+    if (n->op == OP_UPDATESTATEBYKEY) {
+        emit(g, 0, "typedef struct sc_us%d { %s v; int64_t t, pos; } sc_us%d;", id, ct(g, n->type->b), id);
+        emit(g, 0, "ST_MAP_DEFINE(sc_u%d, %s, sc_us%d, sc_eq_%d)", id, ct(g, n->in->type->a), id, n->in->type->a->id);
+    }
     if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN) {
         const st_type *k = n->in->type->a;
         emit(g, 0, "typedef struct sc_jv%d { int64_t first, last; } sc_jv%d;", id, id);
@@ -731,7 +732,7 @@ static void emit_s_members(cg *g, const st_node *n)
     if (windowed_inverse(n))
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
     if (n->op == OP_UPDATESTATEBYKEY)
-        emit(g, 1, "sc_u%d u%d; st_arena *uar%d; size_t ulim%d;", id, id, id, id);
+        emit(g, 1, "sc_u%d u%d[SC_SHARDS]; st_arena *uar%d[SC_SHARDS]; size_t ulim%d[SC_SHARDS];", id, id, id, id);
 }
 
 /* ---- per-node code --------------------------------------------------------- */
@@ -1238,59 +1239,91 @@ static void emit_window_node(cg *g, const st_node *n)
 
 /* ---- state, joins, unions, outputs --------------------------------------- */
 
+/* updateStateByKey: the state is split in SC_SHARDS maps by key hash; a
+ * task per shard folds, in arrival order, the batch's values of its keys
+ * (so a key's values are folded in order and shards never share memory).
+ * Every key of the state is emitted, in order of its first appearance. */
 static void emit_update_state(cg *g, const st_node *n)
 {
-    int id = n->id;
+    int id = n->id, ci = g_ctx_index(g->p, n->ctx);
     const st_type *it = n->in->type, *kt = it->a, *st = n->type->b;
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* updateStateByKey */", id, ctx_d(n->ctx));
+    emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int j, int w)", id);
     emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", n->in->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
-    emit(g, 1, "st_arena *ar0 = job->arenas[0], *ar = ar0;");
-    emit(g, 1, "const int w = 0;");
-    emit(g, 1, "(void)w; (void)ar;");
+    emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
+    emit(g, 1, "sc_S%d *S = D->S;", ci);
+    emit(g, 1, "st_arena *ar = job->arenas[w];");
+    emit(g, 1, "(void)ar;");
+    emit(g, 1, "sc_u%d *m = &S->u%d[j];", id, id);
+    emit(g, 1, "st_arena *sa = S->uar%d[j];", id);
     emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
+    emit(g, 1, "const int64_t rel = job->time_ms - job->zero_ms;");
+    emit(g, 1, "int64_t pos = 0;");
     emit(g, 1, "for (int p = 0; p < in->nparts; p++) {");
     emit(g, 2, "const %s *el = in->parts[p].data;", ct(g, it));
     emit(g, 2, "for (int64_t r = 0; r < in->parts[p].n; r++) {");
+    emit(g, 3, "pos++;");
+    emit(g, 3, "uint64_t h = sc_hash_%d(el[r]._1, %s);", kt->id, HASH_SEED);
+    emit(g, 3, "if ((int)((h >> 32) %% SC_SHARDS) != j)");
+    emit(g, 3, "    continue;");
     emit(g, 3, "bool ins;");
-    emit(g, 3, "sc_u%d_ent *e = sc_u%d_upsert(&S->u%d, el[r]._1, sc_hash_%d(el[r]._1, %s), &ins);", id, id, id, kt->id,
-         HASH_SEED);
+    emit(g, 3, "sc_u%d_ent *e = sc_u%d_upsert(m, el[r]._1, h, &ins);", id, id);
     emit(g, 3, "if (ins) {");
     ex x = { .g = g, .indent = 4, .fail = "continue", .ar = "ar" };
     line_begin(g, 4, n->init->loc);
     char *init = cx(&x, n->init);
     line_end(g);
-    emit(g, 4, "e->k = sc_copy_%d(S->uar%d, el[r]._1);", kt->id, id);
-    emit(g, 4, "e->v = sc_copy_%d(S->uar%d, %s);", st->id, id, init);
+    emit(g, 4, "e->k = sc_copy_%d(sa, el[r]._1);", kt->id);
+    emit(g, 4, "e->v.v = sc_copy_%d(sa, %s);", st->id, init);
+    emit(g, 4, "e->v.t = rel;");
+    emit(g, 4, "e->v.pos = pos;");
     emit(g, 3, "}");
     ex y = { .g = g, .indent = 3, .fail = "continue", .ar = "ar" };
     line_begin(g, 3, n->fn->loc);
-    char *v = cx_lambda(&y, n->fn, "e->v", "el[r]._2");
+    char *v = cx_lambda(&y, n->fn, "e->v.v", "el[r]._2");
     line_end(g);
-    emit(g, 3, "e->v = sc_copy_%d(S->uar%d, %s);", st->id, id, v);
+    emit(g, 3, "e->v.v = sc_copy_%d(sa, %s);", st->id, v);
     emit(g, 2, "}");
     emit(g, 1, "}");
     if (has_strings(st) || has_strings(kt)) {
-        /* values are copied on every update: compact the state's arena
+        /* values are copied on every update: compact the shard's arena
            once it holds more dead copies than live ones */
-        emit(g, 1, "if (st_arena_used(S->uar%d) > S->ulim%d) {", id, id);
+        emit(g, 1, "if (st_arena_used(sa) > S->ulim%d[j]) {", id);
         emit(g, 2, "st_arena *na = st_arena_new();");
-        emit(g, 2, "for (int64_t q = 0; q < S->u%d.n; q++) {", id);
-        emit(g, 3, "S->u%d.ents[q].k = sc_copy_%d(na, S->u%d.ents[q].k);", id, kt->id, id);
-        emit(g, 3, "S->u%d.ents[q].v = sc_copy_%d(na, S->u%d.ents[q].v);", id, st->id, id);
+        emit(g, 2, "for (int64_t q = 0; q < m->n; q++) {");
+        emit(g, 3, "m->ents[q].k = sc_copy_%d(na, m->ents[q].k);", kt->id);
+        emit(g, 3, "m->ents[q].v.v = sc_copy_%d(na, m->ents[q].v.v);", st->id);
         emit(g, 2, "}");
-        emit(g, 2, "st_arena_free(S->uar%d);", id);
-        emit(g, 2, "S->uar%d = na;", id);
-        emit(g, 2, "S->ulim%d = 2 * st_arena_used(na) + ((size_t)1 << 20);", id);
+        emit(g, 2, "st_arena_free(sa);");
+        emit(g, 2, "S->uar%d[j] = na;", id);
+        emit(g, 2, "S->ulim%d[j] = 2 * st_arena_used(na) + ((size_t)1 << 20);", id);
         emit(g, 1, "}");
     }
-    emit(g, 1, "sc_split_out(&D->d%d, S->u%d.n, job->nworkers, sizeof(%s), ar0);", id, id, ct(g, n->type));
-    emit(g, 1, "for (int64_t q = 0; q < S->u%d.n; q++) {", id);
+    emit(g, 0, "}");
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* updateStateByKey */", id, ctx_d(n->ctx));
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d)", n->in->id);
+    emit(g, 1, "    return;");
+    emit(g, 1, "sc_S%d *S = D->S;", ci);
+    emit(g, 1, "st_parallel_for(job, SC_SHARDS, sc_task%d, D);", id);
+    /* merge the shards (each in first-appearance order) by (time, pos) */
+    emit(g, 1, "int64_t total = 0, at[SC_SHARDS] = { 0 };");
+    emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++)");
+    emit(g, 1, "    total += S->u%d[k].n;", id);
+    emit(g, 1, "sc_split_out(&D->d%d, total, job->nworkers, sizeof(%s), job->arenas[0]);", id, ct(g, n->type));
+    emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
+    emit(g, 2, "int best = -1;");
+    emit(g, 2, "for (int k = 0; k < SC_SHARDS; k++) {");
+    emit(g, 3, "if (at[k] == S->u%d[k].n)", id);
+    emit(g, 3, "    continue;");
+    emit(g, 3, "const sc_us%d *c = &S->u%d[k].ents[at[k]].v;", id, id);
+    emit(g, 3, "if (best < 0 || c->t < S->u%d[best].ents[at[best]].v.t ||", id);
+    emit(g, 3, "    (c->t == S->u%d[best].ents[at[best]].v.t && c->pos < S->u%d[best].ents[at[best]].v.pos))", id, id);
+    emit(g, 3, "    best = k;");
+    emit(g, 2, "}");
+    emit(g, 2, "const sc_u%d_ent *e = &S->u%d[best].ents[at[best]++];", id, id);
     emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->d%d, q, sizeof *o);", ct(g, n->type), ct(g, n->type), id);
-    emit(g, 2, "o->_1 = S->u%d.ents[q].k;", id);
-    emit(g, 2, "o->_2 = S->u%d.ents[q].v;", id);
+    emit(g, 2, "o->_1 = e->k;");
+    emit(g, 2, "o->_2 = e->v.v;");
     emit(g, 1, "}");
     emit(g, 1, "D->v%d = true;", id);
     emit(g, 0, "}");
@@ -1516,6 +1549,8 @@ static const char prelude[] =
     "#include \"st_map.h\"\n"
     "\n"
     "#define SC_UNUSED __attribute__((unused))\n"
+    "/* keyed state is split in this many shards, updated in parallel */\n"
+    "#define SC_SHARDS 8\n"
     "\n"
     "/* float -> int as Java's (long) cast: saturating, NaN -> 0 */\n"
     "static SC_UNUSED int64_t sc_f2i(double v)\n"
@@ -1652,8 +1687,10 @@ static void emit_context(cg *g, int ci)
         if (windowed_inverse(n))
             emit(g, 1, "S->war%d = st_arena_new();", n->id);
         if (n->op == OP_UPDATESTATEBYKEY) {
-            emit(g, 1, "S->uar%d = st_arena_new();", n->id);
-            emit(g, 1, "S->ulim%d = (size_t)1 << 20;", n->id);
+            emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++) {");
+            emit(g, 1, "    S->uar%d[k] = st_arena_new();", n->id);
+            emit(g, 1, "    S->ulim%d[k] = (size_t)1 << 20;", n->id);
+            emit(g, 1, "}");
         }
     }
     emit(g, 1, "return S;");
@@ -1674,8 +1711,10 @@ static void emit_context(cg *g, int ci)
             emit(g, 1, "st_arena_free(S->war%d);", n->id);
         }
         if (n->op == OP_UPDATESTATEBYKEY) {
-            emit(g, 1, "sc_u%d_free(&S->u%d);", n->id, n->id);
-            emit(g, 1, "st_arena_free(S->uar%d);", n->id);
+            emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++) {");
+            emit(g, 1, "    sc_u%d_free(&S->u%d[k]);", n->id, n->id);
+            emit(g, 1, "    st_arena_free(S->uar%d[k]);", n->id);
+            emit(g, 1, "}");
         }
     }
     emit(g, 1, "free(S);");

@@ -9,6 +9,8 @@
 #include "st_map.h"
 
 #define SC_UNUSED __attribute__((unused))
+/* keyed state is split in this many shards, updated in parallel */
+#define SC_SHARDS 8
 
 /* float -> int as Java's (long) cast: saturating, NaN -> 0 */
 static SC_UNUSED int64_t sc_f2i(double v)
