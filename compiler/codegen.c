@@ -707,8 +707,6 @@ static void emit_d_members(cg *g, const st_node *n)
         return;
     if (a != AGG_NONE && is_window_op(n->op))
         emit(g, 1, "st_ds a%d; bool av%d; /* per-batch part of %s */", id, id, op_name(n->op));
-    if (a == AGG_KEYED)
-        emit(g, 1, "sc_m%d *loc%d, *bkt%d; int nloc%d, nbkt%d;", id, id, id, id, id);
     if (a == AGG_COUNT)
         emit(g, 1, "int64_t *cnt%d;", id);
     if (a == AGG_REDUCE)
@@ -729,6 +727,8 @@ static void emit_s_members(cg *g, const st_node *n)
         emit(g, 1, "st_window r%d; /* %s */", id, op_name(n->op));
     if (n->op == OP_COUNTBYWINDOW)
         emit(g, 1, "int64_t sum%d; bool seen%d;", id, id);
+    if (agg_of(n->op) == AGG_KEYED)
+        emit(g, 1, "sc_m%d *loc%d, *bkt%d; int nloc%d; /* per worker, kept across batches */", id, id, id, id);
     if (windowed_inverse(n))
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
     if (n->op == OP_UPDATESTATEBYKEY)
@@ -795,6 +795,8 @@ static void emit_sink(cg *g, const st_node *n, const char *cur, int indent, bool
         emit(g, indent, "        e->v.v = %s;", v);
         emit(g, indent, "        e->v.stamp = base + pos;");
         emit(g, indent, "    } else {");
+        emit(g, indent, "        if (base + pos < e->v.stamp)");
+        emit(g, indent, "            e->v.stamp = base + pos;");
         char *c = combine(g, indent + 2, n, false, "e->v.v", v, "continue");
         emit(g, indent, "        e->v.v = %s;", c);
         emit(g, indent, "    }");
@@ -830,7 +832,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "memset(&acc, 0, sizeof acc);");
         break;
     case AGG_KEYED:
-        emit(g, 1, "sc_m%d *m = &D->loc%d[i];", id, id);
+        emit(g, 1, "sc_m%d *m = &D->S->loc%d[w];", id, id);
         emit(g, 1, "const int64_t base = (int64_t)i << 40;");
         emit(g, 1, "int64_t pos = 0;");
         break;
@@ -864,10 +866,10 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
         emit(g, 1, "st_arena *ar = job->arenas[w];");
         emit(g, 1, "(void)ar;");
-        emit(g, 1, "sc_m%d *m = &D->bkt%d[j];", id, id);
-        emit(g, 1, "const uint64_t nb = (uint64_t)D->nbkt%d;", id);
-        emit(g, 1, "for (int i = 0; i < D->nloc%d; i++) {", id);
-        emit(g, 2, "const sc_m%d *src = &D->loc%d[i];", id, id);
+        emit(g, 1, "sc_m%d *m = &D->S->bkt%d[j];", id, id);
+        emit(g, 1, "const uint64_t nb = (uint64_t)D->S->nloc%d;", id);
+        emit(g, 1, "for (int i = 0; i < D->S->nloc%d; i++) {", id);
+        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[i];", id, id);
         emit(g, 2, "for (int64_t q = 0; q < src->n; q++) {");
         emit(g, 3, "const sc_m%d_ent *s = &src->ents[q];", id);
         emit(g, 3, "if ((s->h >> 32) %% nb != (uint64_t)j)");
@@ -877,6 +879,8 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 3, "if (ins) {");
         emit(g, 3, "    e->v = s->v;");
         emit(g, 3, "} else {");
+        emit(g, 3, "    if (s->v.stamp < e->v.stamp)");
+        emit(g, 3, "        e->v.stamp = s->v.stamp;");
         char *c = combine(g, 4, n, false, "e->v.v", "s->v.v", "continue");
         emit(g, 3, "    e->v.v = %s;", c);
         emit(g, 3, "}");
@@ -948,30 +952,47 @@ static void emit_chain_node(cg *g, const st_node *n)
         break;
     }
     case AGG_KEYED:
-        emit(g, 1, "D->nloc%d = np;", id);
-        emit(g, 1, "D->loc%d = st_arena_alloc(ar0, sizeof(sc_m%d) * (size_t)(np + 1));", id, id);
-        emit(g, 1, "memset(D->loc%d, 0, sizeof(sc_m%d) * (size_t)(np + 1));", id, id);
+        emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
+        emit(g, 1, "const int nw = job->nworkers > 0 ? job->nworkers : 1;");
+        emit(g, 1, "if (S->nloc%d != nw) {", id);
+        emit(g, 2, "for (int k = 0; k < S->nloc%d; k++) {", id);
+        emit(g, 2, "    sc_m%d_free(&S->loc%d[k]);", id, id);
+        emit(g, 2, "    sc_m%d_free(&S->bkt%d[k]);", id, id);
+        emit(g, 2, "}");
+        emit(g, 2, "free(S->loc%d);", id);
+        emit(g, 2, "free(S->bkt%d);", id);
+        emit(g, 2, "S->loc%d = calloc((size_t)nw, sizeof *S->loc%d);", id, id);
+        emit(g, 2, "S->bkt%d = calloc((size_t)nw, sizeof *S->bkt%d);", id, id);
+        emit(g, 2, "if (!S->loc%d || !S->bkt%d)", id, id);
+        emit(g, 2, "    abort();");
+        emit(g, 2, "S->nloc%d = nw;", id);
+        emit(g, 1, "}");
+        emit(g, 1, "for (int k = 0; k < nw; k++)");
+        emit(g, 1, "    sc_m%d_clear(&S->loc%d[k]);", id, id);
         emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
-        emit(g, 1, "sc_m%d *fin = D->loc%d;", id, id);
-        emit(g, 1, "int nfin = np;");
-        emit(g, 1, "D->nbkt%d = 0;", id);
-        emit(g, 1, "if (np > 1) {");
-        emit(g, 2, "D->nbkt%d = job->nworkers > 0 ? job->nworkers : 1;", id);
-        emit(g, 2, "D->bkt%d = st_arena_alloc(ar0, sizeof(sc_m%d) * (size_t)D->nbkt%d);", id, id, id);
-        emit(g, 2, "memset(D->bkt%d, 0, sizeof(sc_m%d) * (size_t)D->nbkt%d);", id, id, id);
-        emit(g, 2, "st_parallel_for(job, D->nbkt%d, sc_merge%d, D);", id, id);
-        emit(g, 2, "fin = D->bkt%d;", id);
-        emit(g, 2, "nfin = D->nbkt%d;", id);
+        emit(g, 1, "sc_m%d *fin = S->loc%d;", id, id);
+        emit(g, 1, "int nfin = 1;");
+        emit(g, 1, "if (nw > 1) {");
+        emit(g, 2, "for (int k = 0; k < nw; k++)");
+        emit(g, 2, "    sc_m%d_clear(&S->bkt%d[k]);", id, id);
+        emit(g, 2, "st_parallel_for(job, nw, sc_merge%d, D);", id);
+        emit(g, 2, "fin = S->bkt%d;", id);
+        emit(g, 2, "nfin = nw;");
         emit(g, 1, "}");
         emit(g, 1, "int64_t total = 0;");
         emit(g, 1, "for (int k = 0; k < nfin; k++)");
         emit(g, 1, "    total += fin[k].n;");
         emit(g, 1, "sc_m%d_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));", id);
         emit(g, 1, "int64_t t = 0;");
+        emit(g, 1, "bool sorted = true;");
         emit(g, 1, "for (int k = 0; k < nfin; k++)");
-        emit(g, 1, "    for (int64_t q = 0; q < fin[k].n; q++)");
-        emit(g, 1, "        all[t++] = &fin[k].ents[q];");
-        emit(g, 1, "if (nfin > 1)");
+        emit(g, 1, "    for (int64_t q = 0; q < fin[k].n; q++) {");
+        emit(g, 1, "        all[t] = &fin[k].ents[q];");
+        emit(g, 1, "        sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);");
+        emit(g, 1, "        t++;");
+        emit(g, 1, "    }");
+        emit(g, 1, "/* keyed results in order of first appearance, whatever the workers */");
+        emit(g, 1, "if (!sorted)");
         emit(g, 1, "    qsort(all, (size_t)total, sizeof *all, sc_cmp%d);", id);
         emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
         emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
@@ -979,10 +1000,6 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 2, "o->_1 = all[q]->k;");
         emit(g, 2, "o->_2 = all[q]->v.v;");
         emit(g, 1, "}");
-        emit(g, 1, "for (int k = 0; k < np; k++)");
-        emit(g, 1, "    sc_m%d_free(&D->loc%d[k]);", id, id);
-        emit(g, 1, "for (int k = 0; k < D->nbkt%d; k++)", id);
-        emit(g, 1, "    sc_m%d_free(&D->bkt%d[k]);", id, id);
         (void)kt;
         break;
     }
@@ -1706,6 +1723,14 @@ static void emit_context(cg *g, int ci)
             continue;
         if (is_window_op(n->op))
             emit(g, 1, "st_window_free(&S->r%d);", n->id);
+        if (agg_of(n->op) == AGG_KEYED) {
+            emit(g, 1, "for (int k = 0; k < S->nloc%d; k++) {", n->id);
+            emit(g, 1, "    sc_m%d_free(&S->loc%d[k]);", n->id, n->id);
+            emit(g, 1, "    sc_m%d_free(&S->bkt%d[k]);", n->id, n->id);
+            emit(g, 1, "}");
+            emit(g, 1, "free(S->loc%d);", n->id);
+            emit(g, 1, "free(S->bkt%d);", n->id);
+        }
         if (windowed_inverse(n)) {
             emit(g, 1, "sc_w%d_free(&S->w%d);", n->id, n->id);
             emit(g, 1, "st_arena_free(S->war%d);", n->id);

@@ -55,6 +55,7 @@ typedef struct chunk {
 
 struct st_arena {
     chunk *cur;           /* newest; the list ends at the first chunk */
+    chunk *spare;         /* chunks of earlier batches, kept for reuse */
     size_t handed;        /* bytes handed out (st_arena_used) */
     size_t next_cap;
 };
@@ -72,6 +73,7 @@ st_arena *st_arena_new(void)
 {
     st_arena *a = rt_xmalloc(sizeof *a);
     a->cur = chunk_new(ARENA_FIRST);
+    a->spare = NULL;
     a->handed = 0;
     a->next_cap = ARENA_FIRST * 2;
     return a;
@@ -85,15 +87,23 @@ void st_arena_free(st_arena *a)
         n = c->next;
         free(c);
     }
+    for (chunk *c = a->spare, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
     free(a);
 }
 
 void st_arena_reset(st_arena *a)
 {
+    /* Chunks go to the spare list, not back to malloc: a batch that needed
+       them will likely need them again, and freeing large chunks unmaps
+       them, so the next batch would fault every page in again. */
     chunk *c = a->cur;
     while (c->next) {
         chunk *n = c->next;
-        free(c);
+        c->next = a->spare;
+        a->spare = c;
         c = n;
     }
     c->used = 0;
@@ -117,10 +127,19 @@ void *st_arena_alloc(st_arena *a, size_t n)
         need = ARENA_ALIGN;   /* distinct non-NULL pointers for size 0 */
     chunk *c = a->cur;
     if (c->cap - c->used < need) {
-        size_t cap = a->next_cap;
-        while (cap < need)
-            cap *= 2;
-        c = chunk_new(cap);
+        chunk **sp = &a->spare;
+        while (*sp && (*sp)->cap < need)
+            sp = &(*sp)->next;
+        if (*sp) {
+            c = *sp;
+            *sp = c->next;
+            c->used = 0;
+        } else {
+            size_t cap = a->next_cap;
+            while (cap < need)
+                cap *= 2;
+            c = chunk_new(cap);
+        }
         c->next = a->cur;
         a->cur = c;
         if (a->next_cap < ARENA_MAX_CHUNK)

@@ -132,11 +132,11 @@ typedef struct sc_D0 {
     int rc;
     st_ds d0; bool v0; /* source */
     st_ds d4; bool v4; /* reduceByKey */
-    sc_m4 *loc4, *bkt4; int nloc4, nbkt4;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
     int unused;
+    sc_m4 *loc4, *bkt4; int nloc4; /* per worker, kept across batches */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source lines */
@@ -154,7 +154,7 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m4 *m = &D->loc4[i];
+    sc_m4 *m = &D->S->loc4[w];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
     const st_part *ip = &D->d0.parts[i];
@@ -180,6 +180,8 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
                     e->v.v = (sc_x4)._2;
                     e->v.stamp = base + pos;
                 } else {
+                    if (base + pos < e->v.stamp)
+                        e->v.stamp = base + pos;
                     e->v.v = st_add(e->v.v, (sc_x4)._2);
                 }
                 pos++;
@@ -193,10 +195,10 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m4 *m = &D->bkt4[j];
-    const uint64_t nb = (uint64_t)D->nbkt4;
-    for (int i = 0; i < D->nloc4; i++) {
-        const sc_m4 *src = &D->loc4[i];
+    sc_m4 *m = &D->S->bkt4[j];
+    const uint64_t nb = (uint64_t)D->S->nloc4;
+    for (int i = 0; i < D->S->nloc4; i++) {
+        const sc_m4 *src = &D->S->loc4[i];
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m4_ent *s = &src->ents[q];
             if ((s->h >> 32) % nb != (uint64_t)j)
@@ -206,6 +208,8 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
             if (ins) {
                 e->v = s->v;
             } else {
+                if (s->v.stamp < e->v.stamp)
+                    e->v.stamp = s->v.stamp;
                 e->v.v = st_add(e->v.v, s->v.v);
             }
         }
@@ -223,30 +227,47 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKey */
         return;
     st_arena *ar0 = job->arenas[0];
     const int np = D->d0.nparts;
-    D->nloc4 = np;
-    D->loc4 = st_arena_alloc(ar0, sizeof(sc_m4) * (size_t)(np + 1));
-    memset(D->loc4, 0, sizeof(sc_m4) * (size_t)(np + 1));
+    sc_S0 *S = D->S;
+    const int nw = job->nworkers > 0 ? job->nworkers : 1;
+    if (S->nloc4 != nw) {
+        for (int k = 0; k < S->nloc4; k++) {
+            sc_m4_free(&S->loc4[k]);
+            sc_m4_free(&S->bkt4[k]);
+        }
+        free(S->loc4);
+        free(S->bkt4);
+        S->loc4 = calloc((size_t)nw, sizeof *S->loc4);
+        S->bkt4 = calloc((size_t)nw, sizeof *S->bkt4);
+        if (!S->loc4 || !S->bkt4)
+            abort();
+        S->nloc4 = nw;
+    }
+    for (int k = 0; k < nw; k++)
+        sc_m4_clear(&S->loc4[k]);
     st_parallel_for(job, np, sc_task4, D);
-    sc_m4 *fin = D->loc4;
-    int nfin = np;
-    D->nbkt4 = 0;
-    if (np > 1) {
-        D->nbkt4 = job->nworkers > 0 ? job->nworkers : 1;
-        D->bkt4 = st_arena_alloc(ar0, sizeof(sc_m4) * (size_t)D->nbkt4);
-        memset(D->bkt4, 0, sizeof(sc_m4) * (size_t)D->nbkt4);
-        st_parallel_for(job, D->nbkt4, sc_merge4, D);
-        fin = D->bkt4;
-        nfin = D->nbkt4;
+    sc_m4 *fin = S->loc4;
+    int nfin = 1;
+    if (nw > 1) {
+        for (int k = 0; k < nw; k++)
+            sc_m4_clear(&S->bkt4[k]);
+        st_parallel_for(job, nw, sc_merge4, D);
+        fin = S->bkt4;
+        nfin = nw;
     }
     int64_t total = 0;
     for (int k = 0; k < nfin; k++)
         total += fin[k].n;
     sc_m4_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
     int64_t t = 0;
+    bool sorted = true;
     for (int k = 0; k < nfin; k++)
-        for (int64_t q = 0; q < fin[k].n; q++)
-            all[t++] = &fin[k].ents[q];
-    if (nfin > 1)
+        for (int64_t q = 0; q < fin[k].n; q++) {
+            all[t] = &fin[k].ents[q];
+            sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);
+            t++;
+        }
+    /* keyed results in order of first appearance, whatever the workers */
+    if (!sorted)
         qsort(all, (size_t)total, sizeof *all, sc_cmp4);
     sc_split_out(&D->d4, total, job->nworkers, sizeof(sc_T7), ar0);
     for (int64_t q = 0; q < total; q++) {
@@ -254,10 +275,6 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKey */
         o->_1 = all[q]->k;
         o->_2 = all[q]->v.v;
     }
-    for (int k = 0; k < np; k++)
-        sc_m4_free(&D->loc4[k]);
-    for (int k = 0; k < D->nbkt4; k++)
-        sc_m4_free(&D->bkt4[k]);
     D->v4 = true;
 }
 
@@ -305,6 +322,12 @@ static void sc_destroy0(void *state)
     sc_S0 *S = state;
     if (!S)
         return;
+    for (int k = 0; k < S->nloc4; k++) {
+        sc_m4_free(&S->loc4[k]);
+        sc_m4_free(&S->bkt4[k]);
+    }
+    free(S->loc4);
+    free(S->bkt4);
     free(S);
 }
 

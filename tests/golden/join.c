@@ -188,11 +188,11 @@ typedef struct sc_D0 {
     st_ds d4; bool v4; /* leftOuterJoin */
     sc_j4 j4; sc_jr4 *jr4;
     st_ds d6; bool v6; /* reduceByKey */
-    sc_m6 *loc6, *bkt6; int nloc6, nbkt6;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
     int unused;
+    sc_m6 *loc6, *bkt6; int nloc6; /* per worker, kept across batches */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source views */
@@ -349,7 +349,7 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m6 *m = &D->loc6[i];
+    sc_m6 *m = &D->S->loc6[w];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
     const st_part *ip = &D->d4.parts[i];
@@ -366,6 +366,8 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
                 e->v.v = (sc_x7)._2;
                 e->v.stamp = base + pos;
             } else {
+                if (base + pos < e->v.stamp)
+                    e->v.stamp = base + pos;
                 e->v.v = st_add(e->v.v, (sc_x7)._2);
             }
             pos++;
@@ -378,10 +380,10 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m6 *m = &D->bkt6[j];
-    const uint64_t nb = (uint64_t)D->nbkt6;
-    for (int i = 0; i < D->nloc6; i++) {
-        const sc_m6 *src = &D->loc6[i];
+    sc_m6 *m = &D->S->bkt6[j];
+    const uint64_t nb = (uint64_t)D->S->nloc6;
+    for (int i = 0; i < D->S->nloc6; i++) {
+        const sc_m6 *src = &D->S->loc6[i];
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m6_ent *s = &src->ents[q];
             if ((s->h >> 32) % nb != (uint64_t)j)
@@ -391,6 +393,8 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
             if (ins) {
                 e->v = s->v;
             } else {
+                if (s->v.stamp < e->v.stamp)
+                    e->v.stamp = s->v.stamp;
                 e->v.v = st_add(e->v.v, s->v.v);
             }
         }
@@ -408,30 +412,47 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
         return;
     st_arena *ar0 = job->arenas[0];
     const int np = D->d4.nparts;
-    D->nloc6 = np;
-    D->loc6 = st_arena_alloc(ar0, sizeof(sc_m6) * (size_t)(np + 1));
-    memset(D->loc6, 0, sizeof(sc_m6) * (size_t)(np + 1));
+    sc_S0 *S = D->S;
+    const int nw = job->nworkers > 0 ? job->nworkers : 1;
+    if (S->nloc6 != nw) {
+        for (int k = 0; k < S->nloc6; k++) {
+            sc_m6_free(&S->loc6[k]);
+            sc_m6_free(&S->bkt6[k]);
+        }
+        free(S->loc6);
+        free(S->bkt6);
+        S->loc6 = calloc((size_t)nw, sizeof *S->loc6);
+        S->bkt6 = calloc((size_t)nw, sizeof *S->bkt6);
+        if (!S->loc6 || !S->bkt6)
+            abort();
+        S->nloc6 = nw;
+    }
+    for (int k = 0; k < nw; k++)
+        sc_m6_clear(&S->loc6[k]);
     st_parallel_for(job, np, sc_task6, D);
-    sc_m6 *fin = D->loc6;
-    int nfin = np;
-    D->nbkt6 = 0;
-    if (np > 1) {
-        D->nbkt6 = job->nworkers > 0 ? job->nworkers : 1;
-        D->bkt6 = st_arena_alloc(ar0, sizeof(sc_m6) * (size_t)D->nbkt6);
-        memset(D->bkt6, 0, sizeof(sc_m6) * (size_t)D->nbkt6);
-        st_parallel_for(job, D->nbkt6, sc_merge6, D);
-        fin = D->bkt6;
-        nfin = D->nbkt6;
+    sc_m6 *fin = S->loc6;
+    int nfin = 1;
+    if (nw > 1) {
+        for (int k = 0; k < nw; k++)
+            sc_m6_clear(&S->bkt6[k]);
+        st_parallel_for(job, nw, sc_merge6, D);
+        fin = S->bkt6;
+        nfin = nw;
     }
     int64_t total = 0;
     for (int k = 0; k < nfin; k++)
         total += fin[k].n;
     sc_m6_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
     int64_t t = 0;
+    bool sorted = true;
     for (int k = 0; k < nfin; k++)
-        for (int64_t q = 0; q < fin[k].n; q++)
-            all[t++] = &fin[k].ents[q];
-    if (nfin > 1)
+        for (int64_t q = 0; q < fin[k].n; q++) {
+            all[t] = &fin[k].ents[q];
+            sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);
+            t++;
+        }
+    /* keyed results in order of first appearance, whatever the workers */
+    if (!sorted)
         qsort(all, (size_t)total, sizeof *all, sc_cmp6);
     sc_split_out(&D->d6, total, job->nworkers, sizeof(sc_T10), ar0);
     for (int64_t q = 0; q < total; q++) {
@@ -439,10 +460,6 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
         o->_1 = all[q]->k;
         o->_2 = all[q]->v.v;
     }
-    for (int k = 0; k < np; k++)
-        sc_m6_free(&D->loc6[k]);
-    for (int k = 0; k < D->nbkt6; k++)
-        sc_m6_free(&D->bkt6[k]);
     D->v6 = true;
 }
 
@@ -517,6 +534,12 @@ static void sc_destroy0(void *state)
     sc_S0 *S = state;
     if (!S)
         return;
+    for (int k = 0; k < S->nloc6; k++) {
+        sc_m6_free(&S->loc6[k]);
+        sc_m6_free(&S->bkt6[k]);
+    }
+    free(S->loc6);
+    free(S->bkt6);
     free(S);
 }
 

@@ -132,12 +132,12 @@ typedef struct sc_D0 {
     st_ds d0; bool v0; /* source */
     st_ds d1; bool v1; /* filter */
     st_ds d3; bool v3; /* reduceByKey */
-    sc_m3 *loc3, *bkt3; int nloc3, nbkt3;
     st_ds d5; bool v5; /* map */
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
     int unused;
+    sc_m3 *loc3, *bkt3; int nloc3; /* per worker, kept across batches */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source logs */
@@ -190,7 +190,7 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m3 *m = &D->loc3[i];
+    sc_m3 *m = &D->S->loc3[w];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
     const st_part *ip = &D->d1.parts[i];
@@ -212,6 +212,8 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
                 e->v.v = (sc_x3)._2;
                 e->v.stamp = base + pos;
             } else {
+                if (base + pos < e->v.stamp)
+                    e->v.stamp = base + pos;
                 e->v.v = st_add(e->v.v, (sc_x3)._2);
             }
             pos++;
@@ -224,10 +226,10 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m3 *m = &D->bkt3[j];
-    const uint64_t nb = (uint64_t)D->nbkt3;
-    for (int i = 0; i < D->nloc3; i++) {
-        const sc_m3 *src = &D->loc3[i];
+    sc_m3 *m = &D->S->bkt3[j];
+    const uint64_t nb = (uint64_t)D->S->nloc3;
+    for (int i = 0; i < D->S->nloc3; i++) {
+        const sc_m3 *src = &D->S->loc3[i];
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m3_ent *s = &src->ents[q];
             if ((s->h >> 32) % nb != (uint64_t)j)
@@ -237,6 +239,8 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
             if (ins) {
                 e->v = s->v;
             } else {
+                if (s->v.stamp < e->v.stamp)
+                    e->v.stamp = s->v.stamp;
                 e->v.v = st_add(e->v.v, s->v.v);
             }
         }
@@ -254,30 +258,47 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
         return;
     st_arena *ar0 = job->arenas[0];
     const int np = D->d1.nparts;
-    D->nloc3 = np;
-    D->loc3 = st_arena_alloc(ar0, sizeof(sc_m3) * (size_t)(np + 1));
-    memset(D->loc3, 0, sizeof(sc_m3) * (size_t)(np + 1));
+    sc_S0 *S = D->S;
+    const int nw = job->nworkers > 0 ? job->nworkers : 1;
+    if (S->nloc3 != nw) {
+        for (int k = 0; k < S->nloc3; k++) {
+            sc_m3_free(&S->loc3[k]);
+            sc_m3_free(&S->bkt3[k]);
+        }
+        free(S->loc3);
+        free(S->bkt3);
+        S->loc3 = calloc((size_t)nw, sizeof *S->loc3);
+        S->bkt3 = calloc((size_t)nw, sizeof *S->bkt3);
+        if (!S->loc3 || !S->bkt3)
+            abort();
+        S->nloc3 = nw;
+    }
+    for (int k = 0; k < nw; k++)
+        sc_m3_clear(&S->loc3[k]);
     st_parallel_for(job, np, sc_task3, D);
-    sc_m3 *fin = D->loc3;
-    int nfin = np;
-    D->nbkt3 = 0;
-    if (np > 1) {
-        D->nbkt3 = job->nworkers > 0 ? job->nworkers : 1;
-        D->bkt3 = st_arena_alloc(ar0, sizeof(sc_m3) * (size_t)D->nbkt3);
-        memset(D->bkt3, 0, sizeof(sc_m3) * (size_t)D->nbkt3);
-        st_parallel_for(job, D->nbkt3, sc_merge3, D);
-        fin = D->bkt3;
-        nfin = D->nbkt3;
+    sc_m3 *fin = S->loc3;
+    int nfin = 1;
+    if (nw > 1) {
+        for (int k = 0; k < nw; k++)
+            sc_m3_clear(&S->bkt3[k]);
+        st_parallel_for(job, nw, sc_merge3, D);
+        fin = S->bkt3;
+        nfin = nw;
     }
     int64_t total = 0;
     for (int k = 0; k < nfin; k++)
         total += fin[k].n;
     sc_m3_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
     int64_t t = 0;
+    bool sorted = true;
     for (int k = 0; k < nfin; k++)
-        for (int64_t q = 0; q < fin[k].n; q++)
-            all[t++] = &fin[k].ents[q];
-    if (nfin > 1)
+        for (int64_t q = 0; q < fin[k].n; q++) {
+            all[t] = &fin[k].ents[q];
+            sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);
+            t++;
+        }
+    /* keyed results in order of first appearance, whatever the workers */
+    if (!sorted)
         qsort(all, (size_t)total, sizeof *all, sc_cmp3);
     sc_split_out(&D->d3, total, job->nworkers, sizeof(sc_T6), ar0);
     for (int64_t q = 0; q < total; q++) {
@@ -285,10 +306,6 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
         o->_1 = all[q]->k;
         o->_2 = all[q]->v.v;
     }
-    for (int k = 0; k < np; k++)
-        sc_m3_free(&D->loc3[k]);
-    for (int k = 0; k < D->nbkt3; k++)
-        sc_m3_free(&D->bkt3[k]);
     D->v3 = true;
 }
 
@@ -401,6 +418,12 @@ static void sc_destroy0(void *state)
     sc_S0 *S = state;
     if (!S)
         return;
+    for (int k = 0; k < S->nloc3; k++) {
+        sc_m3_free(&S->loc3[k]);
+        sc_m3_free(&S->bkt3[k]);
+    }
+    free(S->loc3);
+    free(S->bkt3);
     free(S);
 }
 
