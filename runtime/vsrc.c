@@ -22,13 +22,19 @@ int rt_read_file(const char *path, char **out, size_t *n)
     if (fd < 0)
         return errno;
     struct stat st;
+    memset(&st, 0, sizeof st);
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
         return EISDIR;
     }
     st_buf b = { 0 };
+    /* one allocation of the right size for a regular file: growing by
+       doubling would copy a large replay file several times over */
+    if (st.st_size > 0)
+        st_buf_reserve(&b, (size_t)st.st_size + 1);
     for (;;) {
-        st_buf_reserve(&b, 1 << 16);
+        if (b.cap - b.n < 2)
+            st_buf_reserve(&b, 1 << 16);
         ssize_t r = read(fd, b.p + b.n, b.cap - b.n - 1);
         if (r < 0) {
             if (errno == EINTR)
@@ -128,7 +134,12 @@ static int entry_cmp(const void *x, const void *y)
    cut in two, so a batch never holds another's records. */
 static void vsrc_build(rt_vsrc *v, entry *e, int64_t n)
 {
-    qsort(e, (size_t)n, sizeof *e, entry_cmp);
+    /* replay files are normally in time order: sort only when needed */
+    bool sorted = true;
+    for (int64_t i = 1; i < n && sorted; i++)
+        sorted = entry_cmp(&e[i - 1], &e[i]) <= 0;
+    if (!sorted)
+        qsort(e, (size_t)n, sizeof *e, entry_cmp);
     int64_t nrec = 0, cap_blocks = 0;
     for (int64_t i = 0; i < n; i++)
         nrec += !e[i].bad;
