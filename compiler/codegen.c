@@ -679,8 +679,12 @@ static void emit_node_types(cg *g, const st_node *n)
         const st_type *k = agg_key(n), *v = agg_val(n);
         emit(g, 0, "typedef struct sc_av%d { %s v; int64_t stamp; } sc_av%d;", id, ct(g, v), id);
         emit(g, 0, "ST_MAP_DEFINE(sc_m%d, %s, sc_av%d, sc_eq_%d)", id, ct(g, k), id, k->id);
-        if (windowed_inverse(n))
+        if (windowed_inverse(n)) {
             emit(g, 0, "ST_MAP_DEFINE(sc_w%d, %s, %s, sc_eq_%d)", id, ct(g, k), ct(g, v), k->id);
+            /* what a batch added, kept to subtract it later: the key as its
+               entry in the state (entries are never removed), not a copy */
+            emit(g, 0, "typedef struct sc_wi%d { int64_t idx; %s v; } sc_wi%d;", id, ct(g, v), id);
+        }
     }
     if (n->op == OP_UPDATESTATEBYKEY) {
         emit(g, 0, "typedef struct sc_us%d { %s v; int64_t t, pos; } sc_us%d;", id, ct(g, n->type->b), id);
@@ -1016,7 +1020,7 @@ static void emit_chain_node(cg *g, const st_node *n)
 /* The pane a windowed operator keeps its input in (see st_window). */
 static int64_t pane_of(const st_node *n)
 {
-    if (n->op == OP_WINDOW)
+    if (n->op == OP_WINDOW || windowed_inverse(n))
         return n->in->slide_ms;
     int64_t a = n->win_ms, b = n->slide_ms;
     while (b) {
@@ -1136,20 +1140,27 @@ static void emit_window_node(cg *g, const st_node *n)
     if (n->op == OP_COUNTBYWINDOW)
         emit(g, 3, "S->sum%d -= S->r%d.slots[0].n;", id, id);
     if (inv) {
-        emit(g, 3, "const %s *ev = S->r%d.slots[0].data;", ct(g, t), id);
+        emit(g, 3, "const sc_wi%d *ev = S->r%d.slots[0].data;", id, id);
         emit(g, 3, "for (int64_t q = 0; q < S->r%d.slots[0].n; q++) {", id);
-        emit(g, 4, "sc_w%d_ent *e = sc_w%d_find(&S->w%d, ev[q]._1, sc_hash_%d(ev[q]._1, %s));", id, id, id, kt->id,
-             HASH_SEED);
-        emit(g, 4, "if (!e)");
-        emit(g, 4, "    continue;");
-        char *c = combine(g, 4, n, true, "e->v", "ev[q]._2", "continue");
+        emit(g, 4, "sc_w%d_ent *e = &S->w%d.ents[ev[q].idx];", id, id);
+        char *c = combine(g, 4, n, true, "e->v", "ev[q].v", "continue");
         emit(g, 4, "e->v = sc_copy_%d(S->war%d, %s);", vt->id, id, c);
         emit(g, 3, "}");
     }
     emit(g, 3, "st_window_drop_oldest(&S->r%d);", id);
     emit(g, 2, "}");
     if (inv) {
-        /* fold the new batch into the running window value */
+        /* fold the new batch into the running window value, and keep
+           what it added for when it expires */
+        emit(g, 2, "int64_t cnt = sc_ds_count(&%s), nk = 0;", in);
+        emit(g, 2, "sc_wi%d *keep = NULL;", id);
+        emit(g, 2, "st_wslot *sl = NULL;");
+        emit(g, 2, "if (cnt > 0) {");
+        emit(g, 2, "    bool fresh;");
+        emit(g, 2, "    sl = st_window_slot(&S->r%d, rel, &fresh);", id);
+        emit(g, 2, "    keep = st_arena_alloc(sl->ar, sizeof *keep * (size_t)cnt);");
+        emit(g, 2, "    sl->data = keep;");
+        emit(g, 2, "}");
         emit(g, 2, "for (int p = 0; p < %s.nparts; p++) {", in);
         emit(g, 3, "const %s *nv = %s.parts[p].data;", ct(g, t), in);
         emit(g, 3, "for (int64_t q = 0; q < %s.parts[p].n; q++) {", in);
@@ -1159,16 +1170,21 @@ static void emit_window_node(cg *g, const st_node *n)
         emit(g, 4, "if (ins) {");
         emit(g, 4, "    e->k = sc_copy_%d(S->war%d, nv[q]._1);", kt->id, id);
         emit(g, 4, "    e->v = sc_copy_%d(S->war%d, nv[q]._2);", vt->id, id);
-        emit(g, 4, "    continue;");
+        emit(g, 4, "} else {");
+        char *c = combine(g, 5, n, false, "e->v", "nv[q]._2", "continue");
+        emit(g, 4, "    e->v = sc_copy_%d(S->war%d, %s);", vt->id, id, c);
         emit(g, 4, "}");
-        char *c = combine(g, 4, n, false, "e->v", "nv[q]._2", "continue");
-        emit(g, 4, "e->v = sc_copy_%d(S->war%d, %s);", vt->id, id, c);
+        /* only what was added is subtracted later */
+        emit(g, 4, "keep[nk].idx = e - S->w%d.ents;", id);
+        emit(g, 4, "keep[nk].v = sc_copy_%d(sl->ar, nv[q]._2);", vt->id);
+        emit(g, 4, "sl->n = ++nk;");
         emit(g, 3, "}");
         emit(g, 2, "}");
+    } else {
+        emit(g, 2, "{");
+        emit_absorb(g, 3, n, in);
+        emit(g, 2, "}");
     }
-    emit(g, 2, "{");
-    emit_absorb(g, 3, n, in);
-    emit(g, 2, "}");
     emit(g, 1, "}");
     emit(g, 1, "if (!st_window_due(&S->r%d, rel))", id);
     emit(g, 1, "    return;");
