@@ -124,5 +124,10 @@ if [ -f tests/truncate.sh ] && [ "$SAN" != 1 ]; then
     if bash tests/truncate.sh >"$TMP/trunc.out" 2>&1; then ok; else bad "truncate"; tail -20 "$TMP/trunc.out"; fi
 fi
 
+# ---- a short fuzz run of the front end and code generator (clang) ----
+if [ "$SAN" != 1 ] && [ -z "${NO_FUZZ:-}" ]; then
+    if bash tests/fuzz/run.sh short >"$TMP/fuzz.out" 2>&1; then ok; tail -1 "$TMP/fuzz.out"; else bad "fuzz"; tail -30 "$TMP/fuzz.out"; fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
