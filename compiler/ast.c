@@ -304,7 +304,7 @@ static void dump_string(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
-static const char *binop_str(int op)
+const char *op_spelling(int op)
 {
     switch (op) {
     case ST_OP_EQ: return "==";
@@ -353,7 +353,7 @@ static void dump_expr(FILE *out, const st_expr *e, int depth)
     case EX_CALL: fprintf(out, "call %s", e->name); break;
     case EX_METHOD: fprintf(out, "method %s", e->name); break;
     case EX_UNARY: fprintf(out, "unary %c", e->op); break;
-    case EX_BINARY: fprintf(out, "binary %s", binop_str(e->op)); break;
+    case EX_BINARY: fprintf(out, "binary %s", op_spelling(e->op)); break;
     case EX_COND: fputs("cond", out); break;
     case EX_TUPLE: fputs("tuple", out); break;
     case EX_LAMBDA:

@@ -298,6 +298,8 @@ const st_type *type_list(st_program *p, const st_type *a);
 void type_str(const st_type *t, char *buf, size_t size);
 
 const char *op_name(st_opkind op);
+/* How an EX_UNARY/EX_BINARY operator is written: "+", "==", "&&" ... */
+const char *op_spelling(int op);
 /* The AST as indented text, for --dump-ast and tests. */
 void ast_dump(const st_program *p, FILE *out);
 

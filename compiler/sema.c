@@ -394,26 +394,6 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
     return d->ret_type;
 }
 
-static const char *binop_text(int op)
-{
-    switch (op) {
-    case ST_OP_EQ: return "==";
-    case ST_OP_NE: return "!=";
-    case ST_OP_LE: return "<=";
-    case ST_OP_GE: return ">=";
-    case ST_OP_AND: return "&&";
-    case ST_OP_OR: return "||";
-    case '+': return "+";
-    case '-': return "-";
-    case '*': return "*";
-    case '/': return "/";
-    case '%': return "%";
-    case '<': return "<";
-    case '>': return ">";
-    default: return "?";
-    }
-}
-
 static const st_type *type_binary(sema *s, st_expr *e, int depth)
 {
     char t1[128], t2[128];
@@ -452,7 +432,7 @@ static const st_type *type_binary(sema *s, st_expr *e, int depth)
     default:
         break;
     }
-    diag_error(s->d, e->loc, "operator '%s' cannot be applied to %s and %s", binop_text(e->op),
+    diag_error(s->d, e->loc, "operator '%s' cannot be applied to %s and %s", op_spelling(e->op),
                tstr(a, t1, sizeof t1), tstr(b, t2, sizeof t2));
     return s->t_err;
 }
