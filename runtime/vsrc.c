@@ -185,6 +185,104 @@ static bool parse_offset(const char *p, size_t n, int64_t *out)
     return true;
 }
 
+/* One line of a replay file: [p, p+len) without its newline or '\r'. */
+static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
+{
+    if (*pos >= n)
+        return false;
+    const char *nl = memchr(text + *pos, '\n', n - *pos);
+    size_t end = nl ? (size_t)(nl - text) : n, e = end;
+    if (e > *pos && text[e - 1] == '\r')
+        e--;
+    *line = (st_str){ text + *pos, (int64_t)(e - *pos) };
+    *pos = end + 1;
+    return true;
+}
+
+/* The usual replay file is in time order: then records and blocks can be
+   laid out in one pass, in place, with no sort. Checks that, and counts
+   the lines (an upper bound on the records). */
+static bool replay_in_order(const char *text, size_t n, int64_t batch_ms, int64_t block_ms,
+                            int64_t *nlines)
+{
+    int64_t lk = 0, lb = -1, cnt = 0;
+    size_t pos = 0;
+    st_str l;
+    bool ok = true;
+    while (next_line(text, n, &pos, &l)) {
+        cnt++;
+        const char *tab = l.n ? memchr(l.p, '\t', (size_t)l.n) : NULL;
+        int64_t off;
+        if (!tab || !parse_offset(l.p, (size_t)(tab - l.p), &off))
+            continue;
+        int64_t k = off / batch_ms + 1, b = off / block_ms;
+        if (k < lk || (k == lk && b < lb))
+            ok = false;
+        lk = k;
+        lb = b;
+    }
+    *nlines = cnt;
+    return ok;
+}
+
+static void replay_fast(rt_vsrc *v, const char *text, size_t n, int64_t nlines, const char *fname,
+                        rt_vs_warn_fn warn, void *warg)
+{
+    v->kind = RT_VS_LIST;
+    size_t cap = (size_t)(nlines ? nlines : 1);
+    if (v->ints)
+        v->ivals = rt_xmalloc(cap * sizeof *v->ivals);
+    else
+        v->recs = rt_xmalloc(cap * sizeof *v->recs);
+    v->badk = rt_xmalloc(cap * sizeof *v->badk);
+    int64_t cap_blocks = 0, r = 0, lineno = 0, lb = -1;
+    size_t pos = 0;
+    st_str l;
+    char what[512];
+    while (next_line(text, n, &pos, &l)) {
+        lineno++;
+        if (l.n == 0)
+            continue;   /* a blank line holds no record */
+        const char *tab = memchr(l.p, '\t', (size_t)l.n);
+        int64_t off;
+        if (!tab || !parse_offset(l.p, (size_t)(tab - l.p), &off)) {
+            v->nmalformed++;
+            if (warn) {
+                snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)lineno,
+                         tab ? "bad offset in replay line" : "replay line without a tab");
+                warn(warg, what, l.p, (size_t)l.n);
+            }
+            continue;
+        }
+        st_str rec = { tab + 1, l.n - (tab + 1 - l.p) };
+        int64_t k = off / v->batch_ms + 1, b = off / v->block_ms;
+        if (off > v->last_offset)
+            v->last_offset = off;
+        int64_t iv = 0;
+        if (v->ints && !st_to_int(rec, &iv)) {
+            v->badk[v->nbad++] = k;
+            if (warn) {
+                snprintf(what, sizeof what, "%s:%lld: not an int", fname, (long long)lineno);
+                warn(warg, what, rec.p, (size_t)rec.n);
+            }
+            continue;
+        }
+        rt_vblock *last = v->nblocks ? &v->blocks[v->nblocks - 1] : NULL;
+        if (!last || last->k != k || lb != b) {
+            rt_grow((void **)&v->blocks, &cap_blocks, v->nblocks + 1, sizeof *v->blocks);
+            v->blocks[v->nblocks++] = (rt_vblock){ k, r, 0 };
+            last = &v->blocks[v->nblocks - 1];
+            lb = b;
+        }
+        if (v->ints)
+            v->ivals[r] = iv;
+        else
+            v->recs[r] = rec;
+        r++;
+        last->n++;
+    }
+}
+
 void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
                     bool ints, int64_t batch_ms, int64_t block_ms,
                     rt_vs_warn_fn warn, void *warg)
@@ -192,6 +290,11 @@ void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
     vsrc_init(v, batch_ms, block_ms);
     v->text = text;
     v->ints = ints;
+    int64_t nl;
+    if (replay_in_order(text, n, batch_ms, v->block_ms, &nl)) {
+        replay_fast(v, text, n, nl, fname, warn, warg);
+        return;
+    }
     st_str *lines;
     int64_t nlines = rt_split_lines(text, n, &lines);
     entry *e = rt_xmalloc((size_t)nlines * sizeof *e);
