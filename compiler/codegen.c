@@ -1479,7 +1479,7 @@ static void emit_repartition(cg *g, const st_node *n)
     emit(g, 1, "    return;");
     emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
     emit(g, 1, "int64_t total = sc_ds_count(in), q = 0;");
-    emit(g, 1, "sc_split_out(&D->d%d, total, INT64_C(%lld), sizeof(%s), job->arenas[0]);", id, (long long)n->n, t);
+    emit(g, 1, "sc_split_n(&D->d%d, total, INT64_C(%lld), sizeof(%s), job->arenas[0]);", id, (long long)n->n, t);
     emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
     emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++, q++)");
     emit(g, 1, "        *(%s *)sc_out_slot(&D->d%d, q, sizeof(%s)) = ((const %s *)in->parts[p].data)[r];", t, id, t, t);

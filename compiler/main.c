@@ -42,7 +42,8 @@ static void usage(FILE *out)
           "  --help       this text\n"
           "\n"
           "Environment: CC (default cc) and CFLAGS (default -O2) compile the\n"
-          "generated C; STREAMC_RUNTIME overrides where the runtime is found.\n"
+          "generated C, LDLIBS adds libraries after it (-lz ...);\n"
+          "STREAMC_RUNTIME overrides where the runtime is found.\n"
           "Exit status: 0 valid, 1 errors in the program, 2 usage error.\n",
           out);
 }
@@ -111,12 +112,19 @@ static int run_cc(const char *csrc, const char *out, const char *inc, const char
     char *cflags = strdup(cf ? cf : "-O2");
     char incflag[PATH_MAX + 8];
     snprintf(incflag, sizeof incflag, "-I%s", inc);
-    char *argv[256];
+    char *argv[300];
     int n = split_words(cc, argv, 32);
     n += split_words(cflags, argv + n, 180);
-    const char *tail[] = { "-std=gnu11", incflag, "-o", out, csrc, lib, "-lpthread", "-lm", NULL };
+    const char *tail[] = { "-std=gnu11", incflag, "-o", out, csrc, lib, NULL };
     for (int i = 0; tail[i]; i++)
         argv[n++] = (char *)tail[i];
+    /* libraries a program's C code needs (a connector's, say) go after
+       the generated file, where the linker resolves them */
+    const char *ll = getenv("LDLIBS");
+    char *ldlibs = strdup(ll ? ll : "");
+    n += split_words(ldlibs, argv + n, 32);
+    argv[n++] = "-lpthread";
+    argv[n++] = "-lm";
     argv[n] = NULL;
     int rc = 1;
     pid_t pid;
@@ -134,6 +142,7 @@ static int run_cc(const char *csrc, const char *out, const char *inc, const char
     }
     free(cc);
     free(cflags);
+    free(ldlibs);
     return rc;
 }
 

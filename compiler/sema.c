@@ -1256,6 +1256,16 @@ static void check_extern(sema *s, st_decl *d)
     for (int i = 0; i < d->nptypes; i++)
         d->param_types[i] = resolve_typeexpr(s, d->ptypes[i], 0);
     d->ret_type = resolve_typeexpr(s, d->rtype, 0);
+    /* C code in a %{ %} block cannot name the generated pair structs, so
+       a pair cannot cross into or out of it */
+    for (int i = 0; i <= d->nptypes; i++) {
+        const st_type *t = i < d->nptypes ? d->param_types[i] : d->ret_type;
+        st_typeexpr *te = i < d->nptypes ? d->ptypes[i] : d->rtype;
+        if (t && t->kind == TY_PAIR) {
+            diag_error(s->d, te->loc, "extern functions take and return string, int, float or bool, not a pair: "
+                                      "pass its fields separately");
+        }
+    }
 }
 
 static const char *const storage_names[] = { "MEMORY_ONLY", "MEMORY_ONLY_SER", "MEMORY_AND_DISK",

@@ -409,10 +409,8 @@ static int run_replay(rt_prog *p)
         st_arena_reset(ctx->input);
         st_input *in = st_arena_alloc(ctx->input, (size_t)(ns + 1) * sizeof *in);
         for (int s = 0; s < ns; s++) {
-            int64_t bad;
+            int64_t bad; /* already counted (and logged) when the file was read */
             rt_vsrc_batch(&vs[best][s], next[best], ctx->input, &in[s], &bad);
-            if (bad)
-                atomic_fetch_add(&ctx->skipped, bad);
         }
         if (rt_ctx_run(ctx, next[best] * ctx->desc->batch_ms, 0, in, 0) != 0) {
             atomic_store(&p->failed, true);
