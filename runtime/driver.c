@@ -370,8 +370,8 @@ static int run_replay(rt_prog *p)
             } else {
                 const char *path = r ? r->file : sd->path;
                 char *text;
-                size_t n;
-                int e = rt_read_file(path ? path : "", &text, &n);
+                size_t n, maplen;
+                int e = rt_map_file(path ? path : "", &text, &n, &maplen);
                 if (e) {
                     rt_log(p, "error", "source '%s': cannot read %s: %s", sd->name,
                            path ? path : "(no path)", strerror(e));
@@ -383,6 +383,7 @@ static int run_replay(rt_prog *p)
                                    cd->batch_ms, cd->block_ms, replay_warn, ctx);
                 else
                     rt_vsrc_file(v, text, n, sd->rate, sd->loop, cd->batch_ms, cd->block_ms);
+                v->text_map = maplen;
             }
             if (v->last_offset > last_off)
                 last_off = v->last_offset;
