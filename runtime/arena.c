@@ -45,7 +45,10 @@ void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz)
 }
 
 /* ---- arenas ------------------------------------------------------------- */
-enum { ARENA_ALIGN = 16, ARENA_FIRST = 64 << 10, ARENA_MAX_CHUNK = 64 << 20 };
+/* The first chunk is small: windows keep an arena per pane (a 1 h window
+   of 1 s panes has 3600), and a busy batch arena grows its chunks once and
+   keeps them (st_arena_reset). */
+enum { ARENA_ALIGN = 16, ARENA_FIRST = 4 << 10, ARENA_MAX_CHUNK = 64 << 20 };
 
 typedef struct chunk {
     struct chunk *next;   /* older chunk */
