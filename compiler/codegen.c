@@ -765,7 +765,7 @@ static void open_part_loop(cg *g, const lw_node *l, int indent)
 }
 
 /* The sink of a chain for node n; cur is the element. */
-static void emit_sink(cg *g, const st_node *n, const char *cur, int indent, bool agg_to_a)
+static void emit_sink(cg *g, const st_node *n, const char *cur, int indent)
 {
     int id = n->id;
     switch (agg_of(n->op)) {
@@ -774,7 +774,6 @@ static void emit_sink(cg *g, const st_node *n, const char *cur, int indent, bool
         break;
     case AGG_COUNT:
         emit(g, indent, "cnt++;");
-        (void)cur;
         break;
     case AGG_REDUCE: {
         emit(g, indent, "if (!has) {");
@@ -809,7 +808,6 @@ static void emit_sink(cg *g, const st_node *n, const char *cur, int indent, bool
         break;
     }
     }
-    (void)agg_to_a;
 }
 
 /* Emits the per-partition task and the node function of a chain-taking
@@ -850,7 +848,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         st_node *self = (st_node *)n;
         loops += emit_ops(g, &self, 1, &cur, &ty, &indent);
     }
-    emit_sink(g, n, cur, indent, to_a);
+    emit_sink(g, n, cur, indent);
     close_loops(g, loops, &indent);
     emit(g, 1, "}");
     if (a == AGG_COUNT)
@@ -862,7 +860,6 @@ static void emit_chain_node(cg *g, const st_node *n)
     emit(g, 0, "}");
     sb_puts(&g->out, "\n");
 
-    const st_type *kt = a == AGG_KEYED ? agg_key(n) : NULL;
     if (a == AGG_KEYED) {
         /* phase 2: merge the per-partition maps by key hash, bucket j */
         emit(g, 0, "static void sc_merge%d(st_job *job, void *arg, int j, int w)", id);
@@ -1004,7 +1001,6 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 2, "o->_1 = all[q]->k;");
         emit(g, 2, "o->_2 = all[q]->v.v;");
         emit(g, 1, "}");
-        (void)kt;
         break;
     }
     if (to_a)
