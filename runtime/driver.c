@@ -240,6 +240,7 @@ int rt_ctx_open(rt_ctx *c, const st_context_desc *d, rt_prog *prog, int index, i
         n = rt_ncpus();
     c->nworkers = n;
     atomic_init(&c->skipped, 0);
+    atomic_init(&c->throttled_ms, 0);
     c->pool = rt_pool_new(n);
     if (!c->pool)
         return -1;
@@ -297,9 +298,9 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
     c->skipped_total += sk;
     if (c->prog && c->prog->opts.stats)
         fprintf(stderr, "[stats] %s time=%lld records=%lld processing=%lldms delay=%lldms "
-                        "skipped=%lld\n",
+                        "skipped=%lld throttled=%lldms\n",
                 c->desc->name, (long long)time_ms, (long long)records, (long long)(t1 - t0),
-                (long long)delay_ms, (long long)sk);
+                (long long)delay_ms, (long long)sk, (long long)atomic_exchange(&c->throttled_ms, 0));
     return rc;
 }
 

@@ -71,6 +71,7 @@ struct rctx {
     pthread_cond_t qcv;
     rjob *qhead, *qtail;
     bool qclosed;
+    atomic_int qlen;         /* jobs queued and not started (backpressure) */
     int64_t zero_ms;
 };
 
@@ -114,6 +115,26 @@ static bool sleep_until(rctx *r, int64_t mono_dl)
         if (rc > 0)
             return false;
     }
+}
+
+/* Backpressure: while RT_MAX_QUEUED batches wait behind the running one,
+   receivers hold off instead of growing memory without bound: a socket's
+   or stdin's writer then blocks on the full pipe or TCP window, and paced
+   sources (rate, file with rate) fall behind their pace. False when
+   stopped. */
+#define RT_MAX_QUEUED 2
+static bool bp_wait(rctx *r)
+{
+    if (atomic_load(&r->qlen) < RT_MAX_QUEUED)
+        return true;
+    while (atomic_load(&r->qlen) >= RT_MAX_QUEUED) {
+        int64_t t0 = rt_mono_ms();
+        bool go_on = sleep_until(r, t0 + 5);
+        atomic_fetch_add(&r->c->throttled_ms, rt_mono_ms() - t0);
+        if (!go_on)
+            return false;
+    }
+    return true;
 }
 
 static void notify(rt_run *run, char what)
@@ -221,6 +242,16 @@ static size_t push_lines(rsrc *s, const char *p, size_t n, limiter *lim, bool *s
         size_t e = (size_t)(nl - p), len = e - pos;
         if (len > 0 && p[e - 1] == '\r')
             len--;
+        if (atomic_load(&s->r->qlen) >= RT_MAX_QUEUED) {
+            if (locked) {
+                pthread_mutex_unlock(&s->mu);
+                locked = false;
+            }
+            if (!bp_wait(s->r)) {
+                *stop = true;
+                break;
+            }
+        }
         if (lim->rate && lim->milli < 1000) {
             if (locked) {
                 pthread_mutex_unlock(&s->mu);
@@ -249,7 +280,7 @@ static bool push_one(rsrc *s, const char *p, size_t n, limiter *lim)
 {
     if (n > 0 && p[n - 1] == '\r')
         n--;
-    if (!lim_take(lim, s->r))
+    if (!bp_wait(s->r) || !lim_take(lim, s->r))
         return false;
     pthread_mutex_lock(&s->mu);
     push_str_locked(s, p, n);
@@ -366,6 +397,8 @@ static void recv_rate(rsrc *s, limiter *lim)
 {
     int64_t next = 0;
     while (!stopped(s->r)) {
+        if (!bp_wait(s->r))
+            break;
         lim_refill(lim);
         int64_t k = lim->milli / 1000;
         if (k > (1 << 20))
@@ -642,6 +675,7 @@ static void enqueue(rctx *r, rjob *j)
     else
         r->qhead = j;
     r->qtail = j;
+    atomic_fetch_add(&r->qlen, 1);
     pthread_cond_signal(&r->qcv);
     pthread_mutex_unlock(&r->qmu);
 }
@@ -707,6 +741,7 @@ static void *sched_main(void *arg)
             r->qhead = j->next;
             if (!r->qhead)
                 r->qtail = NULL;
+            atomic_fetch_sub(&r->qlen, 1);
         }
         pthread_mutex_unlock(&r->qmu);
         if (!j)
@@ -761,6 +796,7 @@ int rt_run_realtime(rt_prog *p, int sigfd)
         pthread_mutex_init(&r->stop_mu, NULL);
         pthread_mutex_init(&r->qmu, NULL);
         pthread_cond_init(&r->qcv, NULL);
+        atomic_init(&r->qlen, 0);
         if (pipe(r->stop) != 0) {
             r->stop[0] = r->stop[1] = -1;
             rc = 1;

@@ -87,6 +87,7 @@ typedef struct rt_ctx {
     void *state;              /* from desc->create() */
     bool created;
     atomic_llong skipped;     /* skips not yet attributed to a batch */
+    atomic_llong throttled_ms; /* receivers held back by backpressure, not yet reported */
     int64_t batches, records, skipped_total;
     st_job job;
 } rt_ctx;
