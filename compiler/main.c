@@ -138,7 +138,7 @@ static int run_cc(const char *csrc, const char *out, const char *inc, const char
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
             rc = 0;
         else
-            fprintf(stderr, "streamc: error: C compiler '%s' failed on the generated code\n", argv[0]);
+            fprintf(stderr, "streamc: error: the C compiler '%s' failed (its messages are above)\n", argv[0]);
     }
     free(cc);
     free(cflags);
