@@ -212,6 +212,26 @@ static bool parse_offset(const char *p, size_t n, int64_t *out)
     return true;
 }
 
+/* Splits a replay line into offset and record. A malformed line (no tab,
+   bad offset) is counted and reported with file:line; returns false. */
+static bool replay_line(rt_vsrc *v, st_str l, const char *fname, int64_t lineno, rt_vs_warn_fn warn,
+                        void *warg, int64_t *off, st_str *rec)
+{
+    const char *tab = memchr(l.p, '\t', (size_t)l.n);
+    if (tab && parse_offset(l.p, (size_t)(tab - l.p), off)) {
+        *rec = (st_str){ tab + 1, l.n - (tab + 1 - l.p) };
+        return true;
+    }
+    v->nmalformed++;
+    if (warn) {
+        char what[512];
+        snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)lineno,
+                 tab ? "bad offset in replay line" : "replay line without a tab");
+        warn(warg, what, l.p, (size_t)l.n);
+    }
+    return false;
+}
+
 /* One line of a replay file: [p, p+len) without its newline or '\r'. */
 static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
 {
@@ -270,18 +290,10 @@ static void replay_fast(rt_vsrc *v, const char *text, size_t n, int64_t nlines, 
         lineno++;
         if (l.n == 0)
             continue;   /* a blank line holds no record */
-        const char *tab = memchr(l.p, '\t', (size_t)l.n);
         int64_t off;
-        if (!tab || !parse_offset(l.p, (size_t)(tab - l.p), &off)) {
-            v->nmalformed++;
-            if (warn) {
-                snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)lineno,
-                         tab ? "bad offset in replay line" : "replay line without a tab");
-                warn(warg, what, l.p, (size_t)l.n);
-            }
+        st_str rec;
+        if (!replay_line(v, l, fname, lineno, warn, warg, &off, &rec))
             continue;
-        }
-        st_str rec = { tab + 1, l.n - (tab + 1 - l.p) };
         int64_t k = off / v->batch_ms + 1, b = off / v->block_ms;
         if (off > v->last_offset)
             v->last_offset = off;
@@ -331,18 +343,10 @@ void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
         st_str l = lines[i];
         if (l.n == 0)
             continue;   /* a blank line holds no record */
-        const char *tab = memchr(l.p, '\t', (size_t)l.n);
         int64_t off;
-        if (!tab || !parse_offset(l.p, (size_t)(tab - l.p), &off)) {
-            v->nmalformed++;
-            if (warn) {
-                snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)(i + 1),
-                         tab ? "bad offset in replay line" : "replay line without a tab");
-                warn(warg, what, l.p, (size_t)l.n);
-            }
+        st_str rec;
+        if (!replay_line(v, l, fname, i + 1, warn, warg, &off, &rec))
             continue;
-        }
-        st_str rec = { tab + 1, l.n - (tab + 1 - l.p) };
         entry *en = &e[ne++];
         *en = (entry){ off / batch_ms + 1, off / v->block_ms, i, rec, 0, false };
         if (ints && !st_to_int(rec, &en->ival)) {
