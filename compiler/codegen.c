@@ -8,8 +8,10 @@
  * and in string literals, which are escaped byte by byte.
  *
  * Layout of the output, in order:
- *   banner, includes, user %{ %} blocks, extern prototypes
+ *   banner, includes and the prelude (helpers every program may use)
+ *   user %{ %} blocks, as written
  *   one typedef per interned type (sc_T<id>) with hash/eq/fmt/copy/tostr
+ *   prototypes of extern and foreachRDD functions
  *   per context: the dataset struct (sc_D<c>, one batch's datasets), the
  *   state struct (sc_S<c>, windows and keyed state across batches), one
  *   function per node (and per-partition task functions), run_batch,
