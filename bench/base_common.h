@@ -68,6 +68,17 @@ static inline const char *next_line(const char *p, const char *end, int64_t *off
 }
 
 /* ---- hash: 8 bytes at a time, multiply-xorshift mixing ------------------ */
+/* True when the line at p starts with an offset at or past limit: the
+   first record of a later batch. */
+static inline bool starts_later_batch(const char *p, const char *end, int64_t limit)
+{
+    const char *q = p;
+    int64_t v = 0;
+    while (q < end && *q >= '0' && *q <= '9')
+        v = v * 10 + (*q++ - '0');
+    return q > p && v >= limit;
+}
+
 static inline uint64_t h_mix(uint64_t a, uint64_t b)
 {
     __uint128_t r = (__uint128_t)a * b;

@@ -69,12 +69,7 @@ int main(int argc, char **argv)
             int64_t off;
             const char *rec;
             size_t rn;
-            /* peek: stop at the first record of a later batch */
-            const char *q = p;
-            int64_t v = 0;
-            while (q < end && *q >= '0' && *q <= '9')
-                v = v * 10 + (*q++ - '0');
-            if (q > p && v >= limit)
+            if (starts_later_batch(p, end, limit))
                 break;
             p = next_line(p, end, &off, &rec, &rn);
             if (off >= 0)

@@ -131,11 +131,7 @@ int main(int argc, char **argv)
     for (int64_t k = 1; k <= nb; k++) {
         int64_t limit = k * batch;
         while (p < end) {
-            const char *q = p;
-            int64_t v = 0;
-            while (q < end && *q >= '0' && *q <= '9')
-                v = v * 10 + (*q++ - '0');
-            if (q > p && v >= limit)
+            if (starts_later_batch(p, end, limit))
                 break;
             int64_t off;
             const char *rec, *et = NULL, *ad = NULL;
