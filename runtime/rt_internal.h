@@ -69,6 +69,7 @@ typedef struct rt_opts {
     int64_t duration_ms;    /* -1: no limit */
     int workers;            /* -1: as each context says */
     bool stats, help;
+    const char *checkpoint; /* --checkpoint DIR; NULL: none (points into argv) */
     int nreplay;
     rt_replay_opt *replay;  /* malloc'd; strings point into argv */
 } rt_opts;
@@ -207,5 +208,24 @@ bool rt_signalled(void);
 /* Real-time run of every context (recv.c); sigfd is the signal self-pipe
    (-1: none). Returns 0 or 1. */
 int rt_run_realtime(rt_prog *p, int sigfd);
+
+/* ---- snapshot.c: checkpoints of a context's state -----------------------
+ * A snapshot is one file DIR/<context>/state-<time_ms, 20 digits>, written
+ * atomically; the newest two are kept. See docs/runtime.md. */
+/* The checkpoint directory of context c: DIR/<context name>, created (mkdir -p); DIR is
+   c->prog->opts.checkpoint when given, else (real_time only) c->desc->checkpoint. NULL when none
+   (errno 0), or when it cannot be created (logged; errno set). malloc'd. */
+char *rt_ckpt_dir(rt_ctx *c, bool real_time);
+/* Writes dir/state-<time_ms, 20 digits zero-padded> atomically: a temp file in dir, write, fsync, rename, fsync dir;
+   then removes all but the newest 2 state files. Content: "STSNAP1\n", u64 state_hash, i64 zero_ms, i64 time_ms,
+   i64 len + rtblob (opaque runtime data; may be NULL = empty), i64 len + desc->save() output, then u64 XXH3_64bits
+   checksum of everything before it. 0, or -1 (logged with rt_log). */
+int rt_snap_write(rt_ctx *c, const char *dir, int64_t zero_ms, int64_t time_ms, const st_buf *rtblob);
+/* Loads the newest valid snapshot into c->state (calling desc->load; on a load failure destroy and re-create the
+   state and try the next older); a file with a bad checksum is skipped with a warning. Returns 1 (found: sets
+   *zero_ms, *time_ms, appends the runtime blob to rtblob unless NULL), 0 (none: no state file), -1 (error logged:
+   the state_hash differs: "checkpoint DIR was written by a different program; remove it or choose another
+   directory"; the directory cannot be read; or state files exist but none is usable). */
+int rt_snap_read(rt_ctx *c, const char *dir, int64_t *zero_ms, int64_t *time_ms, st_buf *rtblob);
 
 #endif

@@ -182,6 +182,17 @@ static inline bool st_mod(int64_t a, int64_t b, int64_t *out)
     return true;
 }
 
+/* ---- checkpoints: state serialization ------------------------------------
+ * What a context keeps across batches (windows, keyed state) is written by
+ * its generated save() and read back by load() (see st_context_desc). */
+typedef struct st_rd { const char *p, *end; bool bad; } st_rd;   /* reader; bad once a read ran short */
+void st_ser_i64(st_buf *b, int64_t v);     /* 8 bytes little endian */
+void st_ser_f64(st_buf *b, double v);      /* its bits as st_ser_i64 */
+void st_ser_str(st_buf *b, st_str s);      /* length (i64) then bytes */
+int64_t st_rd_i64(st_rd *r);               /* 0 and r->bad when short */
+double st_rd_f64(st_rd *r);
+st_str st_rd_str(st_rd *r, st_arena *a);   /* bytes copied into a; bad on short/negative length */
+
 /* ---- the program description the generated code hands to st_main ------- */
 typedef enum st_src_kind {
     ST_SRC_SOCKET, ST_SRC_TEXTFILES, ST_SRC_FILE, ST_SRC_STDIN, ST_SRC_RATE
@@ -220,6 +231,9 @@ typedef struct st_context_desc {
     void *(*create)(void);
     int (*run_batch)(void *state, st_job *job);
     void (*destroy)(void *state);
+    uint64_t state_hash;                       /* the state's layout: a snapshot of another layout is refused */
+    void (*save)(void *state, st_buf *out);    /* appends the state */
+    int (*load)(void *state, st_rd *in);       /* into a fresh create()d state; 0, or -1 when it does not parse */
 } st_context_desc;
 
 typedef struct st_program_desc {
@@ -326,6 +340,8 @@ st_wslot *st_window_slot(st_window *w, int64_t t, bool *fresh);
 /* True when the oldest slot is in no window ending at now or later. */
 bool st_window_oldest_expired(const st_window *w, int64_t now);
 void st_window_drop_oldest(st_window *w);
+/* windows: appends a slot for pane end `time` with a fresh arena (restore) */
+st_wslot *st_window_restore_slot(st_window *w, int64_t time);
 /* True when a window ends at relative time t. */
 static inline bool st_window_due(const st_window *w, int64_t t)
 {

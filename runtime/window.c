@@ -42,6 +42,20 @@ int64_t st_window_pane_end(const st_window *w, int64_t t)
     return ((t + p - 1) / p) * p;
 }
 
+st_wslot *st_window_restore_slot(st_window *w, int64_t time)
+{
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 8;
+        w->slots = st_xrealloc(w->slots, sizeof *w->slots * (size_t)w->cap);
+    }
+    st_wslot *s = &w->slots[w->n++];
+    s->time = time;
+    s->ar = st_arena_new();
+    s->n = 0;
+    s->data = NULL;
+    return s;
+}
+
 st_wslot *st_window_slot(st_window *w, int64_t t, bool *fresh)
 {
     int64_t end = st_window_pane_end(w, t);
@@ -49,17 +63,8 @@ st_wslot *st_window_slot(st_window *w, int64_t t, bool *fresh)
         *fresh = false;
         return &w->slots[w->n - 1];
     }
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 8;
-        w->slots = st_xrealloc(w->slots, sizeof *w->slots * (size_t)w->cap);
-    }
-    st_wslot *s = &w->slots[w->n++];
-    s->time = end;
-    s->ar = st_arena_new();
-    s->n = 0;
-    s->data = NULL;
     *fresh = true;
-    return s;
+    return st_window_restore_slot(w, end);
 }
 
 bool st_window_oldest_expired(const st_window *w, int64_t now)
