@@ -155,6 +155,34 @@ static bool has_strings(const st_type *t)
     }
 }
 
+/* Checkpoints: sc_ser_<id> appends a value (ints, floats' bits and bools as
+ * 8 bytes, strings as length and bytes, pairs and options field by field),
+ * sc_de_<id> reads one back, copying strings into the arena given. */
+static void emit_ser_type(cg *g, const st_type *t)
+{
+    int id = t->id;
+    emit(g, 0, "static __attribute__((unused)) void sc_ser_%d(st_buf *b, const sc_T%d *v)", id, id);
+    switch (t->kind) {
+    case TY_STRING: emit(g, 0, "{ st_ser_str(b, *v); }"); break;
+    case TY_INT: emit(g, 0, "{ st_ser_i64(b, *v); }"); break;
+    case TY_BOOL: emit(g, 0, "{ st_ser_i64(b, *v ? 1 : 0); }"); break;
+    case TY_FLOAT: emit(g, 0, "{ st_ser_f64(b, *v); }"); break;
+    case TY_PAIR: emit(g, 0, "{ sc_ser_%d(b, &v->_1); sc_ser_%d(b, &v->_2); }", t->a->id, t->b->id); break;
+    default: emit(g, 0, "{ st_ser_i64(b, v->some ? 1 : 0); if (v->some) sc_ser_%d(b, &v->v); }", t->a->id);
+    }
+    emit(g, 0, "static __attribute__((unused)) void sc_de_%d(st_rd *r, st_arena *a, sc_T%d *v)", id, id);
+    switch (t->kind) {
+    case TY_STRING: emit(g, 0, "{ *v = st_rd_str(r, a); }"); break;
+    case TY_INT: emit(g, 0, "{ (void)a; *v = st_rd_i64(r); }"); break;
+    case TY_BOOL: emit(g, 0, "{ (void)a; *v = st_rd_i64(r) != 0; }"); break;
+    case TY_FLOAT: emit(g, 0, "{ (void)a; *v = st_rd_f64(r); }"); break;
+    case TY_PAIR: emit(g, 0, "{ sc_de_%d(r, a, &v->_1); sc_de_%d(r, a, &v->_2); }", t->a->id, t->b->id); break;
+    default:
+        emit(g, 0, "{ memset(v, 0, sizeof *v); v->some = st_rd_i64(r) != 0; if (v->some) sc_de_%d(r, a, &v->v); }",
+             t->a->id);
+    }
+}
+
 static void emit_types(cg *g)
 {
     emit(g, 0, "/* ---- types ---- */");
@@ -240,6 +268,7 @@ static void emit_types(cg *g)
         emit(g, 0, "static __attribute__((unused)) st_str sc_tostr_%d(st_arena *a, sc_T%d v)", id, id);
         emit(g, 0, "{ st_buf b = { 0 }; sc_fmt_%d(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, "
                    "(int64_t)b.n }); st_buf_free(&b); return s; }", id);
+        emit_ser_type(g, t);
     }
     sb_puts(&g->out, "\n");
 }
@@ -1567,6 +1596,214 @@ static void emit_output(cg *g, const st_node *n)
     sb_puts(&g->out, "\n");
 }
 
+/* ---- checkpoints ----------------------------------------------------------- */
+
+/* Whether a live node keeps state across batches (sc_S members other than
+ * the keyed stages' per-worker maps loc/bkt, which are cleared every batch
+ * and only read within it: scratch, not state). */
+static bool has_state(cg *g, const st_node *n)
+{
+    lw_kind k = g->plan->nodes[n->id].kind;
+    if (k == LW_DEAD || k == LW_FUSED)
+        return false;
+    return is_window_op(n->op) || n->op == OP_UPDATESTATEBYKEY;
+}
+
+/* 64-bit FNV-1a of a description of context c's state layout: a snapshot
+ * whose hash differs was written by a program with another layout. */
+static uint64_t state_hash(cg *g, const st_decl *c)
+{
+    sbuf b = { 0 };
+    sb_printf(&b, "streamc-state-1;batch=%lld;shards=8;", (long long)c->batch_ms);
+    for (int i = 0; i < g->p->nnodes; i++) {
+        const st_node *n = g->plan->order[i];
+        if (n->ctx != c || !has_state(g, n))
+            continue;
+        char ty[256];
+        type_str(n->type, ty, sizeof ty);
+        sb_printf(&b, "n%d:%s:%s:%s:w%lld:s%lld:p%lld;", n->id, op_name(n->op), ty, windowed_inverse(n) ? "inv" : "",
+                  (long long)n->win_ms, (long long)n->slide_ms, (long long)(is_window_op(n->op) ? pane_of(n) : 0));
+    }
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < b.n; i++) {
+        h ^= (unsigned char)b.p[i];
+        h *= 0x100000001b3ull;
+    }
+    sb_free(&b);
+    return h;
+}
+
+/* The element type of a window slot's data (NULL: the slot holds none). */
+static const st_type *slot_elem(const st_node *n)
+{
+    return n->op == OP_COUNTBYWINDOW || windowed_inverse(n) ? NULL : n->type;
+}
+
+/* sc_save<ci>: every node's state in plan order. A window: (inverse
+ * reductions first their running map w, entries in insertion order) the
+ * slot count, then per slot its time, n and data; countByWindow then its
+ * sum and seen. updateStateByKey: per shard the entry count, then each
+ * entry's key, value, t and pos. */
+static void emit_save(cg *g, int ci)
+{
+    const st_decl *c = g->p->contexts[ci];
+    emit(g, 0, "static void sc_save%d(void *state, st_buf *out)", ci);
+    emit(g, 0, "{");
+    emit(g, 1, "sc_S%d *S = state;", ci);
+    emit(g, 1, "(void)S; (void)out;");
+    for (int i = 0; i < g->p->nnodes; i++) {
+        const st_node *n = g->plan->order[i];
+        if (n->ctx != c || !has_state(g, n))
+            continue;
+        int id = n->id;
+        emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
+        if (n->op == OP_UPDATESTATEBYKEY) {
+            emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");
+            emit(g, 2, "st_ser_i64(out, S->u%d[j].n);", id);
+            emit(g, 2, "for (int64_t q = 0; q < S->u%d[j].n; q++) {", id);
+            emit(g, 3, "const sc_u%d_ent *e = &S->u%d[j].ents[q];", id, id);
+            emit(g, 3, "sc_ser_%d(out, &e->k);", n->in->type->a->id);
+            emit(g, 3, "sc_ser_%d(out, &e->v.v);", n->type->b->id);
+            emit(g, 3, "st_ser_i64(out, e->v.t);");
+            emit(g, 3, "st_ser_i64(out, e->v.pos);");
+            emit(g, 2, "}");
+            emit(g, 1, "}");
+            continue;
+        }
+        bool inv = windowed_inverse(n);
+        if (inv) {
+            emit(g, 1, "st_ser_i64(out, S->w%d.n);", id);
+            emit(g, 1, "for (int64_t q = 0; q < S->w%d.n; q++) {", id);
+            emit(g, 2, "sc_ser_%d(out, &S->w%d.ents[q].k);", agg_key(n)->id, id);
+            emit(g, 2, "sc_ser_%d(out, &S->w%d.ents[q].v);", agg_val(n)->id, id);
+            emit(g, 1, "}");
+        }
+        emit(g, 1, "st_ser_i64(out, S->r%d.n);", id);
+        emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
+        emit(g, 2, "const st_wslot *sl = &S->r%d.slots[k];", id);
+        emit(g, 2, "st_ser_i64(out, sl->time);");
+        emit(g, 2, "st_ser_i64(out, sl->n);");
+        const st_type *et = slot_elem(n);
+        if (inv) {
+            emit(g, 2, "for (int64_t q = 0; q < sl->n; q++) {");
+            emit(g, 3, "st_ser_i64(out, ((const sc_wi%d *)sl->data)[q].idx);", id);
+            emit(g, 3, "sc_ser_%d(out, &((const sc_wi%d *)sl->data)[q].v);", agg_val(n)->id, id);
+            emit(g, 2, "}");
+        } else if (et) {
+            emit(g, 2, "for (int64_t q = 0; q < sl->n; q++)");
+            emit(g, 2, "    sc_ser_%d(out, &((const %s *)sl->data)[q]);", et->id, ct(g, et));
+        }
+        emit(g, 1, "}");
+        if (n->op == OP_COUNTBYWINDOW) {
+            emit(g, 1, "st_ser_i64(out, S->sum%d);", id);
+            emit(g, 1, "st_ser_i64(out, S->seen%d ? 1 : 0);", id);
+        }
+    }
+    emit(g, 0, "}");
+}
+
+/* sc_load<ci>: reads what sc_save<ci> wrote into a fresh state; -1 when it
+ * does not parse or holds what no run could have produced. Re-inserting
+ * the inverse map's entries in their order gives them the same indices,
+ * which the slots' sc_wi.idx refer to. */
+static void emit_load(cg *g, int ci)
+{
+    const st_decl *c = g->p->contexts[ci];
+    emit(g, 0, "static int sc_load%d(void *state, st_rd *in)", ci);
+    emit(g, 0, "{");
+    emit(g, 1, "sc_S%d *S = state;", ci);
+    emit(g, 1, "(void)S;");
+    for (int i = 0; i < g->p->nnodes; i++) {
+        const st_node *n = g->plan->order[i];
+        if (n->ctx != c || !has_state(g, n))
+            continue;
+        int id = n->id;
+        emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
+        if (n->op == OP_UPDATESTATEBYKEY) {
+            const st_type *kt = n->in->type->a, *st = n->type->b;
+            emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");
+            emit(g, 2, "st_arena *sa = S->uar%d[j];", id);
+            emit(g, 2, "int64_t cnt = sc_rd_count(in);");
+            emit(g, 2, "for (int64_t q = 0; q < cnt && !in->bad; q++) {");
+            emit(g, 3, "%s k;", ct(g, kt));
+            emit(g, 3, "sc_us%d v;", id);
+            emit(g, 3, "sc_de_%d(in, sa, &k);", kt->id);
+            emit(g, 3, "sc_de_%d(in, sa, &v.v);", st->id);
+            emit(g, 3, "v.t = st_rd_i64(in);");
+            emit(g, 3, "v.pos = st_rd_i64(in);");
+            emit(g, 3, "uint64_t h = sc_hash_%d(k, %s);", kt->id, HASH_SEED);
+            emit(g, 3, "bool ins;");
+            emit(g, 3, "if (in->bad || (int)((h >> 32) %% SC_SHARDS) != j)");
+            emit(g, 3, "    return -1;");
+            emit(g, 3, "sc_u%d_ent *e = sc_u%d_upsert(&S->u%d[j], k, h, &ins);", id, id, id);
+            emit(g, 3, "if (!ins)");
+            emit(g, 3, "    return -1;");
+            emit(g, 3, "e->v = v;");
+            emit(g, 2, "}");
+            emit(g, 2, "S->ulim%d[j] = 2 * st_arena_used(sa) + ((size_t)1 << 20);", id);
+            emit(g, 1, "}");
+            continue;
+        }
+        bool inv = windowed_inverse(n);
+        emit(g, 1, "{");
+        if (inv) {
+            const st_type *kt = agg_key(n), *vt = agg_val(n);
+            emit(g, 2, "int64_t cnt = sc_rd_count(in);");
+            emit(g, 2, "for (int64_t q = 0; q < cnt && !in->bad; q++) {");
+            emit(g, 3, "%s k;", ct(g, kt));
+            emit(g, 3, "%s v;", ct(g, vt));
+            emit(g, 3, "sc_de_%d(in, S->war%d, &k);", kt->id, id);
+            emit(g, 3, "sc_de_%d(in, S->war%d, &v);", vt->id, id);
+            emit(g, 3, "bool ins;");
+            emit(g, 3, "sc_w%d_ent *e = sc_w%d_upsert(&S->w%d, k, sc_hash_%d(k, %s), &ins);", id, id, id, kt->id,
+                 HASH_SEED);
+            emit(g, 3, "if (!ins)");
+            emit(g, 3, "    return -1;");
+            emit(g, 3, "e->v = v;");
+            emit(g, 2, "}");
+        }
+        emit(g, 2, "int64_t ns = sc_rd_count(in);");
+        emit(g, 2, "for (int64_t k = 0; k < ns && !in->bad; k++) {");
+        emit(g, 3, "int64_t time = st_rd_i64(in), n = st_rd_i64(in);");
+        emit(g, 3, "if (n < 0 || (S->r%d.n > 0 && time <= S->r%d.slots[S->r%d.n - 1].time))", id, id, id);
+        emit(g, 3, "    return -1;");
+        emit(g, 3, "st_wslot *sl = st_window_restore_slot(&S->r%d, time);", id);
+        const st_type *et = slot_elem(n);
+        if (n->op == OP_COUNTBYWINDOW) {
+            emit(g, 3, "sl->n = n;");
+        } else {
+            if (n->op == OP_REDUCEBYWINDOW) {
+                emit(g, 3, "if (n > 1)");
+                emit(g, 3, "    return -1;");
+            }
+            const char *el = inv ? cg_str(g, "sc_wi%d", id) : ct(g, et);
+            emit(g, 3, "if (n > (in->end - in->p) / 8)");
+            emit(g, 3, "    return -1;");
+            emit(g, 3, "%s *data = st_arena_alloc(sl->ar, sizeof *data * (size_t)(n + 1));", el);
+            emit(g, 3, "for (int64_t q = 0; q < n && !in->bad; q++) {");
+            if (inv) {
+                emit(g, 4, "data[q].idx = st_rd_i64(in);");
+                emit(g, 4, "if (data[q].idx < 0 || data[q].idx >= S->w%d.n)", id);
+                emit(g, 4, "    return -1;");
+                emit(g, 4, "sc_de_%d(in, sl->ar, &data[q].v);", agg_val(n)->id);
+            } else {
+                emit(g, 4, "sc_de_%d(in, sl->ar, &data[q]);", et->id);
+            }
+            emit(g, 3, "}");
+            emit(g, 3, "sl->data = data;");
+            emit(g, 3, "sl->n = n;");
+        }
+        emit(g, 2, "}");
+        if (n->op == OP_COUNTBYWINDOW) {
+            emit(g, 2, "S->sum%d = st_rd_i64(in);", id);
+            emit(g, 2, "S->seen%d = st_rd_i64(in) != 0;", id);
+        }
+        emit(g, 1, "}");
+    }
+    emit(g, 1, "return in->bad || in->p != in->end ? -1 : 0;");
+    emit(g, 0, "}");
+}
+
 /* ---- the file ------------------------------------------------------------ */
 
 static const char prelude[] =
@@ -1626,6 +1863,16 @@ static const char prelude[] =
     "{\n"
     "    int64_t chunk = d->parts[0].cap;\n"
     "    return (char *)d->parts[q / chunk].data + (size_t)(q % chunk) * elsz;\n"
+    "}\n"
+    "/* checkpoints: a count of elements that each take at least 8 bytes */\n"
+    "static SC_UNUSED int64_t sc_rd_count(st_rd *r)\n"
+    "{\n"
+    "    int64_t n = st_rd_i64(r);\n"
+    "    if (n < 0 || n > (r->end - r->p) / 8) {\n"
+    "        r->bad = true;\n"
+    "        return 0;\n"
+    "    }\n"
+    "    return n;\n"
     "}\n"
     "\n";
 
@@ -1759,6 +2006,9 @@ static void emit_context(cg *g, int ci)
     emit(g, 1, "free(S);");
     emit(g, 0, "}");
     sb_puts(&g->out, "\n");
+    emit_save(g, ci);
+    emit_load(g, ci);
+    sb_puts(&g->out, "\n");
 
     /* sources, in the order of lw_node.src_index */
     int nsrc = 0;
@@ -1843,10 +2093,10 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
     for (int ci = 0; ci < p->ncontexts; ci++) {
         const st_decl *c = p->contexts[ci];
         emit(gp, 1, "{ %s, INT64_C(%lld), INT64_C(%lld), %s, %d, SC_NSRC%d, SC_SRC%d, INT64_C(%lld), sc_create%d, "
-                    "sc_run%d, sc_destroy%d },",
+                    "sc_run%d, sc_destroy%d, UINT64_C(0x%016llx), sc_save%d, sc_load%d },",
              c_lit(gp, c->name, strlen(c->name)), (long long)c->batch_ms, (long long)c->block_ms,
              c->checkpoint ? c_lit(gp, c->checkpoint, strlen(c->checkpoint)) : "NULL", c->workers, ci, ci,
-             (long long)lw_context_drain(g.plan, c), ci, ci, ci);
+             (long long)lw_context_drain(g.plan, c), ci, ci, ci, (unsigned long long)state_hash(gp, c), ci, ci);
     }
     emit(gp, 0, "};");
     emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts };", c_lit(gp, prog, strlen(prog)),

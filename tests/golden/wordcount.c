@@ -56,6 +56,16 @@ static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)
     int64_t chunk = d->parts[0].cap;
     return (char *)d->parts[q / chunk].data + (size_t)(q % chunk) * elsz;
 }
+/* checkpoints: a count of elements that each take at least 8 bytes */
+static SC_UNUSED int64_t sc_rd_count(st_rd *r)
+{
+    int64_t n = st_rd_i64(r);
+    if (n < 0 || n > (r->end - r->p) / 8) {
+        r->bad = true;
+        return 0;
+    }
+    return n;
+}
 
 /* ---- types ---- */
 static inline bool sc_feq(double a, double b) { return (a == b && signbit(a) == signbit(b)) || (a != a && b != b); }
@@ -71,6 +81,10 @@ static inline sc_T1 sc_copy_1(st_arena *a, sc_T1 v)
 { return st_arena_strdup(a, v); }
 static __attribute__((unused)) st_str sc_tostr_1(st_arena *a, sc_T1 v)
 { st_buf b = { 0 }; sc_fmt_1(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
+static __attribute__((unused)) void sc_ser_1(st_buf *b, const sc_T1 *v)
+{ st_ser_str(b, *v); }
+static __attribute__((unused)) void sc_de_1(st_rd *r, st_arena *a, sc_T1 *v)
+{ *v = st_rd_str(r, a); }
 typedef int64_t sc_T2; /* int */
 static inline uint64_t sc_hash_2(sc_T2 v, uint64_t seed)
 { return st_hash_int(v, seed); }
@@ -83,6 +97,10 @@ static inline sc_T2 sc_copy_2(st_arena *a, sc_T2 v)
 { (void)a; return v; }
 static __attribute__((unused)) st_str sc_tostr_2(st_arena *a, sc_T2 v)
 { st_buf b = { 0 }; sc_fmt_2(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
+static __attribute__((unused)) void sc_ser_2(st_buf *b, const sc_T2 *v)
+{ st_ser_i64(b, *v); }
+static __attribute__((unused)) void sc_de_2(st_rd *r, st_arena *a, sc_T2 *v)
+{ (void)a; *v = st_rd_i64(r); }
 typedef double sc_T3; /* float */
 static inline uint64_t sc_hash_3(sc_T3 v, uint64_t seed)
 { return st_hash_float(v, seed); }
@@ -95,6 +113,10 @@ static inline sc_T3 sc_copy_3(st_arena *a, sc_T3 v)
 { (void)a; return v; }
 static __attribute__((unused)) st_str sc_tostr_3(st_arena *a, sc_T3 v)
 { st_buf b = { 0 }; sc_fmt_3(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
+static __attribute__((unused)) void sc_ser_3(st_buf *b, const sc_T3 *v)
+{ st_ser_f64(b, *v); }
+static __attribute__((unused)) void sc_de_3(st_rd *r, st_arena *a, sc_T3 *v)
+{ (void)a; *v = st_rd_f64(r); }
 typedef bool sc_T4; /* bool */
 static inline uint64_t sc_hash_4(sc_T4 v, uint64_t seed)
 { return st_hash_int(v ? 1 : 0, seed); }
@@ -107,6 +129,10 @@ static inline sc_T4 sc_copy_4(st_arena *a, sc_T4 v)
 { (void)a; return v; }
 static __attribute__((unused)) st_str sc_tostr_4(st_arena *a, sc_T4 v)
 { st_buf b = { 0 }; sc_fmt_4(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
+static __attribute__((unused)) void sc_ser_4(st_buf *b, const sc_T4 *v)
+{ st_ser_i64(b, *v ? 1 : 0); }
+static __attribute__((unused)) void sc_de_4(st_rd *r, st_arena *a, sc_T4 *v)
+{ (void)a; *v = st_rd_i64(r) != 0; }
 typedef st_split sc_T6; /* list of string */
 typedef struct sc_T7 { sc_T1 _1; sc_T2 _2; } sc_T7; /* (string, int) */
 static inline uint64_t sc_hash_7(sc_T7 v, uint64_t seed)
@@ -120,6 +146,10 @@ static inline sc_T7 sc_copy_7(st_arena *a, sc_T7 v)
 { v._1 = sc_copy_1(a, v._1); v._2 = sc_copy_2(a, v._2); return v; }
 static __attribute__((unused)) st_str sc_tostr_7(st_arena *a, sc_T7 v)
 { st_buf b = { 0 }; sc_fmt_7(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
+static __attribute__((unused)) void sc_ser_7(st_buf *b, const sc_T7 *v)
+{ sc_ser_1(b, &v->_1); sc_ser_2(b, &v->_2); }
+static __attribute__((unused)) void sc_de_7(st_rd *r, st_arena *a, sc_T7 *v)
+{ sc_de_1(r, a, &v->_1); sc_de_2(r, a, &v->_2); }
 
 
 /* ==== context wc ==== */
@@ -440,6 +470,45 @@ static void sc_destroy0(void *state)
     free(S);
 }
 
+static void sc_save0(void *state, st_buf *out)
+{
+    sc_S0 *S = state;
+    (void)S; (void)out;
+    /* node 4: reduceByKeyAndWindow */
+    st_ser_i64(out, S->r4.n);
+    for (int64_t k = 0; k < S->r4.n; k++) {
+        const st_wslot *sl = &S->r4.slots[k];
+        st_ser_i64(out, sl->time);
+        st_ser_i64(out, sl->n);
+        for (int64_t q = 0; q < sl->n; q++)
+            sc_ser_7(out, &((const sc_T7 *)sl->data)[q]);
+    }
+}
+static int sc_load0(void *state, st_rd *in)
+{
+    sc_S0 *S = state;
+    (void)S;
+    /* node 4: reduceByKeyAndWindow */
+    {
+        int64_t ns = sc_rd_count(in);
+        for (int64_t k = 0; k < ns && !in->bad; k++) {
+            int64_t time = st_rd_i64(in), n = st_rd_i64(in);
+            if (n < 0 || (S->r4.n > 0 && time <= S->r4.slots[S->r4.n - 1].time))
+                return -1;
+            st_wslot *sl = st_window_restore_slot(&S->r4, time);
+            if (n > (in->end - in->p) / 8)
+                return -1;
+            sc_T7 *data = st_arena_alloc(sl->ar, sizeof *data * (size_t)(n + 1));
+            for (int64_t q = 0; q < n && !in->bad; q++) {
+                sc_de_7(in, sl->ar, &data[q]);
+            }
+            sl->data = data;
+            sl->n = n;
+        }
+    }
+    return in->bad || in->p != in->end ? -1 : 0;
+}
+
 static const st_source_desc sc_src0[] = {
     { "lines", ST_SRC_SOCKET, "localhost", 9999, NULL, INT64_C(0), false, INT64_C(0), 11 },
 };
@@ -447,7 +516,7 @@ static const st_source_desc sc_src0[] = {
 #define SC_SRC0 sc_src0
 
 static const st_context_desc sc_contexts[] = {
-    { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0 },
+    { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x6962a89f2cdcdb8d), sc_save0, sc_load0 },
 };
 static const st_program_desc sc_program = { "wordcount", 1, sc_contexts };
 
