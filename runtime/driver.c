@@ -58,7 +58,10 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "Runs the streamc pipeline %s until its sources end or SIGINT/SIGTERM.\n"
             "\n"
             "options:\n"
-            "  --batches N           stop after N batches (per context)\n"
+            "  --batches N           stop after N batches (per context) run by this process\n"
+            "  --checkpoint DIR      checkpoint directory: each context's state is kept in\n"
+            "                        DIR/CONTEXT and resumed from there (replay uses no\n"
+            "                        other; in real time it overrides checkpoint =)\n"
             "  --duration D          stop after the batches whose time is at most D\n"
             "                        (10s, 500ms, 2min, 1h, or plain milliseconds)\n"
             "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
@@ -172,7 +175,8 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
         bool flag = IS("stats") || IS("help");
-        bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers");
+        bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
+                      IS("checkpoint");
 #undef IS
         if (!flag && !valued)
             USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
@@ -206,6 +210,11 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                 o->replay[o->nreplay++] = (rt_replay_opt){ val, e2 + 1 };
             break;
         }
+        case 'c':
+            if (!*val)
+                USAGE_ERR("--checkpoint needs a directory");
+            o->checkpoint = val;
+            break;
         case 'b':
             if (!parse_count(val, INT64_C(1000000000000), &o->batches) || o->batches < 1)
                 USAGE_ERR("--batches needs a positive integer, not '%s'", val);
@@ -348,6 +357,55 @@ static int replay_check(rt_prog *p)
     return 0;
 }
 
+/* Checkpoints of a replay (only with --checkpoint): per context its
+   directory, the batch the run resumes after, the last batch completed and
+   the batch of the newest snapshot (indices: batch k has time k * batch). */
+typedef struct replay_ckpt {
+    char *dir;                /* NULL: no checkpoints */
+    int64_t done, saved;
+    bool broken;              /* a batch failed: its state is not a batch's end */
+} replay_ckpt;
+
+/* Spark's default checkpoint interval: max(batch, 10 s), rounded up to a
+   multiple of the batch interval. */
+static int64_t ckpt_interval(int64_t batch_ms)
+{
+    int64_t iv = batch_ms > 10000 ? batch_ms : 10000;
+    return (iv + batch_ms - 1) / batch_ms * batch_ms;
+}
+
+/* Opens c's checkpoint directory and restores the newest snapshot; sets
+   *first to the first batch to run. 0, or 1 (logged). */
+static int replay_restore(rt_ctx *c, replay_ckpt *k, int64_t *first)
+{
+    *first = 1;
+    k->dir = rt_ckpt_dir(c, false);
+    if (!k->dir)
+        return 1;
+    int64_t zero = 0, time = 0;
+    int r = rt_snap_read(c, k->dir, &zero, &time, NULL);
+    if (r < 0)
+        return 1;
+    if (r > 0) {
+        *first = (time - zero) / c->desc->batch_ms + 1;
+        rt_log(c->prog, "note", "context '%s': resuming from checkpoint %s after the batch at %lld ms",
+               c->desc->name, k->dir, (long long)(time - zero));
+    }
+    k->done = k->saved = *first - 1;
+    return 0;
+}
+
+/* Snapshots c after its last completed batch unless one exists. 0 or -1. */
+static int replay_snapshot(rt_ctx *c, replay_ckpt *k)
+{
+    if (!k->dir || k->broken || k->done <= k->saved)
+        return 0;
+    if (rt_snap_write(c, k->dir, 0, k->done * c->desc->batch_ms, NULL) != 0)
+        return -1;
+    k->saved = k->done;
+    return 0;
+}
+
 static int run_replay(rt_prog *p)
 {
     int rc = replay_check(p);
@@ -357,6 +415,7 @@ static int run_replay(rt_prog *p)
     rt_vsrc **vs = rt_xcalloc((size_t)nctx, sizeof *vs);
     int64_t *last = rt_xcalloc((size_t)nctx, sizeof *last);
     int64_t *next = rt_xcalloc((size_t)nctx, sizeof *next);
+    replay_ckpt *ck = rt_xcalloc((size_t)nctx, sizeof *ck);
     for (int c = 0; c < nctx && rc == 0; c++) {
         rt_ctx *ctx = &p->ctxs[c];
         const st_context_desc *cd = ctx->desc;
@@ -389,9 +448,14 @@ static int run_replay(rt_prog *p)
             if (v->last_offset > last_off)
                 last_off = v->last_offset;
         }
+        int64_t first = 1;
+        if (rc == 0 && p->opts.checkpoint && replay_restore(ctx, &ck[c], &first) != 0)
+            rc = 1;
+        /* --batches counts the batches of this process */
         last[c] = rt_replay_last_batch(last_off, cd->batch_ms, cd->drain_ms,
-                                       p->opts.batches, p->opts.duration_ms);
-        next[c] = 1;
+                                       p->opts.batches >= 0 ? first - 1 + p->opts.batches : -1,
+                                       p->opts.duration_ms);
+        next[c] = first;
     }
     /* One thread, batches in order of (time, context index): output is
        the same on every run. */
@@ -414,12 +478,24 @@ static int run_replay(rt_prog *p)
             int64_t bad; /* already counted (and logged) when the file was read */
             rt_vsrc_batch(&vs[best][s], next[best], ctx->input, &in[s], &bad);
         }
-        if (rt_ctx_run(ctx, next[best] * ctx->desc->batch_ms, 0, in, 0) != 0) {
+        int64_t t = next[best] * ctx->desc->batch_ms;
+        if (rt_ctx_run(ctx, t, 0, in, 0) != 0) {
             atomic_store(&p->failed, true);
+            ck[best].broken = true;
             break;
         }
-        next[best]++;
+        ck[best].done = next[best]++;
+        if (t % ckpt_interval(ctx->desc->batch_ms) == 0 && replay_snapshot(ctx, &ck[best]) != 0)
+            rc = 1;
     }
+    /* the end of the run (limit, input drained, signal): every context's
+       last completed batch */
+    for (int c = 0; c < nctx; c++) {
+        if (rc == 0 && replay_snapshot(&p->ctxs[c], &ck[c]) != 0)
+            rc = 1;
+        free(ck[c].dir);
+    }
+    free(ck);
     for (int c = 0; c < nctx; c++) {
         if (vs[c])
             for (int s = 0; s < p->ctxs[c].desc->nsources; s++)

@@ -112,6 +112,8 @@ for d in tests/e2e/*/; do
 done
 
 # ---- scripted tests (sockets, signals, real time) ----
+# (replay_restart.sh reuses the e2e binaries built above)
+export E2E_BUILT="$TMP"
 for s in tests/scripts/*.sh; do
     [ -e "$s" ] || continue
     if bash "$s" >"$TMP/script.out" 2>&1; then ok; else bad "script $s"; tail -30 "$TMP/script.out"; fi
