@@ -1609,16 +1609,29 @@ static bool has_state(cg *g, const st_node *n)
     return is_window_op(n->op) || n->op == OP_UPDATESTATEBYKEY;
 }
 
+/* The next node of context c with state in plan order from *i on (then
+ * *i is past it); NULL after the last. */
+static const st_node *next_state(cg *g, const st_decl *c, int *i)
+{
+    for (; *i < g->p->nnodes; (*i)++) {
+        const st_node *n = g->plan->order[*i];
+        if (n->ctx == c && has_state(g, n)) {
+            (*i)++;
+            return n;
+        }
+    }
+    return NULL;
+}
+
 /* 64-bit FNV-1a of a description of context c's state layout: a snapshot
  * whose hash differs was written by a program with another layout. */
 static uint64_t state_hash(cg *g, const st_decl *c)
 {
     sbuf b = { 0 };
+    /* shards: SC_SHARDS of the prelude */
     sb_printf(&b, "streamc-state-1;batch=%lld;shards=8;", (long long)c->batch_ms);
-    for (int i = 0; i < g->p->nnodes; i++) {
-        const st_node *n = g->plan->order[i];
-        if (n->ctx != c || !has_state(g, n))
-            continue;
+    const st_node *n;
+    for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
         char ty[256];
         type_str(n->type, ty, sizeof ty);
         sb_printf(&b, "n%d:%s:%s:%s:w%lld:s%lld:p%lld;", n->id, op_name(n->op), ty, windowed_inverse(n) ? "inv" : "",
@@ -1651,10 +1664,8 @@ static void emit_save(cg *g, int ci)
     emit(g, 0, "{");
     emit(g, 1, "sc_S%d *S = state;", ci);
     emit(g, 1, "(void)S; (void)out;");
-    for (int i = 0; i < g->p->nnodes; i++) {
-        const st_node *n = g->plan->order[i];
-        if (n->ctx != c || !has_state(g, n))
-            continue;
+    const st_node *n;
+    for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
         int id = n->id;
         emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
         if (n->op == OP_UPDATESTATEBYKEY) {
@@ -1713,10 +1724,8 @@ static void emit_load(cg *g, int ci)
     emit(g, 0, "{");
     emit(g, 1, "sc_S%d *S = state;", ci);
     emit(g, 1, "(void)S;");
-    for (int i = 0; i < g->p->nnodes; i++) {
-        const st_node *n = g->plan->order[i];
-        if (n->ctx != c || !has_state(g, n))
-            continue;
+    const st_node *n;
+    for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
         int id = n->id;
         emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
         if (n->op == OP_UPDATESTATEBYKEY) {

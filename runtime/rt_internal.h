@@ -212,6 +212,10 @@ int rt_run_realtime(rt_prog *p, int sigfd);
 /* ---- snapshot.c: checkpoints of a context's state -----------------------
  * A snapshot is one file DIR/<context>/state-<time_ms, 20 digits>, written
  * atomically; the newest two are kept. See docs/runtime.md. */
+/* mkdir -p path; 0 or an errno. */
+int rt_mkdirs(const char *path);
+/* write(2) until all of p is written (EINTR retried); 0, or -1 (errno). */
+int rt_write_all(int fd, const char *p, size_t n);
 /* The checkpoint directory of context c: DIR/<context name>, created (mkdir -p); DIR is
    c->prog->opts.checkpoint when given, else (real_time only) c->desc->checkpoint. NULL when none
    (errno 0), or when it cannot be created (logged; errno set). malloc'd. */

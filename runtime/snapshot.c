@@ -85,8 +85,7 @@ st_str st_rd_str(st_rd *r, st_arena *a)
 
 /* ---- the checkpoint directory -------------------------------------------- */
 
-/* mkdir -p; 0 or an errno. */
-static int mkdirs(const char *path)
+int rt_mkdirs(const char *path)
 {
     char *p = strdup(path);
     if (!p)
@@ -131,7 +130,7 @@ char *rt_ckpt_dir(rt_ctx *c, bool real_time)
     if (!dir || !*dir)
         return NULL;
     char *path = path_join(dir, c->desc->name);
-    int e = mkdirs(path);
+    int e = rt_mkdirs(path);
     if (e) {
         rt_log(c->prog, "error", "context '%s': cannot create checkpoint directory %s: %s",
                c->desc->name, path, strerror(e));
@@ -198,7 +197,7 @@ static void put_u64(st_buf *b, uint64_t v)
     st_ser_i64(b, (int64_t)v);
 }
 
-static int write_all(int fd, const char *p, size_t n)
+int rt_write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(fd, p, n);
@@ -277,7 +276,7 @@ int rt_snap_write(rt_ctx *c, const char *dir, int64_t zero_ms, int64_t time_ms,
     int fd = mkstemp(tmp);
     if (fd >= 0) {
         what = "write";
-        if (write_all(fd, b.p, b.n) == 0) {
+        if (rt_write_all(fd, b.p, b.n) == 0) {
             what = "sync";
             if (fsync(fd) == 0)
                 what = NULL;
