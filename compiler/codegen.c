@@ -1551,7 +1551,7 @@ static void emit_output(cg *g, const st_node *n)
     }
     emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", id, ctx_d(n->ctx), op_name(n->op));
     emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", in);
+    emit(g, 1, "if (!D->v%d || !st_output_enabled(job))", in);
     emit(g, 1, "    return;");
     emit(g, 1, "const st_ds *in = &D->d%d;", in);
     switch (n->op) {

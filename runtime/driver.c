@@ -64,6 +64,8 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "                        other; in real time it overrides checkpoint =)\n"
             "  --duration D          stop after the batches whose time is at most D\n"
             "                        (10s, 500ms, 2min, 1h, or plain milliseconds)\n"
+            "  --memory SIZE         received blocks a context keeps in memory before\n"
+            "                        the DISK storage levels spill (default 256M)\n"
             "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
             "                        on a virtual clock, deterministically; repeatable\n"
             "  --stats               one line per batch on stderr\n"
@@ -163,7 +165,7 @@ static size_t replay_name_len(const rt_replay_opt *r)
 int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o, FILE *err)
 {
     const char *name = prog->name ? prog->name : "streamrt";
-    *o = (rt_opts){ .batches = -1, .duration_ms = -1, .workers = -1 };
+    *o = (rt_opts){ .batches = -1, .duration_ms = -1, .workers = -1, .memory = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0)
@@ -176,7 +178,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
         bool flag = IS("stats") || IS("help");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
-                      IS("checkpoint");
+                      IS("checkpoint") || IS("memory");
 #undef IS
         if (!flag && !valued)
             USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
@@ -224,6 +226,22 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                 USAGE_ERR("--duration needs a positive duration such as 10s, 500ms, "
                           "2min, 1h, not '%s'", val);
             break;
+        case 'm': {
+            /* bytes, or with a k, M or G suffix (powers of 1024) */
+            size_t n = strlen(val);
+            int shift = 0;
+            if (n > 1 && strchr("kKmMgG", val[n - 1]))
+                shift = strchr("kK", val[n - 1]) ? 10 : strchr("mM", val[n - 1]) ? 20 : 30;
+            char digits[24];
+            if (n - (shift ? 1 : 0) >= sizeof digits)
+                USAGE_ERR("--memory needs a size such as 64M, 512k or 1G, not '%s'", val);
+            memcpy(digits, val, n - (shift ? 1 : 0));
+            digits[n - (shift ? 1 : 0)] = '\0';
+            if (!parse_count(digits, INT64_C(1) << (50 - shift), &o->memory))
+                USAGE_ERR("--memory needs a size such as 64M, 512k or 1G, not '%s'", val);
+            o->memory <<= shift;
+            break;
+        }
         case 'w': {
             int64_t w;
             if (!parse_count(val, 1024, &w))
@@ -307,9 +325,10 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
     c->skipped_total += sk;
     if (c->prog && c->prog->opts.stats)
         fprintf(stderr, "[stats] %s time=%lld records=%lld processing=%lldms delay=%lldms "
-                        "skipped=%lld throttled=%lldms\n",
+                        "skipped=%lld throttled=%lldms spilled=%lld\n",
                 c->desc->name, (long long)time_ms, (long long)records, (long long)(t1 - t0),
-                (long long)delay_ms, (long long)sk, (long long)atomic_exchange(&c->throttled_ms, 0));
+                (long long)delay_ms, (long long)sk, (long long)atomic_exchange(&c->throttled_ms, 0),
+                (long long)atomic_exchange(&c->spilled, 0));
     return rc;
 }
 
@@ -368,7 +387,7 @@ typedef struct replay_ckpt {
 
 /* Spark's default checkpoint interval: max(batch, 10 s), rounded up to a
    multiple of the batch interval. */
-static int64_t ckpt_interval(int64_t batch_ms)
+int64_t rt_ckpt_interval(int64_t batch_ms)
 {
     int64_t iv = batch_ms > 10000 ? batch_ms : 10000;
     return (iv + batch_ms - 1) / batch_ms * batch_ms;
@@ -485,7 +504,7 @@ static int run_replay(rt_prog *p)
             break;
         }
         ck[best].done = next[best]++;
-        if (t % ckpt_interval(ctx->desc->batch_ms) == 0 && replay_snapshot(ctx, &ck[best]) != 0)
+        if (t % rt_ckpt_interval(ctx->desc->batch_ms) == 0 && replay_snapshot(ctx, &ck[best]) != 0)
             rc = 1;
     }
     /* the end of the run (limit, input drained, signal): every context's

@@ -59,11 +59,19 @@ void st_skip(st_job *job, int worker, const char *what, st_str detail)
         skip_log(NULL, what ? what : "?", p, n);
 }
 
+bool st_output_enabled(const st_job *job)
+{
+    const rt_ctx *c = job->rt;
+    return !c || !c->quiet;
+}
+
 void st_print(st_job *job, const char *body, size_t len, bool more)
 {
     static const char dashes[] = "-------------------------------------------\n";
     rt_ctx *c = job->rt;
     rt_prog *p = c ? c->prog : NULL;
+    if (!st_output_enabled(job))
+        return;
     st_buf b = { 0 };
     st_buf_puts(&b, dashes);
     st_buf_puts(&b, "Time: ");
@@ -87,42 +95,18 @@ void st_print(st_job *job, const char *body, size_t len, bool more)
 
 /* ---- saveAsTextFiles ---------------------------------------------------- */
 
-/* mkdir -p of the directory part of path (everything before the last /). */
+/* mkdir -p of the directory part of path (everything before the last /);
+   0, or -1 with errno set. */
 static int mkdirs_for(char *path)
 {
     char *slash = strrchr(path, '/');
     if (!slash || slash == path)
         return 0;
     *slash = '\0';
-    int rc = 0;
-    for (char *q = path + 1; ; q++) {
-        if (*q == '/' || *q == '\0') {
-            char c = *q;
-            *q = '\0';
-            if (mkdir(path, 0777) != 0 && errno != EEXIST)
-                rc = -1;
-            *q = c;
-            if (rc || c == '\0')
-                break;
-        }
-    }
+    int e = rt_mkdirs(path);
     *slash = '/';
-    return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    errno = e;
+    return e ? -1 : 0;
 }
 
 static int write_file(const char *dir, const char *name, const char *p, size_t n)
@@ -136,7 +120,7 @@ static int write_file(const char *dir, const char *name, const char *p, size_t n
     st_buf_free(&path);
     if (fd < 0)
         return -1;
-    int rc = write_all(fd, p, n);
+    int rc = rt_write_all(fd, p, n);
     int e = errno;
     if (close(fd) != 0 && rc == 0)
         rc = -1;
@@ -172,6 +156,8 @@ int st_save(st_job *job, const char *prefix, const char *suffix, int nparts,
 {
     rt_ctx *c = job->rt;
     rt_prog *p = c ? c->prog : NULL;
+    if (!st_output_enabled(job))
+        return 0;
     st_buf target = { 0 }, tmp = { 0 };
     st_buf_puts(&target, prefix);
     st_buf_putc(&target, '-');

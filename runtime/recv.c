@@ -24,36 +24,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct sblock {      /* a sealed block, until its batch has run */
-    int64_t n;
-    char *bytes;             /* string sources: the records' bytes */
-    int64_t *offs;           /* (start, length) per record, into bytes */
-    st_str *recs;            /* made from offs when the batch is taken */
-    int64_t *ints;           /* rate sources */
-} sblock;
-
 typedef struct rctx rctx;
 
 typedef struct rsrc {
     const st_source_desc *d;
     rctx *r;
+    int index;
     pthread_t thread;
     bool started;
-    pthread_mutex_t mu;      /* the current block and the sealed list */
+    pthread_mutex_t mu;      /* the current block */
     st_buf bytes;
     int64_t *offs, ncap;     /* 2 per record */
     int64_t *ints, icap;
     int64_t n;
-    sblock *sealed;
-    int64_t nsealed, scap;
+    char **files;            /* textFileStream: files whose lines are all in it */
+    int64_t nfiles, fcap;
 } rsrc;
 
 typedef struct rjob {
     struct rjob *next;
-    int64_t time_ms;
-    int nsrc;
-    st_input *inputs;
-    sblock **blocks;         /* per source, the sealed blocks it owns */
+    rt_batch b;
 } rjob;
 
 typedef struct rt_run rt_run;
@@ -73,6 +63,11 @@ struct rctx {
     bool qclosed;
     atomic_int qlen;         /* jobs queued and not started (backpressure) */
     int64_t zero_ms;
+    int64_t first_ms;        /* time of the first batch the timer makes */
+    rt_bstore bs;
+    char *ckdir;             /* the checkpoint directory, or NULL */
+    int64_t ck_every;        /* snapshot interval (ms) */
+    bool recovering;         /* started from a checkpoint */
 };
 
 struct rt_run {
@@ -123,6 +118,9 @@ static bool sleep_until(rctx *r, int64_t mono_dl)
    sources (rate, file with rate) fall behind their pace. False when
    stopped. */
 #define RT_MAX_QUEUED 2
+/* Bytes of received blocks a context keeps in memory before the DISK
+   storage levels spill. */
+#define RT_BLOCK_BUDGET ((int64_t)256 << 20)
 static bool bp_wait(rctx *r)
 {
     if (atomic_load(&r->qlen) < RT_MAX_QUEUED)
@@ -158,27 +156,28 @@ static void push_str_locked(rsrc *s, const char *p, size_t n)
     s->n++;
 }
 
-static void seal(rsrc *s)
+/* Hands the current block to the block store (which logs it); -1 when
+   logging failed. */
+static int seal(rsrc *s)
 {
     pthread_mutex_lock(&s->mu);
-    if (s->n > 0) {
-        rt_grow((void **)&s->sealed, &s->scap, s->nsealed + 1, sizeof *s->sealed);
-        s->sealed[s->nsealed++] = (sblock){ s->n, s->bytes.p, s->offs, NULL, s->ints };
-        s->bytes = (st_buf){ 0 };
-        s->offs = NULL;
-        s->ints = NULL;
-        s->ncap = s->icap = 0;
-        s->n = 0;
+    if (s->n == 0 && s->nfiles == 0) {
+        pthread_mutex_unlock(&s->mu);
+        return 0;
     }
+    rt_block b = { 0 };
+    b.n = s->n;
+    b.bytes = s->bytes.p;
+    b.offs = s->offs;
+    b.ints = s->ints;
+    b.files = s->files;
+    b.nfiles = s->nfiles;
+    s->bytes = (st_buf){ 0 };
+    s->offs = s->ints = NULL;
+    s->files = NULL;
+    s->ncap = s->icap = s->n = s->nfiles = s->fcap = 0;
     pthread_mutex_unlock(&s->mu);
-}
-
-static void sblock_free(sblock *b)
-{
-    free(b->bytes);
-    free(b->offs);
-    free(b->recs);
-    free(b->ints);
+    return rt_bs_add(&s->r->bs, s->index, &b);
 }
 
 /* ---- rate limiting: a token bucket -------------------------------------- */
@@ -501,7 +500,10 @@ static void recv_socket(rsrc *s, limiter *lim)
 
 /* textFileStream: the names seen so far. A new file is read once it has
    kept its size and mtime over one poll, so a file still being written is
-   not read half-way (Spark asks for atomic moves; this forgives a copy). */
+   not read half-way (Spark asks for atomic moves; this forgives a copy).
+   A file's lines go into one block together with its name, so the log
+   holds a file whole or not at all: after a crash a file is either in
+   the log (never read again) or read again from the start. */
 typedef struct seen {
     char *name;
     int64_t size, mtime_ns;
@@ -516,12 +518,53 @@ static seen *seen_find(seen *v, int64_t n, const char *name)
     return NULL;
 }
 
+/* Under s->mu: the file's name goes with the current block. */
+static void push_file_name_locked(rsrc *s, const char *name)
+{
+    rt_grow((void **)&s->files, &s->fcap, s->nfiles + 1, sizeof *s->files);
+    size_t n = strlen(name) + 1;
+    s->files[s->nfiles++] = memcpy(rt_xmalloc(n), name, n);
+}
+
+/* Reads a file into the current block, whole; false when stopped. */
+static bool read_whole_file(rsrc *s, const char *path, const char *name, limiter *lim)
+{
+    char *text;
+    size_t n;
+    int err = rt_read_file(path, &text, &n);
+    if (err) {
+        rt_log(s->r->c->prog, "warning", "source '%s': cannot read %s: %s", s->d->name, path,
+               strerror(err));
+        return true;
+    }
+    st_str *lines;
+    int64_t nl = rt_split_lines(text, n, &lines);
+    bool go = bp_wait(s->r);
+    for (int64_t i = 0; i < nl && go && lim->rate; i++)
+        go = lim_take(lim, s->r);
+    if (go) {
+        pthread_mutex_lock(&s->mu);
+        for (int64_t i = 0; i < nl; i++) {
+            if ((size_t)lines[i].n > RT_MAX_RECORD)
+                rt_skip_ctx(s->r->c, "line too long", lines[i].p, (size_t)lines[i].n);
+            else
+                push_str_locked(s, lines[i].p, (size_t)lines[i].n);
+        }
+        push_file_name_locked(s, name);
+        pthread_mutex_unlock(&s->mu);
+    }
+    free(lines);
+    free(text);
+    return go;
+}
+
 static void recv_dir(rsrc *s, limiter *lim)
 {
     rt_prog *p = s->r->c->prog;
     const char *dir = s->d->path ? s->d->path : ".";
     int64_t block = s->r->c->desc->block_ms > 0 ? s->r->c->desc->block_ms
                                                  : s->r->c->desc->batch_ms;
+    bool logged = s->r->ckdir != NULL;
     seen *v = NULL;
     int64_t nv = 0, cap = 0;
     bool first = true, outage = false, go = true;
@@ -557,24 +600,23 @@ static void recv_dir(rsrc *s, limiter *lim)
                     f->name = memcpy(rt_xmalloc(ln), e->d_name, ln);
                     f->size = st.st_size;
                     f->mtime_ns = mt;
-                    f->done = first;   /* newFilesOnly: what is there at start stays */
+                    /* newFilesOnly: what is there at the first start stays
+                       unread (and is logged as read, so that a restart
+                       knows); after a restart, what the log has is read */
+                    f->done = logged ? rt_bs_has_file(&s->r->bs, s->index, e->d_name)
+                                     : first;
+                    if (first && !f->done && !s->r->recovering) {
+                        f->done = true;
+                        if (logged) {
+                            pthread_mutex_lock(&s->mu);
+                            push_file_name_locked(s, e->d_name);
+                            pthread_mutex_unlock(&s->mu);
+                        }
+                    }
                 } else if (!f->done) {
                     if (f->size == st.st_size && f->mtime_ns == mt) {
                         f->done = true;
-                        char *text;
-                        size_t n;
-                        int err = rt_read_file(path.p, &text, &n);
-                        if (err) {
-                            rt_log(p, "warning", "source '%s': cannot read %s: %s", s->d->name,
-                                   path.p, strerror(err));
-                        } else {
-                            st_str *lines;
-                            int64_t nl = rt_split_lines(text, n, &lines);
-                            for (int64_t i = 0; i < nl && go; i++)
-                                go = push_one(s, lines[i].p, (size_t)lines[i].n, lim);
-                            free(lines);
-                            free(text);
-                        }
+                        go = read_whole_file(s, path.p, e->d_name, lim);
                     } else {
                         f->size = st.st_size;
                         f->mtime_ns = mt;
@@ -620,50 +662,35 @@ static void *receiver_main(void *arg)
 
 /* ---- timer and scheduler ------------------------------------------------ */
 
+/* A failure of the run (logged already): everything stops. */
+static void fail(rctx *r)
+{
+    if (!atomic_exchange(&r->c->prog->failed, true))
+        notify(r->run, 'F');
+}
+
+/* Seals every source's current block; false when logging failed. */
+static bool seal_all(rctx *r)
+{
+    bool ok = true;
+    for (int i = 0; i < r->nsrc; i++)
+        if (seal(&r->src[i]) != 0)
+            ok = false;
+    return ok;
+}
+
+/* The batch at time_ms: every block sealed so far (logged and synced). */
 static rjob *take_job(rctx *r, int64_t time_ms)
 {
     rjob *j = rt_xcalloc(1, sizeof *j);
-    j->time_ms = time_ms;
-    j->nsrc = r->nsrc;
-    j->inputs = rt_xcalloc((size_t)r->nsrc + 1, sizeof *j->inputs);
-    j->blocks = rt_xcalloc((size_t)r->nsrc + 1, sizeof *j->blocks);
-    for (int i = 0; i < r->nsrc; i++) {
-        rsrc *s = &r->src[i];
-        pthread_mutex_lock(&s->mu);
-        sblock *sb = s->sealed;
-        int64_t n = s->nsealed;
-        s->sealed = NULL;
-        s->nsealed = s->scap = 0;
-        pthread_mutex_unlock(&s->mu);
-        /* st_str slices can only be made once a block's buffer is final */
-        st_block *bl = rt_xcalloc((size_t)n + 1, sizeof *bl);
-        for (int64_t b = 0; b < n; b++) {
-            if (!sb[b].ints) {
-                /* all-empty records never allocated bytes */
-                const char *base = sb[b].bytes ? sb[b].bytes : "";
-                st_str *recs = rt_xmalloc((size_t)sb[b].n * sizeof *recs);
-                for (int64_t k = 0; k < sb[b].n; k++)
-                    recs[k] = (st_str){ base + sb[b].offs[2 * k], sb[b].offs[2 * k + 1] };
-                sb[b].recs = recs;
-            }
-            bl[b] = (st_block){ sb[b].n, sb[b].recs, sb[b].ints };
-        }
-        j->blocks[i] = sb;
-        j->inputs[i] = (st_input){ (int)n, bl };
-    }
+    if (rt_bs_take(&r->bs, time_ms, &j->b) != 0 || rt_bs_sync(&r->bs) != 0)
+        fail(r);
     return j;
 }
 
-static void job_free(rjob *j)
+static void job_free(rctx *r, rjob *j)
 {
-    for (int i = 0; i < j->nsrc; i++) {
-        for (int b = 0; b < j->inputs[i].nblocks; b++)
-            sblock_free(&j->blocks[i][b]);
-        free(j->blocks[i]);
-        free((void *)j->inputs[i].blocks);
-    }
-    free(j->blocks);
-    free(j->inputs);
+    rt_bs_release(&r->bs, &j->b);
     free(j);
 }
 
@@ -696,42 +723,74 @@ static void *timer_main(void *arg)
     int64_t batch = r->c->desc->batch_ms;
     int64_t block = r->c->desc->block_ms > 0 ? r->c->desc->block_ms : batch;
     int64_t last = rt_replay_last_batch(INT64_MAX, batch, 0, o->batches, o->duration_ms);
-    int64_t k = 1, next_batch = r->zero_ms + batch;
+    int64_t k = 1, next_batch = r->first_ms;
     int64_t next_block = r->zero_ms +
                          (rt_floor_div(run->start_epoch - r->zero_ms, block) + 1) * block;
     while (last < 0 || k <= last) {
         int64_t t = next_block < next_batch ? next_block : next_batch;
         if (!sleep_until(r, run->start_mono + (t - run->start_epoch))) {
             /* Stopped (signal, failure): what was received runs now. */
-            for (int i = 0; i < r->nsrc; i++)
-                seal(&r->src[i]);
+            if (!seal_all(r))
+                fail(r);
             enqueue(r, take_job(r, next_batch));
             break;
         }
         /* Read before sealing: if every receiver had ended by now, this
            seal holds their last records. */
         bool ended = atomic_load(&run->live) == 0;
-        for (int i = 0; i < r->nsrc; i++)
-            seal(&r->src[i]);
+        if (!seal_all(r))
+            fail(r);
         if (t == next_block)
             next_block += block;
-        if (t == next_batch) {
-            enqueue(r, take_job(r, next_batch));
-            if (ended)
-                break;
-            k++;
-            next_batch += batch;
+        if (t != next_batch) {
+            if (rt_bs_sync(&r->bs) != 0)   /* a block counts once it is durable */
+                fail(r);
+            continue;
         }
+        enqueue(r, take_job(r, next_batch));
+        if (ended)
+            break;
+        k++;
+        next_batch += batch;
     }
     queue_close(r);
     ctx_stop(r);   /* its receivers end with it */
     return NULL;
 }
 
+/* Writes a snapshot of the state after batch b and drops the log it
+   makes unnecessary. */
+static void snapshot(rctx *r, const rt_batch *b)
+{
+    st_buf blob = { 0 };
+    rt_bs_blob(&r->bs, b, &blob);
+    if (rt_snap_write(r->c, r->ckdir, r->zero_ms, b->time_ms, &blob) == 0)
+        rt_bs_prune(&r->bs, b->time_ms);
+    st_buf_free(&blob);
+}
+
+/* Runs a loaded batch; with a checkpoint, logs its completion and takes
+   a snapshot every interval. 0 or -1. */
+static int run_batch(rctx *r, rt_batch *b, int64_t delay_ms)
+{
+    r->c->quiet = b->done;
+    int rc = rt_ctx_run(r->c, b->time_ms, r->zero_ms, b->inputs, delay_ms);
+    r->c->quiet = false;
+    if (rc != 0 || !r->ckdir)
+        return rc;
+    if (!b->done && rt_bs_done(&r->bs, b->time_ms) != 0)
+        return -1;
+    if ((b->time_ms - r->zero_ms) % r->ck_every == 0)
+        snapshot(r, b);
+    return 0;
+}
+
 static void *sched_main(void *arg)
 {
     rctx *r = arg;
     rt_prog *p = r->c->prog;
+    rt_batch last = { 0 };   /* time and allocation of the last batch run */
+    int64_t last_snap = INT64_MIN;
     for (;;) {
         pthread_mutex_lock(&r->qmu);
         while (!r->qhead && !r->qclosed)
@@ -747,16 +806,84 @@ static void *sched_main(void *arg)
         if (!j)
             break;
         if (!atomic_load(&p->failed)) {
-            int64_t delay = rt_epoch_ms() - j->time_ms;
-            if (rt_ctx_run(r->c, j->time_ms, r->zero_ms, j->inputs, delay < 0 ? 0 : delay) != 0) {
-                atomic_store(&p->failed, true);
-                notify(r->run, 'F');
+            int64_t delay = rt_epoch_ms() - j->b.time_ms;
+            if (rt_bs_load(&r->bs, &j->b) != 0 || run_batch(r, &j->b, delay < 0 ? 0 : delay) != 0) {
+                fail(r);
+            } else if (r->ckdir) {
+                last.time_ms = j->b.time_ms;
+                last.nsrc = j->b.nsrc;
+                free(last.next);
+                last.next = j->b.next;
+                j->b.next = NULL;
+                if ((last.time_ms - r->zero_ms) % r->ck_every == 0)
+                    last_snap = last.time_ms;
             }
         }
-        job_free(j);
+        job_free(r, j);
     }
+    /* the state at the end, so that a restart need not run batches again */
+    if (r->ckdir && last.next && last_snap != last.time_ms && !atomic_load(&p->failed))
+        snapshot(r, &last);
+    free(last.next);
     notify(r->run, 'D');
     return NULL;
+}
+
+/* Opens the context's checkpoint (when it has one): restores the newest
+   snapshot, runs again every batch the log says was allocated after it
+   (their outputs only when they had not completed), and starts the log.
+   Sets where the timer begins. 0 or -1 (logged). */
+static int recover(rctx *r)
+{
+    rt_ctx *c = r->c;
+    int64_t batch = c->desc->batch_ms;
+    r->first_ms = r->zero_ms + batch;
+    r->ck_every = rt_ckpt_interval(batch);
+    errno = 0;
+    r->ckdir = rt_ckpt_dir(c, true);
+    int err = errno;
+    rt_bs_init(&r->bs, c, r->ckdir, c->prog->opts.memory >= 0 ? c->prog->opts.memory : RT_BLOCK_BUDGET);
+    if (!r->ckdir)
+        return err ? -1 : 0;   /* a directory that cannot be made is logged */
+    st_buf blob = { 0 };
+    int64_t snap_zero = 0, snap_t = INT64_MIN, log_zero = INT64_MIN, last_t;
+    int found = rt_snap_read(c, r->ckdir, &snap_zero, &snap_t, &blob);
+    int64_t *segs;
+    bool had_log = rt_wal_segments(r->ckdir, &segs) > 0;
+    free(segs);
+    rt_batch *bt = NULL;
+    int64_t nb = 0;
+    if (found < 0 || rt_bs_recover(&r->bs, found ? &blob : NULL, found ? snap_t : INT64_MIN, &bt, &nb,
+                                   &log_zero, &last_t) != 0) {
+        st_buf_free(&blob);
+        return -1;
+    }
+    st_buf_free(&blob);
+    r->recovering = found > 0 || had_log;
+    if (found > 0)
+        r->zero_ms = snap_zero;
+    else if (log_zero != INT64_MIN)
+        r->zero_ms = log_zero;
+    int rc = rt_bs_start_log(&r->bs, r->zero_ms);
+    int64_t outputs = 0;
+    for (int64_t k = 0; k < nb; k++) {
+        if (rc == 0 && (rt_bs_load(&r->bs, &bt[k]) != 0 || run_batch(r, &bt[k], 0) != 0))
+            rc = -1;
+        outputs += !bt[k].done;
+        if (rc == 0 && k == nb - 1 && (bt[k].time_ms - r->zero_ms) % r->ck_every != 0)
+            snapshot(r, &bt[k]);
+        rt_bs_release(&r->bs, &bt[k]);
+    }
+    free(bt);
+    if (r->recovering)
+        rt_log(c->prog, "note", "context '%s' recovered from %s: %s, %lld batch%s run again "
+               "(%lld with outputs)", c->desc->name, r->ckdir,
+               found > 0 ? "state restored" : "no snapshot yet", (long long)nb, nb == 1 ? "" : "es",
+               (long long)outputs);
+    r->first_ms = r->zero_ms + batch;
+    if (r->recovering && last_t != INT64_MIN && last_t + batch > r->first_ms)
+        r->first_ms = last_t + batch;
+    return rc;
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -804,9 +931,18 @@ int rt_run_realtime(rt_prog *p, int sigfd)
         for (int i = 0; i < r->nsrc; i++) {
             r->src[i].d = &r->c->desc->sources[i];
             r->src[i].r = r;
+            r->src[i].index = i;
             pthread_mutex_init(&r->src[i].mu, NULL);
         }
     }
+    /* Checkpoints first: batches a crash left unfinished run before any
+       new record is received. */
+    bool ck_failed = false;   /* logged by recover() */
+    for (int c = 0; c < run.n; c++)
+        if (recover(&run.ctxs[c]) != 0)
+            ck_failed = true;
+    if (ck_failed)
+        rc = 1;
     /* Start: schedulers, then receivers, then timers. */
     int running = 0;   /* contexts whose scheduler runs */
     for (int c = 0; c < run.n && rc == 0; c++) {
@@ -831,7 +967,8 @@ int rt_run_realtime(rt_prog *p, int sigfd)
         }
     }
     if (rc) {
-        rt_log(p, "error", "cannot start the program's threads");
+        if (!ck_failed)
+            rt_log(p, "error", "cannot start the program's threads");
         atomic_store(&p->failed, true);
         stop_all(&run);
         for (int c = 0; c < run.n; c++)
@@ -877,9 +1014,9 @@ int rt_run_realtime(rt_prog *p, int sigfd)
             rsrc *s = &r->src[i];
             if (s->started)
                 pthread_join(s->thread, NULL);
-            for (int64_t b = 0; b < s->nsealed; b++)
-                sblock_free(&s->sealed[b]);
-            free(s->sealed);
+            for (int64_t f = 0; f < s->nfiles; f++)
+                free(s->files[f]);
+            free(s->files);
             st_buf_free(&s->bytes);
             free(s->offs);
             free(s->ints);
@@ -887,8 +1024,10 @@ int rt_run_realtime(rt_prog *p, int sigfd)
         }
         for (rjob *j = r->qhead, *nx; j; j = nx) {
             nx = j->next;
-            job_free(j);
+            job_free(r, j);
         }
+        rt_bs_close(&r->bs);
+        free(r->ckdir);
         if (r->stop[0] >= 0)
             close(r->stop[0]);
         pthread_mutex_destroy(&r->stop_mu);

@@ -70,6 +70,7 @@ typedef struct rt_opts {
     int workers;            /* -1: as each context says */
     bool stats, help;
     const char *checkpoint; /* --checkpoint DIR; NULL: none (points into argv) */
+    int64_t memory;         /* --memory: bytes of blocks before spilling; -1: default */
     int nreplay;
     rt_replay_opt *replay;  /* malloc'd; strings point into argv */
 } rt_opts;
@@ -89,6 +90,8 @@ typedef struct rt_ctx {
     bool created;
     atomic_llong skipped;     /* skips not yet attributed to a batch */
     atomic_llong throttled_ms; /* receivers held back by backpressure, not yet reported */
+    atomic_llong spilled;     /* blocks spilled to disk, not yet reported */
+    bool quiet;               /* recovery: the batch's outputs had completed; skip them */
     int64_t batches, records, skipped_total;
     st_job job;
 } rt_ctx;
@@ -208,6 +211,134 @@ bool rt_signalled(void);
 /* Real-time run of every context (recv.c); sigfd is the signal self-pipe
    (-1: none). Returns 0 or 1. */
 int rt_run_realtime(rt_prog *p, int sigfd);
+
+/* ---- wal.c: the write-ahead log of a checkpoint directory --------------- */
+typedef struct rt_wal {
+    char *dir;
+    int fd;                   /* the segment being written */
+    int64_t seq, size;        /* its number and length */
+    pthread_mutex_t mu;
+} rt_wal;
+
+/* Starts segment dir/log-<seq> (never an existing one's tail). 0 or -1. */
+int rt_wal_open(rt_wal *w, const char *dir, int64_t seq);
+void rt_wal_close(rt_wal *w);
+/* Appends one entry; *seq and *off (may be NULL) say where its payload
+   is. Thread-safe. 0 or -1 (errno). */
+int rt_wal_append(rt_wal *w, char type, const void *p, size_t n, int64_t *seq, int64_t *off);
+int rt_wal_sync(rt_wal *w);
+/* Syncs the segment and starts the next; *old_seq is the one closed. */
+int rt_wal_roll(rt_wal *w, int64_t *old_seq);
+int64_t rt_wal_seq(rt_wal *w);
+/* The segment numbers in dir, ascending (*out malloc'd). */
+int64_t rt_wal_segments(const char *dir, int64_t **out);
+typedef int (*rt_wal_fn)(void *arg, char type, const char *p, size_t n, int64_t seq, int64_t off);
+/* Calls fn for each entry of a segment that checks, in order, until fn
+   returns non-zero (returned); an entry cut short (a crash's torn tail)
+   ends the segment. *bad_at: offset of a whole entry that did not check
+   (damage), or -1. -1 when the segment cannot be read. */
+int rt_wal_scan_segment(const char *dir, int64_t seq, rt_wal_fn fn, void *arg, int64_t *bad_at);
+/* Reads n payload bytes at (seq, off). 0 or -1. */
+int rt_wal_read(const char *dir, int64_t seq, int64_t off, size_t n, char *out);
+int rt_wal_remove(const char *dir, int64_t seq);
+int rt_fsync_dir(const char *dir);
+
+/* ---- blockstore.c: received blocks until their batch has run ------------
+ * Sealed blocks of a context's sources wait here for their batch. With a
+ * checkpoint directory every block is logged before it counts as
+ * received (its records too under a _2 storage level), and so is every
+ * batch's allocation of blocks and every batch's completion; the DISK
+ * levels spill blocks (DISK_ONLY always, MEMORY_AND_DISK once the blocks
+ * in memory pass the budget) and read them back when their batch runs. */
+enum { RT_BLK_MEM, RT_BLK_WAL, RT_BLK_SPILL, RT_BLK_LOST };
+
+typedef struct rt_block {
+    int64_t id;               /* per source, consecutive from 0 */
+    int64_t n;                /* records */
+    char *bytes;              /* string sources: the records' bytes */
+    int64_t *offs;            /* (start, length) per record, into bytes */
+    int64_t *ints;            /* int sources (rate) */
+    st_str *recs;             /* made when the batch is loaded */
+    int where;                /* RT_BLK_* */
+    int64_t seg, off, len;    /* WAL: segment and payload; SPILL: len */
+    size_t mem;               /* bytes it holds in memory */
+    char **files;             /* textFileStream: the files it holds whole */
+    int64_t nfiles;
+} rt_block;
+
+typedef struct rt_batch {
+    int64_t time_ms;
+    bool done;                /* recovered: its outputs had completed */
+    int nsrc;
+    rt_block **blocks;        /* per source */
+    int64_t *nblocks;
+    int64_t *next;            /* per source: blocks with id < next are in this or an earlier batch */
+    st_input *inputs;         /* made by rt_bs_load */
+    st_block **bl;
+} rt_batch;
+
+typedef struct rt_bsrc {
+    rt_block *q;              /* sealed, not yet in a batch, in id order */
+    int64_t n, cap;
+    int64_t next_id, taken;
+    char **files;             /* textFileStream: files logged, never read again */
+    int64_t nfiles, fcap;
+} rt_bsrc;
+
+typedef struct rt_seg {
+    int64_t seq, unalloc, max_t;   /* blocks not in a batch yet; newest batch it names */
+} rt_seg;
+
+typedef struct rt_bstore {
+    rt_ctx *c;
+    int nsrc;
+    char *dir;                /* checkpoint directory, or NULL */
+    char *spill_dir;          /* dir, or a private temporary one */
+    bool spill_tmp;
+    bool logging;             /* wal is open */
+    rt_wal wal;
+    pthread_mutex_t mu;       /* all below */
+    rt_bsrc *src;
+    rt_seg *segs;
+    int64_t nsegs, segcap;
+    int64_t mem, budget;
+    int64_t lost;             /* recovered blocks whose records were not logged */
+} rt_bstore;
+
+void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget);
+/* Starts the log (a new segment after the recovered ones). 0 or -1. */
+int rt_bs_start_log(rt_bstore *bs, int64_t zero_ms);
+void rt_bs_close(rt_bstore *bs);
+/* Adds a sealed block of source i, taking its buffers and file names.
+   Logs and spills it as its level says. 0 or -1 (logged). */
+int rt_bs_add(rt_bstore *bs, int i, rt_block *b);
+/* Whether textFileStream source i has logged the file name. */
+bool rt_bs_has_file(rt_bstore *bs, int i, const char *name);
+/* Moves every added block into batch *out at time_ms (logged). 0 or -1. */
+int rt_bs_take(rt_bstore *bs, int64_t time_ms, rt_batch *out);
+int rt_bs_sync(rt_bstore *bs);
+/* Reads spilled blocks back and makes b->inputs. 0 or -1 (logged). */
+int rt_bs_load(rt_bstore *bs, rt_batch *b);
+void rt_bs_release(rt_bstore *bs, rt_batch *b);
+/* Logs that batch t's outputs have completed. */
+int rt_bs_done(rt_bstore *bs, int64_t time_ms);
+/* The runtime part of a snapshot taken after batch b. */
+void rt_bs_blob(rt_bstore *bs, const rt_batch *b, st_buf *out);
+/* After a snapshot of batch time t: starts a new segment and removes the
+   ones no recovery can need. */
+void rt_bs_prune(rt_bstore *bs, int64_t t);
+/* Reads the log of a checkpoint directory after a restart. blob is the
+   snapshot's runtime part (NULL: none) and snap_t its batch time. Fills
+   *out with the batches allocated after snap_t (in order; done when they
+   had completed), puts blocks never allocated back in the queues, and
+   sets *zero_ms (when the log knows it) and *last_t (the newest batch
+   time known, or snap_t). 0, or -1 (logged). */
+int rt_bs_recover(rt_bstore *bs, const st_buf *blob, int64_t snap_t, rt_batch **out,
+                  int64_t *nout, int64_t *zero_ms, int64_t *last_t);
+
+/* Spark's default checkpoint interval: max(batch, 10 s), rounded up to a
+   multiple of the batch interval (driver.c). */
+int64_t rt_ckpt_interval(int64_t batch_ms);
 
 /* ---- snapshot.c: checkpoints of a context's state -----------------------
  * A snapshot is one file DIR/<context>/state-<time_ms, 20 digits>, written

@@ -282,6 +282,10 @@ void st_parallel_for(st_job *job, int n, st_task_fn fn, void *arg);
    what failed. Thread-safe; call from any worker. */
 void st_skip(st_job *job, int worker, const char *what, st_str detail);
 
+/* False while a batch runs again after a crash only to rebuild state
+   (its outputs had all completed before): outputs skip it then. */
+bool st_output_enabled(const st_job *job);
+
 /* print(n): writes, as Spark's DStream.print, the header with job's time,
    the first lines (each element already formatted, '\n'-terminated in
    body), "..." when more is true, then an empty line. Atomic with respect

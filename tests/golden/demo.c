@@ -310,7 +310,7 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKey */
 
 static void sc_node5(sc_D0 *D, st_job *job) /* print */
 {
-    if (!D->v4)
+    if (!D->v4 || !st_output_enabled(job))
         return;
     const st_ds *in = &D->d4;
     st_buf b = { 0 };

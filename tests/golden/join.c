@@ -511,7 +511,7 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
 
 static void sc_node7(sc_D0 *D, st_job *job) /* print */
 {
-    if (!D->v4)
+    if (!D->v4 || !st_output_enabled(job))
         return;
     const st_ds *in = &D->d4;
     st_buf b = { 0 };
@@ -533,7 +533,7 @@ static void sc_node7(sc_D0 *D, st_job *job) /* print */
 
 static void sc_node8(sc_D0 *D, st_job *job) /* print */
 {
-    if (!D->v6)
+    if (!D->v6 || !st_output_enabled(job))
         return;
     const st_ds *in = &D->d6;
     st_buf b = { 0 };

@@ -341,7 +341,7 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
 
 static void sc_node4(sc_D0 *D, st_job *job) /* print */
 {
-    if (!D->v3)
+    if (!D->v3 || !st_output_enabled(job))
         return;
     const st_ds *in = &D->d3;
     st_buf b = { 0 };
@@ -403,7 +403,7 @@ static void sc_node5(sc_D0 *D, st_job *job) /* map */
 
 static void sc_node6(sc_D0 *D, st_job *job) /* print */
 {
-    if (!D->v5)
+    if (!D->v5 || !st_output_enabled(job))
         return;
     const st_ds *in = &D->d5;
     st_buf b = { 0 };

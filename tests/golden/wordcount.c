@@ -392,7 +392,7 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
 
 static void sc_node5(sc_D0 *D, st_job *job) /* print */
 {
-    if (!D->v4)
+    if (!D->v4 || !st_output_enabled(job))
         return;
     const st_ds *in = &D->d4;
     st_buf b = { 0 };
@@ -424,7 +424,7 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
 }
 static void sc_node6(sc_D0 *D, st_job *job) /* saveAsTextFiles */
 {
-    if (!D->v4)
+    if (!D->v4 || !st_output_enabled(job))
         return;
     const st_ds *in = &D->d4;
     D->buf6 = st_arena_alloc(job->arenas[0], sizeof(st_buf) * (size_t)(in->nparts + 1));

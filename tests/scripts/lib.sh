@@ -5,6 +5,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 STREAMC=${STREAMC:-$ROOT/build/bin/streamc}
 W=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+[ -n "${KEEP:-}" ] && trap "echo kept $W" EXIT
 cd "$W"
 fail() { echo "FAIL: $*"; exit 1; }
 build() { "$STREAMC" -o "$1" "$1.stream" || fail "compile $1"; }

@@ -513,7 +513,7 @@ static void test_main_replay_end_to_end(void **state)
     st_buf_free(&want);
     /* stats, the malformed line (file:line) and the skipped record */
     assert_non_null(strstr(c.err, "[stats] main time=1000 records=2 processing="));
-    assert_non_null(strstr(c.err, "delay=0ms skipped=1 throttled=0ms\n")); /* the garbage line */
+    assert_non_null(strstr(c.err, "delay=0ms skipped=1 throttled=0ms spilled=0\n")); /* the garbage line */
     assert_non_null(strstr(c.err, "lines.txt:8: replay line without a tab"));
     assert_non_null(strstr(c.err, "echo: warning: skipped a record: toInt: \"#x\"\n"));
     assert_non_null(strstr(c.err, "[stats] main total batches=3 records=8 skipped=2\n"));
