@@ -68,13 +68,14 @@ struct rctx {
     char *ckdir;             /* the checkpoint directory, or NULL */
     int64_t ck_every;        /* snapshot interval (ms) */
     bool recovering;         /* started from a checkpoint */
+    atomic_int live;         /* its receivers not yet ended */
 };
 
 struct rt_run {
     rt_prog *p;
     rctx *ctxs;
     int n;
-    atomic_int live;         /* receivers not yet ended */
+    atomic_int live;         /* receivers of the whole program not yet ended */
     int notify[2];           /* 'D' a context is done, 'F' a batch failed */
     int64_t start_epoch, start_mono;
 };
@@ -656,6 +657,7 @@ static void *receiver_main(void *arg)
     case ST_SRC_SOCKET: recv_socket(s, &lim); break;
     case ST_SRC_TEXTFILES: recv_dir(s, &lim); break;
     }
+    atomic_fetch_sub(&s->r->live, 1);
     atomic_fetch_sub(&s->r->run->live, 1);
     return NULL;
 }
@@ -737,7 +739,7 @@ static void *timer_main(void *arg)
         }
         /* Read before sealing: if every receiver had ended by now, this
            seal holds their last records. */
-        bool ended = atomic_load(&run->live) == 0;
+        bool ended = r->nsrc > 0 ? atomic_load(&r->live) == 0 : atomic_load(&run->live) == 0;
         if (!seal_all(r))
             fail(r);
         if (t == next_block)
@@ -924,6 +926,7 @@ int rt_run_realtime(rt_prog *p, int sigfd)
         pthread_mutex_init(&r->qmu, NULL);
         pthread_cond_init(&r->qcv, NULL);
         atomic_init(&r->qlen, 0);
+        atomic_init(&r->live, r->nsrc);
         if (pipe(r->stop) != 0) {
             r->stop[0] = r->stop[1] = -1;
             rc = 1;
