@@ -671,6 +671,16 @@ static const st_type *agg_val(const st_node *n)
 
 /* ---- per-node declarations (struct members and map types) ----------------- */
 
+/* The map type NAME from key type k to value type VT: string keys get the
+ * map that keeps their first bytes inline (st_map.h, st_kinl). */
+static void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt)
+{
+    if (k->kind == TY_STRING)
+        emit(g, 0, "ST_SMAP_DEFINE(%s, %s, sc_eq_%d)", name, vt, k->id);
+    else
+        emit(g, 0, "ST_MAP_DEFINE(%s, %s, %s, sc_eq_%d)", name, ct(g, k), vt, k->id);
+}
+
 static void emit_node_types(cg *g, const st_node *n)
 {
     lw_node *l = &g->plan->nodes[n->id];
@@ -680,9 +690,9 @@ static void emit_node_types(cg *g, const st_node *n)
     if (agg_of(n->op) == AGG_KEYED) {
         const st_type *k = agg_key(n), *v = agg_val(n);
         emit(g, 0, "typedef struct sc_av%d { %s v; int64_t stamp; } sc_av%d;", id, ct(g, v), id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_m%d, %s, sc_av%d, sc_eq_%d)", id, ct(g, k), id, k->id);
+        emit_map_type(g, cg_str(g, "sc_m%d", id), k, cg_str(g, "sc_av%d", id));
         if (windowed_inverse(n)) {
-            emit(g, 0, "ST_MAP_DEFINE(sc_w%d, %s, %s, sc_eq_%d)", id, ct(g, k), ct(g, v), k->id);
+            emit_map_type(g, cg_str(g, "sc_w%d", id), k, ct(g, v));
             /* what a batch added, kept to subtract it later: the key as its
                entry in the state (entries are never removed), not a copy */
             emit(g, 0, "typedef struct sc_wi%d { int64_t idx; %s v; } sc_wi%d;", id, ct(g, v), id);
@@ -690,15 +700,15 @@ static void emit_node_types(cg *g, const st_node *n)
     }
     if (n->op == OP_UPDATESTATEBYKEY) {
         emit(g, 0, "typedef struct sc_us%d { %s v; int64_t t, pos; } sc_us%d;", id, ct(g, n->type->b), id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_u%d, %s, sc_us%d, sc_eq_%d)", id, ct(g, n->in->type->a), id, n->in->type->a->id);
+        emit_map_type(g, cg_str(g, "sc_u%d", id), n->in->type->a, cg_str(g, "sc_us%d", id));
     }
     if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN) {
         const st_type *k = n->in->type->a;
         emit(g, 0, "typedef struct sc_jv%d { int64_t first, last; } sc_jv%d;", id, id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_j%d, %s, sc_jv%d, sc_eq_%d)", id, ct(g, k), id, k->id);
+        emit_map_type(g, cg_str(g, "sc_j%d", id), k, cg_str(g, "sc_jv%d", id));
         emit(g, 0, "typedef struct sc_jr%d { %s k; %s v; int64_t next; } sc_jr%d;", id, ct(g, k),
              ct(g, n->in2->type->b), id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_jl%d, %s, char, sc_eq_%d)", id, ct(g, k), k->id);
+        emit_map_type(g, cg_str(g, "sc_jl%d", id), k, "char");
     }
 }
 
@@ -878,7 +888,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 3, "if ((s->h >> 32) %% nb != (uint64_t)j)");
         emit(g, 3, "    continue;");
         emit(g, 3, "bool ins;");
-        emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert(m, s->k, s->h, &ins);", id, id);
+        emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert_ent(m, s, &ins);", id, id);
         emit(g, 3, "if (ins) {");
         emit(g, 3, "    e->v = s->v;");
         emit(g, 3, "} else {");

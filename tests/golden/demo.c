@@ -124,7 +124,7 @@ static __attribute__((unused)) st_str sc_tostr_7(st_arena *a, sc_T7 v)
 
 /* ==== context demo ==== */
 typedef struct sc_av4 { sc_T2 v; int64_t stamp; } sc_av4;
-ST_MAP_DEFINE(sc_m4, sc_T1, sc_av4, sc_eq_1)
+ST_SMAP_DEFINE(sc_m4, sc_av4, sc_eq_1)
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -204,7 +204,7 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
             if ((s->h >> 32) % nb != (uint64_t)j)
                 continue;
             bool ins;
-            sc_m4_ent *e = sc_m4_upsert(m, s->k, s->h, &ins);
+            sc_m4_ent *e = sc_m4_upsert_ent(m, s, &ins);
             if (ins) {
                 e->v = s->v;
             } else {

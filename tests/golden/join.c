@@ -171,11 +171,11 @@ static __attribute__((unused)) st_str sc_tostr_10(st_arena *a, sc_T10 v)
 
 /* ==== context shop ==== */
 typedef struct sc_jv4 { int64_t first, last; } sc_jv4;
-ST_MAP_DEFINE(sc_j4, sc_T1, sc_jv4, sc_eq_1)
+ST_SMAP_DEFINE(sc_j4, sc_jv4, sc_eq_1)
 typedef struct sc_jr4 { sc_T1 k; sc_T1 v; int64_t next; } sc_jr4;
-ST_MAP_DEFINE(sc_jl4, sc_T1, char, sc_eq_1)
+ST_SMAP_DEFINE(sc_jl4, char, sc_eq_1)
 typedef struct sc_av6 { sc_T2 v; int64_t stamp; } sc_av6;
-ST_MAP_DEFINE(sc_m6, sc_T1, sc_av6, sc_eq_1)
+ST_SMAP_DEFINE(sc_m6, sc_av6, sc_eq_1)
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -389,7 +389,7 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
             if ((s->h >> 32) % nb != (uint64_t)j)
                 continue;
             bool ins;
-            sc_m6_ent *e = sc_m6_upsert(m, s->k, s->h, &ins);
+            sc_m6_ent *e = sc_m6_upsert_ent(m, s, &ins);
             if (ins) {
                 e->v = s->v;
             } else {

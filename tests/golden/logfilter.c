@@ -123,7 +123,7 @@ static __attribute__((unused)) st_str sc_tostr_6(st_arena *a, sc_T6 v)
 
 /* ==== context logs ==== */
 typedef struct sc_av3 { sc_T2 v; int64_t stamp; } sc_av3;
-ST_MAP_DEFINE(sc_m3, sc_T1, sc_av3, sc_eq_1)
+ST_SMAP_DEFINE(sc_m3, sc_av3, sc_eq_1)
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -235,7 +235,7 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
             if ((s->h >> 32) % nb != (uint64_t)j)
                 continue;
             bool ins;
-            sc_m3_ent *e = sc_m3_upsert(m, s->k, s->h, &ins);
+            sc_m3_ent *e = sc_m3_upsert_ent(m, s, &ins);
             if (ins) {
                 e->v = s->v;
             } else {
