@@ -281,7 +281,16 @@ void st_split_init(st_split *it, st_str s, st_str sep)
     it->done = false;
     it->end = 0;
     if (s.n == 0)
-        return;   /* "" gives one "": see st_split_next */
+        return;   /* "" gives one "": see st_split_next_any */
+    if (sep.n == 1) {
+        /* one byte cannot overlap itself: trailing empties are the
+           trailing separators */
+        int64_t e = s.n;
+        while (e > 0 && s.p[e - 1] == sep.p[0])
+            e--;
+        it->end = e;
+        return;
+    }
     /* A piece starting at s.n is empty, so it cannot move end. */
     for (int64_t pos = 0; pos < s.n;) {
         int64_t e, nx;
@@ -292,7 +301,7 @@ void st_split_init(st_split *it, st_str s, st_str sep)
     }
 }
 
-bool st_split_next(st_split *it, st_str *out)
+bool st_split_next_any(st_split *it, st_str *out)
 {
     if (it->done)
         return false;
