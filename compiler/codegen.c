@@ -725,6 +725,8 @@ static void emit_d_members(cg *g, const st_node *n)
         emit(g, 1, "st_ds a%d; bool av%d; /* per-batch part of %s */", id, id, op_name(n->op));
     if (a == AGG_COUNT)
         emit(g, 1, "int64_t *cnt%d;", id);
+    if (a == AGG_KEYED)
+        emit(g, 1, "sc_rng *rg%d; sc_m%d_ent ***srt%d;", id, id, id);
     if (a == AGG_REDUCE)
         emit(g, 1, "bool *has%d; %s *acc%d;", id, ct(g, n->type), id);
     if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN)
@@ -744,7 +746,8 @@ static void emit_s_members(cg *g, const st_node *n)
     if (n->op == OP_COUNTBYWINDOW)
         emit(g, 1, "int64_t sum%d; bool seen%d;", id, id);
     if (agg_of(n->op) == AGG_KEYED)
-        emit(g, 1, "sc_m%d *loc%d, *bkt%d; int nloc%d; /* per worker, kept across batches */", id, id, id, id);
+        emit(g, 1, "sc_m%d *loc%d; int nloc%d; /* [w * nloc + p]: worker w's partition p, kept across batches */",
+             id, id, id);
     if (windowed_inverse(n))
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
     if (n->op == OP_UPDATESTATEBYKEY)
@@ -765,13 +768,22 @@ static int g_ctx_index(const st_program *p, const st_decl *c)
 /* The dataset struct of a node's context. */
 #define ctx_d(c) cg_str(g, "sc_D%d", g_ctx_index(g->p, (c)))
 
-/* Opens the partition loop of a chain-taking node: root partition i. */
-static void open_part_loop(cg *g, const lw_node *l, int indent)
+/* Opens the partition loop of a chain-taking node: root partition i, or
+ * with ranges (keyed stages), range i of the root's partitions. */
+static void open_part_loop(cg *g, const lw_node *l, int indent, const char *ranges)
 {
     const st_node *r = l->root;
-    emit(g, indent, "const st_part *ip = &D->d%d.parts[i];", r->id);
+    if (ranges) {
+        emit(g, indent, "const sc_rng *rg = &D->%s[i];", ranges);
+        emit(g, indent, "const st_part *ip = &D->d%d.parts[rg->part];", r->id);
+    } else {
+        emit(g, indent, "const st_part *ip = &D->d%d.parts[i];", r->id);
+    }
     emit(g, indent, "const %s *in = (const %s *)ip->data;", ct(g, r->type), ct(g, r->type));
-    emit(g, indent, "for (int64_t r = 0; r < ip->n; r++) {");
+    if (ranges)
+        emit(g, indent, "for (int64_t r = rg->lo; r < rg->hi; r++) {");
+    else
+        emit(g, indent, "for (int64_t r = 0; r < ip->n; r++) {");
     emit(g, indent + 1, "%s sc_x0 = in[r];", ct(g, r->type));
     emit(g, indent + 1, "(void)sc_x0;");
 }
@@ -804,8 +816,8 @@ static void emit_sink(cg *g, const st_node *n, const char *cur, int indent)
         const st_type *kt = agg_key(n);
         emit(g, indent, "{");
         emit(g, indent, "    bool ins;");
-        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(m, %s, sc_hash_%d(%s, %s), &ins);", id, id, k, kt->id,
-             k, HASH_SEED);
+        emit(g, indent, "    const uint64_t h = sc_hash_%d(%s, %s);", kt->id, k, HASH_SEED);
+        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(m + (((h >> 32) * npart) >> 32), %s, h, &ins);", id, id, k);
         emit(g, indent, "    if (ins) {");
         emit(g, indent, "        e->v.v = %s;", v);
         emit(g, indent, "        e->v.stamp = base + pos;");
@@ -846,12 +858,15 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "memset(&acc, 0, sizeof acc);");
         break;
     case AGG_KEYED:
-        emit(g, 1, "sc_m%d *m = &D->S->loc%d[w];", id, id);
+        /* this worker's partitions; a key's partition is its hash's top
+           bits scaled to [0, npart) */
+        emit(g, 1, "const uint64_t npart = (uint64_t)D->S->nloc%d;", id);
+        emit(g, 1, "sc_m%d *m = &D->S->loc%d[(uint64_t)w * npart];", id, id);
         emit(g, 1, "const int64_t base = (int64_t)i << 40;");
         emit(g, 1, "int64_t pos = 0;");
         break;
     }
-    open_part_loop(g, l, 1);
+    open_part_loop(g, l, 1, a == AGG_KEYED ? cg_str(g, "rg%d", id) : NULL);
     int indent = 2;
     const char *cur = "sc_x0";
     const st_type *ty = l->root->type;
@@ -873,20 +888,25 @@ static void emit_chain_node(cg *g, const st_node *n)
     sb_puts(&g->out, "\n");
 
     if (a == AGG_KEYED) {
-        /* phase 2: merge the per-partition maps by key hash, bucket j */
+        emit(g, 0, "static int sc_cmp%d(const void *a, const void *b)", id);
+        emit(g, 0, "{");
+        emit(g, 1, "int64_t x = (*(const sc_m%d_ent *const *)a)->v.stamp, y = (*(const sc_m%d_ent *const *)b)->v.stamp;",
+             id, id);
+        emit(g, 1, "return x < y ? -1 : x > y;");
+        emit(g, 0, "}");
+        /* phase 2, partition j: every other worker's partition j merged into
+           worker 0's, whose entries then go in order of first appearance
+           into srt[j] */
         emit(g, 0, "static void sc_merge%d(st_job *job, void *arg, int j, int w)", id);
         emit(g, 0, "{");
         emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
         emit(g, 1, "st_arena *ar = job->arenas[w];");
-        emit(g, 1, "(void)ar;");
-        emit(g, 1, "sc_m%d *m = &D->S->bkt%d[j];", id, id);
-        emit(g, 1, "const uint64_t nb = (uint64_t)D->S->nloc%d;", id);
-        emit(g, 1, "for (int i = 0; i < D->S->nloc%d; i++) {", id);
-        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[i];", id, id);
+        emit(g, 1, "const int nl = D->S->nloc%d;", id);
+        emit(g, 1, "sc_m%d *m = &D->S->loc%d[j];", id, id);
+        emit(g, 1, "for (int i = 1; i < nl; i++) {");
+        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[(size_t)i * (size_t)nl + (size_t)j];", id, id);
         emit(g, 2, "for (int64_t q = 0; q < src->n; q++) {");
         emit(g, 3, "const sc_m%d_ent *s = &src->ents[q];", id);
-        emit(g, 3, "if ((s->h >> 32) %% nb != (uint64_t)j)");
-        emit(g, 3, "    continue;");
         emit(g, 3, "bool ins;");
         emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert_ent(m, s, &ins);", id, id);
         emit(g, 3, "if (ins) {");
@@ -899,12 +919,23 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 3, "}");
         emit(g, 2, "}");
         emit(g, 1, "}");
+        emit(g, 1, "sc_m%d_ent **o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));", id);
+        emit(g, 1, "bool sorted = true;");
+        emit(g, 1, "for (int64_t q = 0; q < m->n; q++) {");
+        emit(g, 2, "o[q] = &m->ents[q];");
+        emit(g, 2, "sorted = sorted && (q == 0 || o[q - 1]->v.stamp < o[q]->v.stamp);");
+        emit(g, 1, "}");
+        emit(g, 1, "if (!sorted)");
+        emit(g, 1, "    qsort(o, (size_t)m->n, sizeof *o, sc_cmp%d);", id);
+        emit(g, 1, "D->srt%d[j] = o;", id);
         emit(g, 0, "}");
-        emit(g, 0, "static int sc_cmp%d(const void *a, const void *b)", id);
+        emit(g, 0, "static void sc_locfree%d(sc_S%d *S)", id, g_ctx_index(g->p, n->ctx));
         emit(g, 0, "{");
-        emit(g, 1, "int64_t x = (*(const sc_m%d_ent *const *)a)->v.stamp, y = (*(const sc_m%d_ent *const *)b)->v.stamp;",
-             id, id);
-        emit(g, 1, "return x < y ? -1 : x > y;");
+        emit(g, 1, "for (int k = 0; k < S->nloc%d * S->nloc%d; k++)", id, id);
+        emit(g, 1, "    sc_m%d_free(&S->loc%d[k]);", id, id);
+        emit(g, 1, "free(S->loc%d);", id);
+        emit(g, 1, "S->loc%d = NULL;", id);
+        emit(g, 1, "S->nloc%d = 0;", id);
         emit(g, 0, "}");
         sb_puts(&g->out, "\n");
     }
@@ -915,7 +946,8 @@ static void emit_chain_node(cg *g, const st_node *n)
     emit(g, 1, "if (!D->v%d)", l->root->id);
     emit(g, 1, "    return;");
     emit(g, 1, "st_arena *ar0 = job->arenas[0];");
-    emit(g, 1, "const int np = D->d%d.nparts;", l->root->id);
+    if (a != AGG_KEYED)   /* keyed stages work on ranges (sc_ranges) */
+        emit(g, 1, "const int np = D->d%d.nparts;", l->root->id);
     switch (a) {
     case AGG_NONE:
         emit(g, 1, "D->%s.nparts = np;", dst);
@@ -965,48 +997,43 @@ static void emit_chain_node(cg *g, const st_node *n)
         break;
     }
     case AGG_KEYED:
+        /* nw workers each keep nw partitions of the keys: after the parallel
+           pass, partition j of every worker is merged by task j, and the
+           sorted partitions are merged by stamp (first appearance), so the
+           output is the same whatever the workers */
         emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
         emit(g, 1, "const int nw = job->nworkers > 0 ? job->nworkers : 1;");
         emit(g, 1, "if (S->nloc%d != nw) {", id);
-        emit(g, 2, "for (int k = 0; k < S->nloc%d; k++) {", id);
-        emit(g, 2, "    sc_m%d_free(&S->loc%d[k]);", id, id);
-        emit(g, 2, "    sc_m%d_free(&S->bkt%d[k]);", id, id);
-        emit(g, 2, "}");
-        emit(g, 2, "free(S->loc%d);", id);
-        emit(g, 2, "free(S->bkt%d);", id);
-        emit(g, 2, "S->loc%d = calloc((size_t)nw, sizeof *S->loc%d);", id, id);
-        emit(g, 2, "S->bkt%d = calloc((size_t)nw, sizeof *S->bkt%d);", id, id);
-        emit(g, 2, "if (!S->loc%d || !S->bkt%d)", id, id);
+        emit(g, 2, "sc_locfree%d(S);", id);
+        emit(g, 2, "S->loc%d = calloc((size_t)nw * (size_t)nw, sizeof *S->loc%d);", id, id);
+        emit(g, 2, "if (!S->loc%d)", id);
         emit(g, 2, "    abort();");
         emit(g, 2, "S->nloc%d = nw;", id);
         emit(g, 1, "}");
-        emit(g, 1, "for (int k = 0; k < nw; k++)");
+        emit(g, 1, "for (int k = 0; k < nw * nw; k++)");
         emit(g, 1, "    sc_m%d_clear(&S->loc%d[k]);", id, id);
-        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
-        emit(g, 1, "sc_m%d *fin = S->loc%d;", id, id);
-        emit(g, 1, "int nfin = 1;");
-        emit(g, 1, "if (nw > 1) {");
-        emit(g, 2, "for (int k = 0; k < nw; k++)");
-        emit(g, 2, "    sc_m%d_clear(&S->bkt%d[k]);", id, id);
-        emit(g, 2, "st_parallel_for(job, nw, sc_merge%d, D);", id);
-        emit(g, 2, "fin = S->bkt%d;", id);
-        emit(g, 2, "nfin = nw;");
-        emit(g, 1, "}");
+        emit(g, 1, "int nt;");
+        emit(g, 1, "D->rg%d = sc_ranges(&D->d%d, nw, ar0, &nt);", id, l->root->id);
+        emit(g, 1, "st_parallel_for(job, nt, sc_task%d, D);", id);
+        emit(g, 1, "D->srt%d = st_arena_alloc(ar0, sizeof *D->srt%d * (size_t)nw);", id, id);
+        emit(g, 1, "st_parallel_for(job, nw, sc_merge%d, D);", id);
         emit(g, 1, "int64_t total = 0;");
-        emit(g, 1, "for (int k = 0; k < nfin; k++)");
-        emit(g, 1, "    total += fin[k].n;");
-        emit(g, 1, "sc_m%d_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));", id);
-        emit(g, 1, "int64_t t = 0;");
-        emit(g, 1, "bool sorted = true;");
-        emit(g, 1, "for (int k = 0; k < nfin; k++)");
-        emit(g, 1, "    for (int64_t q = 0; q < fin[k].n; q++) {");
-        emit(g, 1, "        all[t] = &fin[k].ents[q];");
-        emit(g, 1, "        sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);");
-        emit(g, 1, "        t++;");
-        emit(g, 1, "    }");
-        emit(g, 1, "/* keyed results in order of first appearance, whatever the workers */");
-        emit(g, 1, "if (!sorted)");
-        emit(g, 1, "    qsort(all, (size_t)total, sizeof *all, sc_cmp%d);", id);
+        emit(g, 1, "for (int k = 0; k < nw; k++)");
+        emit(g, 1, "    total += S->loc%d[k].n;", id);
+        emit(g, 1, "sc_m%d_ent **all = D->srt%d[0];", id, id);
+        emit(g, 1, "if (nw > 1) {");
+        emit(g, 2, "all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));");
+        emit(g, 2, "int64_t *at = st_arena_alloc(ar0, sizeof *at * (size_t)nw);");
+        emit(g, 2, "memset(at, 0, sizeof *at * (size_t)nw);");
+        emit(g, 2, "for (int64_t t = 0; t < total; t++) {");
+        emit(g, 3, "int best = -1;");
+        emit(g, 3, "for (int k = 0; k < nw; k++)");
+        emit(g, 3, "    if (at[k] < S->loc%d[k].n &&", id);
+        emit(g, 3, "        (best < 0 || D->srt%d[k][at[k]]->v.stamp < D->srt%d[best][at[best]]->v.stamp))", id, id);
+        emit(g, 3, "        best = k;");
+        emit(g, 3, "all[t] = D->srt%d[best][at[best]++];", id);
+        emit(g, 2, "}");
+        emit(g, 1, "}");
         emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
         emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
         emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->%s, q, sizeof *o);", ct(g, n->type), ct(g, n->type), dst);
@@ -1632,6 +1659,33 @@ static const char prelude[] =
     "    }\n"
     "    sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);\n"
     "}\n"
+    "/* The tasks of a keyed stage: ranges of d's partitions, one per\n"
+    " * partition for one worker; for more, small enough that the workers\n"
+    " * stay busy to the end (blocks are few and uneven). In order, so a\n"
+    " * range's index orders its records' stamps. */\n"
+    "typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;\n"
+    "static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)\n"
+    "{\n"
+    "    int64_t chunk = INT64_MAX, n = 0;\n"
+    "    if (nw > 1) {\n"
+    "        chunk = sc_ds_count(d) / ((int64_t)nw * 8);\n"
+    "        if (chunk < 256) chunk = 256;\n"
+    "    }\n"
+    "    for (int p = 0; p < d->nparts; p++)\n"
+    "        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;\n"
+    "    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));\n"
+    "    int k = 0;\n"
+    "    for (int p = 0; p < d->nparts; p++) {\n"
+    "        int64_t lo = 0, pn = d->parts[p].n;\n"
+    "        do {\n"
+    "            int64_t hi = pn - lo > chunk ? lo + chunk : pn;\n"
+    "            r[k++] = (sc_rng){ p, lo, hi };\n"
+    "            lo = hi;\n"
+    "        } while (lo < pn);\n"
+    "    }\n"
+    "    *nt = k;\n"
+    "    return r;\n"
+    "}\n"
     "static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)\n"
     "{\n"
     "    int64_t chunk = d->parts[0].cap;\n"
@@ -1748,12 +1802,7 @@ static void emit_context(cg *g, int ci)
         if (is_window_op(n->op))
             emit(g, 1, "st_window_free(&S->r%d);", n->id);
         if (agg_of(n->op) == AGG_KEYED) {
-            emit(g, 1, "for (int k = 0; k < S->nloc%d; k++) {", n->id);
-            emit(g, 1, "    sc_m%d_free(&S->loc%d[k]);", n->id, n->id);
-            emit(g, 1, "    sc_m%d_free(&S->bkt%d[k]);", n->id, n->id);
-            emit(g, 1, "}");
-            emit(g, 1, "free(S->loc%d);", n->id);
-            emit(g, 1, "free(S->bkt%d);", n->id);
+            emit(g, 1, "sc_locfree%d(S);", n->id);
         }
         if (windowed_inverse(n)) {
             emit(g, 1, "sc_w%d_free(&S->w%d);", n->id, n->id);

@@ -51,6 +51,33 @@ static SC_UNUSED void sc_split_out(st_ds *d, int64_t total, int64_t workers, siz
     }
     sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);
 }
+/* The tasks of a keyed stage: ranges of d's partitions, one per
+ * partition for one worker; for more, small enough that the workers
+ * stay busy to the end (blocks are few and uneven). In order, so a
+ * range's index orders its records' stamps. */
+typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;
+static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)
+{
+    int64_t chunk = INT64_MAX, n = 0;
+    if (nw > 1) {
+        chunk = sc_ds_count(d) / ((int64_t)nw * 8);
+        if (chunk < 256) chunk = 256;
+    }
+    for (int p = 0; p < d->nparts; p++)
+        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;
+    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));
+    int k = 0;
+    for (int p = 0; p < d->nparts; p++) {
+        int64_t lo = 0, pn = d->parts[p].n;
+        do {
+            int64_t hi = pn - lo > chunk ? lo + chunk : pn;
+            r[k++] = (sc_rng){ p, lo, hi };
+            lo = hi;
+        } while (lo < pn);
+    }
+    *nt = k;
+    return r;
+}
 static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)
 {
     int64_t chunk = d->parts[0].cap;
@@ -188,11 +215,12 @@ typedef struct sc_D0 {
     st_ds d4; bool v4; /* leftOuterJoin */
     sc_j4 j4; sc_jr4 *jr4;
     st_ds d6; bool v6; /* reduceByKey */
+    sc_rng *rg6; sc_m6_ent ***srt6;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_m6 *loc6, *bkt6; int nloc6; /* per worker, kept across batches */
+    sc_m6 *loc6; int nloc6; /* [w * nloc + p]: worker w's partition p, kept across batches */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source views */
@@ -349,19 +377,22 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m6 *m = &D->S->loc6[w];
+    const uint64_t npart = (uint64_t)D->S->nloc6;
+    sc_m6 *m = &D->S->loc6[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
-    const st_part *ip = &D->d4.parts[i];
+    const sc_rng *rg = &D->rg6[i];
+    const st_part *ip = &D->d4.parts[rg->part];
     const sc_T9 *in = (const sc_T9 *)ip->data;
-    for (int64_t r = 0; r < ip->n; r++) {
+    for (int64_t r = rg->lo; r < rg->hi; r++) {
         sc_T9 sc_x0 = in[r];
         (void)sc_x0;
         sc_T10 sc_x7 = ((sc_T10){ ((((sc_x0)._2)._2).some ? (((sc_x0)._2)._2).v : (((st_str){ "unknown", 7 }))), INT64_C(1) });
         (void)sc_x7;
         {
             bool ins;
-            sc_m6_ent *e = sc_m6_upsert(m, (sc_x7)._1, sc_hash_1((sc_x7)._1, 0x5eedULL), &ins);
+            const uint64_t h = sc_hash_1((sc_x7)._1, 0x5eedULL);
+            sc_m6_ent *e = sc_m6_upsert(m + (((h >> 32) * npart) >> 32), (sc_x7)._1, h, &ins);
             if (ins) {
                 e->v.v = (sc_x7)._2;
                 e->v.stamp = base + pos;
@@ -375,19 +406,21 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     }
 }
 
+static int sc_cmp6(const void *a, const void *b)
+{
+    int64_t x = (*(const sc_m6_ent *const *)a)->v.stamp, y = (*(const sc_m6_ent *const *)b)->v.stamp;
+    return x < y ? -1 : x > y;
+}
 static void sc_merge6(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
-    (void)ar;
-    sc_m6 *m = &D->S->bkt6[j];
-    const uint64_t nb = (uint64_t)D->S->nloc6;
-    for (int i = 0; i < D->S->nloc6; i++) {
-        const sc_m6 *src = &D->S->loc6[i];
+    const int nl = D->S->nloc6;
+    sc_m6 *m = &D->S->loc6[j];
+    for (int i = 1; i < nl; i++) {
+        const sc_m6 *src = &D->S->loc6[(size_t)i * (size_t)nl + (size_t)j];
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m6_ent *s = &src->ents[q];
-            if ((s->h >> 32) % nb != (uint64_t)j)
-                continue;
             bool ins;
             sc_m6_ent *e = sc_m6_upsert_ent(m, s, &ins);
             if (ins) {
@@ -399,11 +432,23 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
             }
         }
     }
+    sc_m6_ent **o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
+    bool sorted = true;
+    for (int64_t q = 0; q < m->n; q++) {
+        o[q] = &m->ents[q];
+        sorted = sorted && (q == 0 || o[q - 1]->v.stamp < o[q]->v.stamp);
+    }
+    if (!sorted)
+        qsort(o, (size_t)m->n, sizeof *o, sc_cmp6);
+    D->srt6[j] = o;
 }
-static int sc_cmp6(const void *a, const void *b)
+static void sc_locfree6(sc_S0 *S)
 {
-    int64_t x = (*(const sc_m6_ent *const *)a)->v.stamp, y = (*(const sc_m6_ent *const *)b)->v.stamp;
-    return x < y ? -1 : x > y;
+    for (int k = 0; k < S->nloc6 * S->nloc6; k++)
+        sc_m6_free(&S->loc6[k]);
+    free(S->loc6);
+    S->loc6 = NULL;
+    S->nloc6 = 0;
 }
 
 static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
@@ -411,49 +456,39 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
     if (!D->v4)
         return;
     st_arena *ar0 = job->arenas[0];
-    const int np = D->d4.nparts;
     sc_S0 *S = D->S;
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
     if (S->nloc6 != nw) {
-        for (int k = 0; k < S->nloc6; k++) {
-            sc_m6_free(&S->loc6[k]);
-            sc_m6_free(&S->bkt6[k]);
-        }
-        free(S->loc6);
-        free(S->bkt6);
-        S->loc6 = calloc((size_t)nw, sizeof *S->loc6);
-        S->bkt6 = calloc((size_t)nw, sizeof *S->bkt6);
-        if (!S->loc6 || !S->bkt6)
+        sc_locfree6(S);
+        S->loc6 = calloc((size_t)nw * (size_t)nw, sizeof *S->loc6);
+        if (!S->loc6)
             abort();
         S->nloc6 = nw;
     }
-    for (int k = 0; k < nw; k++)
+    for (int k = 0; k < nw * nw; k++)
         sc_m6_clear(&S->loc6[k]);
-    st_parallel_for(job, np, sc_task6, D);
-    sc_m6 *fin = S->loc6;
-    int nfin = 1;
-    if (nw > 1) {
-        for (int k = 0; k < nw; k++)
-            sc_m6_clear(&S->bkt6[k]);
-        st_parallel_for(job, nw, sc_merge6, D);
-        fin = S->bkt6;
-        nfin = nw;
-    }
+    int nt;
+    D->rg6 = sc_ranges(&D->d4, nw, ar0, &nt);
+    st_parallel_for(job, nt, sc_task6, D);
+    D->srt6 = st_arena_alloc(ar0, sizeof *D->srt6 * (size_t)nw);
+    st_parallel_for(job, nw, sc_merge6, D);
     int64_t total = 0;
-    for (int k = 0; k < nfin; k++)
-        total += fin[k].n;
-    sc_m6_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-    int64_t t = 0;
-    bool sorted = true;
-    for (int k = 0; k < nfin; k++)
-        for (int64_t q = 0; q < fin[k].n; q++) {
-            all[t] = &fin[k].ents[q];
-            sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);
-            t++;
+    for (int k = 0; k < nw; k++)
+        total += S->loc6[k].n;
+    sc_m6_ent **all = D->srt6[0];
+    if (nw > 1) {
+        all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
+        int64_t *at = st_arena_alloc(ar0, sizeof *at * (size_t)nw);
+        memset(at, 0, sizeof *at * (size_t)nw);
+        for (int64_t t = 0; t < total; t++) {
+            int best = -1;
+            for (int k = 0; k < nw; k++)
+                if (at[k] < S->loc6[k].n &&
+                    (best < 0 || D->srt6[k][at[k]]->v.stamp < D->srt6[best][at[best]]->v.stamp))
+                    best = k;
+            all[t] = D->srt6[best][at[best]++];
         }
-    /* keyed results in order of first appearance, whatever the workers */
-    if (!sorted)
-        qsort(all, (size_t)total, sizeof *all, sc_cmp6);
+    }
     sc_split_out(&D->d6, total, job->nworkers, sizeof(sc_T10), ar0);
     for (int64_t q = 0; q < total; q++) {
         sc_T10 *o = (sc_T10 *)sc_out_slot(&D->d6, q, sizeof *o);
@@ -534,12 +569,7 @@ static void sc_destroy0(void *state)
     sc_S0 *S = state;
     if (!S)
         return;
-    for (int k = 0; k < S->nloc6; k++) {
-        sc_m6_free(&S->loc6[k]);
-        sc_m6_free(&S->bkt6[k]);
-    }
-    free(S->loc6);
-    free(S->bkt6);
+    sc_locfree6(S);
     free(S);
 }
 
