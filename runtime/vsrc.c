@@ -246,43 +246,17 @@ static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
     return true;
 }
 
-/* The usual replay file is in time order: then records and blocks can be
-   laid out in one pass, in place, with no sort. Checks that, and counts
-   the lines (an upper bound on the records). */
-static bool replay_in_order(const char *text, size_t n, int64_t batch_ms, int64_t block_ms,
-                            int64_t *nlines)
+/* The usual replay file is in time order: then records and blocks are laid
+   out in one pass, in place, with no sort. Returns false, with v as it
+   was, at the first record out of order; *upto is then the number of lines
+   read, whose warnings were given. */
+static bool replay_fast(rt_vsrc *v, const char *text, size_t n, const char *fname,
+                        rt_vs_warn_fn warn, void *warg, int64_t *upto)
 {
-    int64_t lk = 0, lb = -1, cnt = 0;
-    size_t pos = 0;
-    st_str l;
-    bool ok = true;
-    while (next_line(text, n, &pos, &l)) {
-        cnt++;
-        const char *tab = l.n ? memchr(l.p, '\t', (size_t)l.n) : NULL;
-        int64_t off;
-        if (!tab || !parse_offset(l.p, (size_t)(tab - l.p), &off))
-            continue;
-        int64_t k = off / batch_ms + 1, b = off / block_ms;
-        if (k < lk || (k == lk && b < lb))
-            ok = false;
-        lk = k;
-        lb = b;
-    }
-    *nlines = cnt;
-    return ok;
-}
-
-static void replay_fast(rt_vsrc *v, const char *text, size_t n, int64_t nlines, const char *fname,
-                        rt_vs_warn_fn warn, void *warg)
-{
-    v->kind = RT_VS_LIST;
-    size_t cap = (size_t)(nlines ? nlines : 1);
-    if (v->ints)
-        v->ivals = rt_xmalloc(cap * sizeof *v->ivals);
-    else
-        v->recs = rt_xmalloc(cap * sizeof *v->recs);
-    v->badk = rt_xmalloc(cap * sizeof *v->badk);
-    int64_t cap_blocks = 0, r = 0, lineno = 0, lb = -1;
+    int64_t cap = 0, cap_bad = 0, cap_blocks = 0, r = 0, lineno = 0;
+    int64_t k = 0, b = -1, lo = 0, hi = 0;   /* batch and block of offsets [lo, hi) */
+    int64_t lb = -1;                         /* block of the last rt_vblock */
+    int64_t nmal = v->nmalformed, last_off = v->last_offset;
     size_t pos = 0;
     st_str l;
     char what[512];
@@ -294,11 +268,33 @@ static void replay_fast(rt_vsrc *v, const char *text, size_t n, int64_t nlines, 
         st_str rec;
         if (!replay_line(v, l, fname, lineno, warn, warg, &off, &rec))
             continue;
-        int64_t k = off / v->batch_ms + 1, b = off / v->block_ms;
+        /* two divisions a record cost more than the rest of the line */
+        if (off < lo || off >= hi) {
+            int64_t nk = off / v->batch_ms + 1, nb = off / v->block_ms;
+            if (nk < k || (nk == k && nb < b)) {
+                free(v->recs);
+                free(v->ivals);
+                free(v->blocks);
+                free(v->badk);
+                v->recs = NULL;
+                v->ivals = v->badk = NULL;
+                v->blocks = NULL;
+                v->nblocks = v->nbad = 0;
+                v->nmalformed = nmal;
+                v->last_offset = last_off;
+                *upto = lineno;
+                return false;
+            }
+            k = nk;
+            b = nb;
+            lo = (k - 1) * v->batch_ms > b * v->block_ms ? (k - 1) * v->batch_ms : b * v->block_ms;
+            hi = k * v->batch_ms < (b + 1) * v->block_ms ? k * v->batch_ms : (b + 1) * v->block_ms;
+        }
         if (off > v->last_offset)
             v->last_offset = off;
         int64_t iv = 0;
         if (v->ints && !st_to_int(rec, &iv)) {
+            rt_grow((void **)&v->badk, &cap_bad, v->nbad + 1, sizeof *v->badk);
             v->badk[v->nbad++] = k;
             if (warn) {
                 snprintf(what, sizeof what, "%s:%lld: not an int", fname, (long long)lineno);
@@ -313,13 +309,18 @@ static void replay_fast(rt_vsrc *v, const char *text, size_t n, int64_t nlines, 
             last = &v->blocks[v->nblocks - 1];
             lb = b;
         }
-        if (v->ints)
+        if (v->ints) {
+            rt_grow((void **)&v->ivals, &cap, r + 1, sizeof *v->ivals);
             v->ivals[r] = iv;
-        else
+        } else {
+            rt_grow((void **)&v->recs, &cap, r + 1, sizeof *v->recs);
             v->recs[r] = rec;
+        }
         r++;
         last->n++;
     }
+    v->kind = RT_VS_LIST;
+    return true;
 }
 
 void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
@@ -329,18 +330,19 @@ void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
     vsrc_init(v, batch_ms, block_ms);
     v->text = text;
     v->ints = ints;
-    int64_t nl;
-    if (replay_in_order(text, n, batch_ms, v->block_ms, &nl)) {
-        replay_fast(v, text, n, nl, fname, warn, warg);
+    int64_t warned;
+    if (replay_fast(v, text, n, fname, warn, warg, &warned))
         return;
-    }
     st_str *lines;
     int64_t nlines = rt_split_lines(text, n, &lines);
     entry *e = rt_xmalloc((size_t)nlines * sizeof *e);
     int64_t ne = 0;
     char what[512];
+    rt_vs_warn_fn warn_all = warn;
     for (int64_t i = 0; i < nlines; i++) {
         st_str l = lines[i];
+        /* the lines before the one out of order were warned about */
+        warn = i + 1 < warned ? NULL : warn_all;
         if (l.n == 0)
             continue;   /* a blank line holds no record */
         int64_t off;
