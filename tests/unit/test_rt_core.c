@@ -243,6 +243,49 @@ static void test_json(void **state)
 
 /* Every one-byte mutation of a valid record: any answer, never a crash
    or a read outside the slice (ASan). */
+/* Strings are scanned 8 bytes at a time: a quote, an escape, a control or
+   a high byte at every position of a long value, and values ending at
+   every distance from the end of the record. */
+static void test_json_long_strings(void **state)
+{
+    (void)state;
+    st_arena *a = st_arena_new();
+    st_str out;
+    char rec[128], want[64];
+    for (int len = 0; len < 40; len++)
+        for (int at = 0; at <= len; at++)
+            for (int kind = 0; kind < 4; kind++) {
+                int k = snprintf(rec, sizeof rec, "{\"a\": \""), w = 0;
+                for (int i = 0; i < len; i++) {
+                    if (i == at && kind == 1) {          /* an escaped quote */
+                        rec[k++] = '\\';
+                        rec[k++] = '"';
+                        want[w++] = '"';
+                    } else if (i == at && kind == 3) {   /* UTF-8 bytes */
+                        rec[k++] = '\xc3';
+                        rec[k++] = '\xa9';
+                        want[w++] = '\xc3';
+                        want[w++] = '\xa9';
+                    } else {
+                        rec[k++] = (char)('a' + i % 26);
+                        want[w++] = (char)('a' + i % 26);
+                    }
+                }
+                if (kind == 2 && at < len)
+                    rec[k - (len - at)] = '\t';           /* a raw control byte */
+                k += snprintf(rec + k, sizeof rec - (size_t)k, "\"}");
+                bool ok = st_json(a, (st_str){ rec, k }, S("a"), &out);
+                if (kind == 2 && at < len) {
+                    if (ok)
+                        fail_msg("control byte accepted: len %d at %d", len, at);
+                    continue;
+                }
+                if (!ok || out.n != w || memcmp(out.p, want, (size_t)w) != 0)
+                    fail_msg("len %d at %d kind %d: wrong value", len, at, kind);
+            }
+    st_arena_free(a);
+}
+
 static void test_json_mutations(void **state)
 {
     (void)state;
@@ -403,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_split_java),
         cmocka_unit_test(test_field),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_long_strings),
         cmocka_unit_test(test_json_mutations),
         cmocka_unit_test(test_to_int),
         cmocka_unit_test(test_to_float),
