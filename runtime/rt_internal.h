@@ -35,6 +35,8 @@ void *rt_xmalloc(size_t n);
 void *rt_xcalloc(size_t n, size_t size);
 /* Grows *p (of *cap elements of size sz) to hold at least need elements. */
 void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz);
+/* As rt_grow for big arrays filled once: huge pages where there are. */
+void rt_grow_huge(void **p, int64_t *cap, int64_t need, size_t sz);
 void rt_tls_arena_set(st_arena *a);
 
 /* ---- buf.c -------------------------------------------------------------- */

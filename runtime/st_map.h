@@ -24,6 +24,7 @@
 #include <string.h>
 
 void *st_xrealloc(void *p, size_t n);   /* aborts on OOM (runtime, arena.c) */
+void *st_big_alloc(size_t n);           /* as malloc, huge pages for big n (arena.c) */
 
 /* A string key's bytes as two words, kept in the entry next to its length:
  * string keys are slices of the input (the replay file, a receiver's
@@ -106,9 +107,8 @@ static inline st_kinl st_kinl_make(const char *p, int64_t n)
     static inline void NAME##_rehash(NAME *m, uint64_t nslots)                   \
     {                                                                            \
         free(m->slots);                                                          \
-        m->slots = (uint64_t *)calloc(nslots, sizeof *m->slots);                 \
-        if (!m->slots)                                                           \
-            abort();                                                             \
+        m->slots = (uint64_t *)st_big_alloc(nslots * sizeof *m->slots);          \
+        memset(m->slots, 0, nslots * sizeof *m->slots);                          \
         m->nslots = nslots;                                                      \
         for (int64_t i = 0; i < m->n; i++) {                                     \
             uint64_t h = m->ents[i].h, j = h & (nslots - 1);                     \
@@ -156,8 +156,12 @@ static inline st_kinl st_kinl_make(const char *p, int64_t n)
         }                                                                        \
         if (m->n == m->cap) {                                                    \
             m->cap = m->cap ? m->cap * 2 : 16;                                   \
-            m->ents = (NAME##_ent *)st_xrealloc(m->ents,                         \
-                                                (size_t)m->cap * sizeof *m->ents); \
+            NAME##_ent *ne =                                                     \
+                (NAME##_ent *)st_big_alloc((size_t)m->cap * sizeof *m->ents);    \
+            if (m->n)                                                            \
+                memcpy(ne, m->ents, (size_t)m->n * sizeof *m->ents);             \
+            free(m->ents);                                                       \
+            m->ents = ne;                                                        \
         }                                                                        \
         NAME##_ent *e = &m->ents[m->n++];                                        \
         m->slots[j] = tag | (uint64_t)m->n;                                      \

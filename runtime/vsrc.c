@@ -310,10 +310,10 @@ static bool replay_fast(rt_vsrc *v, const char *text, size_t n, const char *fnam
             lb = b;
         }
         if (v->ints) {
-            rt_grow((void **)&v->ivals, &cap, r + 1, sizeof *v->ivals);
+            rt_grow_huge((void **)&v->ivals, &cap, r + 1, sizeof *v->ivals);
             v->ivals[r] = iv;
         } else {
-            rt_grow((void **)&v->recs, &cap, r + 1, sizeof *v->recs);
+            rt_grow_huge((void **)&v->recs, &cap, r + 1, sizeof *v->recs);
             v->recs[r] = rec;
         }
         r++;
