@@ -691,6 +691,11 @@ static void emit_node_types(cg *g, const st_node *n)
         const st_type *k = agg_key(n), *v = agg_val(n);
         emit(g, 0, "typedef struct sc_av%d { %s v; int64_t stamp; } sc_av%d;", id, ct(g, v), id);
         emit_map_type(g, cg_str(g, "sc_m%d", id), k, cg_str(g, "sc_av%d", id));
+        /* a worker's map, a cache line clear of its neighbours': workers
+           insert into their own maps at once, and a map's header is
+           written on every insert */
+        emit(g, 0, "typedef union sc_pm%d { sc_m%d m; char pad[(sizeof(sc_m%d) / 64 + 2) * 64]; } sc_pm%d;", id, id,
+             id, id);
         if (windowed_inverse(n)) {
             emit_map_type(g, cg_str(g, "sc_w%d", id), k, ct(g, v));
             /* what a batch added, kept to subtract it later: the key as its
@@ -746,7 +751,7 @@ static void emit_s_members(cg *g, const st_node *n)
     if (n->op == OP_COUNTBYWINDOW)
         emit(g, 1, "int64_t sum%d; bool seen%d;", id, id);
     if (agg_of(n->op) == AGG_KEYED)
-        emit(g, 1, "sc_m%d *loc%d; int nloc%d; /* [w * nloc + p]: worker w's partition p, kept across batches */",
+        emit(g, 1, "sc_pm%d *loc%d; int nloc%d; /* [w * nloc + p]: worker w's partition p, kept across batches */",
              id, id, id);
     if (windowed_inverse(n))
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
@@ -817,7 +822,7 @@ static void emit_sink(cg *g, const st_node *n, const char *cur, int indent)
         emit(g, indent, "{");
         emit(g, indent, "    bool ins;");
         emit(g, indent, "    const uint64_t h = sc_hash_%d(%s, %s);", kt->id, k, HASH_SEED);
-        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(m + (((h >> 32) * npart) >> 32), %s, h, &ins);", id, id, k);
+        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(&m[((h >> 32) * npart) >> 32].m, %s, h, &ins);", id, id, k);
         emit(g, indent, "    if (ins) {");
         emit(g, indent, "        e->v.v = %s;", v);
         emit(g, indent, "        e->v.stamp = base + pos;");
@@ -861,7 +866,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         /* this worker's partitions; a key's partition is its hash's top
            bits scaled to [0, npart) */
         emit(g, 1, "const uint64_t npart = (uint64_t)D->S->nloc%d;", id);
-        emit(g, 1, "sc_m%d *m = &D->S->loc%d[(uint64_t)w * npart];", id, id);
+        emit(g, 1, "sc_pm%d *m = &D->S->loc%d[(uint64_t)w * npart];", id, id);
         emit(g, 1, "const int64_t base = (int64_t)i << 40;");
         emit(g, 1, "int64_t pos = 0;");
         break;
@@ -902,9 +907,9 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
         emit(g, 1, "st_arena *ar = job->arenas[w];");
         emit(g, 1, "const int nl = D->S->nloc%d;", id);
-        emit(g, 1, "sc_m%d *m = &D->S->loc%d[j];", id, id);
+        emit(g, 1, "sc_m%d *m = &D->S->loc%d[j].m;", id, id);
         emit(g, 1, "for (int i = 1; i < nl; i++) {");
-        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[(size_t)i * (size_t)nl + (size_t)j];", id, id);
+        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[(size_t)i * (size_t)nl + (size_t)j].m;", id, id);
         emit(g, 2, "for (int64_t q = 0; q < src->n; q++) {");
         emit(g, 3, "const sc_m%d_ent *s = &src->ents[q];", id);
         emit(g, 3, "bool ins;");
@@ -932,7 +937,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 0, "static void sc_locfree%d(sc_S%d *S)", id, g_ctx_index(g->p, n->ctx));
         emit(g, 0, "{");
         emit(g, 1, "for (int k = 0; k < S->nloc%d * S->nloc%d; k++)", id, id);
-        emit(g, 1, "    sc_m%d_free(&S->loc%d[k]);", id, id);
+        emit(g, 1, "    sc_m%d_free(&S->loc%d[k].m);", id, id);
         emit(g, 1, "free(S->loc%d);", id);
         emit(g, 1, "S->loc%d = NULL;", id);
         emit(g, 1, "S->nloc%d = 0;", id);
@@ -1011,7 +1016,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 2, "S->nloc%d = nw;", id);
         emit(g, 1, "}");
         emit(g, 1, "for (int k = 0; k < nw * nw; k++)");
-        emit(g, 1, "    sc_m%d_clear(&S->loc%d[k]);", id, id);
+        emit(g, 1, "    sc_m%d_clear(&S->loc%d[k].m);", id, id);
         emit(g, 1, "int nt;");
         emit(g, 1, "D->rg%d = sc_ranges(&D->d%d, nw, ar0, &nt);", id, l->root->id);
         emit(g, 1, "st_parallel_for(job, nt, sc_task%d, D);", id);
@@ -1019,7 +1024,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "st_parallel_for(job, nw, sc_merge%d, D);", id);
         emit(g, 1, "int64_t total = 0;");
         emit(g, 1, "for (int k = 0; k < nw; k++)");
-        emit(g, 1, "    total += S->loc%d[k].n;", id);
+        emit(g, 1, "    total += S->loc%d[k].m.n;", id);
         emit(g, 1, "sc_m%d_ent **all = D->srt%d[0];", id, id);
         emit(g, 1, "if (nw > 1) {");
         emit(g, 2, "all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));");
@@ -1028,7 +1033,7 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 2, "for (int64_t t = 0; t < total; t++) {");
         emit(g, 3, "int best = -1;");
         emit(g, 3, "for (int k = 0; k < nw; k++)");
-        emit(g, 3, "    if (at[k] < S->loc%d[k].n &&", id);
+        emit(g, 3, "    if (at[k] < S->loc%d[k].m.n &&", id);
         emit(g, 3, "        (best < 0 || D->srt%d[k][at[k]]->v.stamp < D->srt%d[best][at[best]]->v.stamp))", id, id);
         emit(g, 3, "        best = k;");
         emit(g, 3, "all[t] = D->srt%d[best][at[best]++];", id);

@@ -152,6 +152,7 @@ static __attribute__((unused)) st_str sc_tostr_7(st_arena *a, sc_T7 v)
 /* ==== context demo ==== */
 typedef struct sc_av4 { sc_T2 v; int64_t stamp; } sc_av4;
 ST_SMAP_DEFINE(sc_m4, sc_av4, sc_eq_1)
+typedef union sc_pm4 { sc_m4 m; char pad[(sizeof(sc_m4) / 64 + 2) * 64]; } sc_pm4;
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -164,7 +165,7 @@ typedef struct sc_D0 {
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_m4 *loc4; int nloc4; /* [w * nloc + p]: worker w's partition p, kept across batches */
+    sc_pm4 *loc4; int nloc4; /* [w * nloc + p]: worker w's partition p, kept across batches */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source lines */
@@ -183,7 +184,7 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
     st_arena *ar = job->arenas[w];
     (void)ar;
     const uint64_t npart = (uint64_t)D->S->nloc4;
-    sc_m4 *m = &D->S->loc4[(uint64_t)w * npart];
+    sc_pm4 *m = &D->S->loc4[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
     const sc_rng *rg = &D->rg4[i];
@@ -206,7 +207,7 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
             {
                 bool ins;
                 const uint64_t h = sc_hash_1((sc_x4)._1, 0x5eedULL);
-                sc_m4_ent *e = sc_m4_upsert(m + (((h >> 32) * npart) >> 32), (sc_x4)._1, h, &ins);
+                sc_m4_ent *e = sc_m4_upsert(&m[((h >> 32) * npart) >> 32].m, (sc_x4)._1, h, &ins);
                 if (ins) {
                     e->v.v = (sc_x4)._2;
                     e->v.stamp = base + pos;
@@ -231,9 +232,9 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     const int nl = D->S->nloc4;
-    sc_m4 *m = &D->S->loc4[j];
+    sc_m4 *m = &D->S->loc4[j].m;
     for (int i = 1; i < nl; i++) {
-        const sc_m4 *src = &D->S->loc4[(size_t)i * (size_t)nl + (size_t)j];
+        const sc_m4 *src = &D->S->loc4[(size_t)i * (size_t)nl + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m4_ent *s = &src->ents[q];
             bool ins;
@@ -260,7 +261,7 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
 static void sc_locfree4(sc_S0 *S)
 {
     for (int k = 0; k < S->nloc4 * S->nloc4; k++)
-        sc_m4_free(&S->loc4[k]);
+        sc_m4_free(&S->loc4[k].m);
     free(S->loc4);
     S->loc4 = NULL;
     S->nloc4 = 0;
@@ -281,7 +282,7 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKey */
         S->nloc4 = nw;
     }
     for (int k = 0; k < nw * nw; k++)
-        sc_m4_clear(&S->loc4[k]);
+        sc_m4_clear(&S->loc4[k].m);
     int nt;
     D->rg4 = sc_ranges(&D->d0, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task4, D);
@@ -289,7 +290,7 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKey */
     st_parallel_for(job, nw, sc_merge4, D);
     int64_t total = 0;
     for (int k = 0; k < nw; k++)
-        total += S->loc4[k].n;
+        total += S->loc4[k].m.n;
     sc_m4_ent **all = D->srt4[0];
     if (nw > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
@@ -298,7 +299,7 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKey */
         for (int64_t t = 0; t < total; t++) {
             int best = -1;
             for (int k = 0; k < nw; k++)
-                if (at[k] < S->loc4[k].n &&
+                if (at[k] < S->loc4[k].m.n &&
                     (best < 0 || D->srt4[k][at[k]]->v.stamp < D->srt4[best][at[best]]->v.stamp))
                     best = k;
             all[t] = D->srt4[best][at[best]++];

@@ -203,6 +203,7 @@ typedef struct sc_jr4 { sc_T1 k; sc_T1 v; int64_t next; } sc_jr4;
 ST_SMAP_DEFINE(sc_jl4, char, sc_eq_1)
 typedef struct sc_av6 { sc_T2 v; int64_t stamp; } sc_av6;
 ST_SMAP_DEFINE(sc_m6, sc_av6, sc_eq_1)
+typedef union sc_pm6 { sc_m6 m; char pad[(sizeof(sc_m6) / 64 + 2) * 64]; } sc_pm6;
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -220,7 +221,7 @@ typedef struct sc_D0 {
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_m6 *loc6; int nloc6; /* [w * nloc + p]: worker w's partition p, kept across batches */
+    sc_pm6 *loc6; int nloc6; /* [w * nloc + p]: worker w's partition p, kept across batches */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source views */
@@ -378,7 +379,7 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     st_arena *ar = job->arenas[w];
     (void)ar;
     const uint64_t npart = (uint64_t)D->S->nloc6;
-    sc_m6 *m = &D->S->loc6[(uint64_t)w * npart];
+    sc_pm6 *m = &D->S->loc6[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
     const sc_rng *rg = &D->rg6[i];
@@ -392,7 +393,7 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
         {
             bool ins;
             const uint64_t h = sc_hash_1((sc_x7)._1, 0x5eedULL);
-            sc_m6_ent *e = sc_m6_upsert(m + (((h >> 32) * npart) >> 32), (sc_x7)._1, h, &ins);
+            sc_m6_ent *e = sc_m6_upsert(&m[((h >> 32) * npart) >> 32].m, (sc_x7)._1, h, &ins);
             if (ins) {
                 e->v.v = (sc_x7)._2;
                 e->v.stamp = base + pos;
@@ -416,9 +417,9 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     const int nl = D->S->nloc6;
-    sc_m6 *m = &D->S->loc6[j];
+    sc_m6 *m = &D->S->loc6[j].m;
     for (int i = 1; i < nl; i++) {
-        const sc_m6 *src = &D->S->loc6[(size_t)i * (size_t)nl + (size_t)j];
+        const sc_m6 *src = &D->S->loc6[(size_t)i * (size_t)nl + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m6_ent *s = &src->ents[q];
             bool ins;
@@ -445,7 +446,7 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
 static void sc_locfree6(sc_S0 *S)
 {
     for (int k = 0; k < S->nloc6 * S->nloc6; k++)
-        sc_m6_free(&S->loc6[k]);
+        sc_m6_free(&S->loc6[k].m);
     free(S->loc6);
     S->loc6 = NULL;
     S->nloc6 = 0;
@@ -466,7 +467,7 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
         S->nloc6 = nw;
     }
     for (int k = 0; k < nw * nw; k++)
-        sc_m6_clear(&S->loc6[k]);
+        sc_m6_clear(&S->loc6[k].m);
     int nt;
     D->rg6 = sc_ranges(&D->d4, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task6, D);
@@ -474,7 +475,7 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
     st_parallel_for(job, nw, sc_merge6, D);
     int64_t total = 0;
     for (int k = 0; k < nw; k++)
-        total += S->loc6[k].n;
+        total += S->loc6[k].m.n;
     sc_m6_ent **all = D->srt6[0];
     if (nw > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
@@ -483,7 +484,7 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
         for (int64_t t = 0; t < total; t++) {
             int best = -1;
             for (int k = 0; k < nw; k++)
-                if (at[k] < S->loc6[k].n &&
+                if (at[k] < S->loc6[k].m.n &&
                     (best < 0 || D->srt6[k][at[k]]->v.stamp < D->srt6[best][at[best]]->v.stamp))
                     best = k;
             all[t] = D->srt6[best][at[best]++];

@@ -151,6 +151,7 @@ static __attribute__((unused)) st_str sc_tostr_6(st_arena *a, sc_T6 v)
 /* ==== context logs ==== */
 typedef struct sc_av3 { sc_T2 v; int64_t stamp; } sc_av3;
 ST_SMAP_DEFINE(sc_m3, sc_av3, sc_eq_1)
+typedef union sc_pm3 { sc_m3 m; char pad[(sizeof(sc_m3) / 64 + 2) * 64]; } sc_pm3;
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -165,7 +166,7 @@ typedef struct sc_D0 {
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_m3 *loc3; int nloc3; /* [w * nloc + p]: worker w's partition p, kept across batches */
+    sc_pm3 *loc3; int nloc3; /* [w * nloc + p]: worker w's partition p, kept across batches */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source logs */
@@ -219,7 +220,7 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
     st_arena *ar = job->arenas[w];
     (void)ar;
     const uint64_t npart = (uint64_t)D->S->nloc3;
-    sc_m3 *m = &D->S->loc3[(uint64_t)w * npart];
+    sc_pm3 *m = &D->S->loc3[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
     const sc_rng *rg = &D->rg3[i];
@@ -238,7 +239,7 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
         {
             bool ins;
             const uint64_t h = sc_hash_1((sc_x3)._1, 0x5eedULL);
-            sc_m3_ent *e = sc_m3_upsert(m + (((h >> 32) * npart) >> 32), (sc_x3)._1, h, &ins);
+            sc_m3_ent *e = sc_m3_upsert(&m[((h >> 32) * npart) >> 32].m, (sc_x3)._1, h, &ins);
             if (ins) {
                 e->v.v = (sc_x3)._2;
                 e->v.stamp = base + pos;
@@ -262,9 +263,9 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     const int nl = D->S->nloc3;
-    sc_m3 *m = &D->S->loc3[j];
+    sc_m3 *m = &D->S->loc3[j].m;
     for (int i = 1; i < nl; i++) {
-        const sc_m3 *src = &D->S->loc3[(size_t)i * (size_t)nl + (size_t)j];
+        const sc_m3 *src = &D->S->loc3[(size_t)i * (size_t)nl + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m3_ent *s = &src->ents[q];
             bool ins;
@@ -291,7 +292,7 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
 static void sc_locfree3(sc_S0 *S)
 {
     for (int k = 0; k < S->nloc3 * S->nloc3; k++)
-        sc_m3_free(&S->loc3[k]);
+        sc_m3_free(&S->loc3[k].m);
     free(S->loc3);
     S->loc3 = NULL;
     S->nloc3 = 0;
@@ -312,7 +313,7 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
         S->nloc3 = nw;
     }
     for (int k = 0; k < nw * nw; k++)
-        sc_m3_clear(&S->loc3[k]);
+        sc_m3_clear(&S->loc3[k].m);
     int nt;
     D->rg3 = sc_ranges(&D->d1, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task3, D);
@@ -320,7 +321,7 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
     st_parallel_for(job, nw, sc_merge3, D);
     int64_t total = 0;
     for (int k = 0; k < nw; k++)
-        total += S->loc3[k].n;
+        total += S->loc3[k].m.n;
     sc_m3_ent **all = D->srt3[0];
     if (nw > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
@@ -329,7 +330,7 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
         for (int64_t t = 0; t < total; t++) {
             int best = -1;
             for (int k = 0; k < nw; k++)
-                if (at[k] < S->loc3[k].n &&
+                if (at[k] < S->loc3[k].m.n &&
                     (best < 0 || D->srt3[k][at[k]]->v.stamp < D->srt3[best][at[best]]->v.stamp))
                     best = k;
             all[t] = D->srt3[best][at[best]++];
