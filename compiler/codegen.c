@@ -731,7 +731,7 @@ static void emit_d_members(cg *g, const st_node *n)
     if (a == AGG_COUNT)
         emit(g, 1, "int64_t *cnt%d;", id);
     if (a == AGG_KEYED)
-        emit(g, 1, "sc_rng *rg%d; sc_m%d_ent ***srt%d;", id, id, id);
+        emit(g, 1, "sc_rng *rg%d; st_stamped **srt%d;", id, id);
     if (a == AGG_REDUCE)
         emit(g, 1, "bool *has%d; %s *acc%d;", id, ct(g, n->type), id);
     if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN)
@@ -893,12 +893,6 @@ static void emit_chain_node(cg *g, const st_node *n)
     sb_puts(&g->out, "\n");
 
     if (a == AGG_KEYED) {
-        emit(g, 0, "static int sc_cmp%d(const void *a, const void *b)", id);
-        emit(g, 0, "{");
-        emit(g, 1, "int64_t x = (*(const sc_m%d_ent *const *)a)->v.stamp, y = (*(const sc_m%d_ent *const *)b)->v.stamp;",
-             id, id);
-        emit(g, 1, "return x < y ? -1 : x > y;");
-        emit(g, 0, "}");
         /* phase 2, partition j: every other worker's partition j merged into
            worker 0's, whose entries then go in order of first appearance
            into srt[j] */
@@ -924,14 +918,14 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 3, "}");
         emit(g, 2, "}");
         emit(g, 1, "}");
-        emit(g, 1, "sc_m%d_ent **o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));", id);
+        emit(g, 1, "st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));");
         emit(g, 1, "bool sorted = true;");
         emit(g, 1, "for (int64_t q = 0; q < m->n; q++) {");
-        emit(g, 2, "o[q] = &m->ents[q];");
-        emit(g, 2, "sorted = sorted && (q == 0 || o[q - 1]->v.stamp < o[q]->v.stamp);");
+        emit(g, 2, "o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };");
+        emit(g, 2, "sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);");
         emit(g, 1, "}");
         emit(g, 1, "if (!sorted)");
-        emit(g, 1, "    qsort(o, (size_t)m->n, sizeof *o, sc_cmp%d);", id);
+        emit(g, 1, "    st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);");
         emit(g, 1, "D->srt%d[j] = o;", id);
         emit(g, 0, "}");
         emit(g, 0, "static void sc_locfree%d(sc_S%d *S)", id, g_ctx_index(g->p, n->ctx));
@@ -1022,28 +1016,20 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "st_parallel_for(job, nt, sc_task%d, D);", id);
         emit(g, 1, "D->srt%d = st_arena_alloc(ar0, sizeof *D->srt%d * (size_t)nw);", id, id);
         emit(g, 1, "st_parallel_for(job, nw, sc_merge%d, D);", id);
-        emit(g, 1, "int64_t total = 0;");
+        emit(g, 1, "int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);");
         emit(g, 1, "for (int k = 0; k < nw; k++)");
-        emit(g, 1, "    total += S->loc%d[k].m.n;", id);
-        emit(g, 1, "sc_m%d_ent **all = D->srt%d[0];", id, id);
+        emit(g, 1, "    total += ns[k] = S->loc%d[k].m.n;", id);
+        emit(g, 1, "st_stamped *all = D->srt%d[0];", id);
         emit(g, 1, "if (nw > 1) {");
         emit(g, 2, "all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));");
-        emit(g, 2, "int64_t *at = st_arena_alloc(ar0, sizeof *at * (size_t)nw);");
-        emit(g, 2, "memset(at, 0, sizeof *at * (size_t)nw);");
-        emit(g, 2, "for (int64_t t = 0; t < total; t++) {");
-        emit(g, 3, "int best = -1;");
-        emit(g, 3, "for (int k = 0; k < nw; k++)");
-        emit(g, 3, "    if (at[k] < S->loc%d[k].m.n &&", id);
-        emit(g, 3, "        (best < 0 || D->srt%d[k][at[k]]->v.stamp < D->srt%d[best][at[best]]->v.stamp))", id, id);
-        emit(g, 3, "        best = k;");
-        emit(g, 3, "all[t] = D->srt%d[best][at[best]++];", id);
-        emit(g, 2, "}");
+        emit(g, 2, "st_merge_stamped(D->srt%d, ns, nw, all);", id);
         emit(g, 1, "}");
         emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
         emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
         emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->%s, q, sizeof *o);", ct(g, n->type), ct(g, n->type), dst);
-        emit(g, 2, "o->_1 = all[q]->k;");
-        emit(g, 2, "o->_2 = all[q]->v.v;");
+        emit(g, 2, "const sc_m%d_ent *e = all[q].p;", id);
+        emit(g, 2, "o->_1 = e->k;");
+        emit(g, 2, "o->_2 = e->v.v;");
         emit(g, 1, "}");
         break;
     }

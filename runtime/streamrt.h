@@ -180,6 +180,18 @@ static inline bool st_split_next(st_split *it, st_str *out)
     return st_split_next_any(it, out);
 }
 
+/* A keyed result and the stamp that orders it (its key's first record);
+   st_sort_stamped sorts by stamp (distinct, >= 0), with tmp as scratch
+   of n elements. */
+typedef struct st_stamped {
+    int64_t stamp;
+    void *p;
+} st_stamped;
+void st_sort_stamped(st_stamped *a, st_stamped *tmp, int64_t n);
+/* Merges k runs sorted by stamp (runs[i], n[i] elements) into out;
+   consumes runs and n (advances and counts them down). */
+void st_merge_stamped(st_stamped **runs, int64_t *n, int k, st_stamped *out);
+
 /* Integer arithmetic as Java's: wraps on overflow, no UB. Division and
    modulo return false on a zero divisor (the record is skipped). */
 static inline int64_t st_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }

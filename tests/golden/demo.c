@@ -160,7 +160,7 @@ typedef struct sc_D0 {
     int rc;
     st_ds d0; bool v0; /* source */
     st_ds d4; bool v4; /* reduceByKey */
-    sc_rng *rg4; sc_m4_ent ***srt4;
+    sc_rng *rg4; st_stamped **srt4;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
@@ -222,11 +222,6 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
     }
 }
 
-static int sc_cmp4(const void *a, const void *b)
-{
-    int64_t x = (*(const sc_m4_ent *const *)a)->v.stamp, y = (*(const sc_m4_ent *const *)b)->v.stamp;
-    return x < y ? -1 : x > y;
-}
 static void sc_merge4(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
@@ -248,14 +243,14 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
             }
         }
     }
-    sc_m4_ent **o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
+    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
     bool sorted = true;
     for (int64_t q = 0; q < m->n; q++) {
-        o[q] = &m->ents[q];
-        sorted = sorted && (q == 0 || o[q - 1]->v.stamp < o[q]->v.stamp);
+        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
+        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
     }
     if (!sorted)
-        qsort(o, (size_t)m->n, sizeof *o, sc_cmp4);
+        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
     D->srt4[j] = o;
 }
 static void sc_locfree4(sc_S0 *S)
@@ -288,28 +283,20 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKey */
     st_parallel_for(job, nt, sc_task4, D);
     D->srt4 = st_arena_alloc(ar0, sizeof *D->srt4 * (size_t)nw);
     st_parallel_for(job, nw, sc_merge4, D);
-    int64_t total = 0;
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);
     for (int k = 0; k < nw; k++)
-        total += S->loc4[k].m.n;
-    sc_m4_ent **all = D->srt4[0];
+        total += ns[k] = S->loc4[k].m.n;
+    st_stamped *all = D->srt4[0];
     if (nw > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        int64_t *at = st_arena_alloc(ar0, sizeof *at * (size_t)nw);
-        memset(at, 0, sizeof *at * (size_t)nw);
-        for (int64_t t = 0; t < total; t++) {
-            int best = -1;
-            for (int k = 0; k < nw; k++)
-                if (at[k] < S->loc4[k].m.n &&
-                    (best < 0 || D->srt4[k][at[k]]->v.stamp < D->srt4[best][at[best]]->v.stamp))
-                    best = k;
-            all[t] = D->srt4[best][at[best]++];
-        }
+        st_merge_stamped(D->srt4, ns, nw, all);
     }
     sc_split_out(&D->d4, total, job->nworkers, sizeof(sc_T7), ar0);
     for (int64_t q = 0; q < total; q++) {
         sc_T7 *o = (sc_T7 *)sc_out_slot(&D->d4, q, sizeof *o);
-        o->_1 = all[q]->k;
-        o->_2 = all[q]->v.v;
+        const sc_m4_ent *e = all[q].p;
+        o->_1 = e->k;
+        o->_2 = e->v.v;
     }
     D->v4 = true;
 }

@@ -216,7 +216,7 @@ typedef struct sc_D0 {
     st_ds d4; bool v4; /* leftOuterJoin */
     sc_j4 j4; sc_jr4 *jr4;
     st_ds d6; bool v6; /* reduceByKey */
-    sc_rng *rg6; sc_m6_ent ***srt6;
+    sc_rng *rg6; st_stamped **srt6;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
@@ -407,11 +407,6 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     }
 }
 
-static int sc_cmp6(const void *a, const void *b)
-{
-    int64_t x = (*(const sc_m6_ent *const *)a)->v.stamp, y = (*(const sc_m6_ent *const *)b)->v.stamp;
-    return x < y ? -1 : x > y;
-}
 static void sc_merge6(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
@@ -433,14 +428,14 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
             }
         }
     }
-    sc_m6_ent **o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
+    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
     bool sorted = true;
     for (int64_t q = 0; q < m->n; q++) {
-        o[q] = &m->ents[q];
-        sorted = sorted && (q == 0 || o[q - 1]->v.stamp < o[q]->v.stamp);
+        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
+        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
     }
     if (!sorted)
-        qsort(o, (size_t)m->n, sizeof *o, sc_cmp6);
+        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
     D->srt6[j] = o;
 }
 static void sc_locfree6(sc_S0 *S)
@@ -473,28 +468,20 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
     st_parallel_for(job, nt, sc_task6, D);
     D->srt6 = st_arena_alloc(ar0, sizeof *D->srt6 * (size_t)nw);
     st_parallel_for(job, nw, sc_merge6, D);
-    int64_t total = 0;
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);
     for (int k = 0; k < nw; k++)
-        total += S->loc6[k].m.n;
-    sc_m6_ent **all = D->srt6[0];
+        total += ns[k] = S->loc6[k].m.n;
+    st_stamped *all = D->srt6[0];
     if (nw > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        int64_t *at = st_arena_alloc(ar0, sizeof *at * (size_t)nw);
-        memset(at, 0, sizeof *at * (size_t)nw);
-        for (int64_t t = 0; t < total; t++) {
-            int best = -1;
-            for (int k = 0; k < nw; k++)
-                if (at[k] < S->loc6[k].m.n &&
-                    (best < 0 || D->srt6[k][at[k]]->v.stamp < D->srt6[best][at[best]]->v.stamp))
-                    best = k;
-            all[t] = D->srt6[best][at[best]++];
-        }
+        st_merge_stamped(D->srt6, ns, nw, all);
     }
     sc_split_out(&D->d6, total, job->nworkers, sizeof(sc_T10), ar0);
     for (int64_t q = 0; q < total; q++) {
         sc_T10 *o = (sc_T10 *)sc_out_slot(&D->d6, q, sizeof *o);
-        o->_1 = all[q]->k;
-        o->_2 = all[q]->v.v;
+        const sc_m6_ent *e = all[q].p;
+        o->_1 = e->k;
+        o->_2 = e->v.v;
     }
     D->v6 = true;
 }

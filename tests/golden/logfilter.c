@@ -160,7 +160,7 @@ typedef struct sc_D0 {
     st_ds d0; bool v0; /* source */
     st_ds d1; bool v1; /* filter */
     st_ds d3; bool v3; /* reduceByKey */
-    sc_rng *rg3; sc_m3_ent ***srt3;
+    sc_rng *rg3; st_stamped **srt3;
     st_ds d5; bool v5; /* map */
 } sc_D0;
 /* state kept across batches */
@@ -253,11 +253,6 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
     }
 }
 
-static int sc_cmp3(const void *a, const void *b)
-{
-    int64_t x = (*(const sc_m3_ent *const *)a)->v.stamp, y = (*(const sc_m3_ent *const *)b)->v.stamp;
-    return x < y ? -1 : x > y;
-}
 static void sc_merge3(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
@@ -279,14 +274,14 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
             }
         }
     }
-    sc_m3_ent **o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
+    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
     bool sorted = true;
     for (int64_t q = 0; q < m->n; q++) {
-        o[q] = &m->ents[q];
-        sorted = sorted && (q == 0 || o[q - 1]->v.stamp < o[q]->v.stamp);
+        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
+        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
     }
     if (!sorted)
-        qsort(o, (size_t)m->n, sizeof *o, sc_cmp3);
+        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
     D->srt3[j] = o;
 }
 static void sc_locfree3(sc_S0 *S)
@@ -319,28 +314,20 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
     st_parallel_for(job, nt, sc_task3, D);
     D->srt3 = st_arena_alloc(ar0, sizeof *D->srt3 * (size_t)nw);
     st_parallel_for(job, nw, sc_merge3, D);
-    int64_t total = 0;
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);
     for (int k = 0; k < nw; k++)
-        total += S->loc3[k].m.n;
-    sc_m3_ent **all = D->srt3[0];
+        total += ns[k] = S->loc3[k].m.n;
+    st_stamped *all = D->srt3[0];
     if (nw > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        int64_t *at = st_arena_alloc(ar0, sizeof *at * (size_t)nw);
-        memset(at, 0, sizeof *at * (size_t)nw);
-        for (int64_t t = 0; t < total; t++) {
-            int best = -1;
-            for (int k = 0; k < nw; k++)
-                if (at[k] < S->loc3[k].m.n &&
-                    (best < 0 || D->srt3[k][at[k]]->v.stamp < D->srt3[best][at[best]]->v.stamp))
-                    best = k;
-            all[t] = D->srt3[best][at[best]++];
-        }
+        st_merge_stamped(D->srt3, ns, nw, all);
     }
     sc_split_out(&D->d3, total, job->nworkers, sizeof(sc_T6), ar0);
     for (int64_t q = 0; q < total; q++) {
         sc_T6 *o = (sc_T6 *)sc_out_slot(&D->d3, q, sizeof *o);
-        o->_1 = all[q]->k;
-        o->_2 = all[q]->v.v;
+        const sc_m3_ent *e = all[q].p;
+        o->_1 = e->k;
+        o->_2 = e->v.v;
     }
     D->v3 = true;
 }

@@ -424,6 +424,52 @@ static void test_string_misc(void **state)
     st_arena_free(a);
 }
 
+/* ---- stamps ------------------------------------------------------------- */
+static int cmp_stamped(const void *x, const void *y)
+{
+    int64_t a = ((const st_stamped *)x)->stamp, b = ((const st_stamped *)y)->stamp;
+    return (a > b) - (a < b);
+}
+
+/* Stamps as keyed stages make them ((range << 40) + position, distinct),
+   and arbitrary ones: the same order as a comparison sort, payloads kept;
+   and sorted runs merged into one. */
+static void test_sort_stamped(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    static st_stamped a[N], tmp[N], want[N];
+    uint64_t x = 0x243F6A8885A308D3ull;
+    for (int round = 0; round < 40; round++) {
+        int n = round < 4 ? round : (round * 131) % N;
+        for (int i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            int64_t s = round % 2 ? (int64_t)((x % 64) << 40) + i : (int64_t)(x >> 2) / N * N + i;
+            a[i] = (st_stamped){ s, &want[i] };
+        }
+        memcpy(want, a, sizeof *a * (size_t)n);
+        qsort(want, (size_t)n, sizeof *want, cmp_stamped);
+        st_sort_stamped(a, tmp, n);
+        for (int i = 0; i < n; i++)
+            if (a[i].stamp != want[i].stamp || a[i].p != want[i].p)
+                fail_msg("round %d: element %d out of order", round, i);
+        /* the sorted array dealt into three sorted runs, merged back */
+        static st_stamped three[3 * N];
+        st_stamped *runs[3] = { three, three + n, three + 2 * n };
+        int64_t cnt[3] = { 0, 0, 0 };
+        for (int i = 0; i < n; i++) {
+            int r = (int)((uint64_t)a[i].stamp * 7 % 3);
+            runs[r][cnt[r]++] = a[i];
+        }
+        st_merge_stamped(runs, cnt, 3, tmp);
+        for (int i = 0; i < n; i++)
+            if (tmp[i].stamp != want[i].stamp || tmp[i].p != want[i].p)
+                fail_msg("round %d: element %d merged out of order", round, i);
+    }
+}
+
 static void test_hash(void **state)
 {
     (void)state;
@@ -453,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_to_str),
         cmocka_unit_test(test_len_substr_utf8),
         cmocka_unit_test(test_string_misc),
+        cmocka_unit_test(test_sort_stamped),
         cmocka_unit_test(test_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
