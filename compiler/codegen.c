@@ -751,8 +751,8 @@ static void emit_s_members(cg *g, const st_node *n)
     if (n->op == OP_COUNTBYWINDOW)
         emit(g, 1, "int64_t sum%d; bool seen%d;", id, id);
     if (agg_of(n->op) == AGG_KEYED)
-        emit(g, 1, "sc_pm%d *loc%d; int nloc%d; /* [w * nloc + p]: worker w's partition p, kept across batches */",
-             id, id, id);
+        emit(g, 1, "sc_pm%d *loc%d; int nloc%d, npart%d; /* [w * npart + p]: worker w's partition p */", id, id, id,
+             id);
     if (windowed_inverse(n))
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
     if (n->op == OP_UPDATESTATEBYKEY)
@@ -865,7 +865,7 @@ static void emit_chain_node(cg *g, const st_node *n)
     case AGG_KEYED:
         /* this worker's partitions; a key's partition is its hash's top
            bits scaled to [0, npart) */
-        emit(g, 1, "const uint64_t npart = (uint64_t)D->S->nloc%d;", id);
+        emit(g, 1, "const uint64_t npart = (uint64_t)D->S->npart%d;", id);
         emit(g, 1, "sc_pm%d *m = &D->S->loc%d[(uint64_t)w * npart];", id, id);
         emit(g, 1, "const int64_t base = (int64_t)i << 40;");
         emit(g, 1, "int64_t pos = 0;");
@@ -900,10 +900,10 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 0, "{");
         emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
         emit(g, 1, "st_arena *ar = job->arenas[w];");
-        emit(g, 1, "const int nl = D->S->nloc%d;", id);
+        emit(g, 1, "const int nl = D->S->nloc%d, np = D->S->npart%d;", id, id);
         emit(g, 1, "sc_m%d *m = &D->S->loc%d[j].m;", id, id);
         emit(g, 1, "for (int i = 1; i < nl; i++) {");
-        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[(size_t)i * (size_t)nl + (size_t)j].m;", id, id);
+        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[(size_t)i * (size_t)np + (size_t)j].m;", id, id);
         emit(g, 2, "for (int64_t q = 0; q < src->n; q++) {");
         emit(g, 3, "const sc_m%d_ent *s = &src->ents[q];", id);
         emit(g, 3, "bool ins;");
@@ -930,11 +930,11 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 0, "}");
         emit(g, 0, "static void sc_locfree%d(sc_S%d *S)", id, g_ctx_index(g->p, n->ctx));
         emit(g, 0, "{");
-        emit(g, 1, "for (int k = 0; k < S->nloc%d * S->nloc%d; k++)", id, id);
+        emit(g, 1, "for (int k = 0; k < S->nloc%d * S->npart%d; k++)", id, id);
         emit(g, 1, "    sc_m%d_free(&S->loc%d[k].m);", id, id);
         emit(g, 1, "free(S->loc%d);", id);
         emit(g, 1, "S->loc%d = NULL;", id);
-        emit(g, 1, "S->nloc%d = 0;", id);
+        emit(g, 1, "S->nloc%d = S->npart%d = 0;", id, id);
         emit(g, 0, "}");
         sb_puts(&g->out, "\n");
     }
@@ -996,33 +996,36 @@ static void emit_chain_node(cg *g, const st_node *n)
         break;
     }
     case AGG_KEYED:
-        /* nw workers each keep nw partitions of the keys: after the parallel
-           pass, partition j of every worker is merged by task j, and the
-           sorted partitions are merged by stamp (first appearance), so the
-           output is the same whatever the workers */
+        /* nw workers each keep np partitions of the keys (np = nw, up to
+           SC_MAX_PARTS: there are nw * np maps): after the parallel pass,
+           partition j of every worker is merged by task j, and the sorted
+           partitions are merged by stamp (first appearance), so the output
+           is the same whatever the workers */
         emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
         emit(g, 1, "const int nw = job->nworkers > 0 ? job->nworkers : 1;");
         emit(g, 1, "if (S->nloc%d != nw) {", id);
         emit(g, 2, "sc_locfree%d(S);", id);
-        emit(g, 2, "S->loc%d = calloc((size_t)nw * (size_t)nw, sizeof *S->loc%d);", id, id);
+        emit(g, 2, "S->npart%d = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;", id);
+        emit(g, 2, "S->loc%d = calloc((size_t)nw * (size_t)S->npart%d, sizeof *S->loc%d);", id, id, id);
         emit(g, 2, "if (!S->loc%d)", id);
         emit(g, 2, "    abort();");
         emit(g, 2, "S->nloc%d = nw;", id);
         emit(g, 1, "}");
-        emit(g, 1, "for (int k = 0; k < nw * nw; k++)");
+        emit(g, 1, "const int np = S->npart%d;", id);
+        emit(g, 1, "for (int k = 0; k < nw * np; k++)");
         emit(g, 1, "    sc_m%d_clear(&S->loc%d[k].m);", id, id);
         emit(g, 1, "int nt;");
         emit(g, 1, "D->rg%d = sc_ranges(&D->d%d, nw, ar0, &nt);", id, l->root->id);
         emit(g, 1, "st_parallel_for(job, nt, sc_task%d, D);", id);
-        emit(g, 1, "D->srt%d = st_arena_alloc(ar0, sizeof *D->srt%d * (size_t)nw);", id, id);
-        emit(g, 1, "st_parallel_for(job, nw, sc_merge%d, D);", id);
-        emit(g, 1, "int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);");
-        emit(g, 1, "for (int k = 0; k < nw; k++)");
+        emit(g, 1, "D->srt%d = st_arena_alloc(ar0, sizeof *D->srt%d * (size_t)np);", id, id);
+        emit(g, 1, "st_parallel_for(job, np, sc_merge%d, D);", id);
+        emit(g, 1, "int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);");
+        emit(g, 1, "for (int k = 0; k < np; k++)");
         emit(g, 1, "    total += ns[k] = S->loc%d[k].m.n;", id);
         emit(g, 1, "st_stamped *all = D->srt%d[0];", id);
-        emit(g, 1, "if (nw > 1) {");
+        emit(g, 1, "if (np > 1) {");
         emit(g, 2, "all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));");
-        emit(g, 2, "st_merge_stamped(D->srt%d, ns, nw, all);", id);
+        emit(g, 2, "st_merge_stamped(D->srt%d, ns, np, all);", id);
         emit(g, 1, "}");
         emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
         emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
@@ -1610,6 +1613,8 @@ static const char prelude[] =
     "#define SC_UNUSED __attribute__((unused))\n"
     "/* keyed state is split in this many shards, updated in parallel */\n"
     "#define SC_SHARDS 8\n"
+    "/* at most this many key partitions per worker in keyed stages */\n"
+    "#define SC_MAX_PARTS 64\n"
     "\n"
     "/* float -> int as Java's (long) cast: saturating, NaN -> 0 */\n"
     "static SC_UNUSED int64_t sc_f2i(double v)\n"

@@ -11,6 +11,8 @@
 #define SC_UNUSED __attribute__((unused))
 /* keyed state is split in this many shards, updated in parallel */
 #define SC_SHARDS 8
+/* at most this many key partitions per worker in keyed stages */
+#define SC_MAX_PARTS 64
 
 /* float -> int as Java's (long) cast: saturating, NaN -> 0 */
 static SC_UNUSED int64_t sc_f2i(double v)
@@ -221,7 +223,7 @@ typedef struct sc_D0 {
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_pm6 *loc6; int nloc6; /* [w * nloc + p]: worker w's partition p, kept across batches */
+    sc_pm6 *loc6; int nloc6, npart6; /* [w * npart + p]: worker w's partition p */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source views */
@@ -378,7 +380,7 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    const uint64_t npart = (uint64_t)D->S->nloc6;
+    const uint64_t npart = (uint64_t)D->S->npart6;
     sc_pm6 *m = &D->S->loc6[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
@@ -411,10 +413,10 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
-    const int nl = D->S->nloc6;
+    const int nl = D->S->nloc6, np = D->S->npart6;
     sc_m6 *m = &D->S->loc6[j].m;
     for (int i = 1; i < nl; i++) {
-        const sc_m6 *src = &D->S->loc6[(size_t)i * (size_t)nl + (size_t)j].m;
+        const sc_m6 *src = &D->S->loc6[(size_t)i * (size_t)np + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m6_ent *s = &src->ents[q];
             bool ins;
@@ -440,11 +442,11 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
 }
 static void sc_locfree6(sc_S0 *S)
 {
-    for (int k = 0; k < S->nloc6 * S->nloc6; k++)
+    for (int k = 0; k < S->nloc6 * S->npart6; k++)
         sc_m6_free(&S->loc6[k].m);
     free(S->loc6);
     S->loc6 = NULL;
-    S->nloc6 = 0;
+    S->nloc6 = S->npart6 = 0;
 }
 
 static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
@@ -456,25 +458,27 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
     if (S->nloc6 != nw) {
         sc_locfree6(S);
-        S->loc6 = calloc((size_t)nw * (size_t)nw, sizeof *S->loc6);
+        S->npart6 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
+        S->loc6 = calloc((size_t)nw * (size_t)S->npart6, sizeof *S->loc6);
         if (!S->loc6)
             abort();
         S->nloc6 = nw;
     }
-    for (int k = 0; k < nw * nw; k++)
+    const int np = S->npart6;
+    for (int k = 0; k < nw * np; k++)
         sc_m6_clear(&S->loc6[k].m);
     int nt;
     D->rg6 = sc_ranges(&D->d4, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task6, D);
-    D->srt6 = st_arena_alloc(ar0, sizeof *D->srt6 * (size_t)nw);
-    st_parallel_for(job, nw, sc_merge6, D);
-    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);
-    for (int k = 0; k < nw; k++)
+    D->srt6 = st_arena_alloc(ar0, sizeof *D->srt6 * (size_t)np);
+    st_parallel_for(job, np, sc_merge6, D);
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
+    for (int k = 0; k < np; k++)
         total += ns[k] = S->loc6[k].m.n;
     st_stamped *all = D->srt6[0];
-    if (nw > 1) {
+    if (np > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        st_merge_stamped(D->srt6, ns, nw, all);
+        st_merge_stamped(D->srt6, ns, np, all);
     }
     sc_split_out(&D->d6, total, job->nworkers, sizeof(sc_T10), ar0);
     for (int64_t q = 0; q < total; q++) {

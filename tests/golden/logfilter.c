@@ -11,6 +11,8 @@
 #define SC_UNUSED __attribute__((unused))
 /* keyed state is split in this many shards, updated in parallel */
 #define SC_SHARDS 8
+/* at most this many key partitions per worker in keyed stages */
+#define SC_MAX_PARTS 64
 
 /* float -> int as Java's (long) cast: saturating, NaN -> 0 */
 static SC_UNUSED int64_t sc_f2i(double v)
@@ -166,7 +168,7 @@ typedef struct sc_D0 {
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_pm3 *loc3; int nloc3; /* [w * nloc + p]: worker w's partition p, kept across batches */
+    sc_pm3 *loc3; int nloc3, npart3; /* [w * npart + p]: worker w's partition p */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source logs */
@@ -219,7 +221,7 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    const uint64_t npart = (uint64_t)D->S->nloc3;
+    const uint64_t npart = (uint64_t)D->S->npart3;
     sc_pm3 *m = &D->S->loc3[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
@@ -257,10 +259,10 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
-    const int nl = D->S->nloc3;
+    const int nl = D->S->nloc3, np = D->S->npart3;
     sc_m3 *m = &D->S->loc3[j].m;
     for (int i = 1; i < nl; i++) {
-        const sc_m3 *src = &D->S->loc3[(size_t)i * (size_t)nl + (size_t)j].m;
+        const sc_m3 *src = &D->S->loc3[(size_t)i * (size_t)np + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m3_ent *s = &src->ents[q];
             bool ins;
@@ -286,11 +288,11 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
 }
 static void sc_locfree3(sc_S0 *S)
 {
-    for (int k = 0; k < S->nloc3 * S->nloc3; k++)
+    for (int k = 0; k < S->nloc3 * S->npart3; k++)
         sc_m3_free(&S->loc3[k].m);
     free(S->loc3);
     S->loc3 = NULL;
-    S->nloc3 = 0;
+    S->nloc3 = S->npart3 = 0;
 }
 
 static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
@@ -302,25 +304,27 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
     if (S->nloc3 != nw) {
         sc_locfree3(S);
-        S->loc3 = calloc((size_t)nw * (size_t)nw, sizeof *S->loc3);
+        S->npart3 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
+        S->loc3 = calloc((size_t)nw * (size_t)S->npart3, sizeof *S->loc3);
         if (!S->loc3)
             abort();
         S->nloc3 = nw;
     }
-    for (int k = 0; k < nw * nw; k++)
+    const int np = S->npart3;
+    for (int k = 0; k < nw * np; k++)
         sc_m3_clear(&S->loc3[k].m);
     int nt;
     D->rg3 = sc_ranges(&D->d1, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task3, D);
-    D->srt3 = st_arena_alloc(ar0, sizeof *D->srt3 * (size_t)nw);
-    st_parallel_for(job, nw, sc_merge3, D);
-    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);
-    for (int k = 0; k < nw; k++)
+    D->srt3 = st_arena_alloc(ar0, sizeof *D->srt3 * (size_t)np);
+    st_parallel_for(job, np, sc_merge3, D);
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
+    for (int k = 0; k < np; k++)
         total += ns[k] = S->loc3[k].m.n;
     st_stamped *all = D->srt3[0];
-    if (nw > 1) {
+    if (np > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        st_merge_stamped(D->srt3, ns, nw, all);
+        st_merge_stamped(D->srt3, ns, np, all);
     }
     sc_split_out(&D->d3, total, job->nworkers, sizeof(sc_T6), ar0);
     for (int64_t q = 0; q < total; q++) {

@@ -11,6 +11,8 @@
 #define SC_UNUSED __attribute__((unused))
 /* keyed state is split in this many shards, updated in parallel */
 #define SC_SHARDS 8
+/* at most this many key partitions per worker in keyed stages */
+#define SC_MAX_PARTS 64
 
 /* float -> int as Java's (long) cast: saturating, NaN -> 0 */
 static SC_UNUSED int64_t sc_f2i(double v)
@@ -168,7 +170,7 @@ typedef struct sc_D0 {
 struct sc_S0 {
     int unused;
     st_window r4; /* reduceByKeyAndWindow */
-    sc_pm4 *loc4; int nloc4; /* [w * nloc + p]: worker w's partition p, kept across batches */
+    sc_pm4 *loc4; int nloc4, npart4; /* [w * npart + p]: worker w's partition p */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source lines */
@@ -186,7 +188,7 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    const uint64_t npart = (uint64_t)D->S->nloc4;
+    const uint64_t npart = (uint64_t)D->S->npart4;
     sc_pm4 *m = &D->S->loc4[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
@@ -229,10 +231,10 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
-    const int nl = D->S->nloc4;
+    const int nl = D->S->nloc4, np = D->S->npart4;
     sc_m4 *m = &D->S->loc4[j].m;
     for (int i = 1; i < nl; i++) {
-        const sc_m4 *src = &D->S->loc4[(size_t)i * (size_t)nl + (size_t)j].m;
+        const sc_m4 *src = &D->S->loc4[(size_t)i * (size_t)np + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m4_ent *s = &src->ents[q];
             bool ins;
@@ -258,11 +260,11 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
 }
 static void sc_locfree4(sc_S0 *S)
 {
-    for (int k = 0; k < S->nloc4 * S->nloc4; k++)
+    for (int k = 0; k < S->nloc4 * S->npart4; k++)
         sc_m4_free(&S->loc4[k].m);
     free(S->loc4);
     S->loc4 = NULL;
-    S->nloc4 = 0;
+    S->nloc4 = S->npart4 = 0;
 }
 
 static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
@@ -274,25 +276,27 @@ static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
     if (S->nloc4 != nw) {
         sc_locfree4(S);
-        S->loc4 = calloc((size_t)nw * (size_t)nw, sizeof *S->loc4);
+        S->npart4 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
+        S->loc4 = calloc((size_t)nw * (size_t)S->npart4, sizeof *S->loc4);
         if (!S->loc4)
             abort();
         S->nloc4 = nw;
     }
-    for (int k = 0; k < nw * nw; k++)
+    const int np = S->npart4;
+    for (int k = 0; k < nw * np; k++)
         sc_m4_clear(&S->loc4[k].m);
     int nt;
     D->rg4 = sc_ranges(&D->d0, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task4, D);
-    D->srt4 = st_arena_alloc(ar0, sizeof *D->srt4 * (size_t)nw);
-    st_parallel_for(job, nw, sc_merge4, D);
-    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)nw);
-    for (int k = 0; k < nw; k++)
+    D->srt4 = st_arena_alloc(ar0, sizeof *D->srt4 * (size_t)np);
+    st_parallel_for(job, np, sc_merge4, D);
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
+    for (int k = 0; k < np; k++)
         total += ns[k] = S->loc4[k].m.n;
     st_stamped *all = D->srt4[0];
-    if (nw > 1) {
+    if (np > 1) {
         all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        st_merge_stamped(D->srt4, ns, nw, all);
+        st_merge_stamped(D->srt4, ns, np, all);
     }
     sc_split_out(&D->a4, total, job->nworkers, sizeof(sc_T7), ar0);
     for (int64_t q = 0; q < total; q++) {
