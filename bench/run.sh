@@ -11,6 +11,8 @@
 #   WC_LINES, WC_SECS, WIN_LINES, WIN_SECS, WIN_BATCHES, YSB_EVENTS, YSB_SECS
 #                  data sizes (defaults below)
 #   CC             C compiler for the baselines and the pipelines (default cc)
+#   BEFORE=PATH    another streamc (an earlier build): word count and Yahoo are
+#                  also compiled with it and run in the same run, as "before"
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +24,7 @@ WC_LINES=${WC_LINES:-1000000}; WC_SECS=${WC_SECS:-10}
 WIN_LINES=${WIN_LINES:-240000}; WIN_SECS=${WIN_SECS:-120}; WIN_BATCHES=${WIN_BATCHES:-120}
 YSB_EVENTS=${YSB_EVENTS:-1000000}; YSB_SECS=${YSB_SECS:-20}
 STREAMC=$ROOT/bin/streamc
+BEFORE=${BEFORE:-}
 SPARK_PER_CORE=62500        # Spark Streaming paper (SOSP'13), WordCount records/s per core
 BCFLAGS="-O2 -g -Wall -Wextra -Werror -std=c11 -D_GNU_SOURCE"
 PCFLAGS="-O2 -Wall -Wextra"    # generated C: -O2 as streamc's default, plus warnings
@@ -76,6 +79,13 @@ for s in "$B"/pipelines/*.stream "$OUT"/run/win_*.stream; do
     fi
     PIPES="$PIPES $n"
 done
+if [ -n "$BEFORE" ]; then
+    [ -x "$BEFORE" ] || die "BEFORE=$BEFORE is not an executable"
+    for n in wordcount yahoo; do
+        CFLAGS="$PCFLAGS" "$BEFORE" -o "$OUT/bin/before_$n" "$B/pipelines/$n.stream" 2> "$OUT/run/before_$n.cc.txt" \
+            || { cat "$OUT/run/before_$n.cc.txt" >&2; die "BEFORE streamc could not build $n"; }
+    done
+fi
 
 # ---- data (cached; the key covers the generator's sources) ----------------
 GKEY=$(cat "$B/gen.c" "$B/ysb_ads.h" | cksum | cut -d' ' -f1)
@@ -136,6 +146,16 @@ same() {    # label reference other...
     log "$label: outputs agree ($ref = $*)"
 }
 
+# runs_before NAME PIPELINE SOURCE=FILE NBATCHES: the BEFORE build of a
+# pipeline with 1 and 2 workers, as NAME_b1 and NAME_b2
+runs_before() {
+    [ -n "$BEFORE" ] || return 0
+    local w
+    for w in 1 2; do
+        run "$1_b$w" "$OUT/bin/before_$2" --replay "$3" --batches "$4" --workers "$w" --stats
+    done
+}
+
 NB_WC=$WC_SECS
 NB_YSB=$YSB_SECS
 log "word count: $WC_LINES lines, $NB_WC batches"
@@ -143,13 +163,15 @@ run wc_base   "$OUT/bin/base_wc" "$WORDS" 1000 "$NB_WC"
 run wc_awk    "$AWK" -v batch=1000 -v nbatches="$NB_WC" -f "$B/base_wc.awk" "$WORDS"
 run wc_w1     "$OUT/bin/wordcount" --replay lines="$WORDS" --batches "$NB_WC" --workers 1 --stats
 run wc_w2     "$OUT/bin/wordcount" --replay lines="$WORDS" --batches "$NB_WC" --workers 2 --stats
-same "word count" wc_base wc_awk wc_w1 wc_w2
+runs_before wc wordcount lines="$WORDS" "$NB_WC"
+same "word count" wc_base wc_awk wc_w1 wc_w2 ${BEFORE:+wc_b1 wc_b2}
 
 log "yahoo: $YSB_EVENTS events, $NB_YSB batches"
 run ysb_base  "$OUT/bin/base_yahoo" "$YSB" 1000 "$NB_YSB" 10
 run ysb_w1    "$OUT/bin/yahoo" --replay events="$YSB" --batches "$NB_YSB" --workers 1 --stats
 run ysb_w2    "$OUT/bin/yahoo" --replay events="$YSB" --batches "$NB_YSB" --workers 2 --stats
-same "yahoo" ysb_base ysb_w1 ysb_w2
+runs_before ysb yahoo events="$YSB" "$NB_YSB"
+same "yahoo" ysb_base ysb_w1 ysb_w2 ${BEFORE:+ysb_b1 ysb_b2}
 
 log "windowed word count (30s/1s, inverse): $WIN_LINES lines, $WIN_BATCHES batches"
 run wcw_base  "$OUT/bin/base_wc" "$WWORDS" 1000 "$WIN_BATCHES" 30
@@ -222,17 +244,31 @@ row wc_base  "word count: hand-written C (1 thread)" "$WC_LINES" 1 wc_base
 row wc_awk   "word count: $(basename "$AWK")"        "$WC_LINES" 1 wc_base
 row wc_w1    "word count: streamc --workers 1"       "$WC_LINES" 1 wc_base
 row wc_w2    "word count: streamc --workers 2"       "$WC_LINES" 2 wc_base
+if [ -n "$BEFORE" ]; then
+    row wc_b1 "word count: before --workers 1"      "$WC_LINES" 1 wc_base
+    row wc_b2 "word count: before --workers 2"      "$WC_LINES" 2 wc_base
+fi
 row wcw_base "window wc 30s/1s: hand-written C"      "$WIN_LINES" 1 wcw_base
 row wcw_w1   "window wc 30s/1s: streamc --workers 1" "$WIN_LINES" 1 wcw_base
 row wcw_w2   "window wc 30s/1s: streamc --workers 2" "$WIN_LINES" 2 wcw_base
 row ysb_base "yahoo: hand-written C (1 thread)"      "$YSB_EVENTS" 1 ysb_base
 row ysb_w1   "yahoo: streamc --workers 1"            "$YSB_EVENTS" 1 ysb_base
 row ysb_w2   "yahoo: streamc --workers 2"            "$YSB_EVENTS" 2 ysb_base
+if [ -n "$BEFORE" ]; then
+    row ysb_b1 "yahoo: before --workers 1"          "$YSB_EVENTS" 1 ysb_base
+    row ysb_b2 "yahoo: before --workers 2"          "$YSB_EVENTS" 2 ysb_base
+fi
 echo
 W1=$(field wall "$OUT/run/wc_w1.time"); W2=$(field wall "$OUT/run/wc_w2.time")
 P1=$(proc_ms wc_w1); P2=$(proc_ms wc_w2)
 awk -v w1="$W1" -v w2="$W2" -v p1="$P1" -v p2="$P2" 'BEGIN {
     printf "Word count, 2 workers vs 1: %.2fx end to end, %.2fx on processing time.\n", w1 / w2, (p2 > 0 ? p1 / p2 : 0) }'
+if [ -n "$BEFORE" ]; then
+    W1=$(field wall "$OUT/run/wc_b1.time"); W2=$(field wall "$OUT/run/wc_b2.time")
+    P1=$(proc_ms wc_b1); P2=$(proc_ms wc_b2)
+    awk -v w1="$W1" -v w2="$W2" -v p1="$P1" -v p2="$P2" 'BEGIN {
+        printf "Word count before (BEFORE), 2 workers vs 1: %.2fx end to end, %.2fx on processing time.\n", w1 / w2, (p2 > 0 ? p1 / p2 : 0) }'
+fi
 echo
 echo "### Window benchmark: reduceByKeyAndWindow sliding 1s, $WIN_BATCHES slides, 1 worker"
 echo

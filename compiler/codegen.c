@@ -700,6 +700,16 @@ static const st_type *agg_val(const st_node *n)
 
 /* ---- per-node declarations (struct members and map types) ----------------- */
 
+/* The map type NAME from key type k to value type VT: string keys get the
+ * map that keeps their first bytes inline (st_map.h, st_kinl). */
+static void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt)
+{
+    if (k->kind == TY_STRING)
+        emit(g, 0, "ST_SMAP_DEFINE(%s, %s, sc_eq_%d)", name, vt, k->id);
+    else
+        emit(g, 0, "ST_MAP_DEFINE(%s, %s, %s, sc_eq_%d)", name, ct(g, k), vt, k->id);
+}
+
 static void emit_node_types(cg *g, const st_node *n)
 {
     lw_node *l = &g->plan->nodes[n->id];
@@ -709,9 +719,14 @@ static void emit_node_types(cg *g, const st_node *n)
     if (agg_of(n->op) == AGG_KEYED) {
         const st_type *k = agg_key(n), *v = agg_val(n);
         emit(g, 0, "typedef struct sc_av%d { %s v; int64_t stamp; } sc_av%d;", id, ct(g, v), id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_m%d, %s, sc_av%d, sc_eq_%d)", id, ct(g, k), id, k->id);
+        emit_map_type(g, cg_str(g, "sc_m%d", id), k, cg_str(g, "sc_av%d", id));
+        /* a worker's map, a cache line clear of its neighbours': workers
+           insert into their own maps at once, and a map's header is
+           written on every insert */
+        emit(g, 0, "typedef union sc_pm%d { sc_m%d m; char pad[(sizeof(sc_m%d) / 64 + 2) * 64]; } sc_pm%d;", id, id,
+             id, id);
         if (windowed_inverse(n)) {
-            emit(g, 0, "ST_MAP_DEFINE(sc_w%d, %s, %s, sc_eq_%d)", id, ct(g, k), ct(g, v), k->id);
+            emit_map_type(g, cg_str(g, "sc_w%d", id), k, ct(g, v));
             /* what a batch added, kept to subtract it later: the key as its
                entry in the state (entries are never removed), not a copy */
             emit(g, 0, "typedef struct sc_wi%d { int64_t idx; %s v; } sc_wi%d;", id, ct(g, v), id);
@@ -719,15 +734,15 @@ static void emit_node_types(cg *g, const st_node *n)
     }
     if (n->op == OP_UPDATESTATEBYKEY) {
         emit(g, 0, "typedef struct sc_us%d { %s v; int64_t t, pos; } sc_us%d;", id, ct(g, n->type->b), id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_u%d, %s, sc_us%d, sc_eq_%d)", id, ct(g, n->in->type->a), id, n->in->type->a->id);
+        emit_map_type(g, cg_str(g, "sc_u%d", id), n->in->type->a, cg_str(g, "sc_us%d", id));
     }
     if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN) {
         const st_type *k = n->in->type->a;
         emit(g, 0, "typedef struct sc_jv%d { int64_t first, last; } sc_jv%d;", id, id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_j%d, %s, sc_jv%d, sc_eq_%d)", id, ct(g, k), id, k->id);
+        emit_map_type(g, cg_str(g, "sc_j%d", id), k, cg_str(g, "sc_jv%d", id));
         emit(g, 0, "typedef struct sc_jr%d { %s k; %s v; int64_t next; } sc_jr%d;", id, ct(g, k),
              ct(g, n->in2->type->b), id);
-        emit(g, 0, "ST_MAP_DEFINE(sc_jl%d, %s, char, sc_eq_%d)", id, ct(g, k), k->id);
+        emit_map_type(g, cg_str(g, "sc_jl%d", id), k, "char");
     }
 }
 
@@ -744,6 +759,8 @@ static void emit_d_members(cg *g, const st_node *n)
         emit(g, 1, "st_ds a%d; bool av%d; /* per-batch part of %s */", id, id, op_name(n->op));
     if (a == AGG_COUNT)
         emit(g, 1, "int64_t *cnt%d;", id);
+    if (a == AGG_KEYED)
+        emit(g, 1, "sc_rng *rg%d; st_stamped **srt%d;", id, id);
     if (a == AGG_REDUCE)
         emit(g, 1, "bool *has%d; %s *acc%d;", id, ct(g, n->type), id);
     if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN)
@@ -763,7 +780,8 @@ static void emit_s_members(cg *g, const st_node *n)
     if (n->op == OP_COUNTBYWINDOW)
         emit(g, 1, "int64_t sum%d; bool seen%d;", id, id);
     if (agg_of(n->op) == AGG_KEYED)
-        emit(g, 1, "sc_m%d *loc%d, *bkt%d; int nloc%d; /* per worker, kept across batches */", id, id, id, id);
+        emit(g, 1, "sc_pm%d *loc%d; int nloc%d, npart%d; /* [w * npart + p]: worker w's partition p */", id, id, id,
+             id);
     if (windowed_inverse(n))
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
     if (n->op == OP_UPDATESTATEBYKEY)
@@ -784,13 +802,22 @@ static int g_ctx_index(const st_program *p, const st_decl *c)
 /* The dataset struct of a node's context. */
 #define ctx_d(c) cg_str(g, "sc_D%d", g_ctx_index(g->p, (c)))
 
-/* Opens the partition loop of a chain-taking node: root partition i. */
-static void open_part_loop(cg *g, const lw_node *l, int indent)
+/* Opens the partition loop of a chain-taking node: root partition i, or
+ * with ranges (keyed stages), range i of the root's partitions. */
+static void open_part_loop(cg *g, const lw_node *l, int indent, const char *ranges)
 {
     const st_node *r = l->root;
-    emit(g, indent, "const st_part *ip = &D->d%d.parts[i];", r->id);
+    if (ranges) {
+        emit(g, indent, "const sc_rng *rg = &D->%s[i];", ranges);
+        emit(g, indent, "const st_part *ip = &D->d%d.parts[rg->part];", r->id);
+    } else {
+        emit(g, indent, "const st_part *ip = &D->d%d.parts[i];", r->id);
+    }
     emit(g, indent, "const %s *in = (const %s *)ip->data;", ct(g, r->type), ct(g, r->type));
-    emit(g, indent, "for (int64_t r = 0; r < ip->n; r++) {");
+    if (ranges)
+        emit(g, indent, "for (int64_t r = rg->lo; r < rg->hi; r++) {");
+    else
+        emit(g, indent, "for (int64_t r = 0; r < ip->n; r++) {");
     emit(g, indent + 1, "%s sc_x0 = in[r];", ct(g, r->type));
     emit(g, indent + 1, "(void)sc_x0;");
 }
@@ -823,8 +850,8 @@ static void emit_sink(cg *g, const st_node *n, const char *cur, int indent)
         const st_type *kt = agg_key(n);
         emit(g, indent, "{");
         emit(g, indent, "    bool ins;");
-        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(m, %s, sc_hash_%d(%s, %s), &ins);", id, id, k, kt->id,
-             k, HASH_SEED);
+        emit(g, indent, "    const uint64_t h = sc_hash_%d(%s, %s);", kt->id, k, HASH_SEED);
+        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(&m[((h >> 32) * npart) >> 32].m, %s, h, &ins);", id, id, k);
         emit(g, indent, "    if (ins) {");
         emit(g, indent, "        e->v.v = %s;", v);
         emit(g, indent, "        e->v.stamp = base + pos;");
@@ -865,12 +892,15 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "memset(&acc, 0, sizeof acc);");
         break;
     case AGG_KEYED:
-        emit(g, 1, "sc_m%d *m = &D->S->loc%d[w];", id, id);
+        /* this worker's partitions; a key's partition is its hash's top
+           bits scaled to [0, npart) */
+        emit(g, 1, "const uint64_t npart = (uint64_t)D->S->npart%d;", id);
+        emit(g, 1, "sc_pm%d *m = &D->S->loc%d[(uint64_t)w * npart];", id, id);
         emit(g, 1, "const int64_t base = (int64_t)i << 40;");
         emit(g, 1, "int64_t pos = 0;");
         break;
     }
-    open_part_loop(g, l, 1);
+    open_part_loop(g, l, 1, a == AGG_KEYED ? cg_str(g, "rg%d", id) : NULL);
     int indent = 2;
     const char *cur = "sc_x0";
     const st_type *ty = l->root->type;
@@ -892,22 +922,21 @@ static void emit_chain_node(cg *g, const st_node *n)
     sb_puts(&g->out, "\n");
 
     if (a == AGG_KEYED) {
-        /* phase 2: merge the per-partition maps by key hash, bucket j */
+        /* phase 2, partition j: every other worker's partition j merged into
+           worker 0's, whose entries then go in order of first appearance
+           into srt[j] */
         emit(g, 0, "static void sc_merge%d(st_job *job, void *arg, int j, int w)", id);
         emit(g, 0, "{");
         emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
         emit(g, 1, "st_arena *ar = job->arenas[w];");
-        emit(g, 1, "(void)ar;");
-        emit(g, 1, "sc_m%d *m = &D->S->bkt%d[j];", id, id);
-        emit(g, 1, "const uint64_t nb = (uint64_t)D->S->nloc%d;", id);
-        emit(g, 1, "for (int i = 0; i < D->S->nloc%d; i++) {", id);
-        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[i];", id, id);
+        emit(g, 1, "const int nl = D->S->nloc%d, np = D->S->npart%d;", id, id);
+        emit(g, 1, "sc_m%d *m = &D->S->loc%d[j].m;", id, id);
+        emit(g, 1, "for (int i = 1; i < nl; i++) {");
+        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[(size_t)i * (size_t)np + (size_t)j].m;", id, id);
         emit(g, 2, "for (int64_t q = 0; q < src->n; q++) {");
         emit(g, 3, "const sc_m%d_ent *s = &src->ents[q];", id);
-        emit(g, 3, "if ((s->h >> 32) %% nb != (uint64_t)j)");
-        emit(g, 3, "    continue;");
         emit(g, 3, "bool ins;");
-        emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert(m, s->k, s->h, &ins);", id, id);
+        emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert_ent(m, s, &ins);", id, id);
         emit(g, 3, "if (ins) {");
         emit(g, 3, "    e->v = s->v;");
         emit(g, 3, "} else {");
@@ -918,12 +947,23 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 3, "}");
         emit(g, 2, "}");
         emit(g, 1, "}");
+        emit(g, 1, "st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));");
+        emit(g, 1, "bool sorted = true;");
+        emit(g, 1, "for (int64_t q = 0; q < m->n; q++) {");
+        emit(g, 2, "o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };");
+        emit(g, 2, "sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);");
+        emit(g, 1, "}");
+        emit(g, 1, "if (!sorted)");
+        emit(g, 1, "    st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);");
+        emit(g, 1, "D->srt%d[j] = o;", id);
         emit(g, 0, "}");
-        emit(g, 0, "static int sc_cmp%d(const void *a, const void *b)", id);
+        emit(g, 0, "static void sc_locfree%d(sc_S%d *S)", id, g_ctx_index(g->p, n->ctx));
         emit(g, 0, "{");
-        emit(g, 1, "int64_t x = (*(const sc_m%d_ent *const *)a)->v.stamp, y = (*(const sc_m%d_ent *const *)b)->v.stamp;",
-             id, id);
-        emit(g, 1, "return x < y ? -1 : x > y;");
+        emit(g, 1, "for (int k = 0; k < S->nloc%d * S->npart%d; k++)", id, id);
+        emit(g, 1, "    sc_m%d_free(&S->loc%d[k].m);", id, id);
+        emit(g, 1, "free(S->loc%d);", id);
+        emit(g, 1, "S->loc%d = NULL;", id);
+        emit(g, 1, "S->nloc%d = S->npart%d = 0;", id, id);
         emit(g, 0, "}");
         sb_puts(&g->out, "\n");
     }
@@ -934,7 +974,8 @@ static void emit_chain_node(cg *g, const st_node *n)
     emit(g, 1, "if (!D->v%d)", l->root->id);
     emit(g, 1, "    return;");
     emit(g, 1, "st_arena *ar0 = job->arenas[0];");
-    emit(g, 1, "const int np = D->d%d.nparts;", l->root->id);
+    if (a != AGG_KEYED)   /* keyed stages work on ranges (sc_ranges) */
+        emit(g, 1, "const int np = D->d%d.nparts;", l->root->id);
     switch (a) {
     case AGG_NONE:
         emit(g, 1, "D->%s.nparts = np;", dst);
@@ -984,53 +1025,43 @@ static void emit_chain_node(cg *g, const st_node *n)
         break;
     }
     case AGG_KEYED:
+        /* nw workers each keep np partitions of the keys (np = nw, up to
+           SC_MAX_PARTS: there are nw * np maps): after the parallel pass,
+           partition j of every worker is merged by task j, and the sorted
+           partitions are merged by stamp (first appearance), so the output
+           is the same whatever the workers */
         emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
         emit(g, 1, "const int nw = job->nworkers > 0 ? job->nworkers : 1;");
         emit(g, 1, "if (S->nloc%d != nw) {", id);
-        emit(g, 2, "for (int k = 0; k < S->nloc%d; k++) {", id);
-        emit(g, 2, "    sc_m%d_free(&S->loc%d[k]);", id, id);
-        emit(g, 2, "    sc_m%d_free(&S->bkt%d[k]);", id, id);
-        emit(g, 2, "}");
-        emit(g, 2, "free(S->loc%d);", id);
-        emit(g, 2, "free(S->bkt%d);", id);
-        emit(g, 2, "S->loc%d = calloc((size_t)nw, sizeof *S->loc%d);", id, id);
-        emit(g, 2, "S->bkt%d = calloc((size_t)nw, sizeof *S->bkt%d);", id, id);
-        emit(g, 2, "if (!S->loc%d || !S->bkt%d)", id, id);
+        emit(g, 2, "sc_locfree%d(S);", id);
+        emit(g, 2, "S->npart%d = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;", id);
+        emit(g, 2, "S->loc%d = calloc((size_t)nw * (size_t)S->npart%d, sizeof *S->loc%d);", id, id, id);
+        emit(g, 2, "if (!S->loc%d)", id);
         emit(g, 2, "    abort();");
         emit(g, 2, "S->nloc%d = nw;", id);
         emit(g, 1, "}");
-        emit(g, 1, "for (int k = 0; k < nw; k++)");
-        emit(g, 1, "    sc_m%d_clear(&S->loc%d[k]);", id, id);
-        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
-        emit(g, 1, "sc_m%d *fin = S->loc%d;", id, id);
-        emit(g, 1, "int nfin = 1;");
-        emit(g, 1, "if (nw > 1) {");
-        emit(g, 2, "for (int k = 0; k < nw; k++)");
-        emit(g, 2, "    sc_m%d_clear(&S->bkt%d[k]);", id, id);
-        emit(g, 2, "st_parallel_for(job, nw, sc_merge%d, D);", id);
-        emit(g, 2, "fin = S->bkt%d;", id);
-        emit(g, 2, "nfin = nw;");
+        emit(g, 1, "const int np = S->npart%d;", id);
+        emit(g, 1, "for (int k = 0; k < nw * np; k++)");
+        emit(g, 1, "    sc_m%d_clear(&S->loc%d[k].m);", id, id);
+        emit(g, 1, "int nt;");
+        emit(g, 1, "D->rg%d = sc_ranges(&D->d%d, nw, ar0, &nt);", id, l->root->id);
+        emit(g, 1, "st_parallel_for(job, nt, sc_task%d, D);", id);
+        emit(g, 1, "D->srt%d = st_arena_alloc(ar0, sizeof *D->srt%d * (size_t)np);", id, id);
+        emit(g, 1, "st_parallel_for(job, np, sc_merge%d, D);", id);
+        emit(g, 1, "int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);");
+        emit(g, 1, "for (int k = 0; k < np; k++)");
+        emit(g, 1, "    total += ns[k] = S->loc%d[k].m.n;", id);
+        emit(g, 1, "st_stamped *all = D->srt%d[0];", id);
+        emit(g, 1, "if (np > 1) {");
+        emit(g, 2, "all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));");
+        emit(g, 2, "st_merge_stamped(D->srt%d, ns, np, all);", id);
         emit(g, 1, "}");
-        emit(g, 1, "int64_t total = 0;");
-        emit(g, 1, "for (int k = 0; k < nfin; k++)");
-        emit(g, 1, "    total += fin[k].n;");
-        emit(g, 1, "sc_m%d_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));", id);
-        emit(g, 1, "int64_t t = 0;");
-        emit(g, 1, "bool sorted = true;");
-        emit(g, 1, "for (int k = 0; k < nfin; k++)");
-        emit(g, 1, "    for (int64_t q = 0; q < fin[k].n; q++) {");
-        emit(g, 1, "        all[t] = &fin[k].ents[q];");
-        emit(g, 1, "        sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);");
-        emit(g, 1, "        t++;");
-        emit(g, 1, "    }");
-        emit(g, 1, "/* keyed results in order of first appearance, whatever the workers */");
-        emit(g, 1, "if (!sorted)");
-        emit(g, 1, "    qsort(all, (size_t)total, sizeof *all, sc_cmp%d);", id);
         emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
         emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
         emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->%s, q, sizeof *o);", ct(g, n->type), ct(g, n->type), dst);
-        emit(g, 2, "o->_1 = all[q]->k;");
-        emit(g, 2, "o->_2 = all[q]->v.v;");
+        emit(g, 2, "const sc_m%d_ent *e = all[q].p;", id);
+        emit(g, 2, "o->_1 = e->k;");
+        emit(g, 2, "o->_2 = e->v.v;");
         emit(g, 1, "}");
         break;
     }
@@ -1828,6 +1859,8 @@ static const char prelude[] =
     "#define SC_UNUSED __attribute__((unused))\n"
     "/* keyed state is split in this many shards, updated in parallel */\n"
     "#define SC_SHARDS 8\n"
+    "/* at most this many key partitions per worker in keyed stages */\n"
+    "#define SC_MAX_PARTS 64\n"
     "\n"
     "/* float -> int as Java's (long) cast: saturating, NaN -> 0 */\n"
     "static SC_UNUSED int64_t sc_f2i(double v)\n"
@@ -1867,6 +1900,33 @@ static const char prelude[] =
     "        return;\n"
     "    }\n"
     "    sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);\n"
+    "}\n"
+    "/* The tasks of a keyed stage: ranges of d's partitions, one per\n"
+    " * partition for one worker; for more, small enough that the workers\n"
+    " * stay busy to the end (blocks are few and uneven). In order, so a\n"
+    " * range's index orders its records' stamps. */\n"
+    "typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;\n"
+    "static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)\n"
+    "{\n"
+    "    int64_t chunk = INT64_MAX, n = 0;\n"
+    "    if (nw > 1) {\n"
+    "        chunk = sc_ds_count(d) / ((int64_t)nw * 8);\n"
+    "        if (chunk < 256) chunk = 256;\n"
+    "    }\n"
+    "    for (int p = 0; p < d->nparts; p++)\n"
+    "        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;\n"
+    "    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));\n"
+    "    int k = 0;\n"
+    "    for (int p = 0; p < d->nparts; p++) {\n"
+    "        int64_t lo = 0, pn = d->parts[p].n;\n"
+    "        do {\n"
+    "            int64_t hi = pn - lo > chunk ? lo + chunk : pn;\n"
+    "            r[k++] = (sc_rng){ p, lo, hi };\n"
+    "            lo = hi;\n"
+    "        } while (lo < pn);\n"
+    "    }\n"
+    "    *nt = k;\n"
+    "    return r;\n"
     "}\n"
     "static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)\n"
     "{\n"
@@ -1994,12 +2054,7 @@ static void emit_context(cg *g, int ci)
         if (is_window_op(n->op))
             emit(g, 1, "st_window_free(&S->r%d);", n->id);
         if (agg_of(n->op) == AGG_KEYED) {
-            emit(g, 1, "for (int k = 0; k < S->nloc%d; k++) {", n->id);
-            emit(g, 1, "    sc_m%d_free(&S->loc%d[k]);", n->id, n->id);
-            emit(g, 1, "    sc_m%d_free(&S->bkt%d[k]);", n->id, n->id);
-            emit(g, 1, "}");
-            emit(g, 1, "free(S->loc%d);", n->id);
-            emit(g, 1, "free(S->bkt%d);", n->id);
+            emit(g, 1, "sc_locfree%d(S);", n->id);
         }
         if (windowed_inverse(n)) {
             emit(g, 1, "sc_w%d_free(&S->w%d);", n->id, n->id);

@@ -7,6 +7,9 @@
 
 #include <stdalign.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+
+#include "st_map.h"   /* st_big_alloc */
 
 _Noreturn void rt_oom(void)
 {
@@ -28,6 +31,53 @@ void *rt_xcalloc(size_t n, size_t size)
     if (!p)
         rt_oom();
     return p;
+}
+
+/* Big arrays (a replay file's records, arena chunks, keyed stages' maps)
+   are placed on 2 MiB boundaries and advised to use huge pages: faulting
+   them in 4 KiB at a time costs more than filling them (in a VM above
+   all: a fault there costs microseconds). Freed with free(). */
+enum { HUGE_ALIGN = 2 << 20 };
+
+void *st_big_alloc(size_t n)
+{
+    if (n < HUGE_ALIGN)
+        return rt_xmalloc(n);
+    if (n > SIZE_MAX - HUGE_ALIGN)
+        rt_oom();
+    n = (n + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
+    void *q = aligned_alloc(HUGE_ALIGN, n);
+    if (!q)
+        rt_oom();
+#ifdef MADV_HUGEPAGE
+    madvise(q, n, MADV_HUGEPAGE);
+#endif
+    return q;
+}
+
+/* Grows by copying (there is no aligned realloc). */
+void rt_grow_huge(void **p, int64_t *cap, int64_t need, size_t sz)
+{
+    if (need <= *cap)
+        return;
+    int64_t c = *cap ? *cap : 8;
+    while (c < need) {
+        if (c > INT64_MAX / 2 || (uint64_t)c * 2 > SIZE_MAX / sz - HUGE_ALIGN)
+            rt_oom();
+        c *= 2;
+    }
+    size_t bytes = (size_t)c * sz;
+    if (bytes < HUGE_ALIGN) {
+        *p = st_xrealloc(*p, bytes);
+        *cap = c;
+        return;
+    }
+    void *q = st_big_alloc(bytes);
+    if (*p)
+        memcpy(q, *p, (size_t)*cap * sz);
+    free(*p);
+    *p = q;
+    *cap = c;
 }
 
 void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz)
@@ -65,7 +115,7 @@ struct st_arena {
 
 static chunk *chunk_new(size_t cap)
 {
-    chunk *c = rt_xmalloc(sizeof(chunk) + cap);
+    chunk *c = st_big_alloc(sizeof(chunk) + cap);
     c->next = NULL;
     c->cap = cap;
     c->used = 0;

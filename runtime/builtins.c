@@ -281,7 +281,16 @@ void st_split_init(st_split *it, st_str s, st_str sep)
     it->done = false;
     it->end = 0;
     if (s.n == 0)
-        return;   /* "" gives one "": see st_split_next */
+        return;   /* "" gives one "": see st_split_next_any */
+    if (sep.n == 1) {
+        /* one byte cannot overlap itself: trailing empties are the
+           trailing separators */
+        int64_t e = s.n;
+        while (e > 0 && s.p[e - 1] == sep.p[0])
+            e--;
+        it->end = e;
+        return;
+    }
     /* A piece starting at s.n is empty, so it cannot move end. */
     for (int64_t pos = 0; pos < s.n;) {
         int64_t e, nx;
@@ -292,7 +301,7 @@ void st_split_init(st_split *it, st_str s, st_str sep)
     }
 }
 
-bool st_split_next(st_split *it, st_str *out)
+bool st_split_next_any(st_split *it, st_str *out)
 {
     if (it->done)
         return false;
@@ -367,11 +376,41 @@ static int j_hex4(const unsigned char *p)
 
 /* At '"': moves past the closing quote; *content is the raw text between
    the quotes, *esc whether it holds escapes. */
+/* The first byte of the 8 at p that ends or interrupts a JSON string's
+   plain run ('"', '\\' or a control byte), or 8 when there is none: values
+   are mostly long plain runs (UUIDs, names), a byte at a time is the cost
+   of a JSON record. Each test is exact for the lowest byte it flags, which
+   is all that is used. */
+static inline int j_plain8(const unsigned char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
+    hit &= high;
+    return hit ? __builtin_ctzll(hit) / 8 : 8;
+#else
+    for (int i = 0; i < 8; i++)
+        if (p[i] == '"' || p[i] == '\\' || p[i] < 0x20)
+            return i;
+    return 8;
+#endif
+}
+
 static bool j_string(jscan *j, st_str *content, bool *esc)
 {
     const unsigned char *start = ++j->p;
     *esc = false;
     while (j->p < j->e) {
+        int k = 0;
+        while (j->e - j->p >= 8 && (k = j_plain8(j->p)) == 8)
+            j->p += 8;
+        if (j->e - j->p >= 8)
+            j->p += k;
+        if (j->p >= j->e)
+            break;
         unsigned char c = *j->p;
         if (c == '"') {
             *content = (st_str){ (const char *)start, j->p - start };

@@ -35,6 +35,8 @@ void *rt_xmalloc(size_t n);
 void *rt_xcalloc(size_t n, size_t size);
 /* Grows *p (of *cap elements of size sz) to hold at least need elements. */
 void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz);
+/* As rt_grow for big arrays filled once: huge pages where there are. */
+void rt_grow_huge(void **p, int64_t *cap, int64_t need, size_t sz);
 void rt_tls_arena_set(st_arena *a);
 
 /* ---- buf.c -------------------------------------------------------------- */
@@ -193,7 +195,8 @@ int64_t rt_replay_last_batch(int64_t last_offset, int64_t batch_ms,
 /* Splits text into lines (strip \n, \r\n; a last line without newline
    counts). Returns the count; *lines is malloc'd. */
 int64_t rt_split_lines(const char *text, size_t n, st_str **lines);
-/* Maps a regular, non-empty file read-only (*maplen > 0), or reads it as
+/* Reads a regular file of 2 MiB or more into memory on huge pages, maps a
+   smaller non-empty one read-only (*maplen > 0), or reads it as
    rt_read_file does (*maplen == 0). Returns 0 or an errno. */
 int rt_map_file(const char *path, char **out, size_t *n, size_t *maplen);
 /* Whole file into a malloc'd, NUL-terminated buffer. 0 or an errno. */

@@ -161,7 +161,36 @@ typedef struct st_split {
     bool done;
 } st_split;
 void st_split_init(st_split *it, st_str s, st_str sep);
-bool st_split_next(st_split *it, st_str *out);
+bool st_split_next_any(st_split *it, st_str *out);   /* any separator */
+/* Inline for the common one-byte separator (split(l, " ")): a call and a
+   memchr per word cost more than the short scan itself. A piece starting
+   before end ends at the next separator or at end (past end there is only
+   a separator or the end of s). */
+static inline bool st_split_next(st_split *it, st_str *out)
+{
+    if (it->sep.n == 1 && it->pos < it->end) {
+        const char *p = it->s.p + it->pos, *q = p, *e = it->s.p + it->end;
+        const char c = it->sep.p[0];
+        while (q < e && *q != c)
+            q++;
+        *out = (st_str){ p, q - p };
+        it->pos = q - it->s.p + 1;
+        return true;
+    }
+    return st_split_next_any(it, out);
+}
+
+/* A keyed result and the stamp that orders it (its key's first record);
+   st_sort_stamped sorts by stamp (distinct, >= 0), with tmp as scratch
+   of n elements. */
+typedef struct st_stamped {
+    int64_t stamp;
+    void *p;
+} st_stamped;
+void st_sort_stamped(st_stamped *a, st_stamped *tmp, int64_t n);
+/* Merges k runs sorted by stamp (runs[i], n[i] elements) into out;
+   consumes runs and n (advances and counts them down). */
+void st_merge_stamped(st_stamped **runs, int64_t *n, int k, st_stamped *out);
 
 /* Integer arithmetic as Java's: wraps on overflow, no UB. Division and
    modulo return false on a zero divisor (the record is skipped). */

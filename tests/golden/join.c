@@ -11,6 +11,8 @@
 #define SC_UNUSED __attribute__((unused))
 /* keyed state is split in this many shards, updated in parallel */
 #define SC_SHARDS 8
+/* at most this many key partitions per worker in keyed stages */
+#define SC_MAX_PARTS 64
 
 /* float -> int as Java's (long) cast: saturating, NaN -> 0 */
 static SC_UNUSED int64_t sc_f2i(double v)
@@ -50,6 +52,33 @@ static SC_UNUSED void sc_split_out(st_ds *d, int64_t total, int64_t workers, siz
         return;
     }
     sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);
+}
+/* The tasks of a keyed stage: ranges of d's partitions, one per
+ * partition for one worker; for more, small enough that the workers
+ * stay busy to the end (blocks are few and uneven). In order, so a
+ * range's index orders its records' stamps. */
+typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;
+static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)
+{
+    int64_t chunk = INT64_MAX, n = 0;
+    if (nw > 1) {
+        chunk = sc_ds_count(d) / ((int64_t)nw * 8);
+        if (chunk < 256) chunk = 256;
+    }
+    for (int p = 0; p < d->nparts; p++)
+        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;
+    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));
+    int k = 0;
+    for (int p = 0; p < d->nparts; p++) {
+        int64_t lo = 0, pn = d->parts[p].n;
+        do {
+            int64_t hi = pn - lo > chunk ? lo + chunk : pn;
+            r[k++] = (sc_rng){ p, lo, hi };
+            lo = hi;
+        } while (lo < pn);
+    }
+    *nt = k;
+    return r;
 }
 static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)
 {
@@ -217,11 +246,12 @@ static __attribute__((unused)) void sc_de_10(st_rd *r, st_arena *a, sc_T10 *v)
 
 /* ==== context shop ==== */
 typedef struct sc_jv4 { int64_t first, last; } sc_jv4;
-ST_MAP_DEFINE(sc_j4, sc_T1, sc_jv4, sc_eq_1)
+ST_SMAP_DEFINE(sc_j4, sc_jv4, sc_eq_1)
 typedef struct sc_jr4 { sc_T1 k; sc_T1 v; int64_t next; } sc_jr4;
-ST_MAP_DEFINE(sc_jl4, sc_T1, char, sc_eq_1)
+ST_SMAP_DEFINE(sc_jl4, char, sc_eq_1)
 typedef struct sc_av6 { sc_T2 v; int64_t stamp; } sc_av6;
-ST_MAP_DEFINE(sc_m6, sc_T1, sc_av6, sc_eq_1)
+ST_SMAP_DEFINE(sc_m6, sc_av6, sc_eq_1)
+typedef union sc_pm6 { sc_m6 m; char pad[(sizeof(sc_m6) / 64 + 2) * 64]; } sc_pm6;
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -234,11 +264,12 @@ typedef struct sc_D0 {
     st_ds d4; bool v4; /* leftOuterJoin */
     sc_j4 j4; sc_jr4 *jr4;
     st_ds d6; bool v6; /* reduceByKey */
+    sc_rng *rg6; st_stamped **srt6;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_m6 *loc6, *bkt6; int nloc6; /* per worker, kept across batches */
+    sc_pm6 *loc6; int nloc6, npart6; /* [w * npart + p]: worker w's partition p */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source views */
@@ -395,19 +426,22 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m6 *m = &D->S->loc6[w];
+    const uint64_t npart = (uint64_t)D->S->npart6;
+    sc_pm6 *m = &D->S->loc6[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
-    const st_part *ip = &D->d4.parts[i];
+    const sc_rng *rg = &D->rg6[i];
+    const st_part *ip = &D->d4.parts[rg->part];
     const sc_T9 *in = (const sc_T9 *)ip->data;
-    for (int64_t r = 0; r < ip->n; r++) {
+    for (int64_t r = rg->lo; r < rg->hi; r++) {
         sc_T9 sc_x0 = in[r];
         (void)sc_x0;
         sc_T10 sc_x7 = ((sc_T10){ ((((sc_x0)._2)._2).some ? (((sc_x0)._2)._2).v : (((st_str){ "unknown", 7 }))), INT64_C(1) });
         (void)sc_x7;
         {
             bool ins;
-            sc_m6_ent *e = sc_m6_upsert(m, (sc_x7)._1, sc_hash_1((sc_x7)._1, 0x5eedULL), &ins);
+            const uint64_t h = sc_hash_1((sc_x7)._1, 0x5eedULL);
+            sc_m6_ent *e = sc_m6_upsert(&m[((h >> 32) * npart) >> 32].m, (sc_x7)._1, h, &ins);
             if (ins) {
                 e->v.v = (sc_x7)._2;
                 e->v.stamp = base + pos;
@@ -425,17 +459,14 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
-    (void)ar;
-    sc_m6 *m = &D->S->bkt6[j];
-    const uint64_t nb = (uint64_t)D->S->nloc6;
-    for (int i = 0; i < D->S->nloc6; i++) {
-        const sc_m6 *src = &D->S->loc6[i];
+    const int nl = D->S->nloc6, np = D->S->npart6;
+    sc_m6 *m = &D->S->loc6[j].m;
+    for (int i = 1; i < nl; i++) {
+        const sc_m6 *src = &D->S->loc6[(size_t)i * (size_t)np + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m6_ent *s = &src->ents[q];
-            if ((s->h >> 32) % nb != (uint64_t)j)
-                continue;
             bool ins;
-            sc_m6_ent *e = sc_m6_upsert(m, s->k, s->h, &ins);
+            sc_m6_ent *e = sc_m6_upsert_ent(m, s, &ins);
             if (ins) {
                 e->v = s->v;
             } else {
@@ -445,11 +476,23 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
             }
         }
     }
+    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
+    bool sorted = true;
+    for (int64_t q = 0; q < m->n; q++) {
+        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
+        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
+    }
+    if (!sorted)
+        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
+    D->srt6[j] = o;
 }
-static int sc_cmp6(const void *a, const void *b)
+static void sc_locfree6(sc_S0 *S)
 {
-    int64_t x = (*(const sc_m6_ent *const *)a)->v.stamp, y = (*(const sc_m6_ent *const *)b)->v.stamp;
-    return x < y ? -1 : x > y;
+    for (int k = 0; k < S->nloc6 * S->npart6; k++)
+        sc_m6_free(&S->loc6[k].m);
+    free(S->loc6);
+    S->loc6 = NULL;
+    S->nloc6 = S->npart6 = 0;
 }
 
 static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
@@ -457,54 +500,38 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
     if (!D->v4)
         return;
     st_arena *ar0 = job->arenas[0];
-    const int np = D->d4.nparts;
     sc_S0 *S = D->S;
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
     if (S->nloc6 != nw) {
-        for (int k = 0; k < S->nloc6; k++) {
-            sc_m6_free(&S->loc6[k]);
-            sc_m6_free(&S->bkt6[k]);
-        }
-        free(S->loc6);
-        free(S->bkt6);
-        S->loc6 = calloc((size_t)nw, sizeof *S->loc6);
-        S->bkt6 = calloc((size_t)nw, sizeof *S->bkt6);
-        if (!S->loc6 || !S->bkt6)
+        sc_locfree6(S);
+        S->npart6 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
+        S->loc6 = calloc((size_t)nw * (size_t)S->npart6, sizeof *S->loc6);
+        if (!S->loc6)
             abort();
         S->nloc6 = nw;
     }
-    for (int k = 0; k < nw; k++)
-        sc_m6_clear(&S->loc6[k]);
-    st_parallel_for(job, np, sc_task6, D);
-    sc_m6 *fin = S->loc6;
-    int nfin = 1;
-    if (nw > 1) {
-        for (int k = 0; k < nw; k++)
-            sc_m6_clear(&S->bkt6[k]);
-        st_parallel_for(job, nw, sc_merge6, D);
-        fin = S->bkt6;
-        nfin = nw;
+    const int np = S->npart6;
+    for (int k = 0; k < nw * np; k++)
+        sc_m6_clear(&S->loc6[k].m);
+    int nt;
+    D->rg6 = sc_ranges(&D->d4, nw, ar0, &nt);
+    st_parallel_for(job, nt, sc_task6, D);
+    D->srt6 = st_arena_alloc(ar0, sizeof *D->srt6 * (size_t)np);
+    st_parallel_for(job, np, sc_merge6, D);
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
+    for (int k = 0; k < np; k++)
+        total += ns[k] = S->loc6[k].m.n;
+    st_stamped *all = D->srt6[0];
+    if (np > 1) {
+        all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
+        st_merge_stamped(D->srt6, ns, np, all);
     }
-    int64_t total = 0;
-    for (int k = 0; k < nfin; k++)
-        total += fin[k].n;
-    sc_m6_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-    int64_t t = 0;
-    bool sorted = true;
-    for (int k = 0; k < nfin; k++)
-        for (int64_t q = 0; q < fin[k].n; q++) {
-            all[t] = &fin[k].ents[q];
-            sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);
-            t++;
-        }
-    /* keyed results in order of first appearance, whatever the workers */
-    if (!sorted)
-        qsort(all, (size_t)total, sizeof *all, sc_cmp6);
     sc_split_out(&D->d6, total, job->nworkers, sizeof(sc_T10), ar0);
     for (int64_t q = 0; q < total; q++) {
         sc_T10 *o = (sc_T10 *)sc_out_slot(&D->d6, q, sizeof *o);
-        o->_1 = all[q]->k;
-        o->_2 = all[q]->v.v;
+        const sc_m6_ent *e = all[q].p;
+        o->_1 = e->k;
+        o->_2 = e->v.v;
     }
     D->v6 = true;
 }
@@ -580,12 +607,7 @@ static void sc_destroy0(void *state)
     sc_S0 *S = state;
     if (!S)
         return;
-    for (int k = 0; k < S->nloc6; k++) {
-        sc_m6_free(&S->loc6[k]);
-        sc_m6_free(&S->bkt6[k]);
-    }
-    free(S->loc6);
-    free(S->bkt6);
+    sc_locfree6(S);
     free(S);
 }
 

@@ -11,6 +11,8 @@
 #define SC_UNUSED __attribute__((unused))
 /* keyed state is split in this many shards, updated in parallel */
 #define SC_SHARDS 8
+/* at most this many key partitions per worker in keyed stages */
+#define SC_MAX_PARTS 64
 
 /* float -> int as Java's (long) cast: saturating, NaN -> 0 */
 static SC_UNUSED int64_t sc_f2i(double v)
@@ -50,6 +52,33 @@ static SC_UNUSED void sc_split_out(st_ds *d, int64_t total, int64_t workers, siz
         return;
     }
     sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);
+}
+/* The tasks of a keyed stage: ranges of d's partitions, one per
+ * partition for one worker; for more, small enough that the workers
+ * stay busy to the end (blocks are few and uneven). In order, so a
+ * range's index orders its records' stamps. */
+typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;
+static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)
+{
+    int64_t chunk = INT64_MAX, n = 0;
+    if (nw > 1) {
+        chunk = sc_ds_count(d) / ((int64_t)nw * 8);
+        if (chunk < 256) chunk = 256;
+    }
+    for (int p = 0; p < d->nparts; p++)
+        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;
+    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));
+    int k = 0;
+    for (int p = 0; p < d->nparts; p++) {
+        int64_t lo = 0, pn = d->parts[p].n;
+        do {
+            int64_t hi = pn - lo > chunk ? lo + chunk : pn;
+            r[k++] = (sc_rng){ p, lo, hi };
+            lo = hi;
+        } while (lo < pn);
+    }
+    *nt = k;
+    return r;
 }
 static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)
 {
@@ -153,7 +182,8 @@ static __attribute__((unused)) void sc_de_6(st_rd *r, st_arena *a, sc_T6 *v)
 
 /* ==== context logs ==== */
 typedef struct sc_av3 { sc_T2 v; int64_t stamp; } sc_av3;
-ST_MAP_DEFINE(sc_m3, sc_T1, sc_av3, sc_eq_1)
+ST_SMAP_DEFINE(sc_m3, sc_av3, sc_eq_1)
+typedef union sc_pm3 { sc_m3 m; char pad[(sizeof(sc_m3) / 64 + 2) * 64]; } sc_pm3;
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -162,12 +192,13 @@ typedef struct sc_D0 {
     st_ds d0; bool v0; /* source */
     st_ds d1; bool v1; /* filter */
     st_ds d3; bool v3; /* reduceByKey */
+    sc_rng *rg3; st_stamped **srt3;
     st_ds d5; bool v5; /* map */
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
     int unused;
-    sc_m3 *loc3, *bkt3; int nloc3; /* per worker, kept across batches */
+    sc_pm3 *loc3; int nloc3, npart3; /* [w * npart + p]: worker w's partition p */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source logs */
@@ -220,12 +251,14 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m3 *m = &D->S->loc3[w];
+    const uint64_t npart = (uint64_t)D->S->npart3;
+    sc_pm3 *m = &D->S->loc3[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
-    const st_part *ip = &D->d1.parts[i];
+    const sc_rng *rg = &D->rg3[i];
+    const st_part *ip = &D->d1.parts[rg->part];
     const sc_T1 *in = (const sc_T1 *)ip->data;
-    for (int64_t r = 0; r < ip->n; r++) {
+    for (int64_t r = rg->lo; r < rg->hi; r++) {
         sc_T1 sc_x0 = in[r];
         (void)sc_x0;
         st_str sc_v4;
@@ -237,7 +270,8 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
         (void)sc_x3;
         {
             bool ins;
-            sc_m3_ent *e = sc_m3_upsert(m, (sc_x3)._1, sc_hash_1((sc_x3)._1, 0x5eedULL), &ins);
+            const uint64_t h = sc_hash_1((sc_x3)._1, 0x5eedULL);
+            sc_m3_ent *e = sc_m3_upsert(&m[((h >> 32) * npart) >> 32].m, (sc_x3)._1, h, &ins);
             if (ins) {
                 e->v.v = (sc_x3)._2;
                 e->v.stamp = base + pos;
@@ -255,17 +289,14 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
-    (void)ar;
-    sc_m3 *m = &D->S->bkt3[j];
-    const uint64_t nb = (uint64_t)D->S->nloc3;
-    for (int i = 0; i < D->S->nloc3; i++) {
-        const sc_m3 *src = &D->S->loc3[i];
+    const int nl = D->S->nloc3, np = D->S->npart3;
+    sc_m3 *m = &D->S->loc3[j].m;
+    for (int i = 1; i < nl; i++) {
+        const sc_m3 *src = &D->S->loc3[(size_t)i * (size_t)np + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m3_ent *s = &src->ents[q];
-            if ((s->h >> 32) % nb != (uint64_t)j)
-                continue;
             bool ins;
-            sc_m3_ent *e = sc_m3_upsert(m, s->k, s->h, &ins);
+            sc_m3_ent *e = sc_m3_upsert_ent(m, s, &ins);
             if (ins) {
                 e->v = s->v;
             } else {
@@ -275,11 +306,23 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
             }
         }
     }
+    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
+    bool sorted = true;
+    for (int64_t q = 0; q < m->n; q++) {
+        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
+        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
+    }
+    if (!sorted)
+        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
+    D->srt3[j] = o;
 }
-static int sc_cmp3(const void *a, const void *b)
+static void sc_locfree3(sc_S0 *S)
 {
-    int64_t x = (*(const sc_m3_ent *const *)a)->v.stamp, y = (*(const sc_m3_ent *const *)b)->v.stamp;
-    return x < y ? -1 : x > y;
+    for (int k = 0; k < S->nloc3 * S->npart3; k++)
+        sc_m3_free(&S->loc3[k].m);
+    free(S->loc3);
+    S->loc3 = NULL;
+    S->nloc3 = S->npart3 = 0;
 }
 
 static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
@@ -287,54 +330,38 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
     if (!D->v1)
         return;
     st_arena *ar0 = job->arenas[0];
-    const int np = D->d1.nparts;
     sc_S0 *S = D->S;
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
     if (S->nloc3 != nw) {
-        for (int k = 0; k < S->nloc3; k++) {
-            sc_m3_free(&S->loc3[k]);
-            sc_m3_free(&S->bkt3[k]);
-        }
-        free(S->loc3);
-        free(S->bkt3);
-        S->loc3 = calloc((size_t)nw, sizeof *S->loc3);
-        S->bkt3 = calloc((size_t)nw, sizeof *S->bkt3);
-        if (!S->loc3 || !S->bkt3)
+        sc_locfree3(S);
+        S->npart3 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
+        S->loc3 = calloc((size_t)nw * (size_t)S->npart3, sizeof *S->loc3);
+        if (!S->loc3)
             abort();
         S->nloc3 = nw;
     }
-    for (int k = 0; k < nw; k++)
-        sc_m3_clear(&S->loc3[k]);
-    st_parallel_for(job, np, sc_task3, D);
-    sc_m3 *fin = S->loc3;
-    int nfin = 1;
-    if (nw > 1) {
-        for (int k = 0; k < nw; k++)
-            sc_m3_clear(&S->bkt3[k]);
-        st_parallel_for(job, nw, sc_merge3, D);
-        fin = S->bkt3;
-        nfin = nw;
+    const int np = S->npart3;
+    for (int k = 0; k < nw * np; k++)
+        sc_m3_clear(&S->loc3[k].m);
+    int nt;
+    D->rg3 = sc_ranges(&D->d1, nw, ar0, &nt);
+    st_parallel_for(job, nt, sc_task3, D);
+    D->srt3 = st_arena_alloc(ar0, sizeof *D->srt3 * (size_t)np);
+    st_parallel_for(job, np, sc_merge3, D);
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
+    for (int k = 0; k < np; k++)
+        total += ns[k] = S->loc3[k].m.n;
+    st_stamped *all = D->srt3[0];
+    if (np > 1) {
+        all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
+        st_merge_stamped(D->srt3, ns, np, all);
     }
-    int64_t total = 0;
-    for (int k = 0; k < nfin; k++)
-        total += fin[k].n;
-    sc_m3_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-    int64_t t = 0;
-    bool sorted = true;
-    for (int k = 0; k < nfin; k++)
-        for (int64_t q = 0; q < fin[k].n; q++) {
-            all[t] = &fin[k].ents[q];
-            sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);
-            t++;
-        }
-    /* keyed results in order of first appearance, whatever the workers */
-    if (!sorted)
-        qsort(all, (size_t)total, sizeof *all, sc_cmp3);
     sc_split_out(&D->d3, total, job->nworkers, sizeof(sc_T6), ar0);
     for (int64_t q = 0; q < total; q++) {
         sc_T6 *o = (sc_T6 *)sc_out_slot(&D->d3, q, sizeof *o);
-        o->_1 = all[q]->k;
-        o->_2 = all[q]->v.v;
+        const sc_m3_ent *e = all[q].p;
+        o->_1 = e->k;
+        o->_2 = e->v.v;
     }
     D->v3 = true;
 }
@@ -448,12 +475,7 @@ static void sc_destroy0(void *state)
     sc_S0 *S = state;
     if (!S)
         return;
-    for (int k = 0; k < S->nloc3; k++) {
-        sc_m3_free(&S->loc3[k]);
-        sc_m3_free(&S->bkt3[k]);
-    }
-    free(S->loc3);
-    free(S->bkt3);
+    sc_locfree3(S);
     free(S);
 }
 

@@ -11,6 +11,8 @@
 #define SC_UNUSED __attribute__((unused))
 /* keyed state is split in this many shards, updated in parallel */
 #define SC_SHARDS 8
+/* at most this many key partitions per worker in keyed stages */
+#define SC_MAX_PARTS 64
 
 /* float -> int as Java's (long) cast: saturating, NaN -> 0 */
 static SC_UNUSED int64_t sc_f2i(double v)
@@ -50,6 +52,33 @@ static SC_UNUSED void sc_split_out(st_ds *d, int64_t total, int64_t workers, siz
         return;
     }
     sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);
+}
+/* The tasks of a keyed stage: ranges of d's partitions, one per
+ * partition for one worker; for more, small enough that the workers
+ * stay busy to the end (blocks are few and uneven). In order, so a
+ * range's index orders its records' stamps. */
+typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;
+static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)
+{
+    int64_t chunk = INT64_MAX, n = 0;
+    if (nw > 1) {
+        chunk = sc_ds_count(d) / ((int64_t)nw * 8);
+        if (chunk < 256) chunk = 256;
+    }
+    for (int p = 0; p < d->nparts; p++)
+        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;
+    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));
+    int k = 0;
+    for (int p = 0; p < d->nparts; p++) {
+        int64_t lo = 0, pn = d->parts[p].n;
+        do {
+            int64_t hi = pn - lo > chunk ? lo + chunk : pn;
+            r[k++] = (sc_rng){ p, lo, hi };
+            lo = hi;
+        } while (lo < pn);
+    }
+    *nt = k;
+    return r;
 }
 static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)
 {
@@ -154,7 +183,8 @@ static __attribute__((unused)) void sc_de_7(st_rd *r, st_arena *a, sc_T7 *v)
 
 /* ==== context wc ==== */
 typedef struct sc_av4 { sc_T2 v; int64_t stamp; } sc_av4;
-ST_MAP_DEFINE(sc_m4, sc_T1, sc_av4, sc_eq_1)
+ST_SMAP_DEFINE(sc_m4, sc_av4, sc_eq_1)
+typedef union sc_pm4 { sc_m4 m; char pad[(sizeof(sc_m4) / 64 + 2) * 64]; } sc_pm4;
 typedef struct sc_S0 sc_S0;
 /* one batch's datasets */
 typedef struct sc_D0 {
@@ -163,13 +193,14 @@ typedef struct sc_D0 {
     st_ds d0; bool v0; /* source */
     st_ds d4; bool v4; /* reduceByKeyAndWindow */
     st_ds a4; bool av4; /* per-batch part of reduceByKeyAndWindow */
+    sc_rng *rg4; st_stamped **srt4;
     st_buf *buf6;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
     int unused;
     st_window r4; /* reduceByKeyAndWindow */
-    sc_m4 *loc4, *bkt4; int nloc4; /* per worker, kept across batches */
+    sc_pm4 *loc4; int nloc4, npart4; /* [w * npart + p]: worker w's partition p */
 };
 
 static void sc_node0(sc_D0 *D, st_job *job) /* source lines */
@@ -187,12 +218,14 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
     (void)ar;
-    sc_m4 *m = &D->S->loc4[w];
+    const uint64_t npart = (uint64_t)D->S->npart4;
+    sc_pm4 *m = &D->S->loc4[(uint64_t)w * npart];
     const int64_t base = (int64_t)i << 40;
     int64_t pos = 0;
-    const st_part *ip = &D->d0.parts[i];
+    const sc_rng *rg = &D->rg4[i];
+    const st_part *ip = &D->d0.parts[rg->part];
     const sc_T1 *in = (const sc_T1 *)ip->data;
-    for (int64_t r = 0; r < ip->n; r++) {
+    for (int64_t r = rg->lo; r < rg->hi; r++) {
         sc_T1 sc_x0 = in[r];
         (void)sc_x0;
         st_split sc_v2;
@@ -208,7 +241,8 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
             (void)sc_x4;
             {
                 bool ins;
-                sc_m4_ent *e = sc_m4_upsert(m, (sc_x4)._1, sc_hash_1((sc_x4)._1, 0x5eedULL), &ins);
+                const uint64_t h = sc_hash_1((sc_x4)._1, 0x5eedULL);
+                sc_m4_ent *e = sc_m4_upsert(&m[((h >> 32) * npart) >> 32].m, (sc_x4)._1, h, &ins);
                 if (ins) {
                     e->v.v = (sc_x4)._2;
                     e->v.stamp = base + pos;
@@ -227,17 +261,14 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
     st_arena *ar = job->arenas[w];
-    (void)ar;
-    sc_m4 *m = &D->S->bkt4[j];
-    const uint64_t nb = (uint64_t)D->S->nloc4;
-    for (int i = 0; i < D->S->nloc4; i++) {
-        const sc_m4 *src = &D->S->loc4[i];
+    const int nl = D->S->nloc4, np = D->S->npart4;
+    sc_m4 *m = &D->S->loc4[j].m;
+    for (int i = 1; i < nl; i++) {
+        const sc_m4 *src = &D->S->loc4[(size_t)i * (size_t)np + (size_t)j].m;
         for (int64_t q = 0; q < src->n; q++) {
             const sc_m4_ent *s = &src->ents[q];
-            if ((s->h >> 32) % nb != (uint64_t)j)
-                continue;
             bool ins;
-            sc_m4_ent *e = sc_m4_upsert(m, s->k, s->h, &ins);
+            sc_m4_ent *e = sc_m4_upsert_ent(m, s, &ins);
             if (ins) {
                 e->v = s->v;
             } else {
@@ -247,11 +278,23 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
             }
         }
     }
+    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
+    bool sorted = true;
+    for (int64_t q = 0; q < m->n; q++) {
+        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
+        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
+    }
+    if (!sorted)
+        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
+    D->srt4[j] = o;
 }
-static int sc_cmp4(const void *a, const void *b)
+static void sc_locfree4(sc_S0 *S)
 {
-    int64_t x = (*(const sc_m4_ent *const *)a)->v.stamp, y = (*(const sc_m4_ent *const *)b)->v.stamp;
-    return x < y ? -1 : x > y;
+    for (int k = 0; k < S->nloc4 * S->npart4; k++)
+        sc_m4_free(&S->loc4[k].m);
+    free(S->loc4);
+    S->loc4 = NULL;
+    S->nloc4 = S->npart4 = 0;
 }
 
 static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
@@ -259,54 +302,38 @@ static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
     if (!D->v0)
         return;
     st_arena *ar0 = job->arenas[0];
-    const int np = D->d0.nparts;
     sc_S0 *S = D->S;
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
     if (S->nloc4 != nw) {
-        for (int k = 0; k < S->nloc4; k++) {
-            sc_m4_free(&S->loc4[k]);
-            sc_m4_free(&S->bkt4[k]);
-        }
-        free(S->loc4);
-        free(S->bkt4);
-        S->loc4 = calloc((size_t)nw, sizeof *S->loc4);
-        S->bkt4 = calloc((size_t)nw, sizeof *S->bkt4);
-        if (!S->loc4 || !S->bkt4)
+        sc_locfree4(S);
+        S->npart4 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
+        S->loc4 = calloc((size_t)nw * (size_t)S->npart4, sizeof *S->loc4);
+        if (!S->loc4)
             abort();
         S->nloc4 = nw;
     }
-    for (int k = 0; k < nw; k++)
-        sc_m4_clear(&S->loc4[k]);
-    st_parallel_for(job, np, sc_task4, D);
-    sc_m4 *fin = S->loc4;
-    int nfin = 1;
-    if (nw > 1) {
-        for (int k = 0; k < nw; k++)
-            sc_m4_clear(&S->bkt4[k]);
-        st_parallel_for(job, nw, sc_merge4, D);
-        fin = S->bkt4;
-        nfin = nw;
+    const int np = S->npart4;
+    for (int k = 0; k < nw * np; k++)
+        sc_m4_clear(&S->loc4[k].m);
+    int nt;
+    D->rg4 = sc_ranges(&D->d0, nw, ar0, &nt);
+    st_parallel_for(job, nt, sc_task4, D);
+    D->srt4 = st_arena_alloc(ar0, sizeof *D->srt4 * (size_t)np);
+    st_parallel_for(job, np, sc_merge4, D);
+    int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
+    for (int k = 0; k < np; k++)
+        total += ns[k] = S->loc4[k].m.n;
+    st_stamped *all = D->srt4[0];
+    if (np > 1) {
+        all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
+        st_merge_stamped(D->srt4, ns, np, all);
     }
-    int64_t total = 0;
-    for (int k = 0; k < nfin; k++)
-        total += fin[k].n;
-    sc_m4_ent **all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-    int64_t t = 0;
-    bool sorted = true;
-    for (int k = 0; k < nfin; k++)
-        for (int64_t q = 0; q < fin[k].n; q++) {
-            all[t] = &fin[k].ents[q];
-            sorted = sorted && (t == 0 || all[t - 1]->v.stamp < all[t]->v.stamp);
-            t++;
-        }
-    /* keyed results in order of first appearance, whatever the workers */
-    if (!sorted)
-        qsort(all, (size_t)total, sizeof *all, sc_cmp4);
     sc_split_out(&D->a4, total, job->nworkers, sizeof(sc_T7), ar0);
     for (int64_t q = 0; q < total; q++) {
         sc_T7 *o = (sc_T7 *)sc_out_slot(&D->a4, q, sizeof *o);
-        o->_1 = all[q]->k;
-        o->_2 = all[q]->v.v;
+        const sc_m4_ent *e = all[q].p;
+        o->_1 = e->k;
+        o->_2 = e->v.v;
     }
     D->av4 = true;
 }
@@ -461,12 +488,7 @@ static void sc_destroy0(void *state)
     if (!S)
         return;
     st_window_free(&S->r4);
-    for (int k = 0; k < S->nloc4; k++) {
-        sc_m4_free(&S->loc4[k]);
-        sc_m4_free(&S->bkt4[k]);
-    }
-    free(S->loc4);
-    free(S->bkt4);
+    sc_locfree4(S);
     free(S);
 }
 

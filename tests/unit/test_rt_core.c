@@ -243,6 +243,49 @@ static void test_json(void **state)
 
 /* Every one-byte mutation of a valid record: any answer, never a crash
    or a read outside the slice (ASan). */
+/* Strings are scanned 8 bytes at a time: a quote, an escape, a control or
+   a high byte at every position of a long value, and values ending at
+   every distance from the end of the record. */
+static void test_json_long_strings(void **state)
+{
+    (void)state;
+    st_arena *a = st_arena_new();
+    st_str out;
+    char rec[128], want[64];
+    for (int len = 0; len < 40; len++)
+        for (int at = 0; at <= len; at++)
+            for (int kind = 0; kind < 4; kind++) {
+                int k = snprintf(rec, sizeof rec, "{\"a\": \""), w = 0;
+                for (int i = 0; i < len; i++) {
+                    if (i == at && kind == 1) {          /* an escaped quote */
+                        rec[k++] = '\\';
+                        rec[k++] = '"';
+                        want[w++] = '"';
+                    } else if (i == at && kind == 3) {   /* UTF-8 bytes */
+                        rec[k++] = '\xc3';
+                        rec[k++] = '\xa9';
+                        want[w++] = '\xc3';
+                        want[w++] = '\xa9';
+                    } else {
+                        rec[k++] = (char)('a' + i % 26);
+                        want[w++] = (char)('a' + i % 26);
+                    }
+                }
+                if (kind == 2 && at < len)
+                    rec[k - (len - at)] = '\t';           /* a raw control byte */
+                k += snprintf(rec + k, sizeof rec - (size_t)k, "\"}");
+                bool ok = st_json(a, (st_str){ rec, k }, S("a"), &out);
+                if (kind == 2 && at < len) {
+                    if (ok)
+                        fail_msg("control byte accepted: len %d at %d", len, at);
+                    continue;
+                }
+                if (!ok || out.n != w || memcmp(out.p, want, (size_t)w) != 0)
+                    fail_msg("len %d at %d kind %d: wrong value", len, at, kind);
+            }
+    st_arena_free(a);
+}
+
 static void test_json_mutations(void **state)
 {
     (void)state;
@@ -381,6 +424,52 @@ static void test_string_misc(void **state)
     st_arena_free(a);
 }
 
+/* ---- stamps ------------------------------------------------------------- */
+static int cmp_stamped(const void *x, const void *y)
+{
+    int64_t a = ((const st_stamped *)x)->stamp, b = ((const st_stamped *)y)->stamp;
+    return (a > b) - (a < b);
+}
+
+/* Stamps as keyed stages make them ((range << 40) + position, distinct),
+   and arbitrary ones: the same order as a comparison sort, payloads kept;
+   and sorted runs merged into one. */
+static void test_sort_stamped(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    static st_stamped a[N], tmp[N], want[N];
+    uint64_t x = 0x243F6A8885A308D3ull;
+    for (int round = 0; round < 40; round++) {
+        int n = round < 4 ? round : (round * 131) % N;
+        for (int i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            int64_t s = round % 2 ? (int64_t)((x % 64) << 40) + i : (int64_t)(x >> 2) / N * N + i;
+            a[i] = (st_stamped){ s, &want[i] };
+        }
+        memcpy(want, a, sizeof *a * (size_t)n);
+        qsort(want, (size_t)n, sizeof *want, cmp_stamped);
+        st_sort_stamped(a, tmp, n);
+        for (int i = 0; i < n; i++)
+            if (a[i].stamp != want[i].stamp || a[i].p != want[i].p)
+                fail_msg("round %d: element %d out of order", round, i);
+        /* the sorted array dealt into three sorted runs, merged back */
+        static st_stamped three[3 * N];
+        st_stamped *runs[3] = { three, three + n, three + 2 * n };
+        int64_t cnt[3] = { 0, 0, 0 };
+        for (int i = 0; i < n; i++) {
+            int r = (int)((uint64_t)a[i].stamp * 7 % 3);
+            runs[r][cnt[r]++] = a[i];
+        }
+        st_merge_stamped(runs, cnt, 3, tmp);
+        for (int i = 0; i < n; i++)
+            if (tmp[i].stamp != want[i].stamp || tmp[i].p != want[i].p)
+                fail_msg("round %d: element %d merged out of order", round, i);
+    }
+}
+
 static void test_hash(void **state)
 {
     (void)state;
@@ -403,12 +492,14 @@ int main(void)
         cmocka_unit_test(test_split_java),
         cmocka_unit_test(test_field),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_long_strings),
         cmocka_unit_test(test_json_mutations),
         cmocka_unit_test(test_to_int),
         cmocka_unit_test(test_to_float),
         cmocka_unit_test(test_to_str),
         cmocka_unit_test(test_len_substr_utf8),
         cmocka_unit_test(test_string_misc),
+        cmocka_unit_test(test_sort_stamped),
         cmocka_unit_test(test_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

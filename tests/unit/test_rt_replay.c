@@ -116,6 +116,22 @@ static void test_replay_order_and_garbage(void **state)
     rt_vsrc_free(&v);
 }
 
+/* The in-order pass stops at the first record out of order and the file
+   is read again: lines skipped before that point are reported once. */
+static void test_replay_disorder_after_garbage(void **state)
+{
+    (void)state;
+    rt_vsrc v;
+    warns w = { 0 };
+    const char *text = "no tab\n0\t1\n50\tx\n1500\t2\n100\t3\n";
+    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r.txt", true, 1000, 200, count_warn, &w);
+    assert_int_equal(w.n, 2);   /* "no tab", and "x" is not an int */
+    assert_int_equal(v.nmalformed, 1);
+    check_batch(&v, 1, "1 3", 1);
+    check_batch(&v, 2, "2", 0);
+    rt_vsrc_free(&v);
+}
+
 static void test_replay_rate_ints(void **state)
 {
     (void)state;
@@ -697,6 +713,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_blocks_and_batches),
         cmocka_unit_test(test_replay_order_and_garbage),
+        cmocka_unit_test(test_replay_disorder_after_garbage),
         cmocka_unit_test(test_replay_rate_ints),
         cmocka_unit_test(test_replay_garbage_fuzz),
         cmocka_unit_test(test_virtual_rate),
