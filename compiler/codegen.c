@@ -358,7 +358,10 @@ static char *cx_binary(ex *x, const st_expr *e)
             char *t = tmpname(g);
             emit(g, x->indent, "int64_t %s;", t);
             emit(g, x->indent, "if (!%s(%s, %s, &%s)) {", e->op == '/' ? "st_div" : "st_mod", a, b, t);
-            skip_stmt(x, e->op == '/' ? "/ by zero" : "% by zero", "((st_str){ \"\", 0 })");
+            /* the skip shows the operation: "100 / 0" */
+            skip_stmt(x, e->op == '/' ? "/ by zero" : "% by zero",
+                      cg_str(g, "st_concat(%s, st_int_to_str(%s, %s), ST_STR_LIT(\"%s\"))", x->ar, x->ar, a,
+                             e->op == '/' ? " / 0" : " % 0"));
             emit(g, x->indent, "}");
             return t;
         }
