@@ -219,6 +219,7 @@ void rt_bs_close(rt_bstore *bs)
         for (int64_t f = 0; f < s->nfiles; f++)
             free(s->files[f]);
         free(s->files);
+        free(s->fidx);
     }
     free(bs->src);
     free(bs->segs);
@@ -241,18 +242,54 @@ static rt_seg *seg_get(rt_bstore *bs, int64_t seq)
     return g;
 }
 
-static void file_add(rt_bsrc *s, const char *p, int64_t n)
+/* The files a source has logged: names in files[], found through an
+   open-addressing index of (position + 1) by hash, so that a directory
+   of many files is not a quadratic scan. */
+static uint64_t name_hash(const char *p, size_t n)
 {
-    rt_grow((void **)&s->files, &s->fcap, s->nfiles + 1, sizeof *s->files);
-    s->files[s->nfiles++] = xstrndup(p, (size_t)n);
+    return st_hash_bytes(p, n, 0x5f11e5);
 }
 
 static bool has_file_locked(const rt_bsrc *s, const char *p, size_t n)
 {
-    for (int64_t f = s->nfiles - 1; f >= 0; f--)
-        if (strncmp(s->files[f], p, n) == 0 && s->files[f][n] == '\0')
+    if (!s->fslots)
+        return false;
+    for (uint64_t j = name_hash(p, n) & (s->fslots - 1);; j = (j + 1) & (s->fslots - 1)) {
+        uint64_t v = s->fidx[j];
+        if (!v)
+            return false;
+        const char *f = s->files[v - 1];
+        if (strncmp(f, p, n) == 0 && f[n] == '\0')
             return true;
-    return false;
+    }
+}
+
+static void index_file(uint64_t *idx, uint64_t nslots, const char *name, int64_t pos)
+{
+    uint64_t j = name_hash(name, strlen(name)) & (nslots - 1);
+    while (idx[j])
+        j = (j + 1) & (nslots - 1);
+    idx[j] = (uint64_t)pos + 1;
+}
+
+/* Adds a file name unless it is there. */
+static void file_add(rt_bsrc *s, const char *p, int64_t n)
+{
+    if (has_file_locked(s, p, (size_t)n))
+        return;
+    if ((uint64_t)(s->nfiles + 1) * 2 > s->fslots) {
+        uint64_t ns = s->fslots ? s->fslots * 2 : 64;
+        uint64_t *ni = rt_xcalloc(ns, sizeof *ni);
+        for (int64_t k = 0; k < s->nfiles; k++)
+            index_file(ni, ns, s->files[k], k);
+        free(s->fidx);
+        s->fidx = ni;
+        s->fslots = ns;
+    }
+    rt_grow((void **)&s->files, &s->fcap, s->nfiles + 1, sizeof *s->files);
+    s->files[s->nfiles] = xstrndup(p, (size_t)n);
+    index_file(s->fidx, s->fslots, s->files[s->nfiles], s->nfiles);
+    s->nfiles++;
 }
 
 bool rt_bs_has_file(rt_bstore *bs, int i, const char *name)
@@ -644,7 +681,7 @@ typedef struct rscan {
 static void scan_file(void *arg, int64_t src, const char *p, int64_t n)
 {
     rt_bstore *bs = arg;
-    if (src >= 0 && src < bs->nsrc && !has_file_locked(&bs->src[src], p, (size_t)n))
+    if (src >= 0 && src < bs->nsrc)
         file_add(&bs->src[src], p, n);
 }
 

@@ -286,6 +286,7 @@ typedef struct rt_bsrc {
     int64_t next_id, taken;
     char **files;             /* textFileStream: files logged, never read again */
     int64_t nfiles, fcap;
+    uint64_t *fidx, fslots;   /* their index by name hash (blockstore.c) */
 } rt_bsrc;
 
 typedef struct rt_seg {

@@ -339,6 +339,37 @@ static void test_blockstore_memory_budget(void **state)
     free(sd);
 }
 
+
+static void test_blockstore_many_files(void **state)
+{
+    (void)state;
+    rt_prog p;
+    rt_ctx c;
+    ctx_init(&c, &p);
+    rt_bstore bs;
+    char sub[96];
+    snprintf(sub, sizeof sub, "%s/many", dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    rt_bs_init(&bs, &c, sub, 1 << 20);
+    assert_int_equal(rt_bs_start_log(&bs, 0), 0);
+    const char *r[] = { "x" };
+    char name[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "file-%d.txt", i % 200);   /* 100 names twice */
+        rt_block b = str_block(r, 1, name);
+        assert_int_equal(rt_bs_add(&bs, 0, &b), 0);
+    }
+    assert_int_equal(bs.src[0].nfiles, 200);
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof name, "file-%d.txt", i);
+        assert_true(rt_bs_has_file(&bs, 0, name));
+    }
+    assert_false(rt_bs_has_file(&bs, 0, "file-200.txt"));
+    assert_false(rt_bs_has_file(&bs, 0, "file-1.tx"));
+    assert_false(rt_bs_has_file(&bs, 1, "file-1.txt"));
+    rt_bs_close(&bs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_wal_torn_and_damaged),
         cmocka_unit_test(test_blockstore_log_and_recover),
         cmocka_unit_test(test_blockstore_memory_budget),
+        cmocka_unit_test(test_blockstore_many_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
