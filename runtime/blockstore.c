@@ -180,6 +180,12 @@ static char *path_of(const char *dir, const char *fmt, ...)
     return b.p;
 }
 
+/* The spill file of block id of source i. */
+static char *spill_path(const rt_bstore *bs, int i, int64_t id)
+{
+    return path_of(bs->spill_dir, "spill-%d-%d-%lld", bs->c->index, i, (long long)id);
+}
+
 void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget)
 {
     memset(bs, 0, sizeof *bs);
@@ -209,7 +215,7 @@ void rt_bs_close(rt_bstore *bs)
         rt_bsrc *s = &bs->src[i];
         for (int64_t k = 0; k < s->n; k++) {
             if (s->q[k].where == RT_BLK_SPILL && bs->spill_dir) {
-                char *p = path_of(bs->spill_dir, "spill-%d-%d-%lld", bs->c->index, i, (long long)s->q[k].id);
+                char *p = spill_path(bs, i, s->q[k].id);
                 unlink(p);
                 free(p);
             }
@@ -349,7 +355,7 @@ static bool spill_write(rt_bstore *bs, int i, rt_block *b, bool ints)
     }
     st_buf enc = { 0 };
     encode(&enc, i, b, ints, true);
-    char *p = path_of(bs->spill_dir, "spill-%d-%d-%lld", bs->c->index, i, (long long)b->id);
+    char *p = spill_path(bs, i, b->id);
     int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     bool ok = fd >= 0 && rt_write_all(fd, enc.p, enc.n) == 0;
     if (fd >= 0 && close(fd) != 0)
@@ -502,31 +508,24 @@ int rt_bs_sync(rt_bstore *bs)
 static int load_block(rt_bstore *bs, int i, rt_block *b)
 {
     const char *what = "reading";
-    char *buf = rt_xmalloc((size_t)b->len + 1), *spill = NULL;
+    char *buf = NULL, *spill = NULL;
+    size_t n = (size_t)b->len;
     int rc = -1;
     if (b->where == RT_BLK_WAL) {
-        if (rt_wal_read(bs->dir, b->seg, b->off, (size_t)b->len, buf) != 0)
+        buf = rt_xmalloc(n + 1);
+        if (rt_wal_read(bs->dir, b->seg, b->off, n, buf) != 0)
             goto out;
     } else {
-        spill = path_of(bs->spill_dir, "spill-%d-%d-%lld", bs->c->index, i, (long long)b->id);
-        int fd = open(spill, O_RDONLY | O_CLOEXEC);
-        size_t at = 0;
-        while (fd >= 0 && at < (size_t)b->len) {
-            ssize_t r = read(fd, buf + at, (size_t)b->len - at);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            at += (size_t)r;
-        }
-        if (fd >= 0)
-            close(fd);
-        if (at != (size_t)b->len)
+        spill = spill_path(bs, i, b->id);
+        int err = rt_read_file(spill, &buf, &n);
+        if (err) {
+            errno = err;
             goto out;
+        }
     }
     what = "decoding";
     errno = EILSEQ;
-    if (decode_data(buf, (size_t)b->len, b))
+    if (decode_data(buf, n, b))
         rc = 0;
 out:
     if (rc != 0)
@@ -582,7 +581,7 @@ void rt_bs_release(rt_bstore *bs, rt_batch *b)
             rt_block *x = &b->blocks[i][k];
             mem += (int64_t)x->mem;
             if (x->where == RT_BLK_SPILL && !b->inputs && bs->spill_dir) {
-                char *p = path_of(bs->spill_dir, "spill-%d-%d-%lld", bs->c->index, i, (long long)x->id);
+                char *p = spill_path(bs, i, x->id);
                 unlink(p);
                 free(p);
             }
