@@ -450,7 +450,7 @@ static int run_replay(rt_prog *p)
                 const char *path = r ? r->file : sd->path;
                 char *text;
                 size_t n, maplen;
-                int e = rt_map_file(path ? path : "", &text, &n, &maplen);
+                int e = rt_load_file(path ? path : "", ctx->pool, &text, &n, &maplen);
                 if (e) {
                     rt_log(p, "error", "source '%s': cannot read %s: %s", sd->name,
                            path ? path : "(no path)", strerror(e));
@@ -459,7 +459,7 @@ static int run_replay(rt_prog *p)
                 }
                 if (r)
                     rt_vsrc_replay(v, text, n, r->file, sd->kind == ST_SRC_RATE,
-                                   cd->batch_ms, cd->block_ms, replay_warn, ctx);
+                                   cd->batch_ms, cd->block_ms, ctx->pool, replay_warn, ctx);
                 else
                     rt_vsrc_file(v, text, n, sd->rate, sd->loop, cd->batch_ms, cd->block_ms);
                 v->text_map = maplen;

@@ -145,6 +145,37 @@ void rt_pool_run(rt_pool *p, st_job *job, int n, st_task_fn fn, void *arg)
     pthread_mutex_unlock(&p->mu);
 }
 
+typedef struct each_task {
+    void (*task)(void *arg, int i);
+    void *arg;
+} each_task;
+
+static void each_one(st_job *job, void *arg, int i, int w)
+{
+    (void)job;
+    (void)w;
+    const each_task *t = arg;
+    t->task(t->arg, i);
+}
+
+void rt_pool_each(rt_pool *p, int n, void (*task)(void *arg, int i), void *arg)
+{
+    if (!p) {
+        for (int i = 0; i < n; i++)
+            task(arg, i);
+        return;
+    }
+    st_job job;   /* no arenas: run_tasks leaves the thread's arena alone */
+    memset(&job, 0, sizeof job);
+    each_task t = { task, arg };
+    rt_pool_run(p, &job, n, each_one, &t);
+}
+
+int rt_pool_width(const rt_pool *p)
+{
+    return p ? p->nthreads + 1 : 1;
+}
+
 void st_parallel_for(st_job *job, int n, st_task_fn fn, void *arg)
 {
     rt_ctx *c = job->rt;

@@ -59,6 +59,12 @@ typedef struct rt_pool rt_pool;
 rt_pool *rt_pool_new(int nworkers);
 void rt_pool_free(rt_pool *p);
 void rt_pool_run(rt_pool *p, st_job *job, int n, st_task_fn fn, void *arg);
+/* task(arg, i) for every i in [0, n), on the pool's threads and the caller
+   (on the caller alone, in order, when p is NULL); returns when all are
+   done. For work outside a batch (loading a replay file). */
+void rt_pool_each(rt_pool *p, int n, void (*task)(void *arg, int i), void *arg);
+/* Threads a task run by p may use at once: 1 when p is NULL. */
+int rt_pool_width(const rt_pool *p);
 int rt_ncpus(void);
 
 /* ---- options ------------------------------------------------------------ */
@@ -171,10 +177,16 @@ typedef void (*rt_vs_warn_fn)(void *arg, const char *what, const char *p,
                               size_t n);
 
 /* From replay text (OFFSET_MS<TAB>RECORD lines); takes ownership of text
-   (malloc'd). fname names the file in warnings. */
+   (malloc'd). fname names the file in warnings. A big file is laid out
+   on pool's threads (NULL: on the caller), with the same result. */
 void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
-                    bool ints, int64_t batch_ms, int64_t block_ms,
+                    bool ints, int64_t batch_ms, int64_t block_ms, rt_pool *pool,
                     rt_vs_warn_fn warn, void *warg);
+/* Replay text is laid out on pool's threads (when not NULL) in pieces of
+   at least this many bytes (1 MiB; tests make it smaller). */
+extern size_t rt_replay_piece_min;
+/* Layouts done in pieces so far (tests check the path was taken). */
+extern int64_t rt_replay_par_layouts;
 /* A file source virtualised: with rate > 0 line i at floor(i*1000/rate)
    (repeating when loop), else every line at offset 0. Takes text. */
 void rt_vsrc_file(rt_vsrc *v, char *text, size_t n, int64_t rate, bool loop,
@@ -195,10 +207,11 @@ int64_t rt_replay_last_batch(int64_t last_offset, int64_t batch_ms,
 /* Splits text into lines (strip \n, \r\n; a last line without newline
    counts). Returns the count; *lines is malloc'd. */
 int64_t rt_split_lines(const char *text, size_t n, st_str **lines);
-/* Reads a regular file of 2 MiB or more into memory on huge pages, maps a
-   smaller non-empty one read-only (*maplen > 0), or reads it as
-   rt_read_file does (*maplen == 0). Returns 0 or an errno. */
-int rt_map_file(const char *path, char **out, size_t *n, size_t *maplen);
+/* Reads a regular file of 2 MiB or more into memory on huge pages (a big
+   one in pieces on pool's threads; pool may be NULL), maps a smaller
+   non-empty one read-only (*maplen > 0), or reads it as rt_read_file
+   does (*maplen == 0). Returns 0 or an errno. */
+int rt_load_file(const char *path, rt_pool *pool, char **out, size_t *n, size_t *maplen);
 /* Whole file into a malloc'd, NUL-terminated buffer. 0 or an errno. */
 int rt_read_file(const char *path, char **out, size_t *n);
 

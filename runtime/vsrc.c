@@ -62,15 +62,61 @@ int rt_read_file(const char *path, char **out, size_t *n)
    read twice (laid out, then processed), and in a VM the first touch of
    each 4 KiB page of a mapping costs more than copying it (a 260 MB file:
    0.15 s to first scan the mapping, 0.05 s to read it, then 0.012 s per
-   scan either way). Smaller files are mapped. */
-enum { READ_BIG = 2 << 20 };
+   scan either way). Smaller files are mapped. With a pool, pieces of
+   READ_PIECE bytes or more are read at once by its threads: most of a
+   read's time is the kernel zeroing and filling fresh pages. */
+enum { READ_BIG = 2 << 20, READ_PIECE = 8 << 20 };
 
-static int read_big(int fd, size_t size, char **out, size_t *n)
+typedef struct read_job {
+    int fd;
+    char *p;
+    size_t size, piece;
+    int err;            /* the first error; a short read is EAGAIN */
+    atomic_int failed;
+} read_job;
+
+static void read_piece(void *arg, int i)
+{
+    read_job *j = arg;
+    size_t lo = (size_t)i * j->piece, hi = lo + j->piece < j->size ? lo + j->piece : j->size;
+    while (lo < hi && !atomic_load_explicit(&j->failed, memory_order_relaxed)) {
+        ssize_t r = pread(j->fd, j->p + lo, hi - lo, (off_t)lo);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (!atomic_exchange(&j->failed, 1))
+                j->err = r < 0 ? errno : EAGAIN;
+            return;
+        }
+        lo += (size_t)r;
+    }
+}
+
+static int read_big(int fd, size_t size, rt_pool *pool, char **out, size_t *n)
 {
     char *p = st_big_alloc(size + 1);
+    int w = rt_pool_width(pool);
+    if (w > 1 && size >= 2 * (size_t)READ_PIECE) {
+        read_job j = { fd, p, size, 0, 0, 0 };
+        size_t np = size / READ_PIECE < (size_t)w * 2 ? size / READ_PIECE : (size_t)w * 2;
+        j.piece = (size + np - 1) / np;
+        atomic_init(&j.failed, 0);
+        rt_pool_each(pool, (int)np, read_piece, &j);
+        if (!j.failed) {
+            p[size] = '\0';
+            *out = p;
+            *n = size;
+            return 0;
+        }
+        if (j.err != EAGAIN) {
+            free(p);
+            return j.err;
+        }
+        /* the file changed size while it was read: read it from the start */
+    }
     size_t got = 0;
     while (got < size) {
-        ssize_t r = read(fd, p + got, size - got);
+        ssize_t r = pread(fd, p + got, size - got, (off_t)got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -88,7 +134,7 @@ static int read_big(int fd, size_t size, char **out, size_t *n)
     return 0;
 }
 
-int rt_map_file(const char *path, char **out, size_t *n, size_t *maplen)
+int rt_load_file(const char *path, rt_pool *pool, char **out, size_t *n, size_t *maplen)
 {
     *maplen = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -96,7 +142,7 @@ int rt_map_file(const char *path, char **out, size_t *n, size_t *maplen)
         struct stat st;
         bool reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
         if (reg && st.st_size >= READ_BIG) {
-            int e = read_big(fd, (size_t)st.st_size, out, n);
+            int e = read_big(fd, (size_t)st.st_size, pool, out, n);
             close(fd);
             return e;
         }
@@ -247,17 +293,27 @@ static bool parse_offset(const char *p, size_t n, int64_t *out)
     return true;
 }
 
-/* Splits a replay line into offset and record. A malformed line (no tab,
-   bad offset) is counted and reported with file:line; returns false. */
-static bool replay_line(rt_vsrc *v, st_str l, const char *fname, int64_t lineno, rt_vs_warn_fn warn,
-                        void *warg, int64_t *off, st_str *rec)
+/* Splits a replay line into offset and record; false when it has no tab
+   or a bad offset (*tab then says which). */
+static bool split_line(st_str l, int64_t *off, st_str *rec, bool *tab)
 {
-    const char *tab = memchr(l.p, '\t', (size_t)l.n);
-    if (tab && parse_offset(l.p, (size_t)(tab - l.p), off)) {
-        *rec = (st_str){ tab + 1, l.n - (tab + 1 - l.p) };
+    const char *t = memchr(l.p, '\t', (size_t)l.n);
+    *tab = t != NULL;
+    if (!t || !parse_offset(l.p, (size_t)(t - l.p), off))
+        return false;
+    *rec = (st_str){ t + 1, l.n - (t + 1 - l.p) };
+    return true;
+}
+
+/* A malformed line (no tab, bad offset) is counted and reported with
+   file:line; returns false. */
+static bool replay_line(int64_t *nmal, st_str l, const char *fname, int64_t lineno,
+                        rt_vs_warn_fn warn, void *warg, int64_t *off, st_str *rec)
+{
+    bool tab;
+    if (split_line(l, off, rec, &tab))
         return true;
-    }
-    v->nmalformed++;
+    ++*nmal;
     if (warn) {
         char what[512];
         snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)lineno,
@@ -281,42 +337,55 @@ static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
     return true;
 }
 
-/* The usual replay file is in time order: then records and blocks are laid
-   out in one pass, in place, with no sort. Returns false, with v as it
-   was, at the first record out of order; *upto is then the number of lines
+/* A run of whole lines of a replay file, laid out in time order into the
+   record slots [base, base + cap) of v->recs (v->ivals). The usual replay
+   file is in time order: then the records and blocks are laid out in one
+   pass, in place, with no sort. */
+typedef struct piece {
+    size_t lo, hi;            /* text[lo, hi) */
+    int64_t lines;            /* lines in it: an upper bound on its records */
+    int64_t base, cap;
+    bool fixed;               /* the slots are given (else v's arrays grow) */
+    bool strict;              /* stop at a line to skip (and warn of none) */
+    int64_t nrec;
+    rt_vblock *blocks;        /* start: index into recs / ivals */
+    int64_t nblocks, capb;
+    int64_t *badk, nbad, capbad, nmal;
+    int64_t last_offset;
+    int64_t k0, b0, k1, b1;   /* the first and last record's batch and block */
+    bool ok;
+} piece;
+
+/* Lays out pc's lines; false at the first record out of order (and, when
+   strict, at the first line to skip). *upto is then the number of lines
    read, whose warnings were given. */
-static bool replay_fast(rt_vsrc *v, const char *text, size_t n, const char *fname,
-                        rt_vs_warn_fn warn, void *warg, int64_t *upto)
+static bool lay_out(rt_vsrc *v, const char *text, piece *pc, const char *fname,
+                    rt_vs_warn_fn warn, void *warg, int64_t *upto)
 {
-    int64_t cap = 0, cap_bad = 0, cap_blocks = 0, r = 0, lineno = 0;
+    int64_t r = 0, lineno = 0;
     int64_t k = 0, b = -1, lo = 0, hi = 0;   /* batch and block of offsets [lo, hi) */
     int64_t lb = -1;                         /* block of the last rt_vblock */
-    int64_t nmal = v->nmalformed, last_off = v->last_offset;
-    size_t pos = 0;
+    size_t pos = pc->lo;
+    const size_t sz = v->ints ? sizeof *v->ivals : sizeof *v->recs;
     st_str l;
     char what[512];
-    while (next_line(text, n, &pos, &l)) {
+    while (next_line(text, pc->hi, &pos, &l)) {
         lineno++;
         if (l.n == 0)
             continue;   /* a blank line holds no record */
         int64_t off;
         st_str rec;
-        if (!replay_line(v, l, fname, lineno, warn, warg, &off, &rec))
+        if (pc->strict) {
+            bool tab;
+            if (!split_line(l, &off, &rec, &tab))
+                return false;
+        } else if (!replay_line(&pc->nmal, l, fname, lineno, warn, warg, &off, &rec)) {
             continue;
+        }
         /* two divisions a record cost more than the rest of the line */
         if (off < lo || off >= hi) {
             int64_t nk = off / v->batch_ms + 1, nb = off / v->block_ms;
             if (nk < k || (nk == k && nb < b)) {
-                free(v->recs);
-                free(v->ivals);
-                free(v->blocks);
-                free(v->badk);
-                v->recs = NULL;
-                v->ivals = v->badk = NULL;
-                v->blocks = NULL;
-                v->nblocks = v->nbad = 0;
-                v->nmalformed = nmal;
-                v->last_offset = last_off;
                 *upto = lineno;
                 return false;
             }
@@ -325,48 +394,217 @@ static bool replay_fast(rt_vsrc *v, const char *text, size_t n, const char *fnam
             lo = (k - 1) * v->batch_ms > b * v->block_ms ? (k - 1) * v->batch_ms : b * v->block_ms;
             hi = k * v->batch_ms < (b + 1) * v->block_ms ? k * v->batch_ms : (b + 1) * v->block_ms;
         }
-        if (off > v->last_offset)
-            v->last_offset = off;
+        if (off > pc->last_offset)
+            pc->last_offset = off;
         int64_t iv = 0;
         if (v->ints && !st_to_int(rec, &iv)) {
-            rt_grow((void **)&v->badk, &cap_bad, v->nbad + 1, sizeof *v->badk);
-            v->badk[v->nbad++] = k;
+            if (pc->strict)
+                return false;
+            rt_grow((void **)&pc->badk, &pc->capbad, pc->nbad + 1, sizeof *pc->badk);
+            pc->badk[pc->nbad++] = k;
             if (warn) {
                 snprintf(what, sizeof what, "%s:%lld: not an int", fname, (long long)lineno);
                 warn(warg, what, rec.p, (size_t)rec.n);
             }
             continue;
         }
-        rt_vblock *last = v->nblocks ? &v->blocks[v->nblocks - 1] : NULL;
+        rt_vblock *last = pc->nblocks ? &pc->blocks[pc->nblocks - 1] : NULL;
         if (!last || last->k != k || lb != b) {
-            rt_grow((void **)&v->blocks, &cap_blocks, v->nblocks + 1, sizeof *v->blocks);
-            v->blocks[v->nblocks++] = (rt_vblock){ k, r, 0 };
-            last = &v->blocks[v->nblocks - 1];
+            rt_grow((void **)&pc->blocks, &pc->capb, pc->nblocks + 1, sizeof *pc->blocks);
+            pc->blocks[pc->nblocks++] = (rt_vblock){ k, pc->base + r, 0 };
+            last = &pc->blocks[pc->nblocks - 1];
+            if (pc->nblocks == 1) {
+                pc->k0 = k;
+                pc->b0 = b;
+            }
             lb = b;
         }
-        if (v->ints) {
-            rt_grow_huge((void **)&v->ivals, &cap, r + 1, sizeof *v->ivals);
-            v->ivals[r] = iv;
-        } else {
-            rt_grow_huge((void **)&v->recs, &cap, r + 1, sizeof *v->recs);
-            v->recs[r] = rec;
+        if (r >= pc->cap) {
+            if (pc->fixed)
+                return false;   /* cannot happen: its lines bound its records */
+            rt_grow_huge(v->ints ? (void **)&v->ivals : (void **)&v->recs, &pc->cap, r + 1, sz);
         }
+        if (v->ints)
+            v->ivals[pc->base + r] = iv;
+        else
+            v->recs[pc->base + r] = rec;
         r++;
         last->n++;
     }
+    pc->nrec = r;
+    pc->k1 = k;
+    pc->b1 = b;
+    *upto = lineno;
+    return true;
+}
+
+/* The whole file as one piece, warning of every line skipped; false,
+   with v as it was, at the first record out of order. */
+static bool replay_serial(rt_vsrc *v, const char *text, size_t n, const char *fname,
+                          rt_vs_warn_fn warn, void *warg, int64_t *upto)
+{
+    piece pc = { .lo = 0, .hi = n, .last_offset = -1 };
+    if (!lay_out(v, text, &pc, fname, warn, warg, upto)) {
+        free(v->recs);
+        free(v->ivals);
+        v->recs = NULL;
+        v->ivals = NULL;
+        free(pc.blocks);
+        free(pc.badk);
+        return false;
+    }
+    v->blocks = pc.blocks;
+    v->nblocks = pc.nblocks;
+    v->badk = pc.badk;
+    v->nbad = pc.nbad;
+    v->nmalformed += pc.nmal;
+    v->last_offset = pc.last_offset;
     v->kind = RT_VS_LIST;
     return true;
 }
 
+/* A file of a MiB or more is laid out in pieces: each counts its lines
+   (the slots its records may need: the records array is allocated once,
+   not grown by copying), then lays its records out in them. With a pool
+   there are up to 4 pieces per thread, handled at once. */
+size_t rt_replay_piece_min = 1 << 20;
+int64_t rt_replay_par_layouts;
+
+typedef struct par_layout {
+    rt_vsrc *v;
+    const char *text;
+    piece *pcs;
+} par_layout;
+
+static void count_piece(void *arg, int i)
+{
+    par_layout *j = arg;
+    piece *pc = &j->pcs[i];
+    const char *p = j->text + pc->lo, *e = j->text + pc->hi;
+    int64_t c = 0;
+    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        c++;
+        p++;
+    }
+    if (pc->hi > pc->lo && j->text[pc->hi - 1] != '\n')
+        c++;   /* the file's last line, without a newline */
+    pc->lines = c;
+}
+
+static void lay_piece(void *arg, int i)
+{
+    par_layout *j = arg;
+    int64_t upto;
+    j->pcs[i].ok = lay_out(j->v, j->text, &j->pcs[i], NULL, NULL, NULL, &upto);
+}
+
+static void free_pieces(piece *pcs, size_t np)
+{
+    for (size_t i = 0; i < np; i++) {
+        free(pcs[i].blocks);
+        free(pcs[i].badk);
+    }
+    free(pcs);
+}
+
+/* False, with v as it was, when the file needs replay_serial: a small
+   file, a line to skip (whose warning must come in file order), or a
+   record out of order. The result is the same as replay_serial's: records
+   in file order, and a block across two pieces is one block. */
+static bool replay_par(rt_vsrc *v, const char *text, size_t n, rt_pool *pool)
+{
+    size_t w = (size_t)rt_pool_width(pool), np = n / (rt_replay_piece_min ? rt_replay_piece_min : 1);
+    if (np == 0)
+        return false;
+    if (np > (w > 1 ? w * 4 : 1))
+        np = w > 1 ? w * 4 : 1;
+    piece *pcs = rt_xcalloc(np, sizeof *pcs);
+    size_t lo = 0;
+    for (size_t i = 0; i < np; i++) {
+        size_t hi = n, t = n / np * (i + 1);
+        if (i + 1 < np && t < n) {
+            t = t > lo ? t : lo;
+            const char *nl = memchr(text + t, '\n', n - t);
+            hi = nl ? (size_t)(nl - text) + 1 : n;
+        }
+        pcs[i] = (piece){ .lo = lo, .hi = hi, .fixed = true, .strict = true, .last_offset = -1 };
+        lo = hi;
+    }
+    par_layout j = { v, text, pcs };
+    rt_pool_each(pool, (int)np, count_piece, &j);
+    int64_t total = 0;
+    for (size_t i = 0; i < np; i++) {
+        pcs[i].base = total;
+        pcs[i].cap = pcs[i].lines;
+        total += pcs[i].lines;
+    }
+    const size_t sz = v->ints ? sizeof *v->ivals : sizeof *v->recs;
+    char *slots = st_big_alloc((size_t)(total + 1) * sz);
+    if (v->ints)
+        v->ivals = (int64_t *)(void *)slots;
+    else
+        v->recs = (st_str *)(void *)slots;
+    rt_pool_each(pool, (int)np, lay_piece, &j);
+    bool ok = true;
+    int64_t pk = 0, pb = -1;   /* batch and block of the last record so far */
+    for (size_t i = 0; i < np && ok; i++) {
+        const piece *pc = &pcs[i];
+        ok = pc->ok && (!pc->nrec || pc->k0 > pk || (pc->k0 == pk && pc->b0 >= pb));
+        if (pc->nrec) {
+            pk = pc->k1;
+            pb = pc->b1;
+        }
+    }
+    if (!ok) {
+        free(slots);
+        v->recs = NULL;
+        v->ivals = NULL;
+        free_pieces(pcs, np);
+        return false;
+    }
+    /* join: close the gaps blank lines left, one block across a boundary */
+    int64_t r = 0, capb = 0;
+    pk = 0;
+    pb = -1;
+    for (size_t i = 0; i < np; i++) {
+        const piece *pc = &pcs[i];
+        if (!pc->nrec)
+            continue;
+        if (pc->base != r)
+            memmove(slots + (size_t)r * sz, slots + (size_t)pc->base * sz, (size_t)pc->nrec * sz);
+        for (int64_t q = 0; q < pc->nblocks; q++) {
+            rt_vblock bl = pc->blocks[q];
+            bl.start += r - pc->base;
+            if (q == 0 && pk == pc->k0 && pb == pc->b0) {
+                v->blocks[v->nblocks - 1].n += bl.n;
+                continue;
+            }
+            rt_grow((void **)&v->blocks, &capb, v->nblocks + 1, sizeof *v->blocks);
+            v->blocks[v->nblocks++] = bl;
+        }
+        r += pc->nrec;
+        pk = pc->k1;
+        pb = pc->b1;
+        if (pc->last_offset > v->last_offset)
+            v->last_offset = pc->last_offset;
+    }
+    free_pieces(pcs, np);
+    v->kind = RT_VS_LIST;
+    rt_replay_par_layouts++;
+    return true;
+}
+
 void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
-                    bool ints, int64_t batch_ms, int64_t block_ms,
+                    bool ints, int64_t batch_ms, int64_t block_ms, rt_pool *pool,
                     rt_vs_warn_fn warn, void *warg)
 {
     vsrc_init(v, batch_ms, block_ms);
     v->text = text;
     v->ints = ints;
+    if (replay_par(v, text, n, pool))
+        return;
     int64_t warned;
-    if (replay_fast(v, text, n, fname, warn, warg, &warned))
+    if (replay_serial(v, text, n, fname, warn, warg, &warned))
         return;
     st_str *lines;
     int64_t nlines = rt_split_lines(text, n, &lines);
@@ -382,7 +620,7 @@ void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
             continue;   /* a blank line holds no record */
         int64_t off;
         st_str rec;
-        if (!replay_line(v, l, fname, i + 1, warn, warg, &off, &rec))
+        if (!replay_line(&v->nmalformed, l, fname, i + 1, warn, warg, &off, &rec))
             continue;
         entry *en = &e[ne++];
         *en = (entry){ off / batch_ms + 1, off / v->block_ms, i, rec, 0, false };

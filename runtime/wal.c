@@ -236,7 +236,7 @@ int rt_wal_scan_segment(const char *dir, int64_t seq, rt_wal_fn fn, void *arg, i
     char *path = seg_path(dir, seq), *text = NULL;
     size_t n = 0, maplen = 0;
     *bad_at = -1;
-    int err = rt_map_file(path, &text, &n, &maplen);
+    int err = rt_load_file(path, NULL, &text, &n, &maplen);
     free(path);
     if (err == 0 && maplen == 0 && n == 0) {
         free(text);

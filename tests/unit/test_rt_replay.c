@@ -75,7 +75,7 @@ static void test_replay_blocks_and_batches(void **state)
     (void)state;
     rt_vsrc v;
     const char *text = "0\ta\n199\tb\n200\tc\n999\td\n1000\te\n1999\tf\n2000\tg\n";
-    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r.txt", false, 1000, 200, NULL, NULL);
+    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r.txt", false, 1000, 200, NULL, NULL, NULL);
     check_batch(&v, 1, "a b | c | d", 0);   /* blocks [0,200) [200,400) [800,1000) */
     check_batch(&v, 2, "e | f", 0);         /* offset == batch_ms opens batch 2 */
     check_batch(&v, 3, "g", 0);
@@ -94,11 +94,11 @@ static void test_replay_order_and_garbage(void **state)
     /* out of order offsets; file order kept inside a block; junk lines */
     const char text[] = "1500\tx\n100\ty\r\nno tab here\n-5\tneg\n12a\tjunk\n\n150\tz\n"
                         "99999999999999999999\thuge\n160\t\n170\tnul\0byte\n5500\tlast";
-    rt_vsrc_replay(&v, dup_text("x"), 1, "r.txt", false, 1000, 200, NULL, NULL);
+    rt_vsrc_replay(&v, dup_text("x"), 1, "r.txt", false, 1000, 200, NULL, NULL, NULL);
     rt_vsrc_free(&v);
     char *t = malloc(sizeof text);
     memcpy(t, text, sizeof text);
-    rt_vsrc_replay(&v, t, sizeof text - 1, "r.txt", false, 1000, 200, count_warn, &w);
+    rt_vsrc_replay(&v, t, sizeof text - 1, "r.txt", false, 1000, 200, NULL, count_warn, &w);
     assert_int_equal(w.n, 4);
     assert_int_equal(v.nmalformed, 4);
     assert_true(strstr(w.last, "r.txt:8:") != NULL);
@@ -124,7 +124,7 @@ static void test_replay_disorder_after_garbage(void **state)
     rt_vsrc v;
     warns w = { 0 };
     const char *text = "no tab\n0\t1\n50\tx\n1500\t2\n100\t3\n";
-    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r.txt", true, 1000, 200, count_warn, &w);
+    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r.txt", true, 1000, 200, NULL, count_warn, &w);
     assert_int_equal(w.n, 2);   /* "no tab", and "x" is not an int */
     assert_int_equal(v.nmalformed, 1);
     check_batch(&v, 1, "1 3", 1);
@@ -138,7 +138,7 @@ static void test_replay_rate_ints(void **state)
     rt_vsrc v;
     warns w = { 0 };
     const char *text = "0\t5\n10\tx\n20\t 7 \n1200\t-3\n1300\t1e3\n";
-    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r.txt", true, 1000, 200, count_warn, &w);
+    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r.txt", true, 1000, 200, NULL, count_warn, &w);
     assert_int_equal(w.n, 2);
     check_batch(&v, 1, "5 7", 1);
     check_batch(&v, 2, "-3", 1);
@@ -164,7 +164,7 @@ static void test_replay_garbage_fuzz(void **state)
         }
         rt_vsrc v;
         warns w = { 0 };
-        rt_vsrc_replay(&v, t, n, "fuzz", round % 3 == 0, 7 + round % 50, 1 + round % 7,
+        rt_vsrc_replay(&v, t, n, "fuzz", round % 3 == 0, 7 + round % 50, 1 + round % 7, NULL,
                        count_warn, &w);
         st_arena *a = st_arena_new();
         int64_t total = 0, skipped = 0;
@@ -181,6 +181,118 @@ static void test_replay_garbage_fuzz(void **state)
         st_arena_free(a);
         rt_vsrc_free(&v);
     }
+}
+
+/* A file laid out in pieces on a pool is laid out exactly as in one pass:
+   the same records (the same bytes of the text), blocks, skips and
+   warnings, for clean files (done in pieces) and for files with blank
+   lines, '\r', lines to skip, disorder, or no last newline (some of which
+   go back to the one pass). */
+typedef struct layout {
+    int64_t nrec, nblocks, nbad, nmal, last_offset;
+    int nwarn;
+    char warn[256];
+} layout;
+
+static uint64_t xs(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static char *random_replay(uint64_t *x, int round, size_t *len)
+{
+    st_buf b = { 0 };
+    int64_t off = (int64_t)(xs(x) % 50);
+    int lines = 1 + (int)(xs(x) % 400);
+    int flavour = round % 6;   /* 0-2 clean, 3 skips, 4 disorder, 5 blank and \r */
+    for (int i = 0; i < lines; i++) {
+        uint64_t r = xs(x);
+        off += (int64_t)(r % 40);
+        if (flavour == 5 && r % 13 == 0)
+            st_buf_puts(&b, r % 2 ? "\n" : "\r\n");
+        if (flavour == 3 && r % 61 == 0) {
+            st_buf_puts(&b, r % 3 == 0 ? "no tab\n" : r % 3 == 1 ? "1x\tbad offset\n" : "5\tnot int\n");
+            continue;
+        }
+        int64_t o = flavour == 4 && r % 97 == 0 ? off / 2 : off;
+        st_buf_int(&b, o);
+        st_buf_puts(&b, round % 4 == 1 ? "\t" : "\tw");   /* ints, or words */
+        st_buf_int(&b, (int64_t)(r % 977));
+        if (round % 4 != 1) {
+            st_buf_puts(&b, " ");
+            st_buf_int(&b, i);
+        }
+        if (flavour == 5 && r % 7 == 0)
+            st_buf_puts(&b, "\r");
+        if (i + 1 < lines || round % 3)
+            st_buf_puts(&b, "\n");
+    }
+    st_buf_reserve(&b, 1);
+    b.p[b.n] = '\0';
+    *len = b.n;
+    return b.p;
+}
+
+static void lay(rt_vsrc *v, const char *text, size_t n, int round, rt_pool *pool, layout *out)
+{
+    char *t = malloc(n + 1);
+    memcpy(t, text, n + 1);
+    warns w = { 0 };
+    rt_vsrc_replay(v, t, n, "p.txt", round % 4 == 1, 100 + round % 3 * 150, 50 + round % 2 * 25,
+                   pool, count_warn, &w);
+    *out = (layout){ 0, v->nblocks, v->nbad, v->nmalformed, v->last_offset, w.n, "" };
+    memcpy(out->warn, w.last, sizeof out->warn);
+    for (int64_t i = 0; i < v->nblocks; i++)
+        out->nrec += v->blocks[i].n;
+}
+
+static void test_replay_in_pieces(void **state)
+{
+    (void)state;
+    rt_pool *pool = rt_pool_new(3);
+    assert_non_null(pool);
+    size_t saved = rt_replay_piece_min;
+    rt_replay_piece_min = 64;
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    int64_t par_before = rt_replay_par_layouts;
+    for (int round = 0; round < 300; round++) {
+        size_t n;
+        char *text = random_replay(&x, round, &n);
+        rt_vsrc a, b;
+        layout la, lb;
+        lay(&a, text, n, round, NULL, &la);
+        lay(&b, text, n, round, pool, &lb);
+        if (la.nrec != lb.nrec || la.nblocks != lb.nblocks || la.nbad != lb.nbad ||
+            la.nmal != lb.nmal || la.last_offset != lb.last_offset || la.nwarn != lb.nwarn ||
+            strcmp(la.warn, lb.warn) != 0)
+            fail_msg("round %d: one pass %lld records %lld blocks %lld bad %d warnings, "
+                     "pieces %lld records %lld blocks %lld bad %d warnings", round,
+                     (long long)la.nrec, (long long)la.nblocks, (long long)la.nbad, la.nwarn,
+                     (long long)lb.nrec, (long long)lb.nblocks, (long long)lb.nbad, lb.nwarn);
+        for (int64_t i = 0; i < a.nblocks; i++) {
+            rt_vblock x1 = a.blocks[i], x2 = b.blocks[i];
+            if (x1.k != x2.k || x1.start != x2.start || x1.n != x2.n)
+                fail_msg("round %d block %lld differs", round, (long long)i);
+        }
+        for (int64_t i = 0; i < la.nrec; i++) {
+            bool same = a.ints ? a.ivals[i] == b.ivals[i]
+                               : a.recs[i].n == b.recs[i].n && a.recs[i].p - a.text == b.recs[i].p - b.text;
+            if (!same)
+                fail_msg("round %d record %lld differs", round, (long long)i);
+        }
+        for (int64_t i = 0; i < la.nbad; i++)
+            assert_int_equal(a.badk[i], b.badk[i]);
+        rt_vsrc_free(&a);
+        rt_vsrc_free(&b);
+        free(text);
+    }
+    /* the clean files (half of them) were laid out in pieces */
+    assert_true(rt_replay_par_layouts - par_before >= 120);
+    rt_replay_piece_min = saved;
+    rt_pool_free(pool);
 }
 
 static void test_virtual_rate(void **state)
@@ -233,7 +345,7 @@ static void test_block_not_dividing_batch(void **state)
     (void)state;
     rt_vsrc v;
     const char *text = "250\ta\n350\tb\n";
-    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r", false, 300, 200, NULL, NULL);
+    rt_vsrc_replay(&v, dup_text(text), strlen(text), "r", false, 300, 200, NULL, NULL, NULL);
     check_batch(&v, 1, "a", 0);
     check_batch(&v, 2, "b", 0);
     rt_vsrc_free(&v);
@@ -716,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_replay_disorder_after_garbage),
         cmocka_unit_test(test_replay_rate_ints),
         cmocka_unit_test(test_replay_garbage_fuzz),
+        cmocka_unit_test(test_replay_in_pieces),
         cmocka_unit_test(test_virtual_rate),
         cmocka_unit_test(test_virtual_file),
         cmocka_unit_test(test_block_not_dividing_batch),
