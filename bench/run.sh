@@ -7,7 +7,8 @@
 # table (also written to bench/out/results.md).
 #
 # Environment:
-#   REPEAT=N       runs of each throughput contender; the fastest counts (default 1)
+#   REPEAT=N       runs of each throughput contender, in N rounds over the
+#                  contenders of a job; the fastest counts (default 3)
 #   WC_LINES, WC_SECS, WIN_LINES, WIN_SECS, WIN_BATCHES, YSB_EVENTS, YSB_SECS
 #                  data sizes (defaults below)
 #   CC             C compiler for the baselines and the pipelines (default cc)
@@ -19,7 +20,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$ROOT/bench
 OUT=$B/out
 CC=${CC:-cc}
-REPEAT=${REPEAT:-1}
+REPEAT=${REPEAT:-3}
 WC_LINES=${WC_LINES:-1000000}; WC_SECS=${WC_SECS:-10}
 WIN_LINES=${WIN_LINES:-240000}; WIN_SECS=${WIN_SECS:-120}; WIN_BATCHES=${WIN_BATCHES:-120}
 YSB_EVENTS=${YSB_EVENTS:-1000000}; YSB_SECS=${YSB_SECS:-20}
@@ -102,27 +103,51 @@ WWORDS=$(data words "$WIN_LINES" "$WIN_SECS")
 YSB=$(data yahoo "$YSB_EVENTS" "$YSB_SECS")
 
 # ---- running and measuring -----------------------------------------------
-# run NAME CMD...: runs CMD REPEAT times (stdout -> run/NAME.out, stderr ->
-# run/NAME.err), keeps the fastest; its figures go to run/NAME.time.
+# run NAME CMD...: runs CMD once (stdout -> run/NAME.out, stderr ->
+# run/NAME.err, figures -> run/NAME.time), kept when it is NAME's fastest
+# run so far (after forget NAME...).
+forget() { local n; for n in "$@"; do rm -f "$OUT/run/$n.time"; done; }
 run() {
-    local name=$1 best="" r
+    local name=$1 t="$OUT/run/$1.try" rc=0
     shift
+    "$RT" -o "$t.time" -- "$@" > "$t.out" 2> "$t.err" || rc=$?
+    if [ "$rc" != 0 ]; then
+        tail -5 "$t.err" >&2
+        die "$name exited with status $rc"
+    fi
+    local w best=""
+    w=$(field wall "$t.time")
+    [ -s "$OUT/run/$name.time" ] && best=$(field wall "$OUT/run/$name.time")
+    if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+        mv "$t.time" "$OUT/run/$name.time"
+        mv "$t.out" "$OUT/run/$name.out"
+        mv "$t.err" "$OUT/run/$name.err"
+    else
+        rm -f "$t.time" "$t.out" "$t.err"
+    fi
+}
+# best NAME CMD...: CMD REPEAT times in a row, the fastest counts
+best() {
+    local r
+    forget "$1"
     for ((r = 0; r < REPEAT; r++)); do
-        local rc=0
-        "$RT" -o "$OUT/run/$name.t$r" -- "$@" > "$OUT/run/$name.o$r" 2> "$OUT/run/$name.e$r" || rc=$?
-        if [ "$rc" != 0 ]; then
-            tail -5 "$OUT/run/$name.e$r" >&2
-            die "$name exited with status $rc"
-        fi
-        local w; w=$(field wall "$OUT/run/$name.t$r")
-        if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best=$w
-            mv "$OUT/run/$name.t$r" "$OUT/run/$name.time"
-            mv "$OUT/run/$name.o$r" "$OUT/run/$name.out"
-            mv "$OUT/run/$name.e$r" "$OUT/run/$name.err"
-        else
-            rm -f "$OUT/run/$name.t$r" "$OUT/run/$name.o$r" "$OUT/run/$name.e$r"
-        fi
+        run "$@"
+    done
+}
+# rounds NAME...: REPEAT rounds, each running every NAME once (its command
+# is the array c_NAME), the fastest of each counts. Interleaved rather
+# than each NAME REPEAT times in a row, so that a slow stretch of a shared
+# machine (they last seconds) slows every contender of a job alike instead
+# of the one running then, which would skew the ratios between them.
+rounds() {
+    local r n
+    forget "$@"
+    for ((r = 0; r < REPEAT; r++)); do
+        for n in "$@"; do
+            local -n cmd="c_$n"
+            run "$n" "${cmd[@]}"
+            unset -n cmd
+        done
     done
 }
 field() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" "$2"; }
@@ -158,35 +183,52 @@ runs_before() {
 
 NB_WC=$WC_SECS
 NB_YSB=$YSB_SECS
+# before_cmds JOB PIPELINE SOURCE=FILE NBATCHES: c_JOB_b1 and c_JOB_b2, the
+# BEFORE build of a pipeline with 1 and 2 workers
+before_cmds() {
+    [ -n "$BEFORE" ] || return 0
+    local w
+    for w in 1 2; do
+        local -n cmd="c_$1_b$w"
+        cmd=("$OUT/bin/before_$2" --replay "$3" --batches "$4" --workers "$w" --stats)
+        unset -n cmd
+    done
+}
+
 log "word count: $WC_LINES lines, $NB_WC batches"
-run wc_base   "$OUT/bin/base_wc" "$WORDS" 1000 "$NB_WC"
-run wc_awk    "$AWK" -v batch=1000 -v nbatches="$NB_WC" -f "$B/base_wc.awk" "$WORDS"
-run wc_w1     "$OUT/bin/wordcount" --replay lines="$WORDS" --batches "$NB_WC" --workers 1 --stats
-run wc_w2     "$OUT/bin/wordcount" --replay lines="$WORDS" --batches "$NB_WC" --workers 2 --stats
-runs_before wc wordcount lines="$WORDS" "$NB_WC"
-same "word count" wc_base wc_awk wc_w1 wc_w2 ${BEFORE:+wc_b1 wc_b2}
+c_wc_base=("$OUT/bin/base_wc" "$WORDS" 1000 "$NB_WC")
+c_wc_awk=("$AWK" -v batch=1000 -v nbatches="$NB_WC" -f "$B/base_wc.awk" "$WORDS")
+c_wc_w1=("$OUT/bin/wordcount" --replay lines="$WORDS" --batches "$NB_WC" --workers 1 --stats)
+c_wc_w2=("$OUT/bin/wordcount" --replay lines="$WORDS" --batches "$NB_WC" --workers 2 --stats)
+before_cmds wc wordcount lines="$WORDS" "$NB_WC"
+WC_BEFORE=${BEFORE:+wc_b1 wc_b2}
+rounds wc_base wc_awk wc_w1 wc_w2 $WC_BEFORE
+same "word count" wc_base wc_awk wc_w1 wc_w2 $WC_BEFORE
 
 log "yahoo: $YSB_EVENTS events, $NB_YSB batches"
-run ysb_base  "$OUT/bin/base_yahoo" "$YSB" 1000 "$NB_YSB" 10
-run ysb_w1    "$OUT/bin/yahoo" --replay events="$YSB" --batches "$NB_YSB" --workers 1 --stats
-run ysb_w2    "$OUT/bin/yahoo" --replay events="$YSB" --batches "$NB_YSB" --workers 2 --stats
-runs_before ysb yahoo events="$YSB" "$NB_YSB"
-same "yahoo" ysb_base ysb_w1 ysb_w2 ${BEFORE:+ysb_b1 ysb_b2}
+c_ysb_base=("$OUT/bin/base_yahoo" "$YSB" 1000 "$NB_YSB" 10)
+c_ysb_w1=("$OUT/bin/yahoo" --replay events="$YSB" --batches "$NB_YSB" --workers 1 --stats)
+c_ysb_w2=("$OUT/bin/yahoo" --replay events="$YSB" --batches "$NB_YSB" --workers 2 --stats)
+before_cmds ysb yahoo events="$YSB" "$NB_YSB"
+YSB_BEFORE=${BEFORE:+ysb_b1 ysb_b2}
+rounds ysb_base ysb_w1 ysb_w2 $YSB_BEFORE
+same "yahoo" ysb_base ysb_w1 ysb_w2 $YSB_BEFORE
 
 log "windowed word count (30s/1s, inverse): $WIN_LINES lines, $WIN_BATCHES batches"
-run wcw_base  "$OUT/bin/base_wc" "$WWORDS" 1000 "$WIN_BATCHES" 30
-run wcw_w1    "$OUT/bin/wordcount_window" --replay lines="$WWORDS" --batches "$WIN_BATCHES" --workers 1 --stats
-run wcw_w2    "$OUT/bin/wordcount_window" --replay lines="$WWORDS" --batches "$WIN_BATCHES" --workers 2 --stats
+c_wcw_base=("$OUT/bin/base_wc" "$WWORDS" 1000 "$WIN_BATCHES" 30)
+c_wcw_w1=("$OUT/bin/wordcount_window" --replay lines="$WWORDS" --batches "$WIN_BATCHES" --workers 1 --stats)
+c_wcw_w2=("$OUT/bin/wordcount_window" --replay lines="$WWORDS" --batches "$WIN_BATCHES" --workers 2 --stats)
+rounds wcw_base wcw_w1 wcw_w2
 same "windowed word count" wcw_base wcw_w1 wcw_w2
 
 log "window benchmark: $WIN_BATCHES slides each"
 for w in $WINS; do
     for v in inv noinv; do
-        run "win_${w}_$v" "$OUT/bin/win_${w}_$v" --replay lines="$WWORDS" --batches "$WIN_BATCHES" --workers 1 --stats
+        best "win_${w}_$v" "$OUT/bin/win_${w}_$v" --replay lines="$WWORDS" --batches "$WIN_BATCHES" --workers 1 --stats
     done
     same "window $w" "win_${w}_inv" "win_${w}_noinv"
 done
-run win_base_10s "$OUT/bin/base_wc" "$WWORDS" 1000 "$WIN_BATCHES" 10
+best win_base_10s "$OUT/bin/base_wc" "$WWORDS" 1000 "$WIN_BATCHES" 10
 same "window 10s vs hand-written C" win_base_10s win_10s_inv
 
 log "real time: rate(1000000), 100 ms batches, 5 s"
