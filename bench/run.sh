@@ -139,12 +139,18 @@ best() {
 # than each NAME REPEAT times in a row, so that a slow stretch of a shared
 # machine (they last seconds) slows every contender of a job alike instead
 # of the one running then, which would skew the ratios between them.
+# Each measured run follows an unmeasured one of the same command: in a
+# VM, memory a program touches first after others used little costs a
+# host fault per page (0.3-0.5 s of kernel time for the 260 MB Yahoo
+# file), so without it whichever contender follows the awk baseline would
+# pay for all of them.
 rounds() {
     local r n
     forget "$@"
     for ((r = 0; r < REPEAT; r++)); do
         for n in "$@"; do
             local -n cmd="c_$n"
+            "${cmd[@]}" > /dev/null 2>&1 || true
             run "$n" "${cmd[@]}"
             unset -n cmd
         done

@@ -207,11 +207,13 @@ int64_t rt_replay_last_batch(int64_t last_offset, int64_t batch_ms,
 /* Splits text into lines (strip \n, \r\n; a last line without newline
    counts). Returns the count; *lines is malloc'd. */
 int64_t rt_split_lines(const char *text, size_t n, st_str **lines);
-/* Reads a regular file of 2 MiB or more into memory on huge pages (a big
-   one in pieces on pool's threads; pool may be NULL), maps a smaller
-   non-empty one read-only (*maplen > 0), or reads it as rt_read_file
-   does (*maplen == 0). Returns 0 or an errno. */
+/* Maps a regular non-empty file read-only with its pages populated (a big
+   one's in pieces on pool's threads; pool may be NULL), *maplen > 0, or
+   reads it as rt_read_file does (*maplen == 0). A mapped file truncated
+   while the program runs makes it exit 1 with a message naming it, not
+   die of SIGBUS. Returns 0 or an errno. Free with rt_unload_file. */
 int rt_load_file(const char *path, rt_pool *pool, char **out, size_t *n, size_t *maplen);
+void rt_unload_file(char *text, size_t maplen);
 /* Whole file into a malloc'd, NUL-terminated buffer. 0 or an errno. */
 int rt_read_file(const char *path, char **out, size_t *n);
 

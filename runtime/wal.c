@@ -272,10 +272,7 @@ int rt_wal_scan_segment(const char *dir, int64_t seq, rt_wal_fn fn, void *arg, i
             break;
         pos += HDR + len + TAIL;
     }
-    if (maplen)
-        munmap(text, maplen);
-    else
-        free(text);
+    rt_unload_file(text, maplen);
     return rc;
 }
 
