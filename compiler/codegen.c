@@ -763,7 +763,7 @@ static void emit_d_members(cg *g, const st_node *n)
     if (a == AGG_COUNT)
         emit(g, 1, "int64_t *cnt%d;", id);
     if (a == AGG_KEYED)
-        emit(g, 1, "sc_rng *rg%d; st_stamped **srt%d;", id, id);
+        emit(g, 1, "sc_rng *rg%d; st_stamped **srt%d; int64_t *ns%d;", id, id, id);
     if (a == AGG_REDUCE)
         emit(g, 1, "bool *has%d; %s *acc%d;", id, ct(g, n->type), id);
     if (n->op >= OP_JOIN && n->op <= OP_FULLOUTERJOIN)
@@ -968,6 +968,36 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "S->loc%d = NULL;", id);
         emit(g, 1, "S->nloc%d = S->npart%d = 0;", id, id);
         emit(g, 0, "}");
+        /* phase 3, output part i: its stretch of the merge of the sorted
+           partitions; short string keys are copied out of the map entries
+           into one buffer, so that what reads them next does not meet a
+           cache miss per key in the input */
+        const st_type *kt = n->type->a;
+        emit(g, 0, "static void sc_out%d(st_job *job, void *arg, int i, int w)", id);
+        emit(g, 0, "{");
+        emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
+        emit(g, 1, "const int np = D->S->npart%d;", id);
+        emit(g, 1, "const st_part *op = &D->%s.parts[i];", dst);
+        emit(g, 1, "int64_t at[SC_MAX_PARTS];");
+        emit(g, 1, "st_stamped_seek(D->srt%d, D->ns%d, np, (int64_t)i * D->%s.parts[0].cap, at);", id, id, dst);
+        emit(g, 1, "%s *o = (%s *)op->data;", ct(g, n->type), ct(g, n->type));
+        if (kt->kind == TY_STRING)
+            emit(g, 1, "char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);");
+        else
+            emit(g, 1, "(void)job, (void)w;");
+        emit(g, 1, "for (int64_t q = 0; q < op->n; q++) {");
+        emit(g, 2, "const sc_m%d_ent *e = st_stamped_next(D->srt%d, D->ns%d, np, at)->p;", id, id, id);
+        emit(g, 2, "o[q]._1 = e->k;");
+        if (kt->kind == TY_STRING) {
+            emit(g, 2, "if (e->k.n <= 16) {");
+            emit(g, 3, "st_kinl_bytes(e->ki, e->k.n, kb);");
+            emit(g, 3, "o[q]._1.p = kb;");
+            emit(g, 3, "kb += e->k.n;");
+            emit(g, 2, "}");
+        }
+        emit(g, 2, "o[q]._2 = e->v.v;");
+        emit(g, 1, "}");
+        emit(g, 0, "}");
         sb_puts(&g->out, "\n");
     }
 
@@ -1054,18 +1084,9 @@ static void emit_chain_node(cg *g, const st_node *n)
         emit(g, 1, "int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);");
         emit(g, 1, "for (int k = 0; k < np; k++)");
         emit(g, 1, "    total += ns[k] = S->loc%d[k].m.n;", id);
-        emit(g, 1, "st_stamped *all = D->srt%d[0];", id);
-        emit(g, 1, "if (np > 1) {");
-        emit(g, 2, "all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));");
-        emit(g, 2, "st_merge_stamped(D->srt%d, ns, np, all);", id);
-        emit(g, 1, "}");
+        emit(g, 1, "D->ns%d = ns;", id);
         emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
-        emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
-        emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->%s, q, sizeof *o);", ct(g, n->type), ct(g, n->type), dst);
-        emit(g, 2, "const sc_m%d_ent *e = all[q].p;", id);
-        emit(g, 2, "o->_1 = e->k;");
-        emit(g, 2, "o->_2 = e->v.v;");
-        emit(g, 1, "}");
+        emit(g, 1, "st_parallel_for(job, D->%s.nparts, sc_out%d, D);", dst, id);
         break;
     }
     if (to_a)

@@ -113,13 +113,41 @@ struct st_arena {
     size_t next_cap;
 };
 
+/* Under AddressSanitizer the bytes of a chunk not handed out are poisoned,
+   and a reset poisons them all again: reading a batch's arena memory after
+   the batch (a pointer kept across batches without a copy) or past what
+   st_arena_alloc gave is then reported, not silently reading reused
+   memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 static chunk *chunk_new(size_t cap)
 {
     chunk *c = st_big_alloc(sizeof(chunk) + cap);
     c->next = NULL;
     c->cap = cap;
     c->used = 0;
+    POISON(c->data, cap);
     return c;
+}
+
+static void chunk_free(chunk *c)
+{
+    UNPOISON(c->data, c->cap);
+    free(c);
 }
 
 st_arena *st_arena_new(void)
@@ -138,11 +166,11 @@ void st_arena_free(st_arena *a)
         return;
     for (chunk *c = a->cur, *n; c; c = n) {
         n = c->next;
-        free(c);
+        chunk_free(c);
     }
     for (chunk *c = a->spare, *n; c; c = n) {
         n = c->next;
-        free(c);
+        chunk_free(c);
     }
     free(a);
 }
@@ -155,10 +183,12 @@ void st_arena_reset(st_arena *a)
     chunk *c = a->cur;
     while (c->next) {
         chunk *n = c->next;
+        POISON(c->data, c->cap);
         c->next = a->spare;
         a->spare = c;
         c = n;
     }
+    POISON(c->data, c->cap);
     c->used = 0;
     a->cur = c;
     a->handed = 0;
@@ -201,6 +231,7 @@ void *st_arena_alloc(st_arena *a, size_t n)
     void *p = c->data + c->used;   /* used stays a multiple of 16 */
     c->used += need;
     a->handed += n;
+    UNPOISON(p, n);
     return p;
 }
 

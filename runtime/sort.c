@@ -2,7 +2,8 @@
  * the stamp of its key's first record (distinct, non-negative); the
  * partitions of a keyed stage are sorted by it once per batch (with a
  * comparison sort through a function pointer that cost more than merging
- * the workers' maps), then merged into one run.
+ * the workers' maps), then merged: each output part reads its own stretch
+ * of the merge, so the workers fill the parts at once.
  * Must not: allocate (the caller gives the scratch array). */
 #include "streamrt.h"
 
@@ -41,17 +42,55 @@ void st_sort_stamped(st_stamped *a, st_stamped *tmp, int64_t n)
         memcpy(a, src, sizeof *a * (size_t)n);
 }
 
-/* Few runs (one per worker): the smallest head by a linear scan. */
-void st_merge_stamped(st_stamped **runs, int64_t *n, int k, st_stamped *out)
+/* Elements of a run with a stamp below s. */
+static int64_t count_below(const st_stamped *r, int64_t n, int64_t s)
 {
-    for (;;) {
-        int best = -1;
-        for (int i = 0; i < k; i++)
-            if (n[i] > 0 && (best < 0 || runs[i]->stamp < runs[best]->stamp))
-                best = i;
-        if (best < 0)
-            return;
-        *out++ = *runs[best]++;
-        n[best]--;
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (r[mid].stamp < s)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    return lo;
+}
+
+void st_stamped_seek(st_stamped *const *runs, const int64_t *n, int k, int64_t q, int64_t *at)
+{
+    int64_t total = 0, lo = INT64_MAX, hi = INT64_MIN;
+    for (int i = 0; i < k; i++) {
+        total += n[i];
+        if (n[i] > 0) {
+            lo = runs[i][0].stamp < lo ? runs[i][0].stamp : lo;
+            hi = runs[i][n[i] - 1].stamp > hi ? runs[i][n[i] - 1].stamp : hi;
+        }
+    }
+    if (q <= 0 || q >= total) {
+        for (int i = 0; i < k; i++)
+            at[i] = q <= 0 ? 0 : n[i];
+        return;
+    }
+    /* the q-th stamp: the least s with more than q stamps <= s (stamps are
+       distinct, so exactly q lie below it) */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2, c = 0;
+        for (int i = 0; i < k; i++)
+            c += count_below(runs[i], n[i], mid + 1);
+        if (c > q)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    for (int i = 0; i < k; i++)
+        at[i] = count_below(runs[i], n[i], lo);
+}
+
+const st_stamped *st_stamped_next(st_stamped *const *runs, const int64_t *n, int k, int64_t *at)
+{
+    int best = -1;
+    for (int i = 0; i < k; i++)
+        if (at[i] < n[i] && (best < 0 || runs[i][at[i]].stamp < runs[best][at[best]].stamp))
+            best = i;
+    return best < 0 ? NULL : &runs[best][at[best]++];
 }

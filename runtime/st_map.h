@@ -56,6 +56,27 @@ static inline st_kinl st_kinl_make(const char *p, int64_t n)
     return k;
 }
 
+/* The bytes of a key of n <= 16 bytes rebuilt from its st_kinl (the
+ * inverse of st_kinl_make), written to dst[0, n): a keyed stage's output
+ * copies its short string keys this way into one buffer instead of
+ * pointing back into the input, where each key is a cache miss for
+ * whatever reads it next. */
+static inline void st_kinl_bytes(st_kinl k, int64_t n, char *dst)
+{
+    if (n >= 8) {
+        memcpy(dst, &k.w0, 8);
+        memcpy(dst + n - 8, &k.w1, 8);
+    } else if (n >= 4) {
+        uint32_t a = (uint32_t)k.w0, b = (uint32_t)(k.w0 >> 32);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n > 0) {
+        dst[0] = (char)(unsigned char)k.w0;
+        dst[n / 2] = (char)(unsigned char)(k.w0 >> 8);
+        dst[n - 1] = (char)(unsigned char)(k.w0 >> 16);
+    }
+}
+
 /* Per-key-kind pieces of the template: KI##_FIELD (a member of the entry),
  * KI##_T and KI##_MAKE(k) (what a probe computes once per key), KI##_SET
  * and KI##_GET (store it in, read it from an entry), and

@@ -188,9 +188,14 @@ typedef struct st_stamped {
     void *p;
 } st_stamped;
 void st_sort_stamped(st_stamped *a, st_stamped *tmp, int64_t n);
-/* Merges k runs sorted by stamp (runs[i], n[i] elements) into out;
-   consumes runs and n (advances and counts them down). */
-void st_merge_stamped(st_stamped **runs, int64_t *n, int k, st_stamped *out);
+/* The merge of k sorted runs read from its q-th element on (0-based),
+   so that stretches of it can be read at once by different workers:
+   st_stamped_seek sets at[i] to the number of run i's elements before the
+   q-th of the merge (all of them when q >= the total), st_stamped_next
+   returns the element at the heads (at[i]) with the smallest stamp and
+   advances its run's head, or NULL when every run is done. */
+void st_stamped_seek(st_stamped *const *runs, const int64_t *n, int k, int64_t q, int64_t *at);
+const st_stamped *st_stamped_next(st_stamped *const *runs, const int64_t *n, int k, int64_t *at);
 
 /* Integer arithmetic as Java's: wraps on overflow, no UB. Division and
    modulo return false on a zero divisor (the record is skipped). */

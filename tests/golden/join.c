@@ -264,7 +264,7 @@ typedef struct sc_D0 {
     st_ds d4; bool v4; /* leftOuterJoin */
     sc_j4 j4; sc_jr4 *jr4;
     st_ds d6; bool v6; /* reduceByKey */
-    sc_rng *rg6; st_stamped **srt6;
+    sc_rng *rg6; st_stamped **srt6; int64_t *ns6;
 } sc_D0;
 /* state kept across batches */
 struct sc_S0 {
@@ -494,6 +494,26 @@ static void sc_locfree6(sc_S0 *S)
     S->loc6 = NULL;
     S->nloc6 = S->npart6 = 0;
 }
+static void sc_out6(st_job *job, void *arg, int i, int w)
+{
+    sc_D0 *D = arg;
+    const int np = D->S->npart6;
+    const st_part *op = &D->d6.parts[i];
+    int64_t at[SC_MAX_PARTS];
+    st_stamped_seek(D->srt6, D->ns6, np, (int64_t)i * D->d6.parts[0].cap, at);
+    sc_T10 *o = (sc_T10 *)op->data;
+    char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);
+    for (int64_t q = 0; q < op->n; q++) {
+        const sc_m6_ent *e = st_stamped_next(D->srt6, D->ns6, np, at)->p;
+        o[q]._1 = e->k;
+        if (e->k.n <= 16) {
+            st_kinl_bytes(e->ki, e->k.n, kb);
+            o[q]._1.p = kb;
+            kb += e->k.n;
+        }
+        o[q]._2 = e->v.v;
+    }
+}
 
 static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
 {
@@ -521,18 +541,9 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
     int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
     for (int k = 0; k < np; k++)
         total += ns[k] = S->loc6[k].m.n;
-    st_stamped *all = D->srt6[0];
-    if (np > 1) {
-        all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        st_merge_stamped(D->srt6, ns, np, all);
-    }
+    D->ns6 = ns;
     sc_split_out(&D->d6, total, job->nworkers, sizeof(sc_T10), ar0);
-    for (int64_t q = 0; q < total; q++) {
-        sc_T10 *o = (sc_T10 *)sc_out_slot(&D->d6, q, sizeof *o);
-        const sc_m6_ent *e = all[q].p;
-        o->_1 = e->k;
-        o->_2 = e->v.v;
-    }
+    st_parallel_for(job, D->d6.nparts, sc_out6, D);
     D->v6 = true;
 }
 

@@ -192,7 +192,7 @@ typedef struct sc_D0 {
     st_ds d0; bool v0; /* source */
     st_ds d1; bool v1; /* filter */
     st_ds d3; bool v3; /* reduceByKey */
-    sc_rng *rg3; st_stamped **srt3;
+    sc_rng *rg3; st_stamped **srt3; int64_t *ns3;
     st_ds d5; bool v5; /* map */
 } sc_D0;
 /* state kept across batches */
@@ -324,6 +324,26 @@ static void sc_locfree3(sc_S0 *S)
     S->loc3 = NULL;
     S->nloc3 = S->npart3 = 0;
 }
+static void sc_out3(st_job *job, void *arg, int i, int w)
+{
+    sc_D0 *D = arg;
+    const int np = D->S->npart3;
+    const st_part *op = &D->d3.parts[i];
+    int64_t at[SC_MAX_PARTS];
+    st_stamped_seek(D->srt3, D->ns3, np, (int64_t)i * D->d3.parts[0].cap, at);
+    sc_T6 *o = (sc_T6 *)op->data;
+    char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);
+    for (int64_t q = 0; q < op->n; q++) {
+        const sc_m3_ent *e = st_stamped_next(D->srt3, D->ns3, np, at)->p;
+        o[q]._1 = e->k;
+        if (e->k.n <= 16) {
+            st_kinl_bytes(e->ki, e->k.n, kb);
+            o[q]._1.p = kb;
+            kb += e->k.n;
+        }
+        o[q]._2 = e->v.v;
+    }
+}
 
 static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
 {
@@ -351,18 +371,9 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
     int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
     for (int k = 0; k < np; k++)
         total += ns[k] = S->loc3[k].m.n;
-    st_stamped *all = D->srt3[0];
-    if (np > 1) {
-        all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        st_merge_stamped(D->srt3, ns, np, all);
-    }
+    D->ns3 = ns;
     sc_split_out(&D->d3, total, job->nworkers, sizeof(sc_T6), ar0);
-    for (int64_t q = 0; q < total; q++) {
-        sc_T6 *o = (sc_T6 *)sc_out_slot(&D->d3, q, sizeof *o);
-        const sc_m3_ent *e = all[q].p;
-        o->_1 = e->k;
-        o->_2 = e->v.v;
-    }
+    st_parallel_for(job, D->d3.nparts, sc_out3, D);
     D->v3 = true;
 }
 

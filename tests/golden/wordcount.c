@@ -193,7 +193,7 @@ typedef struct sc_D0 {
     st_ds d0; bool v0; /* source */
     st_ds d4; bool v4; /* reduceByKeyAndWindow */
     st_ds a4; bool av4; /* per-batch part of reduceByKeyAndWindow */
-    sc_rng *rg4; st_stamped **srt4;
+    sc_rng *rg4; st_stamped **srt4; int64_t *ns4;
     st_buf *buf6;
 } sc_D0;
 /* state kept across batches */
@@ -296,6 +296,26 @@ static void sc_locfree4(sc_S0 *S)
     S->loc4 = NULL;
     S->nloc4 = S->npart4 = 0;
 }
+static void sc_out4(st_job *job, void *arg, int i, int w)
+{
+    sc_D0 *D = arg;
+    const int np = D->S->npart4;
+    const st_part *op = &D->a4.parts[i];
+    int64_t at[SC_MAX_PARTS];
+    st_stamped_seek(D->srt4, D->ns4, np, (int64_t)i * D->a4.parts[0].cap, at);
+    sc_T7 *o = (sc_T7 *)op->data;
+    char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);
+    for (int64_t q = 0; q < op->n; q++) {
+        const sc_m4_ent *e = st_stamped_next(D->srt4, D->ns4, np, at)->p;
+        o[q]._1 = e->k;
+        if (e->k.n <= 16) {
+            st_kinl_bytes(e->ki, e->k.n, kb);
+            o[q]._1.p = kb;
+            kb += e->k.n;
+        }
+        o[q]._2 = e->v.v;
+    }
+}
 
 static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
 {
@@ -323,18 +343,9 @@ static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
     int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);
     for (int k = 0; k < np; k++)
         total += ns[k] = S->loc4[k].m.n;
-    st_stamped *all = D->srt4[0];
-    if (np > 1) {
-        all = st_arena_alloc(ar0, sizeof *all * (size_t)(total + 1));
-        st_merge_stamped(D->srt4, ns, np, all);
-    }
+    D->ns4 = ns;
     sc_split_out(&D->a4, total, job->nworkers, sizeof(sc_T7), ar0);
-    for (int64_t q = 0; q < total; q++) {
-        sc_T7 *o = (sc_T7 *)sc_out_slot(&D->a4, q, sizeof *o);
-        const sc_m4_ent *e = all[q].p;
-        o->_1 = e->k;
-        o->_2 = e->v.v;
-    }
+    st_parallel_for(job, D->a4.nparts, sc_out4, D);
     D->av4 = true;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "rt_internal.h"
+#include "st_map.h"
 
 #define S(lit) ST_STR_LIT(lit)
 
@@ -463,10 +464,44 @@ static void test_sort_stamped(void **state)
             int r = (int)((uint64_t)a[i].stamp * 7 % 3);
             runs[r][cnt[r]++] = a[i];
         }
-        st_merge_stamped(runs, cnt, 3, tmp);
-        for (int i = 0; i < n; i++)
-            if (tmp[i].stamp != want[i].stamp || tmp[i].p != want[i].p)
-                fail_msg("round %d: element %d merged out of order", round, i);
+        /* read from the q-th element of the merge on, for q at both ends,
+           in the middle and past the end (as output parts of a keyed
+           stage do) */
+        int64_t qs[] = { 0, 1, n / 3, n / 2, n - 1, n, n + 5 };
+        for (size_t t = 0; t < sizeof qs / sizeof *qs; t++) {
+            int64_t q = qs[t] < 0 ? 0 : qs[t], at[3];
+            st_stamped_seek(runs, cnt, 3, q, at);
+            for (int64_t i = q; i < n; i++) {
+                const st_stamped *e = st_stamped_next(runs, cnt, 3, at);
+                if (!e || e->stamp != want[i].stamp || e->p != want[i].p)
+                    fail_msg("round %d: from %lld, element %lld merged out of order", round,
+                             (long long)q, (long long)i);
+            }
+            assert_null(st_stamped_next(runs, cnt, 3, at));
+        }
+    }
+}
+
+/* A string key of up to 16 bytes comes back whole from what its map entry
+   keeps inline, for every length and every byte value. */
+static void test_kinl_bytes(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int round = 0; round < 2000; round++) {
+        char key[16], back[17];
+        int n = round % 17;
+        for (int i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            key[i] = (char)(round < 256 ? round + i : (int)(x & 255));
+        }
+        memset(back, 0x5A, sizeof back);
+        st_kinl_bytes(st_kinl_make(key, n), n, back);
+        if (memcmp(key, back, (size_t)n) != 0)
+            fail_msg("round %d: a key of %d bytes did not come back", round, n);
+        assert_int_equal(back[n], 0x5A);   /* nothing written past it */
     }
 }
 
@@ -500,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_len_substr_utf8),
         cmocka_unit_test(test_string_misc),
         cmocka_unit_test(test_sort_stamped),
+        cmocka_unit_test(test_kinl_bytes),
         cmocka_unit_test(test_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
