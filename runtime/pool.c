@@ -53,9 +53,9 @@ static void run_tasks(rt_pool *p, st_job *job, st_task_fn fn, void *arg, int n, 
    three): between two steps a worker has nothing to do for a few
    microseconds, far less than waking a thread from a condition variable
    takes (20-60 us in a VM, per step). So a worker, and the caller waiting
-   for the workers, spin for up to about 50 us before they sleep; only
-   when the pool has no more threads than CPUs, or spinning would take
-   CPU time from the threads it waits for. */
+   for the workers, spin for up to about 50 us before they sleep: only
+   when the pool has no more threads than CPUs, since otherwise a spinning
+   thread would take CPU time from the threads it waits for. */
 enum { SPIN = 2000 };
 
 static inline void cpu_relax(void)
