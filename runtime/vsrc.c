@@ -116,8 +116,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
        the access meets when it is made again */
 }
 
-static void guard_add(const void *p, size_t n, const char *path)
+/* Whether [p, p + n) is guarded: false when the guard could not be
+   installed or every slot is taken (the file is then read instead). */
+static bool guard_add(const void *p, size_t n, const char *path)
 {
+    bool ok = false;
     pthread_mutex_lock(&guard_mu);
     if (!guard_installed) {
         struct sigaction sa;
@@ -127,7 +130,7 @@ static void guard_add(const void *p, size_t n, const char *path)
         sigemptyset(&sa.sa_mask);
         guard_installed = sigaction(SIGBUS, &sa, NULL) == 0;
     }
-    for (int i = 0; i < NGUARD; i++) {
+    for (int i = 0; guard_installed && i < NGUARD; i++) {
         if (atomic_load(&guards[i].lo))
             continue;
         snprintf(guards[i].msg, sizeof guards[i].msg,
@@ -135,9 +138,11 @@ static void guard_add(const void *p, size_t n, const char *path)
                  program_invocation_short_name, path);
         atomic_store(&guards[i].hi, (uintptr_t)p + n);
         atomic_store(&guards[i].lo, (uintptr_t)p);
+        ok = true;
         break;
     }
     pthread_mutex_unlock(&guard_mu);
+    return ok;
 }
 
 static void guard_remove(const void *p)
@@ -172,9 +177,12 @@ int rt_load_file(const char *path, rt_pool *pool, char **out, size_t *n, size_t 
             size_t np = size / MAP_PIECE;
             np = np < 1 ? 1 : np > w * 2 ? w * 2 : np;
             void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE | (np == 1 ? MAP_POPULATE : 0), fd, 0);
+            if (m != MAP_FAILED && !guard_add(m, size, path)) {
+                munmap(m, size);
+                m = MAP_FAILED;
+            }
             if (m != MAP_FAILED) {
                 close(fd);
-                guard_add(m, size, path);
                 if (np > 1) {
                     map_job j = { m, size, (size + np - 1) / np };
                     rt_pool_each(pool, (int)np, populate_piece, &j);

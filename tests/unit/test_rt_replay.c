@@ -295,6 +295,38 @@ static void test_replay_in_pieces(void **state)
     rt_pool_free(pool);
 }
 
+/* rt_load_file maps a file while it can guard the mapping against SIGBUS
+   (64 at once), then reads files into memory; unloading frees the slot. */
+static void test_load_file_guard_slots(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_rt_load-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/f", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("0\thello\n", f);
+    fclose(f);
+    enum { N = 70 };
+    char *text[N];
+    size_t n[N], maplen[N];
+    int mapped = 0;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(rt_load_file(path, NULL, &text[i], &n[i], &maplen[i]), 0);
+        assert_int_equal(n[i], 8);
+        assert_memory_equal(text[i], "0\thello\n", 8);
+        mapped += maplen[i] > 0;
+    }
+    assert_int_equal(mapped, 64);
+    for (int i = 0; i < N; i++)
+        rt_unload_file(text[i], maplen[i]);
+    assert_int_equal(rt_load_file(path, NULL, &text[0], &n[0], &maplen[0]), 0);
+    assert_true(maplen[0] > 0);   /* the slots are free again */
+    rt_unload_file(text[0], maplen[0]);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_virtual_rate(void **state)
 {
     (void)state;
@@ -829,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_replay_rate_ints),
         cmocka_unit_test(test_replay_garbage_fuzz),
         cmocka_unit_test(test_replay_in_pieces),
+        cmocka_unit_test(test_load_file_guard_slots),
         cmocka_unit_test(test_virtual_rate),
         cmocka_unit_test(test_virtual_file),
         cmocka_unit_test(test_block_not_dividing_batch),
