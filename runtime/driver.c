@@ -605,6 +605,7 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
              : argc > 0 && argv[0] ? base_name(argv[0]) : "streamrt";
     atomic_init(&p.skip_logged, 0);
     atomic_init(&p.failed, false);
+    rt_load_file_name(p.name);
     st_program_desc named = *prog;
     named.name = p.name;
     if (rt_parse_opts(&named, argc, argv, &p.opts, stderr) != 0)

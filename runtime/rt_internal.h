@@ -214,6 +214,9 @@ int64_t rt_split_lines(const char *text, size_t n, st_str **lines);
    die of SIGBUS. Returns 0 or an errno. Free with rt_unload_file. */
 int rt_load_file(const char *path, rt_pool *pool, char **out, size_t *n, size_t *maplen);
 void rt_unload_file(char *text, size_t maplen);
+/* The program name that message starts with (default "streamrt"); prog
+   must outlive the loaded files. */
+void rt_load_file_name(const char *prog);
 /* Whole file into a malloc'd, NUL-terminated buffer. 0 or an errno. */
 int rt_read_file(const char *path, char **out, size_t *n);
 

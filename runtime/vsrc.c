@@ -4,7 +4,6 @@
  * beyond reading a file so it can be tested piece by piece.
  * Must not: sleep, look at a real clock, or let a malformed line stop the
  * run (it is skipped, counted and reported). */
-#define _GNU_SOURCE   /* program_invocation_short_name, for the SIGBUS guard */
 #include "rt_internal.h"
 
 #include <errno.h>
@@ -98,6 +97,14 @@ typedef struct guard {
 static guard guards[NGUARD];
 static pthread_mutex_t guard_mu = PTHREAD_MUTEX_INITIALIZER;
 static bool guard_installed;
+static const char *guard_prog = "streamrt";
+
+void rt_load_file_name(const char *prog)
+{
+    pthread_mutex_lock(&guard_mu);
+    guard_prog = prog ? prog : "streamrt";
+    pthread_mutex_unlock(&guard_mu);
+}
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
@@ -135,7 +142,7 @@ static bool guard_add(const void *p, size_t n, const char *path)
             continue;
         snprintf(guards[i].msg, sizeof guards[i].msg,
                  "%s: error: %s was truncated while the program was reading it\n",
-                 program_invocation_short_name, path);
+                 guard_prog, path);
         atomic_store(&guards[i].hi, (uintptr_t)p + n);
         atomic_store(&guards[i].lo, (uintptr_t)p);
         ok = true;

@@ -28,6 +28,15 @@ for w in 1 2; do
         || fail "--workers $w: no message naming the file: $(cat err.$w)"
     grep -q '^20000$' out.$w || fail "--workers $w: the first output did not run: $(cat out.$w)"
 done
+# the message names the program as its other messages do (by its .stream
+# name, whatever the executable is called)
+cp t renamed
+seq 1 20000 | awk '{ print int($1 / 10000) * 100 "\tline " $1 }' > big.replay
+rc=0
+./renamed --replay lines=big.replay > out.r 2> err.r || rc=$?
+[ "$rc" = 1 ] || fail "renamed: exit $rc, not 1: $(cat err.r)"
+grep -qx 't: error: big.replay was truncated while the program was reading it' err.r \
+    || fail "renamed: $(cat err.r)"
 # a file left alone is read to the end (cut truncates big.replay, not it)
 seq 1 20000 | awk '{ print int($1 / 10000) * 100 "\tline " $1 }' > keep.replay
 ./t --replay lines=keep.replay > out.keep 2> err.keep || fail "exit $? $(cat err.keep)"
