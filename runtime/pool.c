@@ -67,15 +67,11 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Spins while *v == old (at most SPIN rounds); whether it changed. */
-static bool spin_u64(const rt_pool *p, _Atomic uint64_t *v, uint64_t old)
+/* Spins while *v == old, for at most SPIN rounds. */
+static void spin_while_eq(const rt_pool *p, _Atomic uint64_t *v, uint64_t old)
 {
-    for (int s = 0; p->spin && s < SPIN; s++) {
-        if (atomic_load_explicit(v, memory_order_acquire) != old)
-            return true;
+    for (int s = 0; p->spin && s < SPIN && atomic_load_explicit(v, memory_order_acquire) == old; s++)
         cpu_relax();
-    }
-    return atomic_load_explicit(v, memory_order_acquire) != old;
 }
 
 static void *worker_main(void *varg)
@@ -84,7 +80,7 @@ static void *worker_main(void *varg)
     rt_pool *p = w->pool;
     uint64_t seen = 0;
     for (;;) {
-        spin_u64(p, &p->gen, seen);
+        spin_while_eq(p, &p->gen, seen);
         pthread_mutex_lock(&p->mu);
         while (!p->stop && p->gen == seen)
             pthread_cond_wait(&p->work, &p->mu);

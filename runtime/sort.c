@@ -85,12 +85,3 @@ void st_stamped_seek(st_stamped *const *runs, const int64_t *n, int k, int64_t q
     for (int i = 0; i < k; i++)
         at[i] = count_below(runs[i], n[i], lo);
 }
-
-const st_stamped *st_stamped_next(st_stamped *const *runs, const int64_t *n, int k, int64_t *at)
-{
-    int best = -1;
-    for (int i = 0; i < k; i++)
-        if (at[i] < n[i] && (best < 0 || runs[i][at[i]].stamp < runs[best][at[best]].stamp))
-            best = i;
-    return best < 0 ? NULL : &runs[best][at[best]++];
-}

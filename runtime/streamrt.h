@@ -195,7 +195,15 @@ void st_sort_stamped(st_stamped *a, st_stamped *tmp, int64_t n);
    returns the element at the heads (at[i]) with the smallest stamp and
    advances its run's head, or NULL when every run is done. */
 void st_stamped_seek(st_stamped *const *runs, const int64_t *n, int k, int64_t q, int64_t *at);
-const st_stamped *st_stamped_next(st_stamped *const *runs, const int64_t *n, int k, int64_t *at);
+static inline const st_stamped *st_stamped_next(st_stamped *const *runs, const int64_t *n, int k,
+                                                int64_t *at)
+{
+    int best = -1;
+    for (int i = 0; i < k; i++)
+        if (at[i] < n[i] && (best < 0 || runs[i][at[i]].stamp < runs[best][at[best]].stamp))
+            best = i;
+    return best < 0 ? NULL : &runs[best][at[best]++];
+}
 
 /* Integer arithmetic as Java's: wraps on overflow, no UB. Division and
    modulo return false on a zero divisor (the record is skipped). */

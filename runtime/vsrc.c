@@ -83,11 +83,6 @@ static void populate(void *p, size_t n, int advice)
         (void)madvise((void *)a, e - a, advice);
 }
 
-static void prefault(void *p, size_t n)
-{
-    populate(p, n, MADV_POPULATE_WRITE);
-}
-
 /* ---- the SIGBUS guard of mapped files ---- */
 enum { NGUARD = 64 };
 typedef struct guard {
@@ -396,8 +391,9 @@ typedef struct piece {
     size_t lo, hi;            /* text[lo, hi) */
     int64_t lines;            /* lines in it: an upper bound on its records */
     int64_t base, cap;
-    bool fixed;               /* the slots are given (else v's arrays grow) */
-    bool strict;              /* stop at a line to skip (and warn of none) */
+    bool strict;              /* a piece of replay_par: its slots are given
+                                 (else v's arrays grow), and it stops at a
+                                 line to skip (and warns of none) */
     int64_t nrec;
     rt_vblock *blocks;        /* start: index into recs / ivals */
     int64_t nblocks, capb;
@@ -471,7 +467,7 @@ static bool lay_out(rt_vsrc *v, const char *text, piece *pc, const char *fname,
             lb = b;
         }
         if (r >= pc->cap) {
-            if (pc->fixed)
+            if (pc->strict)
                 return false;   /* cannot happen: its lines bound its records */
             rt_grow_huge(v->ints ? (void **)&v->ivals : (void **)&v->recs, &pc->cap, r + 1, sz);
         }
@@ -548,7 +544,7 @@ static void lay_piece(void *arg, int i)
     piece *pc = &j->pcs[i];
     const size_t sz = j->v->ints ? sizeof *j->v->ivals : sizeof *j->v->recs;
     char *slots = j->v->ints ? (char *)j->v->ivals : (char *)j->v->recs;
-    prefault(slots + (size_t)pc->base * sz, (size_t)pc->cap * sz);
+    populate(slots + (size_t)pc->base * sz, (size_t)pc->cap * sz, MADV_POPULATE_WRITE);
     int64_t upto;
     pc->ok = lay_out(j->v, j->text, pc, NULL, NULL, NULL, &upto);
 }
@@ -582,7 +578,7 @@ static bool replay_par(rt_vsrc *v, const char *text, size_t n, rt_pool *pool)
             const char *nl = memchr(text + t, '\n', n - t);
             hi = nl ? (size_t)(nl - text) + 1 : n;
         }
-        pcs[i] = (piece){ .lo = lo, .hi = hi, .fixed = true, .strict = true, .last_offset = -1 };
+        pcs[i] = (piece){ .lo = lo, .hi = hi, .strict = true, .last_offset = -1 };
         lo = hi;
     }
     par_layout j = { v, text, pcs };

@@ -426,6 +426,15 @@ static void test_string_misc(void **state)
 }
 
 /* ---- stamps ------------------------------------------------------------- */
+/* xorshift64: the tests' deterministic random numbers */
+static uint64_t xs(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
 static int cmp_stamped(const void *x, const void *y)
 {
     int64_t a = ((const st_stamped *)x)->stamp, b = ((const st_stamped *)y)->stamp;
@@ -444,9 +453,7 @@ static void test_sort_stamped(void **state)
     for (int round = 0; round < 40; round++) {
         int n = round < 4 ? round : (round * 131) % N;
         for (int i = 0; i < n; i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xs(&x);
             int64_t s = round % 2 ? (int64_t)((x % 64) << 40) + i : (int64_t)(x >> 2) / N * N + i;
             a[i] = (st_stamped){ s, &want[i] };
         }
@@ -492,9 +499,7 @@ static void test_kinl_bytes(void **state)
         char key[16], back[17];
         int n = round % 17;
         for (int i = 0; i < n; i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xs(&x);
             key[i] = (char)(round < 256 ? round + i : (int)(x & 255));
         }
         memset(back, 0x5A, sizeof back);

@@ -145,6 +145,15 @@ static void test_replay_rate_ints(void **state)
     rt_vsrc_free(&v);
 }
 
+/* xorshift64: the tests' deterministic random numbers */
+static uint64_t xs(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
 /* Random bytes, and random lines that look almost right: every record is
    kept or skipped, nothing crashes (ASan/UBSan watch this one). */
 static void test_replay_garbage_fuzz(void **state)
@@ -155,9 +164,7 @@ static void test_replay_garbage_fuzz(void **state)
         size_t n = (size_t)(round * 37 % 4096);
         char *t = malloc(n + 1);
         for (size_t i = 0; i < n; i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xs(&x);
             /* bias towards the bytes the parser cares about */
             static const char pick[] = "0123456789\t\n\r-x\0";
             t[i] = round % 2 ? (char)x : pick[x % (sizeof pick - 1)];
@@ -193,14 +200,6 @@ typedef struct layout {
     int nwarn;
     char warn[256];
 } layout;
-
-static uint64_t xs(uint64_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return *x;
-}
 
 static char *random_replay(uint64_t *x, int round, size_t *len)
 {
