@@ -323,12 +323,16 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
     c->batches++;
     c->records += records;
     c->skipped_total += sk;
-    if (c->prog && c->prog->opts.stats)
+    if (c->prog && c->prog->opts.stats) {
+        char held[48] = "";   /* real time only: the peak of held bytes */
+        if (c->held_limit > 0)
+            snprintf(held, sizeof held, " held=%lld", (long long)atomic_exchange(&c->held_peak, atomic_load(&c->held)));
         fprintf(stderr, "[stats] %s time=%lld records=%lld processing=%lldms delay=%lldms "
-                        "skipped=%lld throttled=%lldms spilled=%lld\n",
+                        "skipped=%lld throttled=%lldms spilled=%lld%s\n",
                 c->desc->name, (long long)time_ms, (long long)records, (long long)(t1 - t0),
                 (long long)delay_ms, (long long)sk, (long long)atomic_exchange(&c->throttled_ms, 0),
-                (long long)atomic_exchange(&c->spilled, 0));
+                (long long)atomic_exchange(&c->spilled, 0), held);
+    }
     return rc;
 }
 
@@ -655,10 +659,15 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
         rt_ctx *ctx = &p.ctxs[c];
         /* skips never attributed to a batch (no batch ran after them) */
         ctx->skipped_total += atomic_exchange(&ctx->skipped, 0);
-        if (p.opts.stats)
-            fprintf(stderr, "[stats] %s total batches=%lld records=%lld skipped=%lld\n",
+        if (p.opts.stats) {
+            char held[80] = "";   /* real time only */
+            if (ctx->held_limit > 0)
+                snprintf(held, sizeof held, " held_max=%lld held_limit=%lld",
+                         (long long)atomic_load(&ctx->held_max), (long long)ctx->held_limit);
+            fprintf(stderr, "[stats] %s total batches=%lld records=%lld skipped=%lld%s\n",
                     ctx->desc->name, (long long)ctx->batches, (long long)ctx->records,
-                    (long long)ctx->skipped_total);
+                    (long long)ctx->skipped_total, held);
+        }
         if (ctx->skipped_total > 0)
             rt_log(&p, "warning", "context '%s' skipped %lld record%s", ctx->desc->name,
                    (long long)ctx->skipped_total, ctx->skipped_total == 1 ? "" : "s");

@@ -99,6 +99,11 @@ typedef struct rt_ctx {
     atomic_llong skipped;     /* skips not yet attributed to a batch */
     atomic_llong throttled_ms; /* receivers held back by backpressure, not yet reported */
     atomic_llong spilled;     /* blocks spilled to disk, not yet reported */
+    /* real time (recv.c, flow.h): accounted bytes of records received and
+       not yet processed, their peak since the last --stats line and over
+       the run, and the hold-off limit (0 in replay) */
+    atomic_llong held, held_peak, held_max;
+    int64_t held_limit;
     bool quiet;               /* recovery: the batch's outputs had completed; skip them */
     int64_t batches, records, skipped_total;
     st_job job;
