@@ -64,8 +64,11 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "                        other; in real time it overrides checkpoint =)\n"
             "  --duration D          stop after the batches whose time is at most D\n"
             "                        (10s, 500ms, 2min, 1h, or plain milliseconds)\n"
+            "  --max-empty-batches N replay: most empty batches in a row before a record\n"
+            "                        (default 100000)\n"
             "  --memory SIZE         received blocks a context keeps in memory before\n"
-            "                        the DISK storage levels spill (default 256M)\n"
+            "                        the DISK storage levels spill (default 256M);\n"
+            "                        receivers hold off at twice it (at least 4M)\n"
             "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
             "                        on a virtual clock, deterministically; repeatable\n"
             "  --stats               one line per batch on stderr\n"
@@ -165,7 +168,8 @@ static size_t replay_name_len(const rt_replay_opt *r)
 int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o, FILE *err)
 {
     const char *name = prog->name ? prog->name : "streamrt";
-    *o = (rt_opts){ .batches = -1, .duration_ms = -1, .workers = -1, .memory = -1 };
+    *o = (rt_opts){ .batches = -1, .duration_ms = -1, .workers = -1, .memory = -1,
+                    .max_empty = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0)
@@ -177,8 +181,9 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
         bool flag = IS("stats") || IS("help");
+        bool max_empty = IS("max-empty-batches");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
-                      IS("checkpoint") || IS("memory");
+                      IS("checkpoint") || IS("memory") || max_empty;
 #undef IS
         if (!flag && !valued)
             USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
@@ -192,6 +197,11 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                 val = argv[++i];
             else
                 USAGE_ERR("option '--%s' needs a value", opt);
+        }
+        if (max_empty) {
+            if (!parse_count(val, INT64_C(1000000000000), &o->max_empty))
+                USAGE_ERR("--max-empty-batches needs an integer in 0..10^12, not '%s'", val);
+            continue;
         }
         switch (opt[0]) {
         case 's': o->stats = true; break;
@@ -443,6 +453,8 @@ static int run_replay(rt_prog *p)
         rt_ctx *ctx = &p->ctxs[c];
         const st_context_desc *cd = ctx->desc;
         vs[c] = rt_xcalloc((size_t)cd->nsources + 1, sizeof **vs);
+        const char **files = rt_xcalloc((size_t)cd->nsources + 1, sizeof *files);
+        size_t *lens = rt_xcalloc((size_t)cd->nsources + 1, sizeof *lens);
         int64_t last_off = -1;
         for (int s = 0; s < cd->nsources; s++) {
             const st_source_desc *sd = &cd->sources[s];
@@ -461,10 +473,12 @@ static int run_replay(rt_prog *p)
                     rc = 1;
                     break;
                 }
-                if (r)
+                if (r) {
                     rt_vsrc_replay(v, text, n, r->file, sd->kind == ST_SRC_RATE,
                                    cd->batch_ms, cd->block_ms, ctx->pool, replay_warn, ctx);
-                else
+                    files[s] = r->file;
+                    lens[s] = n;
+                } else
                     rt_vsrc_file(v, text, n, sd->rate, sd->loop, cd->batch_ms, cd->block_ms);
                 v->text_map = maplen;
             }
@@ -479,6 +493,13 @@ static int run_replay(rt_prog *p)
                                        p->opts.batches >= 0 ? first - 1 + p->opts.batches : -1,
                                        p->opts.duration_ms);
         next[c] = first;
+        if (rc == 0 && rt_replay_check_gaps(p, vs[c], cd->nsources, files, lens, cd->batch_ms, first,
+                                            last[c] < 0 ? INT64_MAX : last[c],
+                                            p->opts.max_empty >= 0 ? p->opts.max_empty
+                                                                   : RT_MAX_EMPTY_BATCHES) != 0)
+            rc = 1;
+        free(files);
+        free(lens);
     }
     /* One thread, batches in order of (time, context index): output is
        the same on every run. */
