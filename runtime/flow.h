@@ -28,6 +28,12 @@
    received meanwhile. */
 int64_t rt_held_limit(int64_t memory_budget);
 
+/* Until its estimator has a rate, a receiver takes at most this many
+   records per batch interval, doubled after each batch that used half of
+   it or more (a slow start, as TCP's: Spark would take the first batch
+   unbounded, or at spark.streaming.backpressure.initialRate). */
+#define RT_INITIAL_BATCH_RECORDS 10000
+
 /* Spark's PIDRateEstimator, in records per second. */
 typedef struct rt_pid {
     double batch_ms;

@@ -41,8 +41,9 @@ typedef struct rsrc {
     char **files;            /* textFileStream: files whose lines are all in it */
     int64_t nfiles, fcap;
     int64_t cost;            /* accounted bytes of the current block (flow.h) */
-    atomic_llong est;        /* the rate estimator's records/s; 0: none yet */
+    atomic_llong est;        /* records/s from the estimator, or the slow start's */
     rt_pid pid;              /* the estimator (scheduler thread) */
+    bool pid_on;             /* it has given a rate (est is no longer the slow start's) */
     atomic_llong held_back_ms;   /* time this receiver was held back */
 } rsrc;
 
@@ -903,10 +904,17 @@ static void estimate(rctx *r, const rt_batch *b, int64_t processing_ms, int64_t 
     int64_t now = rt_epoch_ms();
     for (int i = 0; i < r->nsrc && i < b->nsrc; i++) {
         rsrc *s = &r->src[i];
-        double rate = rt_pid_update(&s->pid, now, rt_inputs_records(1, &b->inputs[i]),
-                                    processing_ms, delay_ms);
-        if (rate > 0)
+        int64_t elems = rt_inputs_records(1, &b->inputs[i]);
+        double rate = rt_pid_update(&s->pid, now, elems, processing_ms, delay_ms);
+        if (rate > 0) {
             atomic_store(&s->est, rate >= 1e15 ? (long long)1e15 : (long long)rate + 1);
+            s->pid_on = true;
+        } else if (!s->pid_on) {
+            /* slow start: double what a batch may take once it is used */
+            int64_t e = atomic_load(&s->est);
+            if (e < INT64_C(1000000000000) && 2 * elems * 1000 >= e * r->c->desc->batch_ms)
+                atomic_store(&s->est, 2 * e);
+        }
     }
 }
 
@@ -1066,7 +1074,8 @@ int rt_run_realtime(rt_prog *p, int sigfd)
             r->src[i].r = r;
             r->src[i].index = i;
             pthread_mutex_init(&r->src[i].mu, NULL);
-            atomic_init(&r->src[i].est, 0);
+            int64_t e0 = RT_INITIAL_BATCH_RECORDS * 1000 / r->c->desc->batch_ms;
+            atomic_init(&r->src[i].est, e0 > 0 ? e0 : 1);
             atomic_init(&r->src[i].held_back_ms, 0);
             rt_pid_init(&r->src[i].pid, r->c->desc->batch_ms);
         }

@@ -20,7 +20,7 @@ cat > ov.stream <<EOS
 static int64_t slow(int64_t x)
 {
     volatile int64_t a = x;
-    for (int i = 0; i < 1000; i++)
+    for (int i = 0; i < 200; i++)
         a = a * 31 + i;
     return a;
 }
