@@ -19,10 +19,10 @@ cat > ov.stream <<EOS
 %{
 static int64_t slow(int64_t x)
 {
-    volatile int64_t a = x;
+    volatile uint64_t a = (uint64_t)x;
     for (int i = 0; i < 200; i++)
-        a = a * 31 + i;
-    return a;
+        a = a * 31 + (uint64_t)i;
+    return (int64_t)(a >> 1);
 }
 %}
 extern slow(int) : int;
