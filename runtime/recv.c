@@ -940,23 +940,20 @@ static void *sched_main(void *arg)
             break;
         if (!atomic_load(&p->failed)) {
             int64_t delay = rt_epoch_ms() - j->b.time_ms;
-            if (delay < 0)
-                delay = 0;
             int64_t t0 = rt_mono_ms();
-            if (rt_bs_load(&r->bs, &j->b) != 0 || run_batch(r, &j->b, delay) != 0) {
+            if (rt_bs_load(&r->bs, &j->b) != 0 || run_batch(r, &j->b, delay < 0 ? 0 : delay) != 0) {
                 fail(r);
-            } else {
-                estimate(r, &j->b, rt_mono_ms() - t0, delay);
-                if (r->ckdir) {
-                    last.time_ms = j->b.time_ms;
-                    last.nsrc = j->b.nsrc;
-                    free(last.next);
-                    last.next = j->b.next;
-                    j->b.next = NULL;
-                    if ((last.time_ms - r->zero_ms) % r->ck_every == 0)
-                        last_snap = last.time_ms;
-                }
+            } else if (r->ckdir) {
+                last.time_ms = j->b.time_ms;
+                last.nsrc = j->b.nsrc;
+                free(last.next);
+                last.next = j->b.next;
+                j->b.next = NULL;
+                if ((last.time_ms - r->zero_ms) % r->ck_every == 0)
+                    last_snap = last.time_ms;
             }
+            if (!atomic_load(&p->failed))
+                estimate(r, &j->b, rt_mono_ms() - t0, delay < 0 ? 0 : delay);
         }
         job_free(r, j);
     }
