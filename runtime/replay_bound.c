@@ -38,7 +38,8 @@ int rt_replay_check_gaps(const rt_prog *p, const rt_vsrc *vs, int nsrc, const ch
         for (int64_t b = 0; b < v->nblocks; b++)
             ks[nk++] = v->blocks[b].k;
     }
-    qsort(ks, (size_t)nk, sizeof *ks, cmp_i64);
+    if (nk > 0)
+        qsort(ks, (size_t)nk, sizeof *ks, cmp_i64);
     int rc = 0;
     int64_t prev = first - 1;
     for (int64_t i = 0; i < nk && rc == 0; i++) {
