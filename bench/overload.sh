@@ -13,14 +13,11 @@
 # Environment: OV_SECS (default 20), CC, BEFORE, OV_RATE (skip the
 # measurement: records/s the pipeline processes).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-B=$ROOT/bench
+B=$(cd "$(dirname "$0")" && pwd)
 OUT=$B/out
-CC=${CC:-cc}
-OV_SECS=${OV_SECS:-20}
-BEFORE=${BEFORE:-}
-STREAMC=$ROOT/bin/streamc
-[ -x "$STREAMC" ] || STREAMC=$ROOT/build/bin/streamc
+STREAMC=$B/../bin/streamc
+[ -x "$STREAMC" ] || STREAMC=$B/../build/bin/streamc
+: "${CC:=cc}" "${OV_SECS:=20}" "${BEFORE:=}"
 die() { echo "bench: FAIL: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 mkdir -p "$OUT"/bin "$OUT"/run

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listen_port.h"
+
 static long long now_ms(void)
 {
     struct timespec t;
@@ -43,24 +45,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "floodserver: bad LINES or WIDTH\n");
         return 2;
     }
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 4) != 0) {
-        perror("floodserver");
+    int ls = listen_port(argv[1], "floodserver");
+    if (ls < 0)
         return 1;
-    }
-    socklen_t al = sizeof a;
-    getsockname(ls, (struct sockaddr *)&a, &al);
-    FILE *pf = fopen(argv[1], "w");
-    if (!pf)
-        return 1;
-    fprintf(pf, "%d\n", ntohs(a.sin_port));
-    fclose(pf);
     struct pollfd p = { ls, POLLIN, 0 };
     if (poll(&p, 1, 60000) != 1) {
         fprintf(stderr, "floodserver: nobody connected\n");
