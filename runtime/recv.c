@@ -92,6 +92,12 @@ static void ctx_stop(rctx *r)
     pthread_mutex_unlock(&r->stop_mu);
 }
 
+/* A receiver's failure (logged by the caller), for --stats and --metrics. */
+static void recv_error(rsrc *s)
+{
+    atomic_fetch_add(&s->r->c->recv_errors, 1);
+}
+
 static bool stopped(rctx *r)
 {
     struct pollfd pf = { r->stop[0], POLLIN, 0 };
@@ -365,15 +371,18 @@ static pump_end pump_fd(rsrc *s, int fd, limiter *lim)
 
 static void recv_stdin(rsrc *s, limiter *lim)
 {
-    if (pump_fd(s, 0, lim) == PUMP_ERROR)
+    if (pump_fd(s, 0, lim) == PUMP_ERROR) {
+        recv_error(s);
         rt_log(s->r->c->prog, "error", "source '%s': reading stdin: %s", s->d->name,
                strerror(errno));
+    }
 }
 
 static void recv_file(rsrc *s, limiter *lim)
 {
     int fd = open(s->d->path ? s->d->path : "", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
+        recv_error(s);
         rt_log(s->r->c->prog, "error", "source '%s': cannot open %s: %s", s->d->name,
                s->d->path ? s->d->path : "", strerror(errno));
         atomic_store(&s->r->c->prog->failed, true);
@@ -381,9 +390,11 @@ static void recv_file(rsrc *s, limiter *lim)
     }
     for (;;) {
         pump_end e = pump_fd(s, fd, lim);
-        if (e == PUMP_ERROR)
+        if (e == PUMP_ERROR) {
+            recv_error(s);
             rt_log(s->r->c->prog, "error", "source '%s': reading %s: %s", s->d->name,
                    s->d->path, strerror(errno));
+        }
         if (e != PUMP_EOF || !s->d->loop)
             break;
         struct stat st;
@@ -472,9 +483,11 @@ static void recv_socket(rsrc *s, limiter *lim)
     while (!stopped(s->r)) {
         int fd = connect_to(s);
         if (fd < 0) {
-            if (!outage && !stopped(s->r))
+            if (!outage && !stopped(s->r)) {
+                recv_error(s);
                 rt_log(p, "warning", "source '%s': cannot connect to %s:%d: %s; retrying",
                        s->d->name, s->d->host, s->d->port, strerror(errno));
+            }
             outage = true;
             if (!sleep_until(s->r, rt_mono_ms() + backoff))
                 break;
@@ -491,6 +504,7 @@ static void recv_socket(rsrc *s, limiter *lim)
         close(fd);
         if (e == PUMP_STOP)
             break;
+        recv_error(s);
         rt_log(p, "warning", "source '%s': connection to %s:%d %s; reconnecting", s->d->name,
                s->d->host, s->d->port, e == PUMP_EOF ? "closed" : strerror(err));
         outage = true;
@@ -534,6 +548,7 @@ static bool read_whole_file(rsrc *s, const char *path, const char *name, limiter
     size_t n;
     int err = rt_read_file(path, &text, &n);
     if (err) {
+        recv_error(s);
         rt_log(s->r->c->prog, "warning", "source '%s': cannot read %s: %s", s->d->name, path,
                strerror(err));
         return true;
@@ -572,9 +587,11 @@ static void recv_dir(rsrc *s, limiter *lim)
     while (go) {
         DIR *d = opendir(dir);
         if (!d) {
-            if (!outage)
+            if (!outage) {
+                recv_error(s);
                 rt_log(p, "warning", "source '%s': cannot read directory %s: %s; retrying",
                        s->d->name, dir, strerror(errno));
+            }
             outage = true;
         } else {
             outage = false;

@@ -289,6 +289,9 @@ typedef struct st_program_desc {
    sources end, a limit is reached or SIGINT/SIGTERM arrives, and returns
    the process exit status (0 ok, 1 runtime failure, 2 usage error). */
 int st_main(const st_program_desc *prog, int argc, char **argv);
+/* st_main with the pipeline's DAG as SVG (made by streamc) for the live
+   page of --metrics; dag_svg may be NULL. */
+int st_main_dag(const st_program_desc *prog, const char *dag_svg, int argc, char **argv);
 
 /* ---- one batch ---------------------------------------------------------- */
 typedef struct st_block {
