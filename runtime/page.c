@@ -19,7 +19,7 @@ static const char page_style[] =
     ".chart { border: 1px solid #ddd; border-radius: 6px; padding: 6px 8px; background: #fcfcfc; }\n"
     ".chart h3 { font-size: 13px; margin: 0 0 2px; font-weight: bold; }\n"
     ".chart .now { color: #1f5fa8; font-weight: normal; }\n"
-    ".dag { overflow-x: auto; border: 1px solid #ddd; border-radius: 6px; padding: 6px; }\n"
+    "#dag { overflow-x: auto; border: 1px solid #ddd; border-radius: 6px; padding: 6px; }\n"
     "#status { color: #a33; }\n"
     "</style>\n</head>\n<body>\n";
 
