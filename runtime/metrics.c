@@ -153,6 +153,7 @@ void rt_obs_batch(rt_ctx *c, const rt_bstat *s)
     ADD(skipped, s->skipped);
     ADD(throttled_ms, s->throttled_ms);
     ADD(spilled, s->spilled);
+    ADD(recv_errors, s->recv_errors);
     ADD(output_us, out_us);
     ADD(total_delay_ms, s->delay_ms + proc_ms);
     ADD(proc_sum_us, s->processing_us);
@@ -192,7 +193,7 @@ void rt_obs_total(rt_ctx *c)
 /* ---- reading the figures (the responder's thread) ----------------------- */
 
 typedef struct obs_snap {
-    int64_t batches, records, skipped, throttled_ms, spilled, output_us, total_delay_ms;
+    int64_t batches, records, skipped, throttled_ms, spilled, output_us, total_delay_ms, recv_errors;
     int64_t last_total_delay_ms, last_processing_us, last_delay_ms, last_time_ms;
     int64_t proc_sum_us, delay_sum_ms;
     int64_t proc_bucket[RT_OBS_NBUCKETS], delay_bucket[RT_OBS_NBUCKETS];
@@ -210,7 +211,7 @@ static void snap_read(rt_obs *o, int nsrc, obs_snap *s)
         }
 #define GET(f) s->f = atomic_load_explicit(&o->f, memory_order_relaxed)
         GET(batches); GET(records); GET(skipped); GET(throttled_ms); GET(spilled); GET(output_us);
-        GET(total_delay_ms); GET(last_total_delay_ms); GET(last_processing_us); GET(last_delay_ms);
+        GET(total_delay_ms); GET(recv_errors); GET(last_total_delay_ms); GET(last_processing_us); GET(last_delay_ms);
         GET(last_time_ms); GET(proc_sum_us); GET(delay_sum_ms);
 #undef GET
         for (int i = 0; i < RT_OBS_NBUCKETS; i++) {
@@ -337,7 +338,7 @@ void rt_obs_prometheus(rt_prog *p, st_buf *b)
     for (int c = 0; c < n; c++) {
         st_buf_puts(b, "streamc_receiver_errors_total{");
         prom_label(b, "context", p->ctxs[c].desc->name);
-        put_fmt(b, "} %lld\n", (long long)atomic_load(&p->ctxs[c].recv_errors));
+        put_fmt(b, "} %lld\n", (long long)s[c].recv_errors);
     }
     prom_head(b, "streamc_wal_bytes_total", "counter", "Bytes appended to the write-ahead log.");
     for (int c = 0; c < n; c++) {

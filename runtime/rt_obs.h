@@ -35,7 +35,7 @@ typedef struct rt_obs_ent {           /* a batch on the live page */
 
 typedef struct rt_obs {
     atomic_llong seq;                 /* seqlock: odd while the totals change */
-    atomic_llong batches, records, skipped, throttled_ms, spilled, output_us;
+    atomic_llong batches, records, skipped, throttled_ms, spilled, output_us, recv_errors;
     atomic_llong total_delay_ms;      /* sum over batches of delay + processing */
     atomic_llong last_total_delay_ms, last_processing_us, last_delay_ms, last_time_ms;
     atomic_llong proc_sum_us, delay_sum_ms;

@@ -74,4 +74,35 @@ wait $pid || fail "the job failed: $(tail -5 merr)"
 sum() { grep "^($1," mout | sed 's/.*,\(.*\))/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
 [ "$(sum lines)" = 2000 ] && [ "$(sum extra)" = 5 ] || fail "output: lines $(sum lines) extra $(sum extra)"
 [ "$(grep -c 'skipped a record: toInt' merr)" = 3 ] || fail "skips: $(cat merr)"
+
+# receiver errors and write-ahead-log bytes: a socket source nobody serves
+# (one outage: one error) beside a logged (_2) stdin source
+cat > m2.stream <<'EOS'
+context c { batch = 200ms; block = 50ms; checkpoint = "ck"; }
+source lines = stdin() storage MEMORY_ONLY_2;
+source net = socket("127.0.0.1", 1);
+lines.union(net).count().print();
+EOS
+build m2
+mkfifo in2.fifo
+./m2 --metrics 127.0.0.1:0 <in2.fifo >m2out 2>m2err &
+pid=$!
+exec 3>in2.fifo
+seq 1 100 >&3
+port=
+for _ in $(seq 1 600); do
+    port=$(sed -n 's|^m2: note: metrics on http://127.0.0.1:\([0-9]*\)/ .*|\1|p' m2err)
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+[ -n "$port" ] || fail "no metrics address in: $(cat m2err)"
+$PY "$PROBE" "$port" wait-records c lines 100 || fail "m2: waiting for the records"
+$PY "$PROBE" "$port" wait-value streamc_receiver_errors_total c 1 || fail "m2: waiting for the error"
+$PY "$PROBE" "$port" check '{"context": "c", "program": "m2", "version": "0.1.0",
+    "records": {"lines": 100, "net": 0},
+    "exact": {"streamc_receiver_errors_total": 1, "streamc_skipped_records_total": 0},
+    "positive": ["streamc_wal_bytes_total"]}' || fail "m2: exact values"
+exec 3>&-
+kill -TERM $pid
+wait $pid || fail "m2 failed: $(tail -3 m2err)"
 echo ok

@@ -2,6 +2,7 @@
 """Probes a running executable's --metrics endpoint (tests/scripts/metrics.sh).
 
     metrics_probe.py PORT wait-records CONTEXT SOURCE N   poll until SOURCE has N records
+    metrics_probe.py PORT wait-value NAME CONTEXT N       poll until NAME{context} >= N
     metrics_probe.py PORT check EXPECT_JSON               one scrape, exact values
     metrics_probe.py PORT hostile                         bad requests, slow client, flood
 
@@ -103,6 +104,9 @@ def check(expect):
         got = val(samples, name, context=ctx)
         if got != v:
             fail("%s = %r, expected %r" % (name, got, v))
+    for name in expect.get("positive", []):
+        if not val(samples, name, context=ctx) > 0:
+            fail("%s is %r, expected > 0" % (name, val(samples, name, context=ctx)))
     if val(samples, "streamc_info", program=expect["program"], version=expect["version"]) != 1:
         fail("streamc_info")
     for fam, typ in [("streamc_batches", "counter"), ("streamc_records", "counter"),
@@ -208,7 +212,19 @@ def hostile():
     print("ok: hostile requests answered (a request beside a slow client took %.3f s)" % served)
 
 
-if sys.argv[2] == "wait-records":
+def wait_value(name, ctx, n):
+    end = time.time() + BOUND
+    while time.time() < end:
+        samples, _ = scrape()
+        if val(samples, name, context=ctx) >= n:
+            return
+        time.sleep(0.05)
+    fail("%s never reached %d" % (name, n))
+
+
+if sys.argv[2] == "wait-value":
+    wait_value(sys.argv[3], sys.argv[4], int(sys.argv[5]))
+elif sys.argv[2] == "wait-records":
     wait_records(sys.argv[3], sys.argv[4], int(sys.argv[5]))
 elif sys.argv[2] == "check":
     check(json.loads(sys.argv[3]))
