@@ -355,8 +355,11 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
         .time_ms = time_ms, .records = records, .processing_us = t1 - t0, .delay_ms = delay_ms,
         .skipped = sk, .throttled_ms = atomic_exchange(&c->throttled_ms, 0),
         .spilled = atomic_exchange(&c->spilled, 0), .recv_errors = atomic_exchange(&c->recv_errors, 0),
-        .src_records = per_src,
+        .src_records = per_src, .state_keys = -1,
     };
+    const st_program_view *v = c->prog ? c->prog->view : NULL;
+    if (v && v->state_keys && v->state_keys[c->index] && c->state)
+        bs.state_keys = v->state_keys[c->index](c->state);
     if (c->prog)
         rt_obs_batch(c, &bs);
     st_arena_reset(c->arenas[0]);
@@ -629,15 +632,15 @@ static const char *base_name(const char *s)
 
 int st_main(const st_program_desc *prog, int argc, char **argv)
 {
-    return st_main_dag(prog, NULL, argc, argv);
+    return st_main_view(prog, NULL, argc, argv);
 }
 
-int st_main_dag(const st_program_desc *prog, const char *dag_svg, int argc, char **argv)
+int st_main_view(const st_program_desc *prog, const st_program_view *view, int argc, char **argv)
 {
     rt_prog p;
     memset(&p, 0, sizeof p);
     p.desc = prog;
-    p.dag_svg = dag_svg;
+    p.view = view;
     p.name = prog->name && *prog->name ? prog->name
              : argc > 0 && argv[0] ? base_name(argv[0]) : "streamrt";
     atomic_init(&p.skip_logged, 0);

@@ -98,10 +98,10 @@ static void stats_lines(rt_ctx *c, const rt_bstat *s)
         json_str(&b, d->name);
         put_fmt(&b, ",\"time\":%lld,\"records\":%lld,\"processing_ms\":%lld,\"delay_ms\":%lld,"
                     "\"total_delay_ms\":%lld,\"skipped\":%lld,\"throttled_ms\":%lld,\"spilled\":%lld,"
-                    "\"receiver_errors\":%lld,\"sources\":{",
+                    "\"receiver_errors\":%lld,\"state_keys\":%lld,\"sources\":{",
                 (long long)s->time_ms, (long long)s->records, (long long)proc_ms, (long long)s->delay_ms,
                 (long long)(s->delay_ms + proc_ms), (long long)s->skipped, (long long)s->throttled_ms,
-                (long long)s->spilled, (long long)s->recv_errors);
+                (long long)s->spilled, (long long)s->recv_errors, (long long)s->state_keys);
         for (int i = 0; i < d->nsources; i++) {
             if (i)
                 st_buf_putc(&b, ',');
@@ -166,6 +166,7 @@ void rt_obs_batch(rt_ctx *c, const rt_bstat *s)
     SET(last_processing_us, s->processing_us);
     SET(last_delay_ms, s->delay_ms);
     SET(last_time_ms, s->time_ms);
+    SET(state_keys, s->state_keys);
     ADD(batches, 1);
 #undef ADD
 #undef SET
@@ -195,7 +196,7 @@ void rt_obs_total(rt_ctx *c)
 typedef struct obs_snap {
     int64_t batches, records, skipped, throttled_ms, spilled, output_us, total_delay_ms, recv_errors;
     int64_t last_total_delay_ms, last_processing_us, last_delay_ms, last_time_ms;
-    int64_t proc_sum_us, delay_sum_ms;
+    int64_t proc_sum_us, delay_sum_ms, state_keys;
     int64_t proc_bucket[RT_OBS_NBUCKETS], delay_bucket[RT_OBS_NBUCKETS];
     int64_t *src;
 } obs_snap;
@@ -212,7 +213,7 @@ static void snap_read(rt_obs *o, int nsrc, obs_snap *s)
 #define GET(f) s->f = atomic_load_explicit(&o->f, memory_order_relaxed)
         GET(batches); GET(records); GET(skipped); GET(throttled_ms); GET(spilled); GET(output_us);
         GET(total_delay_ms); GET(recv_errors); GET(last_total_delay_ms); GET(last_processing_us); GET(last_delay_ms);
-        GET(last_time_ms); GET(proc_sum_us); GET(delay_sum_ms);
+        GET(last_time_ms); GET(proc_sum_us); GET(delay_sum_ms); GET(state_keys);
 #undef GET
         for (int i = 0; i < RT_OBS_NBUCKETS; i++) {
             s->proc_bucket[i] = atomic_load_explicit(&o->proc_bucket[i], memory_order_relaxed);
@@ -323,6 +324,15 @@ void rt_obs_prometheus(rt_prog *p, st_buf *b)
             else
                 prom_seconds(b, v, fs[f].kind == 1 ? 1000 : 1000000);
         }
+    }
+    prom_head(b, "streamc_state_keys", "gauge",
+              "Keys held by updateStateByKey and inverse-reduced windows after the last batch.");
+    for (int c = 0; c < n; c++) {
+        if (s[c].batches == 0 || s[c].state_keys < 0)
+            continue;
+        st_buf_puts(b, "streamc_state_keys{");
+        prom_label(b, "context", p->ctxs[c].desc->name);
+        put_fmt(b, "} %lld\n", (long long)s[c].state_keys);
     }
     prom_head(b, "streamc_records_total", "counter", "Records received, per source, in completed batches.");
     for (int c = 0; c < n; c++)

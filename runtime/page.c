@@ -148,8 +148,8 @@ void rt_obs_page(rt_prog *p, st_buf *b)
                    "<div class=\"sum\">Updated <span id=\"updated\">-</span> <span id=\"status\"></span> - "
                    "<a href=\"/metrics\">/metrics</a> - <a href=\"/api/batches\">/api/batches</a></div>\n"
                    "<div id=\"contexts\"></div>\n<h2>DAG</h2>\n<div class=\"dag\" id=\"dag\">\n");
-    if (p->dag_svg && *p->dag_svg)
-        st_buf_puts(b, p->dag_svg);   /* made by streamc: escaped already */
+    if (p->view && p->view->dag_svg && *p->view->dag_svg)
+        st_buf_puts(b, p->view->dag_svg);   /* made by streamc: escaped already */
     else
         st_buf_puts(b, "<p>(no DAG in this executable)</p>\n");
     st_buf_puts(b, "</div>\n");

@@ -118,7 +118,7 @@ struct rt_prog {
     atomic_int skip_logged;
     atomic_bool failed;       /* a runtime failure: st_main returns 1 */
     struct rt_http *http;     /* --metrics responder, or NULL */
-    const char *dag_svg;      /* the DAG for the live page, or NULL */
+    const st_program_view *view; /* from streamc for --metrics, or NULL */
 };
 
 /* Creates the pool and arenas of a context (not its state). 0 or -1. */

@@ -26,6 +26,7 @@
 typedef struct rt_bstat {
     int64_t time_ms, records, processing_us, delay_ms, skipped, throttled_ms, spilled, recv_errors;
     const int64_t *src_records;       /* per source of the context */
+    int64_t state_keys;               /* keys in the context's state after it; -1: unknown */
 } rt_bstat;
 
 typedef struct rt_obs_ent {           /* a batch on the live page */
@@ -38,7 +39,7 @@ typedef struct rt_obs {
     atomic_llong batches, records, skipped, throttled_ms, spilled, output_us, recv_errors;
     atomic_llong total_delay_ms;      /* sum over batches of delay + processing */
     atomic_llong last_total_delay_ms, last_processing_us, last_delay_ms, last_time_ms;
-    atomic_llong proc_sum_us, delay_sum_ms;
+    atomic_llong proc_sum_us, delay_sum_ms, state_keys;
     atomic_llong proc_bucket[RT_OBS_NBUCKETS], delay_bucket[RT_OBS_NBUCKETS];
     atomic_llong *src_records;        /* per source */
     rt_obs_ent ring[RT_OBS_RING];

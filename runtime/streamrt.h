@@ -289,9 +289,16 @@ typedef struct st_program_desc {
    sources end, a limit is reached or SIGINT/SIGTERM arrives, and returns
    the process exit status (0 ok, 1 runtime failure, 2 usage error). */
 int st_main(const st_program_desc *prog, int argc, char **argv);
-/* st_main with the pipeline's DAG as SVG (made by streamc) for the live
-   page of --metrics; dag_svg may be NULL. */
-int st_main_dag(const st_program_desc *prog, const char *dag_svg, int argc, char **argv);
+/* What streamc adds for --metrics (either field may be NULL): the
+   pipeline's DAG as SVG for the live page, and per context a function
+   counting the keys its state holds (called by the batch thread after
+   each batch). */
+typedef struct st_program_view {
+    const char *dag_svg;
+    int64_t (*const *state_keys)(void *state);
+} st_program_view;
+/* st_main with the view (view may be NULL: st_main). */
+int st_main_view(const st_program_desc *prog, const st_program_view *view, int argc, char **argv);
 
 /* ---- one batch ---------------------------------------------------------- */
 typedef struct st_block {

@@ -644,6 +644,14 @@ static const st_source_desc sc_src0[] = {
 static const st_context_desc sc_contexts[] = {
     { "shop", INT64_C(1000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(0), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x03d357b51a7c5db9), sc_save0, sc_load0 },
 };
+static int64_t sc_keys0(void *state)
+{
+    const sc_S0 *S = state;
+    int64_t n = 0;
+    (void)S;
+    return n;
+}
+static int64_t (*const sc_keys[])(void *) = { sc_keys0 };
 static const char sc_dag_svg[] =
     "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"dag\" width=\"1456\" height=\"204\" viewBox=\"0 0 1456 204\" font-family=\"Helvetica, Arial, sans-serif\">\n"
     "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n"
@@ -694,9 +702,10 @@ static const char sc_dag_svg[] =
     "<text x=\"1236\" y=\"52\" font-size=\"11\" font-weight=\"bold\">print(10)</text>\n"
     "</g>\n"
     "</svg>\n";
+static const st_program_view sc_view = { sc_dag_svg, sc_keys };
 static const st_program_desc sc_program = { "join", 1, sc_contexts };
 
 int main(int argc, char **argv)
 {
-    return st_main_dag(&sc_program, sc_dag_svg, argc, argv);
+    return st_main_view(&sc_program, &sc_view, argc, argv);
 }

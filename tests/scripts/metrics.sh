@@ -32,12 +32,13 @@ objs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 batches = [o for o in objs if "time" in o]
 total = [o for o in objs if "total" in o]
 keys = {"context", "time", "records", "processing_ms", "delay_ms", "total_delay_ms", "skipped",
-        "throttled_ms", "spilled", "receiver_errors", "sources", "outputs"}
+        "throttled_ms", "spilled", "receiver_errors", "state_keys", "sources", "outputs"}
 assert batches and all(set(o) == keys for o in batches), objs[:2]
 assert sum(o["sources"]["lines"] for o in batches) == 500
 assert sum(o["sources"]["extra"] for o in batches) == 5
 assert all(o["records"] == o["sources"]["lines"] + o["sources"]["extra"] for o in batches)
 assert all(o["total_delay_ms"] == o["delay_ms"] + o["processing_ms"] for o in batches)
+assert all(o["state_keys"] == 0 for o in batches)
 assert all([x["op"] for x in o["outputs"]] == ["print", "print"] for o in batches), batches[0]
 assert total == [{"context": "c", "total": {"batches": len(batches), "records": 505, "skipped": 0}}], total
 EOS
@@ -75,13 +76,15 @@ sum() { grep "^($1," mout | sed 's/.*,\(.*\))/\1/' | awk '{ s += $1 } END { prin
 [ "$(sum lines)" = 2000 ] && [ "$(sum extra)" = 5 ] || fail "output: lines $(sum lines) extra $(sum extra)"
 [ "$(grep -c 'skipped a record: toInt' merr)" = 3 ] || fail "skips: $(cat merr)"
 
-# receiver errors and write-ahead-log bytes: a socket source nobody serves
-# (one outage: one error) beside a logged (_2) stdin source
+# receiver errors, write-ahead-log bytes and state keys: a socket source
+# nobody serves (one outage: one error) beside a logged (_2) stdin source
+# whose 100 distinct lines are the keys of an updateStateByKey
 cat > m2.stream <<'EOS'
 context c { batch = 200ms; block = 50ms; checkpoint = "ck"; }
 source lines = stdin() storage MEMORY_ONLY_2;
 source net = socket("127.0.0.1", 1);
 lines.union(net).count().print();
+lines.map(l => (l, 1)).updateStateByKey(0, (st, v) => st + v).count().print();
 EOS
 build m2
 mkfifo in2.fifo
@@ -100,7 +103,8 @@ $PY "$PROBE" "$port" wait-records c lines 100 || fail "m2: waiting for the recor
 $PY "$PROBE" "$port" wait-value streamc_receiver_errors_total c 1 || fail "m2: waiting for the error"
 $PY "$PROBE" "$port" check '{"context": "c", "program": "m2", "version": "0.1.0",
     "records": {"lines": 100, "net": 0},
-    "exact": {"streamc_receiver_errors_total": 1, "streamc_skipped_records_total": 0},
+    "exact": {"streamc_receiver_errors_total": 1, "streamc_skipped_records_total": 0,
+              "streamc_state_keys": 100},
     "positive": ["streamc_wal_bytes_total"]}' || fail "m2: exact values"
 exec 3>&-
 kill -TERM $pid

@@ -109,7 +109,7 @@ def check(expect):
             fail("%s is %r, expected > 0" % (name, val(samples, name, context=ctx)))
     if val(samples, "streamc_info", program=expect["program"], version=expect["version"]) != 1:
         fail("streamc_info")
-    for fam, typ in [("streamc_batches", "counter"), ("streamc_records", "counter"),
+    for fam, typ in [("streamc_batches", "counter"), ("streamc_state_keys", "gauge"), ("streamc_records", "counter"),
                      ("streamc_processing_seconds", "histogram"),
                      ("streamc_scheduling_delay_seconds", "histogram"),
                      ("streamc_last_total_delay_seconds", "gauge")]:
