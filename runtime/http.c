@@ -41,6 +41,7 @@ struct rt_http {
     pthread_t thread;
     hconn conns[RT_HTTP_MAX_CONN];
     int64_t dropped;             /* connections closed for want of a slot */
+    int64_t accept_pause;        /* rt_mono_ms before which accept waits (out of fds) */
 };
 
 static void conn_close(hconn *c)
@@ -179,8 +180,13 @@ static void accept_all(rt_http *h)
 {
     for (;;) {
         int fd = accept(h->lfd, NULL, NULL);
-        if (fd < 0)
-            return;   /* EAGAIN, or a connection gone before its accept */
+        if (fd < 0) {
+            /* out of descriptors: the backlog waits a little rather than
+               the loop spinning on a listening socket it cannot drain */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                h->accept_pause = rt_mono_ms() + 100;
+            return;   /* else EAGAIN, or a connection gone before its accept */
+        }
         hconn *c = NULL;
         for (int pass = 0; pass < 2 && !c; pass++) {
             for (int i = 0; i < RT_HTTP_MAX_CONN && !c; i++)
@@ -214,7 +220,10 @@ static void *http_main(void *arg)
         int n = 0;
         int64_t now = rt_mono_ms(), next = now + 60000;
         pf[n++] = (struct pollfd){ h->stop[0], POLLIN, 0 };
-        pf[n++] = (struct pollfd){ h->lfd, POLLIN, 0 };
+        bool paused = now < h->accept_pause;
+        pf[n++] = (struct pollfd){ paused ? -1 : h->lfd, POLLIN, 0 };
+        if (paused && h->accept_pause < next)
+            next = h->accept_pause;
         for (int i = 0; i < RT_HTTP_MAX_CONN; i++) {
             hconn *c = &h->conns[i];
             if (c->state == C_FREE)

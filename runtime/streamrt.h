@@ -285,7 +285,8 @@ typedef struct st_program_desc {
 } st_program_desc;
 
 /* Parses the executable's options (--batches N, --duration D, --replay
-   SOURCE=FILE, --stats, --workers N, --help), runs every context until its
+   SOURCE=FILE, --stats[=json], --metrics HOST:PORT, --workers N, --version,
+   --help and the others of --help), runs every context until its
    sources end, a limit is reached or SIGINT/SIGTERM arrives, and returns
    the process exit status (0 ok, 1 runtime failure, 2 usage error). */
 int st_main(const st_program_desc *prog, int argc, char **argv);

@@ -20,14 +20,7 @@ EOS
 build lp
 ./lp --metrics 127.0.0.1:0 --duration 120s >lp.out 2>lp.err &
 pid=$!
-port=
-for _ in $(seq 1 600); do
-    port=$(sed -n 's|^lp: note: metrics on http://127.0.0.1:\([0-9]*\)/ .*|\1|p' lp.err)
-    [ -n "$port" ] && break
-    kill -0 $pid 2>/dev/null || fail "the job ended: $(cat lp.err)"
-    sleep 0.05
-done
-[ -n "$port" ] || fail "no metrics address: $(cat lp.err)"
+port=$(metrics_port lp lp.err $pid) || fail "$port"
 batches() { $PY -c 'import json, sys, urllib.request
 print(json.load(urllib.request.urlopen("http://127.0.0.1:'"$port"'/api/batches"))["contexts"][0]["batches"])'; }
 # at least 3 batches before the first look

@@ -43,20 +43,19 @@ assert all([x["op"] for x in o["outputs"]] == ["print", "print"] for o in batche
 assert total == [{"context": "c", "total": {"batches": len(batches), "records": 505, "skipped": 0}}], total
 EOS
 
-# --metrics: a known input, the job kept alive (stdin open) while scraped
-mkfifo in.fifo
-./m --metrics 127.0.0.1:0 <in.fifo >mout 2>merr &
-pid=$!
-exec 3>in.fifo
+# start NAME: ./NAME --metrics on a free port, its stdin a fifo held open
+# on fd 3 (the job stays alive while scraped); sets pid and port
+start() {
+    mkfifo "$1.fifo"
+    ./"$1" --metrics 127.0.0.1:0 <"$1.fifo" >"$1.out" 2>"$1.err" &
+    pid=$!
+    exec 3>"$1.fifo"
+    port=$(metrics_port "$1" "$1.err" $pid) || fail "$port"
+}
+
+# --metrics: a known input
+start m
 { seq 1 1000; printf 'x\ny\nz\n'; } >&3
-port=
-for _ in $(seq 1 600); do
-    port=$(sed -n 's|^m: note: metrics on http://127.0.0.1:\([0-9]*\)/ .*|\1|p' merr)
-    [ -n "$port" ] && break
-    kill -0 $pid 2>/dev/null || fail "the job ended: $(cat merr)"
-    sleep 0.05
-done
-[ -n "$port" ] || fail "no metrics address in: $(cat merr)"
 $PY "$PROBE" "$port" wait-records c lines 1003 || fail "waiting for the records"
 $PY "$PROBE" "$port" wait-records c extra 5 || fail "waiting for the file's records"
 $PY "$PROBE" "$port" check '{"context": "c", "program": "m", "version": "0.1.0",
@@ -70,11 +69,11 @@ $PY "$PROBE" "$port" hostile || fail "hostile requests"
 wait $! || true
 $PY "$PROBE" "$port" wait-records c lines 2003 || fail "records after the hostile clients"
 exec 3>&-
-wait $pid || fail "the job failed: $(tail -5 merr)"
+wait $pid || fail "the job failed: $(tail -5 m.err)"
 # every record counted once: 2000 numbers (3 lines skipped), 5 file lines
-sum() { grep "^($1," mout | sed 's/.*,\(.*\))/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
+sum() { grep "^($1," m.out | sed 's/.*,\(.*\))/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
 [ "$(sum lines)" = 2000 ] && [ "$(sum extra)" = 5 ] || fail "output: lines $(sum lines) extra $(sum extra)"
-[ "$(grep -c 'skipped a record: toInt' merr)" = 3 ] || fail "skips: $(cat merr)"
+[ "$(grep -c 'skipped a record: toInt' m.err)" = 3 ] || fail "skips: $(cat m.err)"
 
 # receiver errors, write-ahead-log bytes and state keys: a socket source
 # nobody serves (one outage: one error) beside a logged (_2) stdin source
@@ -87,18 +86,8 @@ lines.union(net).count().print();
 lines.map(l => (l, 1)).updateStateByKey(0, (st, v) => st + v).count().print();
 EOS
 build m2
-mkfifo in2.fifo
-./m2 --metrics 127.0.0.1:0 <in2.fifo >m2out 2>m2err &
-pid=$!
-exec 3>in2.fifo
+start m2
 seq 1 100 >&3
-port=
-for _ in $(seq 1 600); do
-    port=$(sed -n 's|^m2: note: metrics on http://127.0.0.1:\([0-9]*\)/ .*|\1|p' m2err)
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || fail "no metrics address in: $(cat m2err)"
 $PY "$PROBE" "$port" wait-records c lines 100 || fail "m2: waiting for the records"
 $PY "$PROBE" "$port" wait-value streamc_receiver_errors_total c 1 || fail "m2: waiting for the error"
 $PY "$PROBE" "$port" check '{"context": "c", "program": "m2", "version": "0.1.0",
@@ -108,5 +97,5 @@ $PY "$PROBE" "$port" check '{"context": "c", "program": "m2", "version": "0.1.0"
     "positive": ["streamc_wal_bytes_total"]}' || fail "m2: exact values"
 exec 3>&-
 kill -TERM $pid
-wait $pid || fail "m2 failed: $(tail -3 m2err)"
+wait $pid || fail "m2 failed: $(tail -3 m2.err)"
 echo ok

@@ -25,10 +25,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def raw(request, timeout=BOUND):
-    """Sends request bytes, returns everything the server sends until it closes."""
-    s = socket.create_connection((HOST, PORT), timeout=timeout)
-    s.sendall(request)
+def read_all(s):
+    """Everything the server sends on s until it closes; closes s."""
     data = b""
     while True:
         chunk = s.recv(65536)
@@ -37,6 +35,13 @@ def raw(request, timeout=BOUND):
         data += chunk
     s.close()
     return data
+
+
+def raw(request, timeout=BOUND):
+    """Sends request bytes, returns everything the server sends until it closes."""
+    s = socket.create_connection((HOST, PORT), timeout=timeout)
+    s.sendall(request)
+    return read_all(s)
 
 
 def get(path):
@@ -180,28 +185,13 @@ def hostile():
     if get("/metrics")[0] != 200:
         fail("not served beside a slow client")
     served = time.time() - t0
-    data = b""
-    while True:
-        chunk = slow.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    slow.close()
+    data = read_all(slow)
     if not data.startswith(b"HTTP/1.1 408 "):
         fail("slow client got %r" % data[:60])
     # a flood: 32 connections take every slot and send nothing; 8 more are
     # closed at once without a byte; the 32 get 408 at their timeout
     socks = [socket.create_connection((HOST, PORT), timeout=BOUND) for _ in range(40)]
-    replies = []
-    for s in socks:
-        d = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            d += chunk
-        s.close()
-        replies.append(d)
+    replies = [read_all(s) for s in socks]
     n408 = sum(1 for d in replies if d.startswith(b"HTTP/1.1 408 "))
     nempty = sum(1 for d in replies if d == b"")
     if n408 != 32 or nempty != 8:
