@@ -28,7 +28,7 @@ until [ "$(batches)" -ge 3 ]; do kill -0 $pid || fail "the job ended"; sleep 0.0
 chrome() {
     "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$(mktemp -d -p "$W")" --window-size=1300,900 --virtual-time-budget=3000 \
+        --user-data-dir="$(mktemp -d -p "$W")" --window-size=1300,1250 --virtual-time-budget=3000 \
         "$@" "http://127.0.0.1:$port/" 2>>chrome.err
 }
 # points of each chart in a DOM dump; fails unless all four rendered
@@ -49,6 +49,9 @@ if len(set(n.values())) != 1:
     sys.exit("charts disagree: %r" % n)
 if not re.search(r'batches completed', dom):
     sys.exit("no summary")
+rows = re.findall(r'<tr>(<td>.*?)</tr>', dom)
+if len(rows) != min(10, n["rate"]):
+    sys.exit("recent batches table: %d rows" % len(rows))
 # the DAG: the context, the source and the six operators of lp.stream
 dag = dom[dom.index('id="dag"'):]
 labels = re.findall(r'font-weight="bold">([^<]*)</text>', dag)
