@@ -8,6 +8,7 @@
  * Mode: replay when any --replay is given (then rate and file sources
  * without one are virtualised too); otherwise real time (recv.c). */
 #include "rt_internal.h"
+#include "rt_obs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,10 +70,14 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "  --memory SIZE         received blocks a context keeps in memory before\n"
             "                        the DISK storage levels spill (default 256M);\n"
             "                        receivers hold off at twice it (at least 4M)\n"
+            "  --metrics HOST:PORT   serve /metrics (Prometheus), /api/batches (JSON) and\n"
+            "                        a live page / over HTTP while running (PORT 0: any)\n"
             "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
             "                        on a virtual clock, deterministically; repeatable\n"
             "  --stats               one line per batch on stderr\n"
+            "  --stats=json          the same as one JSON object per line\n"
             "  --workers N           worker threads of every context\n"
+            "  --version             the streamc version and the program's name\n"
             "  --help                this text\n"
             "\n"
             "sources:\n",
@@ -180,13 +185,22 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         const char *eq = strchr(opt, '=');
         size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
-        bool flag = IS("stats") || IS("help");
+        bool flag = IS("stats") || IS("help") || IS("version");
         bool max_empty = IS("max-empty-batches");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
-                      IS("checkpoint") || IS("memory") || max_empty;
+                      IS("checkpoint") || IS("memory") || IS("metrics") || max_empty;
+        bool is_stats = IS("stats"), is_metrics = IS("metrics");
 #undef IS
         if (!flag && !valued)
             USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
+        if (is_stats && eq) {
+            /* --stats=json; --stats=text is --stats */
+            if (strcmp(eq + 1, "json") != 0 && strcmp(eq + 1, "text") != 0)
+                USAGE_ERR("--stats takes no value or =json, not '%s'", eq + 1);
+            o->stats = true;
+            o->stats_json = strcmp(eq + 1, "json") == 0;
+            continue;
+        }
         if (flag && eq)
             USAGE_ERR("option '--%.*s' takes no value", (int)olen, opt);
         const char *val = NULL;
@@ -203,9 +217,18 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                 USAGE_ERR("--max-empty-batches needs an integer in 0..10^12, not '%s'", val);
             continue;
         }
+        if (is_metrics) {
+            const char *colon = strrchr(val, ':');
+            int64_t port;
+            if (!colon || !parse_count(colon + 1, 65535, &port))
+                USAGE_ERR("--metrics needs HOST:PORT (PORT 0..65535; 0: any free one), not '%s'", val);
+            o->metrics = val;
+            continue;
+        }
         switch (opt[0]) {
         case 's': o->stats = true; break;
         case 'h': o->help = true; break;
+        case 'v': o->version = true; break;
         case 'r': {
                 const char *e2 = strchr(val, '=');
                 if (!e2 || e2 == val || e2[1] == '\0')
@@ -285,6 +308,7 @@ int rt_ctx_open(rt_ctx *c, const st_context_desc *d, rt_prog *prog, int index, i
     for (int i = 0; i < n; i++)
         c->arenas[i] = st_arena_new();
     c->input = st_arena_new();
+    rt_obs_init(c);
     return 0;
 }
 
@@ -302,6 +326,7 @@ void rt_ctx_close(rt_ctx *c)
     c->arenas = NULL;
     st_arena_free(c->input);
     c->input = NULL;
+    rt_obs_free(c);
 }
 
 int64_t rt_inputs_records(int n, const st_input *inputs)
@@ -322,27 +347,33 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
         .arenas = c->arenas, .nsources = c->desc->nsources, .inputs = inputs, .rt = c,
     };
     int64_t records = rt_inputs_records(c->desc->nsources, inputs);
-    int64_t t0 = rt_mono_ms();
+    int64_t t0 = rt_mono_us();
     rt_tls_arena_set(c->arenas[0]);
     int rc = c->desc->run_batch ? c->desc->run_batch(c->state, job) : 0;
     rt_tls_arena_set(NULL);
-    int64_t t1 = rt_mono_ms();
+    int64_t t1 = rt_mono_us();
     for (int i = 0; i < c->nworkers; i++)
         st_arena_reset(c->arenas[i]);
     int64_t sk = atomic_exchange(&c->skipped, 0);
     c->batches++;
     c->records += records;
     c->skipped_total += sk;
-    if (c->prog && c->prog->opts.stats) {
-        char held[48] = "";   /* real time only: the peak of held bytes */
-        if (c->held_limit > 0)
-            snprintf(held, sizeof held, " held=%lld", (long long)atomic_exchange(&c->held_peak, atomic_load(&c->held)));
-        fprintf(stderr, "[stats] %s time=%lld records=%lld processing=%lldms delay=%lldms "
-                        "skipped=%lld throttled=%lldms spilled=%lld%s\n",
-                c->desc->name, (long long)time_ms, (long long)records, (long long)(t1 - t0),
-                (long long)delay_ms, (long long)sk, (long long)atomic_exchange(&c->throttled_ms, 0),
-                (long long)atomic_exchange(&c->spilled, 0), held);
-    }
+    int64_t *per_src = st_arena_alloc(c->arenas[0], (size_t)(c->desc->nsources + 1) * sizeof *per_src);
+    for (int s = 0; s < c->desc->nsources; s++)
+        per_src[s] = rt_inputs_records(1, &inputs[s]);
+    rt_bstat bs = {
+        .time_ms = time_ms, .records = records, .processing_us = t1 - t0, .delay_ms = delay_ms,
+        .skipped = sk, .throttled_ms = atomic_exchange(&c->throttled_ms, 0),
+        .spilled = atomic_exchange(&c->spilled, 0), .recv_errors = atomic_exchange(&c->recv_errors, 0),
+        .src_records = per_src, .state_keys = -1,
+        .held = c->held_limit > 0 ? atomic_exchange(&c->held_peak, atomic_load(&c->held)) : -1,
+    };
+    const st_program_view *v = c->prog ? c->prog->view : NULL;
+    if (v && v->state_keys && v->state_keys[c->index] && c->state)
+        bs.state_keys = v->state_keys[c->index](c->state);
+    if (c->prog)
+        rt_obs_batch(c, &bs);
+    st_arena_reset(c->arenas[0]);
     return rc;
 }
 
@@ -623,9 +654,15 @@ static const char *base_name(const char *s)
 
 int st_main(const st_program_desc *prog, int argc, char **argv)
 {
+    return st_main_view(prog, NULL, argc, argv);
+}
+
+int st_main_view(const st_program_desc *prog, const st_program_view *view, int argc, char **argv)
+{
     rt_prog p;
     memset(&p, 0, sizeof p);
     p.desc = prog;
+    p.view = view;
     p.name = prog->name && *prog->name ? prog->name
              : argc > 0 && argv[0] ? base_name(argv[0]) : "streamrt";
     atomic_init(&p.skip_logged, 0);
@@ -635,8 +672,11 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
     named.name = p.name;
     if (rt_parse_opts(&named, argc, argv, &p.opts, stderr) != 0)
         return 2;
-    if (p.opts.help) {
-        usage(prog, p.name, stdout);
+    if (p.opts.help || p.opts.version) {
+        if (p.opts.help)
+            usage(prog, p.name, stdout);
+        else
+            printf("%s (streamc %s)\n", p.name, ST_VERSION);
         fflush(stdout);
         rt_opts_free(&p.opts);
         return 0;
@@ -671,7 +711,12 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
             ctx->created = true;
         }
         sigfd = signals_install();
-        rc = replay ? run_replay(&p) : rt_run_realtime(&p, sigfd);
+        if (p.opts.metrics && !(p.http = rt_http_start(&p, p.opts.metrics)))
+            rc = 1;
+        if (rc == 0)
+            rc = replay ? run_replay(&p) : rt_run_realtime(&p, sigfd);
+        rt_http_stop(p.http);
+        p.http = NULL;
         signals_remove(sigfd);
     }
     if (fflush(stdout) != 0 && !atomic_exchange(&p.failed, true))
@@ -680,15 +725,7 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
         rt_ctx *ctx = &p.ctxs[c];
         /* skips never attributed to a batch (no batch ran after them) */
         ctx->skipped_total += atomic_exchange(&ctx->skipped, 0);
-        if (p.opts.stats) {
-            char held[80] = "";   /* real time only */
-            if (ctx->held_limit > 0)
-                snprintf(held, sizeof held, " held_max=%lld held_limit=%lld",
-                         (long long)atomic_load(&ctx->held_max), (long long)ctx->held_limit);
-            fprintf(stderr, "[stats] %s total batches=%lld records=%lld skipped=%lld%s\n",
-                    ctx->desc->name, (long long)ctx->batches, (long long)ctx->records,
-                    (long long)ctx->skipped_total, held);
-        }
+        rt_obs_total(ctx);
         if (ctx->skipped_total > 0)
             rt_log(&p, "warning", "context '%s' skipped %lld record%s", ctx->desc->name,
                    (long long)ctx->skipped_total, ctx->skipped_total == 1 ? "" : "s");

@@ -52,3 +52,9 @@ double rt_pid_update(rt_pid *p, int64_t time_ms, int64_t elems, int64_t processi
     p->last_error = err;
     return rate;
 }
+
+void rt_pid_rate_set(rt_pid *p, double rate)
+{
+    if (!p->first)
+        p->last_rate = rate;
+}

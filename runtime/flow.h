@@ -53,5 +53,8 @@ void rt_pid_init(rt_pid *p, int64_t batch_ms);
    processing time, or a time not after the last). */
 double rt_pid_update(rt_pid *p, int64_t time_ms, int64_t elems, int64_t processing_ms,
                      int64_t sched_ms);
+/* The rate in force was changed from outside (an unloaded batch raised
+   it): the next update starts from it. */
+void rt_pid_rate_set(rt_pid *p, double rate);
 
 #endif

@@ -100,6 +100,12 @@ static void ctx_stop(rctx *r)
     pthread_mutex_unlock(&r->stop_mu);
 }
 
+/* A receiver's failure (logged by the caller), for --stats and --metrics. */
+static void recv_error(rsrc *s)
+{
+    atomic_fetch_add(&s->r->c->recv_errors, 1);
+}
+
 static bool stopped(rctx *r)
 {
     struct pollfd pf = { r->stop[0], POLLIN, 0 };
@@ -244,8 +250,11 @@ static void lim_init(limiter *l, int64_t rate, bool smooth)
 }
 
 /* Takes the source's latest estimate: the rate in force is the smaller of
-   the configured one and the estimate, with a small (smooth) bucket while
-   the estimate rules. */
+   the configured one and the estimate. While the estimate rules, the
+   bucket holds one batch interval of tokens (the estimate bounds what a
+   batch takes, as Guava's bursty RateLimiter in Spark's receivers bounds a
+   second), and it starts full: a burst of up to a batch's worth passes at
+   once. */
 static void lim_follow(limiter *l)
 {
     if (!l->s)
@@ -257,11 +266,15 @@ static void lim_follow(limiter *l)
         return;
     if (l->rate == 0)
         l->last = rt_mono_ms();   /* a bucket starts when a rate does */
+    bool entering = use && !l->est;
     l->rate = want;
     l->est = use;
-    int64_t tokens = want / 50;
+    int64_t batch_ms = l->s->r->c->desc->batch_ms;
+    int64_t tokens = want > INT64_MAX / batch_ms ? INT64_MAX / 1000 : want * batch_ms / 1000;
+    if (tokens > INT64_MAX / 1000)
+        tokens = INT64_MAX / 1000;
     l->cap = use ? (tokens < 1 ? 1 : tokens) * 1000 : l->base_cap;
-    if (l->milli > l->cap)
+    if (entering || l->milli > l->cap)
         l->milli = l->cap;
 }
 
@@ -443,15 +456,18 @@ static pump_end pump_fd(rsrc *s, int fd, limiter *lim)
 
 static void recv_stdin(rsrc *s, limiter *lim)
 {
-    if (pump_fd(s, 0, lim) == PUMP_ERROR)
+    if (pump_fd(s, 0, lim) == PUMP_ERROR) {
+        recv_error(s);
         rt_log(s->r->c->prog, "error", "source '%s': reading stdin: %s", s->d->name,
                strerror(errno));
+    }
 }
 
 static void recv_file(rsrc *s, limiter *lim)
 {
     int fd = open(s->d->path ? s->d->path : "", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
+        recv_error(s);
         rt_log(s->r->c->prog, "error", "source '%s': cannot open %s: %s", s->d->name,
                s->d->path ? s->d->path : "", strerror(errno));
         atomic_store(&s->r->c->prog->failed, true);
@@ -459,9 +475,11 @@ static void recv_file(rsrc *s, limiter *lim)
     }
     for (;;) {
         pump_end e = pump_fd(s, fd, lim);
-        if (e == PUMP_ERROR)
+        if (e == PUMP_ERROR) {
+            recv_error(s);
             rt_log(s->r->c->prog, "error", "source '%s': reading %s: %s", s->d->name,
                    s->d->path, strerror(errno));
+        }
         if (e != PUMP_EOF || !s->d->loop)
             break;
         struct stat st;
@@ -574,9 +592,11 @@ static void recv_socket(rsrc *s, limiter *lim)
     while (!stopped(s->r)) {
         int fd = connect_to(s);
         if (fd < 0) {
-            if (!outage && !stopped(s->r))
+            if (!outage && !stopped(s->r)) {
+                recv_error(s);
                 rt_log(p, "warning", "source '%s': cannot connect to %s:%d: %s; retrying",
                        s->d->name, s->d->host, s->d->port, strerror(errno));
+            }
             outage = true;
             if (!sleep_until(s->r, rt_mono_ms() + backoff))
                 break;
@@ -593,6 +613,7 @@ static void recv_socket(rsrc *s, limiter *lim)
         close(fd);
         if (e == PUMP_STOP)
             break;
+        recv_error(s);
         rt_log(p, "warning", "source '%s': connection to %s:%d %s; reconnecting", s->d->name,
                s->d->host, s->d->port, e == PUMP_EOF ? "closed" : strerror(err));
         outage = true;
@@ -639,6 +660,7 @@ static bool read_whole_file(rsrc *s, const char *path, const char *name, limiter
         return false;
     int err = rt_read_file(path, &text, &n);
     if (err) {
+        recv_error(s);
         rt_log(s->r->c->prog, "warning", "source '%s': cannot read %s: %s", s->d->name, path,
                strerror(err));
         return true;
@@ -677,9 +699,11 @@ static void recv_dir(rsrc *s, limiter *lim)
     while (go) {
         DIR *d = opendir(dir);
         if (!d) {
-            if (!outage)
+            if (!outage) {
+                recv_error(s);
                 rt_log(p, "warning", "source '%s': cannot read directory %s: %s; retrying",
                        s->d->name, dir, strerror(errno));
+            }
             outage = true;
         } else {
             outage = false;
@@ -905,6 +929,19 @@ static void estimate(rctx *r, const rt_batch *b, int64_t processing_ms, int64_t 
     for (int i = 0; i < r->nsrc && i < b->nsrc; i++) {
         rsrc *s = &r->src[i];
         int64_t elems = rt_inputs_records(1, &b->inputs[i]);
+        /* A batch that took under half its interval and waited for nothing
+           says only that the pipeline keeps up: its processing time is
+           mostly fixed costs, and the rate it implies would throttle the
+           next burst for nothing. The rate in force then doubles instead
+           (up to what the source's configuration allows). */
+        if (s->pid_on && delay_ms <= 0 && 2 * processing_ms < r->c->desc->batch_ms) {
+            int64_t e = atomic_load(&s->est);
+            if (e < INT64_C(1000000000000000)) {
+                atomic_store(&s->est, 2 * e);
+                rt_pid_rate_set(&s->pid, (double)(2 * e));
+            }
+            continue;
+        }
         double rate = rt_pid_update(&s->pid, now, elems, processing_ms, delay_ms);
         if (rate > 0) {
             atomic_store(&s->est, rate >= 1e15 ? (long long)1e15 : (long long)rate + 1);

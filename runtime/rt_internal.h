@@ -77,6 +77,8 @@ typedef struct rt_opts {
     int64_t duration_ms;    /* -1: no limit */
     int workers;            /* -1: as each context says */
     bool stats, help;
+    bool stats_json, version; /* --stats=json, --version */
+    const char *metrics;    /* --metrics HOST:PORT; NULL: none (points into argv) */
     const char *checkpoint; /* --checkpoint DIR; NULL: none (points into argv) */
     int64_t memory;         /* --memory: bytes of blocks before spilling; -1: default */
     int64_t max_empty;      /* --max-empty-batches; -1: default */
@@ -105,6 +107,9 @@ typedef struct rt_ctx {
        the run, and the hold-off limit (0 in replay) */
     atomic_llong held, held_peak, held_max;
     int64_t held_limit;
+    atomic_llong recv_errors; /* receiver failures (connect, read), not yet reported */
+    atomic_llong wal_bytes;   /* bytes appended to its write-ahead log */
+    struct rt_obs *obs;       /* --stats / --metrics figures (rt_obs.h) */
     bool quiet;               /* recovery: the batch's outputs had completed; skip them */
     int64_t batches, records, skipped_total;
     st_job job;
@@ -118,6 +123,8 @@ struct rt_prog {
     pthread_mutex_t out_mu;   /* st_print and the --stats lines */
     atomic_int skip_logged;
     atomic_bool failed;       /* a runtime failure: st_main returns 1 */
+    struct rt_http *http;     /* --metrics responder, or NULL */
+    const st_program_view *view; /* from streamc for --metrics, or NULL */
 };
 
 /* Creates the pool and arenas of a context (not its state). 0 or -1. */
