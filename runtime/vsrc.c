@@ -114,8 +114,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
             _exit(1);
         }
     }
-    /* not a mapped file's: SA_RESETHAND restored the default action, which
-       the access meets when it is made again */
+    /* not a mapped file's: back to the default action, which the access
+       meets when it is made again. (Not SA_RESETHAND: two workers that
+       fault on a truncated file at once would have the second killed by
+       the default action while the first writes its message.) */
+    signal(SIGBUS, SIG_DFL);
 }
 
 /* Whether [p, p + n) is guarded: false when the guard could not be
@@ -128,7 +131,7 @@ static bool guard_add(const void *p, size_t n, const char *path)
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_sigbus;
-        sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+        sa.sa_flags = SA_SIGINFO;
         sigemptyset(&sa.sa_mask);
         guard_installed = sigaction(SIGBUS, &sa, NULL) == 0;
     }
