@@ -58,6 +58,8 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "Runs the streamc pipeline %s until its sources end or SIGINT/SIGTERM.\n"
             "\n"
             "options:\n"
+            "  --accept-loss         recover from a damaged or incomplete checkpoint with\n"
+            "                        what is left, reporting the batches and records lost\n"
             "  --batches N           stop after N batches (per context) run by this process\n"
             "  --checkpoint DIR      checkpoint directory: each context's state is kept in\n"
             "                        DIR/CONTEXT and resumed from there (replay uses no\n"
@@ -176,7 +178,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         const char *eq = strchr(opt, '=');
         size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
-        bool flag = IS("stats") || IS("help");
+        bool flag = IS("stats") || IS("help") || IS("accept-loss");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
                       IS("checkpoint") || IS("memory");
 #undef IS
@@ -195,6 +197,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         }
         switch (opt[0]) {
         case 's': o->stats = true; break;
+        case 'a': o->accept_loss = true; break;
         case 'h': o->help = true; break;
         case 'r': {
                 const char *e2 = strchr(val, '=');
