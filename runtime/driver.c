@@ -668,6 +668,7 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
         rt_ctx_close(ctx);
     }
     free(p.ctxs);
+    free(p.cleaned);
     pthread_mutex_destroy(&p.out_mu);
     rt_opts_free(&p.opts);
     if (rc == 0 && atomic_load(&p.failed))

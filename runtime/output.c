@@ -205,13 +205,28 @@ static void remove_stale_tmps(const char *prefix, const char *suffix)
     st_buf_free(&dir);
 }
 
+/* remove_stale_tmps once per output of the process. */
+static void clean_once(rt_prog *p, const char *prefix, const char *suffix)
+{
+    pthread_mutex_lock(&p->out_mu);
+    bool seen = false;
+    for (int i = 0; i < p->ncleaned && !seen; i++)
+        seen = p->cleaned[i] == prefix;
+    if (!seen) {
+        p->cleaned = st_xrealloc(p->cleaned, (size_t)(p->ncleaned + 1) * sizeof *p->cleaned);
+        p->cleaned[p->ncleaned++] = prefix;   /* a string literal of the generated code */
+        remove_stale_tmps(prefix, suffix);
+    }
+    pthread_mutex_unlock(&p->out_mu);
+}
+
 int st_save(st_job *job, const char *prefix, const char *suffix, int nparts,
             const st_buf *parts)
 {
     rt_ctx *c = job->rt;
     rt_prog *p = c ? c->prog : NULL;
-    if (c && c->batches == 0)
-        remove_stale_tmps(prefix, suffix);
+    if (p)
+        clean_once(p, prefix, suffix);
     if (!st_output_enabled(job))
         return 0;
     st_buf target = { 0 }, tmp = { 0 };

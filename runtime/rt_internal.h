@@ -113,6 +113,8 @@ struct rt_prog {
     pthread_mutex_t out_mu;   /* st_print and the --stats lines */
     atomic_int skip_logged;
     atomic_bool failed;       /* a runtime failure: st_main returns 1 */
+    const char **cleaned;     /* saveAsTextFiles prefixes whose stale temporaries are removed */
+    int ncleaned;
 };
 
 /* Creates the pool and arenas of a context (not its state). 0 or -1. */
