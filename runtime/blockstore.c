@@ -890,7 +890,7 @@ static int scan_entry(void *arg, char type, const char *p, size_t n, int64_t seq
     switch (type) {
     case 'Z': {
         int64_t z = st_rd_i64(&r), batch = st_rd_i64(&r);
-        if (r.bad || r.p != r.end)
+        if (r.bad || r.p != r.end || z < 0 || z >= RT_TIME_LIMIT)
             DAMAGE("its 'Z' entry does not parse");
         if (batch != bs->c->desc->batch_ms) {
             sc->foreign_batch = true;
@@ -925,7 +925,8 @@ static int scan_entry(void *arg, char type, const char *p, size_t n, int64_t seq
     }
     case 'A': {
         int64_t t = st_rd_i64(&r), ns = st_rd_i64(&r);
-        if (r.bad || ns != bs->nsrc || (uint64_t)(r.end - r.p) != (uint64_t)ns * 16)
+        if (r.bad || ns != bs->nsrc || (uint64_t)(r.end - r.p) != (uint64_t)ns * 16 || t < 0 ||
+            t >= RT_TIME_LIMIT)
             DAMAGE("its allocation entry does not parse");
         if (sc->nal > 0 && t <= sc->al[sc->nal - 1].t)
             DAMAGE("it allocates the batch at %lld ms after the one at %lld ms", (long long)t,
@@ -952,7 +953,7 @@ static int scan_entry(void *arg, char type, const char *p, size_t n, int64_t seq
     }
     case 'D': {
         int64_t t = st_rd_i64(&r);
-        if (r.bad || r.p != r.end)
+        if (r.bad || r.p != r.end || t < 0 || t >= RT_TIME_LIMIT)
             DAMAGE("its completion entry does not parse");
         rt_grow((void **)&sc->done, &sc->dcap, sc->ndone + 1, sizeof *sc->done);
         sc->done[sc->ndone++] = t;
@@ -1028,21 +1029,27 @@ static void remove_stale_spills(const char *dir)
     closedir(d);
 }
 
-/* What recovery finds missing: batches (times) and records. */
+/* What recovery finds missing: batches (ranges of times) and records. */
 typedef struct rloss {
-    int64_t *t, n, cap;
+    int64_t *t, n, cap;   /* pairs: first and last batch time of a range */
     int64_t recs;
     bool unknown;   /* a segment is gone: what it held is not known */
     int events;
 } rloss;
 
+static void loss_range(rloss *l, int64_t lo, int64_t hi)
+{
+    if (hi < lo)
+        return;
+    rt_grow((void **)&l->t, &l->cap, 2 * (l->n + 1), sizeof *l->t);
+    l->t[2 * l->n] = lo;
+    l->t[2 * l->n + 1] = hi;
+    l->n++;
+}
+
 static void loss_batch(rloss *l, int64_t t)
 {
-    for (int64_t k = 0; k < l->n; k++)
-        if (l->t[k] == t)
-            return;
-    rt_grow((void **)&l->t, &l->cap, l->n + 1, sizeof *l->t);
-    l->t[l->n++] = t;
+    loss_range(l, t, t);
 }
 
 static void loss_recs(rloss *l, int64_t n)
@@ -1070,28 +1077,48 @@ static int lose(rt_bstore *bs, rloss *l, const char *fmt, ...)
     return -1;
 }
 
-static int cmp_t(const void *a, const void *b)
+static int cmp_range(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
-/* "N batches (at T1, T2..T3 ms)": runs of consecutive batch times joined. */
-static void loss_times(st_buf *b, rloss *l, int64_t batch)
+/* Sorts and merges the ranges (consecutive batches join); returns the
+   number of batches in them. */
+static int64_t loss_merge(rloss *l, int64_t batch)
 {
-    qsort(l->t, (size_t)l->n, sizeof *l->t, cmp_t);
-    for (int64_t k = 0; k < l->n;) {
-        int64_t j = k;
-        while (j + 1 < l->n && l->t[j + 1] == l->t[j] + batch)
-            j++;
+    qsort(l->t, (size_t)l->n, 2 * sizeof *l->t, cmp_range);
+    int64_t m = 0, count = 0;
+    for (int64_t k = 0; k < l->n; k++) {
+        int64_t lo = l->t[2 * k], hi = l->t[2 * k + 1];
+        if (m > 0 && lo <= l->t[2 * m - 1] + batch) {
+            if (hi > l->t[2 * m - 1])
+                l->t[2 * m - 1] = hi;
+            continue;
+        }
+        l->t[2 * m] = lo;
+        l->t[2 * m + 1] = hi;
+        m++;
+    }
+    l->n = m;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t c = (l->t[2 * k + 1] - l->t[2 * k]) / batch + 1;
+        count = c > INT64_MAX - count ? INT64_MAX : count + c;
+    }
+    return count;
+}
+
+/* "T1, T2..T3": the merged ranges. */
+static void loss_times(st_buf *b, const rloss *l)
+{
+    for (int64_t k = 0; k < l->n; k++) {
         if (k)
             st_buf_puts(b, ", ");
-        st_buf_int(b, l->t[k]);
-        if (j > k) {
+        st_buf_int(b, l->t[2 * k]);
+        if (l->t[2 * k + 1] > l->t[2 * k]) {
             st_buf_puts(b, "..");
-            st_buf_int(b, l->t[j]);
+            st_buf_int(b, l->t[2 * k + 1]);
         }
-        k = j + 1;
     }
 }
 
@@ -1218,8 +1245,7 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
                       "at offset %lld allocates the batch at %lld ms next)", al->t - expect > batch ? "es" : "",
                       (long long)expect, (long long)(al->t - batch), (long long)al->seq, (long long)al->off,
                       (long long)al->t);
-            for (int64_t t = expect; t < al->t && loss.n < 100000; t += batch)
-                loss_batch(&loss, t);
+            loss_range(&loss, expect, al->t - batch);
             gap[a - first_a] = true;   /* blocks missing before it were the gap's */
         }
         expect = al->t + batch;
@@ -1229,8 +1255,7 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
         rc = lose(bs, &loss, "the log holds no allocation of the batches from %lld ms to %lld ms, which only "
                   "the unusable snapshot state-%020lld covered", (long long)expect, (long long)rs->lost_from,
                   (long long)rs->lost_from);
-        for (int64_t t = expect; t <= rs->lost_from && loss.n < 100000; t += batch)
-            loss_batch(&loss, t);
+        loss_range(&loss, expect, rs->lost_from);
         if (rs->committed_recs >= 0) {
             int64_t have = 0;
             for (int i = 0; i < ns; i++)
@@ -1352,10 +1377,11 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
         st_buf_puts(&m, "context '");
         st_buf_puts(&m, cd->name);
         st_buf_puts(&m, "': recovery accepted a loss (--accept-loss): ");
-        if (loss.n > 0) {
-            st_buf_int(&m, loss.n);
-            st_buf_puts(&m, loss.n == 1 ? " batch lost (at " : " batches lost (at ");
-            loss_times(&m, &loss, batch);
+        int64_t nlost = loss.n > 0 ? loss_merge(&loss, batch) : 0;
+        if (nlost > 0) {
+            st_buf_int(&m, nlost);
+            st_buf_puts(&m, nlost == 1 ? " batch lost (at " : " batches lost (at ");
+            loss_times(&m, &loss);
             st_buf_puts(&m, " ms), ");
         } else {
             st_buf_puts(&m, "no batch lost, ");

@@ -87,6 +87,11 @@ int rt_manifest_parse(const char *t, size_t n, uint64_t ident, rt_manifest *m, c
     m->snap_t = st_rd_i64(&r);
     m->snap_recs = st_rd_i64(&r);
     int64_t ns = st_rd_i64(&r);
+    if ((m->snap_t != INT64_MIN && (m->snap_t < 0 || m->snap_t >= RT_TIME_LIMIT)) || m->snap_recs < 0) {
+        snprintf(why, nwhy, "its snapshot entry does not parse");
+        m->snap_t = INT64_MIN;
+        return -1;
+    }
     if (r.bad || ns < 0 || ns != (r.end - r.p) / 8 || (r.end - r.p) % 8 != 0) {
         snprintf(why, nwhy, "its segment list does not parse");
         return -1;

@@ -236,6 +236,10 @@ bool rt_signalled(void);
    (-1: none). Returns 0 or 1. */
 int rt_run_realtime(rt_prog *p, int sigfd);
 
+/* Batch and zero times in durable files are below this (2^62 ms): a value
+   beyond is damage, and sums of times cannot overflow. */
+#define RT_TIME_LIMIT (INT64_C(1) << 62)
+
 /* ---- wal.c: the write-ahead log of a checkpoint directory --------------- */
 #define RT_WAL_HEADER 48      /* a segment's header; entries follow */
 typedef struct rt_wal {

@@ -353,7 +353,8 @@ static int snap_parse(rt_ctx *c, const char *t, size_t n, int64_t *zero_ms, int6
         return -1;
     int64_t zero = st_rd_i64(&r), time = st_rd_i64(&r);
     int64_t rtn = st_rd_i64(&r);
-    if (r.bad || rtn < 0 || rtn > r.end - r.p)
+    if (r.bad || rtn < 0 || rtn > r.end - r.p || zero < 0 || zero >= RT_TIME_LIMIT || time < 0 ||
+        time >= RT_TIME_LIMIT)
         return 0;
     const char *rtp = r.p;
     r.p += rtn;
@@ -378,8 +379,13 @@ int rt_snap_times(const char *dir, int64_t **out, int *n)
     if (list_states(dir, &names, n) != 0)
         return -1;
     *out = rt_xmalloc((size_t)*n * sizeof **out + 1);
-    for (int i = 0; i < *n; i++)
-        (*out)[i] = strtoll(names[i] + strlen(SNAP_PREFIX), NULL, 10);
+    int k = 0;
+    for (int i = 0; i < *n; i++) {
+        long long t = strtoll(names[i] + strlen(SNAP_PREFIX), NULL, 10);
+        if (t < RT_TIME_LIMIT)   /* else not a time this runtime writes */
+            (*out)[k++] = t;
+    }
+    *n = k;
     free_names(names, *n);
     return 0;
 }
