@@ -113,4 +113,36 @@ exec 3>&-
 [ "$rc" = 1 ] || fail "removed checkpoint: exit $rc, not 1: $(cat r4)"
 grep -qE "^st: error: checkpoint gone/c: log-[0-9]{10} was removed while the program ran$" r4 ||
     fail "removed checkpoint: $(cat r4)"
+
+# ---- the checkpoint directory made read-only while the job runs ----
+# (as root, permissions do not stop writes: run the job as nobody)
+as=""
+if [ "$(id -u)" = 0 ]; then
+    command -v setpriv >/dev/null || { echo "ok (read-only case skipped: no setpriv)"; exit 0; }
+    chmod 755 "$W"
+    as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+mkdir ro
+[ -z "$as" ] || chown 65534:65534 ro
+mkfifo p5
+chmod 644 p5
+$as ./st --checkpoint ro/ck <p5 >s5 2>r5 &
+pid=$!
+exec 3>p5
+seq 1 10 >&3
+wait_for s5 '(n,10)'
+chmod 555 ro/ck/c
+exec 3>&-   # end of input: the end snapshot cannot be written
+for _ in $(seq 1 200); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+done
+set +e
+wait "$pid"
+rc=$?
+set -e
+chmod 755 ro/ck/c
+[ "$rc" = 1 ] || fail "read-only checkpoint: exit $rc, not 1: $(cat r5)"
+grep -qE "^st: error: context 'c': cannot create checkpoint ro/ck/c/state-[0-9]{20}: Permission denied$" r5 ||
+    fail "read-only checkpoint: $(cat r5)"
 echo ok
