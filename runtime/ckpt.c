@@ -46,16 +46,6 @@ uint64_t rt_ckpt_ident(const st_context_desc *d)
     return h;
 }
 
-static char *man_path(const char *dir, const char *name)
-{
-    st_buf b = { 0 };
-    st_buf_puts(&b, dir);
-    st_buf_putc(&b, '/');
-    st_buf_puts(&b, name);
-    st_buf_putc(&b, '\0');
-    return b.p;
-}
-
 void rt_manifest_free(rt_manifest *m)
 {
     free(m->segs);
@@ -113,7 +103,7 @@ int rt_manifest_read(const char *dir, uint64_t ident, rt_manifest *m, char *why,
 {
     memset(m, 0, sizeof *m);
     m->snap_t = INT64_MIN;
-    char *path = man_path(dir, "manifest"), *t;
+    char *path = rt_path_join(dir, "manifest"), *t;
     size_t n;
     int e = rt_read_file(path, &t, &n);
     free(path);
@@ -141,7 +131,7 @@ int rt_manifest_write(const char *dir, uint64_t ident, const rt_manifest *m)
     for (int64_t k = 0; k < m->nsegs; k++)
         st_ser_i64(&b, m->segs[k]);
     st_ser_i64(&b, (int64_t)st_hash_bytes(b.p, b.n, 0));
-    char *tmp = man_path(dir, ".tmp-manifest"), *final = man_path(dir, "manifest");
+    char *tmp = rt_path_join(dir, ".tmp-manifest"), *final = rt_path_join(dir, "manifest");
     int rc = -1;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd >= 0) {

@@ -416,6 +416,8 @@ int64_t rt_ckpt_interval(int64_t batch_ms);
  * atomically; the newest two are kept. See docs/runtime.md. */
 /* mkdir -p path; 0 or an errno. */
 int rt_mkdirs(const char *path);
+/* dir + "/" + name, malloc'd. */
+char *rt_path_join(const char *dir, const char *name);
 /* write(2) until all of p is written (EINTR retried); 0, or -1 (errno). */
 int rt_write_all(int fd, const char *p, size_t n);
 /* The checkpoint directory of context c: DIR/<context name>, created (mkdir -p); DIR is

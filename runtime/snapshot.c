@@ -124,6 +124,11 @@ static char *path_join(const char *dir, const char *name)
     return s;
 }
 
+char *rt_path_join(const char *dir, const char *name)
+{
+    return path_join(dir, name);
+}
+
 char *rt_ckpt_dir(rt_ctx *c, bool real_time)
 {
     errno = 0;

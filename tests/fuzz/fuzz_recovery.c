@@ -49,16 +49,16 @@ static void clear_dir(void)
 
 static void put64(unsigned char *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
+    st_buf b = { 0 };
+    st_ser_i64(&b, (int64_t)v);
+    memcpy(p, b.p, 8);
+    st_buf_free(&b);
 }
 
 static uint64_t get64(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
+    st_rd r = { (const char *)p, (const char *)p + 8, false };
+    return (uint64_t)st_rd_i64(&r);
 }
 
 static void recover_entries(rt_ctx *c, const uint8_t *d, size_t n)

@@ -17,14 +17,6 @@ source s = stdin();
 s.map(l => ("n", 1)).updateStateByKey(0, (a, v) => a + v).print();
 EOS
 build job
-# wait_for FILE PATTERN: polls (the bound only stops a hang)
-wait_for() {
-    for _ in $(seq 1 200); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    fail "no '$2' in $1: $(cat "$1" 2>/dev/null | tail -3)"
-}
 seq 1 1000 | ./job >o1 2>e1 || fail "run 1: exit $?: $(cat e1)"
 seq 1 1000 | ./job >o2 2>e2 || fail "run 2: exit $?: $(cat e2)"
 grep -q '(n,2000)' o2 || fail "run 2 did not reach 2000: $(cat o2)"
