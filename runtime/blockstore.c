@@ -1174,8 +1174,10 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
         for (int i = 0; i < ns; i++)
             bs->snap_recs = startcum[i] > INT64_MAX - bs->snap_recs ? INT64_MAX : bs->snap_recs + startcum[i];
     }
-    if (rs && rs->missing_seg)
-        loss.unknown = true;
+    if (rs && rs->missing_seg) {
+        loss.unknown = true;   /* reported by rt_ckpt_restore */
+        loss.events++;
+    }
     int64_t nseg = rs ? rs->nsegs : 0;
     for (int64_t k = 0; k < nseg && rc == 0; k++) {
         int64_t seq = rs->segs[k];
@@ -1378,7 +1380,9 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
         st_buf_puts(&m, cd->name);
         st_buf_puts(&m, "': recovery accepted a loss (--accept-loss): ");
         int64_t nlost = loss.n > 0 ? loss_merge(&loss, batch) : 0;
-        if (nlost > 0) {
+        if (nlost == 0 && loss.recs == 0 && loss.unknown) {
+            st_buf_puts(&m, "what the damaged or missing log held is lost (not known)");
+        } else if (nlost > 0) {
             st_buf_int(&m, nlost);
             st_buf_puts(&m, nlost == 1 ? " batch lost (at " : " batches lost (at ");
             loss_times(&m, &loss);
@@ -1386,9 +1390,11 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
         } else {
             st_buf_puts(&m, "no batch lost, ");
         }
-        st_buf_int(&m, loss.recs);
-        st_buf_puts(&m, loss.recs == 1 ? " record lost" : " records lost");
-        if (loss.unknown)
+        if (nlost > 0 || loss.recs > 0 || !loss.unknown) {
+            st_buf_int(&m, loss.recs);
+            st_buf_puts(&m, loss.recs == 1 ? " record lost" : " records lost");
+        }
+        if ((nlost > 0 || loss.recs > 0) && loss.unknown)
             st_buf_puts(&m, ", and what the damaged or missing log held (not known)");
         st_buf_putc(&m, '\0');
         rt_log(bs->c->prog, "warning", "%s", m.p);

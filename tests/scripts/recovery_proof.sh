@@ -78,6 +78,13 @@ fresh
 rm "$f"
 expect_refused "deleted segment" "job: error: checkpoint ck/c: $seg is missing (ck/c/manifest lists it): the batches and records it held are unknown$refuse_tail"
 
+# ... and with --accept-loss: the snapshot's total, and what the segment
+# held is reported as not known
+./job --accept-loss </dev/null >out 2>err || fail "accept-loss, deleted segment: exit $?: $(cat err)"
+grep -qxF "job: warning: context 'c': recovery accepted a loss (--accept-loss): what the damaged or missing log held is lost (not known)" err ||
+    fail "accept-loss, deleted segment: no exact report in: $(cat err)"
+[ "$(grep '(n' out | tail -1)" = "(n,2000)" ] || fail "accept-loss, deleted segment: $(grep '(n' out | tail -1)"
+
 # the newest snapshot deleted
 fresh
 rm "ck/c/$S2"
