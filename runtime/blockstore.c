@@ -573,21 +573,14 @@ int rt_bs_take(rt_bstore *bs, int64_t time_ms, rt_batch *out)
 
 int rt_bs_sync(rt_bstore *bs)
 {
-    if (!bs->logging)
+    if (!bs->logging || rt_wal_sync(&bs->wal) == 0)
         return 0;
-    if (rt_wal_sync(&bs->wal) != 0) {
+    if (!bs->wal.removed)
         rt_log(bs->c->prog, "error", "checkpoint %s: syncing the log: %s", bs->dir, strerror(errno));
-        return -1;
-    }
-    /* a log that was removed takes appends and syncs, and is lost */
-    struct stat st;
-    if (fstat(bs->wal.fd, &st) == 0 && st.st_nlink == 0) {
-        if (!atomic_exchange(&bs->removed, true))
-            rt_log(bs->c->prog, "error", "checkpoint %s: log-%010lld was removed while the program ran", bs->dir,
+    else if (!atomic_exchange(&bs->removed, true))
+        rt_log(bs->c->prog, "error", "checkpoint %s: log-%010lld was removed while the program ran", bs->dir,
                (long long)rt_wal_seq(&bs->wal));
-        return -1;
-    }
-    return 0;
+    return -1;
 }
 
 static void collect_name(void *arg, int64_t src, const char *p, int64_t n)

@@ -249,6 +249,7 @@ typedef struct rt_wal {
     int64_t entries;          /* entries in it: the next one's number */
     uint64_t ident;           /* the program identity in its header */
     bool broken;              /* a failed append could not be undone */
+    bool removed;             /* rt_wal_sync found the segment removed */
     pthread_mutex_t mu;
 } rt_wal;
 
@@ -259,7 +260,8 @@ void rt_wal_close(rt_wal *w);
 /* Appends one entry; *seq and *off (may be NULL) say where its payload
    is. Thread-safe. 0 or -1 (errno). */
 int rt_wal_append(rt_wal *w, char type, const void *p, size_t n, int64_t *seq, int64_t *off);
-/* fdatasync, then records the synced length in the header. 0 or -1. */
+/* fdatasync, then records the synced length in the header. 0 or -1; -1
+   with removed set when the segment was removed (unlinked). */
 int rt_wal_sync(rt_wal *w);
 /* Syncs the segment and starts the next; *old_seq is the one closed. */
 int rt_wal_roll(rt_wal *w, int64_t *old_seq);

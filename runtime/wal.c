@@ -244,6 +244,13 @@ int rt_wal_sync(rt_wal *w)
 {
     pthread_mutex_lock(&w->mu);
     int rc = sync_locked(w);
+    /* a segment that was removed takes appends and syncs, and is lost */
+    struct stat st;
+    if (rc == 0 && fstat(w->fd, &st) == 0 && st.st_nlink == 0) {
+        w->removed = true;
+        errno = ENOENT;
+        rc = -1;
+    }
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
