@@ -59,6 +59,8 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "Runs the streamc pipeline %s until its sources end or SIGINT/SIGTERM.\n"
             "\n"
             "options:\n"
+            "  --accept-loss         recover from a damaged or incomplete checkpoint with\n"
+            "                        what is left, reporting the batches and records lost\n"
             "  --batches N           stop after N batches (per context) run by this process\n"
             "  --checkpoint DIR      checkpoint directory: each context's state is kept in\n"
             "                        DIR/CONTEXT and resumed from there (replay uses no\n"
@@ -185,7 +187,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         const char *eq = strchr(opt, '=');
         size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
-        bool flag = IS("stats") || IS("help") || IS("version");
+        bool flag = IS("stats") || IS("help") || IS("version") || IS("accept-loss");
         bool max_empty = IS("max-empty-batches");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
                       IS("checkpoint") || IS("memory") || IS("metrics") || max_empty;
@@ -227,6 +229,7 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         }
         switch (opt[0]) {
         case 's': o->stats = true; break;
+        case 'a': o->accept_loss = true; break;
         case 'h': o->help = true; break;
         case 'v': o->version = true; break;
         case 'r': {
@@ -732,6 +735,7 @@ int st_main_view(const st_program_desc *prog, const st_program_view *view, int a
         rt_ctx_close(ctx);
     }
     free(p.ctxs);
+    free(p.cleaned);
     pthread_mutex_destroy(&p.out_mu);
     rt_opts_free(&p.opts);
     if (rc == 0 && atomic_load(&p.failed))

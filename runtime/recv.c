@@ -738,8 +738,11 @@ static void recv_dir(rsrc *s, limiter *lim)
                     if (first && !f->done && !s->r->recovering) {
                         f->done = true;
                         if (logged) {
+                            /* "/NAME": logged as read without being read */
+                            char unread[NAME_MAX + 2];
+                            snprintf(unread, sizeof unread, "/%s", e->d_name);
                             pthread_mutex_lock(&s->mu);
-                            push_file_name_locked(s, e->d_name);
+                            push_file_name_locked(s, unread);
                             pthread_mutex_unlock(&s->mu);
                         }
                     }
@@ -896,14 +899,18 @@ static void *timer_main(void *arg)
 }
 
 /* Writes a snapshot of the state after batch b and drops the log it
-   makes unnecessary. */
-static void snapshot(rctx *r, const rt_batch *b)
+   makes unnecessary. -1 (logged) when either fails: the job then fails
+   after the running batch, as Flink's does by default, rather than run on
+   with a log that is never pruned. */
+static int snapshot(rctx *r, const rt_batch *b)
 {
     st_buf blob = { 0 };
     rt_bs_blob(&r->bs, b, &blob);
-    if (rt_snap_write(r->c, r->ckdir, r->zero_ms, b->time_ms, &blob) == 0)
-        rt_bs_prune(&r->bs, b->time_ms);
+    int rc = rt_snap_write(r->c, r->ckdir, r->zero_ms, b->time_ms, &blob);
+    if (rc == 0)
+        rc = rt_bs_prune(&r->bs, b->time_ms, b->cum);
     st_buf_free(&blob);
+    return rc;
 }
 
 /* Runs a loaded batch; with a checkpoint, logs its completion and takes
@@ -918,7 +925,7 @@ static int run_batch(rctx *r, rt_batch *b, int64_t delay_ms)
     if (!b->done && rt_bs_done(&r->bs, b->time_ms) != 0)
         return -1;
     if ((b->time_ms - r->zero_ms) % r->ck_every == 0)
-        snapshot(r, b);
+        return snapshot(r, b);
     return 0;
 }
 
@@ -984,8 +991,11 @@ static void *sched_main(void *arg)
                 last.time_ms = j->b.time_ms;
                 last.nsrc = j->b.nsrc;
                 free(last.next);
+                free(last.cum);
                 last.next = j->b.next;
+                last.cum = j->b.cum;
                 j->b.next = NULL;
+                j->b.cum = NULL;
                 if ((last.time_ms - r->zero_ms) % r->ck_every == 0)
                     last_snap = last.time_ms;
             }
@@ -995,9 +1005,11 @@ static void *sched_main(void *arg)
         job_free(r, j);
     }
     /* the state at the end, so that a restart need not run batches again */
-    if (r->ckdir && last.next && last_snap != last.time_ms && !atomic_load(&p->failed))
-        snapshot(r, &last);
+    if (r->ckdir && last.next && last_snap != last.time_ms && !atomic_load(&p->failed) &&
+        snapshot(r, &last) != 0)
+        fail(r);
     free(last.next);
+    free(last.cum);
     notify(r->run, 'D');
     return NULL;
 }
@@ -1018,33 +1030,32 @@ static int recover(rctx *r)
     rt_bs_init(&r->bs, c, r->ckdir, c->prog->opts.memory >= 0 ? c->prog->opts.memory : RT_BLOCK_BUDGET);
     if (!r->ckdir)
         return err ? -1 : 0;   /* a directory that cannot be made is logged */
-    st_buf blob = { 0 };
-    int64_t snap_zero = 0, snap_t = INT64_MIN, log_zero = INT64_MIN, last_t;
-    int found = rt_snap_read(c, r->ckdir, &snap_zero, &snap_t, &blob);
-    int64_t *segs;
-    bool had_log = rt_wal_segments(r->ckdir, &segs) > 0;
-    free(segs);
+    rt_restore rs;
+    int64_t log_zero = INT64_MIN, last_t;
     rt_batch *bt = NULL;
     int64_t nb = 0;
-    if (found < 0 || rt_bs_recover(&r->bs, found ? &blob : NULL, found ? snap_t : INT64_MIN, &bt, &nb,
-                                   &log_zero, &last_t) != 0) {
-        st_buf_free(&blob);
+    if (rt_ckpt_restore(c, &r->bs, r->ckdir, &rs) != 0 ||
+        rt_bs_recover(&r->bs, &rs, &bt, &nb, &log_zero, &last_t) != 0) {
+        rt_restore_free(&rs);
         return -1;
     }
-    st_buf_free(&blob);
-    r->recovering = found > 0 || had_log;
+    int found = rs.found;
+    r->recovering = rs.found || rs.had_log;
     if (found > 0)
-        r->zero_ms = snap_zero;
-    else if (log_zero != INT64_MIN)
+        r->zero_ms = rs.snap_zero;
+    else if (log_zero != INT64_MIN) {
         r->zero_ms = log_zero;
+    }
+    rt_restore_free(&rs);
     int rc = rt_bs_start_log(&r->bs, r->zero_ms);
     int64_t outputs = 0;
     for (int64_t k = 0; k < nb; k++) {
         if (rc == 0 && (rt_bs_load(&r->bs, &bt[k]) != 0 || run_batch(r, &bt[k], 0) != 0))
             rc = -1;
         outputs += !bt[k].done;
-        if (rc == 0 && k == nb - 1 && (bt[k].time_ms - r->zero_ms) % r->ck_every != 0)
-            snapshot(r, &bt[k]);
+        if (rc == 0 && k == nb - 1 && (bt[k].time_ms - r->zero_ms) % r->ck_every != 0 &&
+            snapshot(r, &bt[k]) != 0)
+            rc = -1;
         rt_bs_release(&r->bs, &bt[k]);
     }
     free(bt);

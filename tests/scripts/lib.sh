@@ -9,6 +9,15 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 cd "$W"
 fail() { echo "FAIL: $*"; exit 1; }
 build() { "$STREAMC" -o "$1" "$1.stream" || fail "compile $1"; }
+# wait_for FILE PATTERN: polls until FILE has a line matching PATTERN
+# (the 10 s bound only stops a hang)
+wait_for() {
+    for _ in $(seq 1 200); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "no '$2' in $1: $(tail -3 "$1" 2>/dev/null)"
+}
 # The port a program started with --metrics HOST:0 logged on stderr file
 # $2 (its name is $1), once it is there; fails if process $3 ends first.
 metrics_port() {
