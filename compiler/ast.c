@@ -458,6 +458,10 @@ static void dump_decl(FILE *out, const st_decl *d)
     case DECL_CBLOCK:
         fprintf(out, "cblock line %d, %zu bytes\n", d->code_line, d->code ? strlen(d->code) : 0);
         break;
+    case DECL_PARAM:
+        fprintf(out, "param %s\n", d->name);
+        dump_expr(out, d->value, 1);
+        break;
     }
 }
 

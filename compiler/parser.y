@@ -141,7 +141,7 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 %token <id> IDENT "identifier"
 %token <id> KW_CONTEXT "context" KW_SOURCE "source" KW_WINDOW "window"
 %token <id> KW_STREAM "stream" KW_SLIDE "slide" KW_IN "in"
-%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern"
+%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern" KW_PARAM "param"
 %token <expr> INT "integer" FLOAT "number" STRING "string" DURATION "duration" BOOL "boolean"
 %token <cblock> CBLOCK "C block"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||"
@@ -226,6 +226,14 @@ stmt:
   | KW_STREAM name '=' expr semi
         {
             st_decl *d = decl_new(PROG, DECL_STREAM, @$);
+            d->name = $2;
+            d->name_loc = @2;
+            d->value = $4;
+            program_add_decl(PROG, d);
+        }
+  | KW_PARAM name '=' expr semi
+        {
+            st_decl *d = decl_new(PROG, DECL_PARAM, @$);
             d->name = $2;
             d->name_loc = @2;
             d->value = $4;
@@ -342,7 +350,7 @@ type:
 /* any keyword but true/false is also a name */
 name:
     IDENT | KW_CONTEXT | KW_SOURCE | KW_WINDOW | KW_STREAM | KW_SLIDE | KW_IN
-  | KW_STORAGE | KW_MAXRATE | KW_EXTERN
+  | KW_STORAGE | KW_MAXRATE | KW_EXTERN | KW_PARAM
   ;
 
 expr:
@@ -496,7 +504,8 @@ static bool sym_is_keyword(yysymbol_kind_t k)
 {
     return k == YYSYMBOL_KW_CONTEXT || k == YYSYMBOL_KW_SOURCE || k == YYSYMBOL_KW_WINDOW ||
            k == YYSYMBOL_KW_STREAM || k == YYSYMBOL_KW_SLIDE || k == YYSYMBOL_KW_IN ||
-           k == YYSYMBOL_KW_STORAGE || k == YYSYMBOL_KW_MAXRATE || k == YYSYMBOL_KW_EXTERN;
+           k == YYSYMBOL_KW_STORAGE || k == YYSYMBOL_KW_MAXRATE || k == YYSYMBOL_KW_EXTERN ||
+           k == YYSYMBOL_KW_PARAM;
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)

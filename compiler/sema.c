@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sema.h"
+#include "sema_ext.h"
 
 #define MAX_DEPTH 500
 #define MAX_DURATION_MS 9000000000000000LL /* keeps ms arithmetic far from overflow */
@@ -111,6 +112,7 @@ static const char *decl_what(const st_decl *d)
     case DECL_WINDOW: return "window";
     case DECL_STREAM: return "stream";
     case DECL_EXTERN: return "extern function";
+    case DECL_PARAM: return "param";
     default: return "declaration";
     }
 }
@@ -131,6 +133,21 @@ static st_decl *resolve(sema *s, const char *name, st_loc loc, bool *reported)
         *reported = true;
         return NULL;
     }
+    return d;
+}
+
+/* The param that e names (an EX_NAME of a DECL_PARAM declared before),
+   or NULL. */
+static st_decl *param_ref(sema *s, st_expr *e)
+{
+    if (!e || e->kind != EX_NAME)
+        return NULL;
+    st_decl *d = lookup(s, e->name);
+    if (!d || d->kind != DECL_PARAM)
+        return NULL;
+    bool reported;
+    if (!resolve(s, e->name, e->loc, &reported))
+        return NULL;
     return d;
 }
 
@@ -216,6 +233,12 @@ static bool eval_duration(sema *s, st_expr *e, const char *what, int64_t *ms)
         diag_error(s->d, e->loc, "%s() takes one whole number, as in %s(10)", e->name, e->name);
         return false;
     }
+    st_decl *pd = e->kind == EX_NAME ? lookup(s, e->name) : NULL;
+    if (pd && pd->kind == DECL_PARAM) {
+        sema_param_as_duration(s->d, pd, e, what);
+        e->type = s->t_err;
+        return false;
+    }
     diag_error(s->d, e->loc, "%s must be a duration, like 10s or 200ms", what);
     e->type = s->t_err;
     return false;
@@ -251,6 +274,9 @@ static const builtin_sig builtins[] = {
     { "json", BI_JSON, 2, "SS", 'S' },
     { "isDefined", BI_ISDEFINED, 1, "O", 'B' },
     { "getOrElse", BI_GETORELSE, 2, "OT", 'T' },
+    { "matches", BI_MATCHES, 2, "SS", 'B' },
+    { "replaceAll", BI_REPLACEALL, 3, "SSS", 'S' },
+    { "regexSplit", BI_REGEXSPLIT, 2, "SS", 'L' },
 };
 
 static const builtin_sig *find_builtin(const char *name)
@@ -333,6 +359,9 @@ static const st_type *type_builtin(sema *s, st_expr *e, const builtin_sig *b, bo
             return s->t_err;
         }
     }
+    if ((b->id == BI_MATCHES || b->id == BI_REPLACEALL || b->id == BI_REGEXSPLIT) &&
+        !sema_regex_call(s->p, s->d, e))
+        return s->t_err;
     if (b->ret == 'L' && !allow_list) {
         diag_error(s->d, e->loc, "%s() returns a list, which only the function of flatMap or flatMapValues "
                                  "may return", b->name);
@@ -448,6 +477,10 @@ static const st_type *type_name(sema *s, st_expr *e)
         }
     }
     st_decl *d = lookup(s, e->name);
+    if (d && d->kind == DECL_PARAM) {
+        sema_param_in_function(s->d, d, e, lam != NULL);
+        return s->t_err;
+    }
     if (d && d->kind != DECL_OUTPUT && d->kind != DECL_CBLOCK) {
         if (d->kind == DECL_STREAM || d->kind == DECL_SOURCE)
             diag_error(s->d, e->loc, "%s '%s' cannot be used as a value inside a function", decl_what(d),
@@ -719,6 +752,10 @@ static bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n
             return false;
         if (!d) {
             diag_error(s->d, a->loc, "use of undeclared window '%s'", a->name);
+            return false;
+        }
+        if (d->kind == DECL_PARAM) {
+            sema_param_as_duration(s->d, d, a, "a window");
             return false;
         }
         if (d->kind != DECL_WINDOW) {
@@ -1034,6 +1071,19 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     case OP_SAVE:
         for (int i = 0; i < e->nargs; i++) {
             st_expr *a = e->args[i];
+            st_decl *pd = param_ref(s, a);
+            if (pd) {
+                const char *what = i == 0 ? "the prefix of saveAsTextFiles()" : "the suffix of saveAsTextFiles()";
+                if (!sema_param_use(s->d, pd, a, TY_STRING, 0, 0, i == 0, what)) {
+                    ok = false;
+                    continue;
+                }
+                if (i == 0)
+                    n->prefix_param = pd;
+                else
+                    n->suffix_param = pd;
+                a = pd->value;
+            }
             a->type = type_expr(s, a, false, depth + 1);
             if (a->kind != EX_STRING) {
                 if (!is_err(a->type))
@@ -1301,6 +1351,52 @@ static bool const_int(st_expr *e, int64_t *v)
     return false;
 }
 
+/* Source arguments that name params: each is checked against what the
+   argument needs and replaced by the param's default, so that the rules
+   below check the default; d->arg_param records which is which. */
+static void source_params(sema *s, st_decl *d)
+{
+    const char *k = d->kind_name;
+    bool sock = strcmp(k, "socket") == 0, file = strcmp(k, "file") == 0;
+    bool files = file || strcmp(k, "textFileStream") == 0, rate = strcmp(k, "rate") == 0;
+    int npos = 0;
+    for (int i = 0; i < d->nargs; i++) {
+        st_expr *a = d->args[i];
+        bool named = a->kind == EX_NAMED_ARG;
+        st_expr *v = named ? a->a : a;
+        int pos = named ? -1 : npos++;
+        st_decl *pd = param_ref(s, v);
+        if (!pd)
+            continue;
+        int slot = -1;
+        st_tykind want = TY_INT;
+        int64_t min = 1, max = INT64_MAX;
+        const char *what = NULL;
+        if (sock && pos == 0)
+            slot = SA_HOST, want = TY_STRING, what = "the host of socket()";
+        else if (sock && pos == 1)
+            slot = SA_PORT, max = 65535, what = "the port of socket()";
+        else if (files && pos == 0)
+            slot = SA_PATH, want = TY_STRING, what = file ? "the path of file()" : "the directory of textFileStream()";
+        else if (rate && pos == 0)
+            slot = SA_RATE, what = "the rate of rate()";
+        else if (file && named && strcmp(a->name, "rate") == 0)
+            slot = SA_RATE, what = "the rate of file()";
+        else if (file && named && strcmp(a->name, "loop") == 0)
+            slot = SA_LOOP, want = TY_BOOL, what = "loop";
+        if (slot < 0)
+            continue; /* the rules below report it */
+        st_expr *lit = sema_param_use(s->d, pd, v, want, min, max, false, what) ? pd->value
+                                                                                 : sema_param_dummy(s->p, v, want, min);
+        if (lit == pd->value)
+            d->arg_param[slot] = pd;
+        if (named)
+            a->a = lit;
+        else
+            d->args[i] = lit;
+    }
+}
+
 static void check_source(sema *s, st_decl *d)
 {
     /* context */
@@ -1326,6 +1422,7 @@ static void check_source(sema *s, st_decl *d)
 
     /* kind and arguments */
     const char *k = d->kind_name;
+    source_params(s, d);
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
@@ -1427,6 +1524,14 @@ static void check_source(sema *s, st_decl *d)
                                              "optionally with _2)", d->storage_name);
         else
             d->storage = st;
+    }
+    if (d->max_rate && param_ref(s, d->max_rate)) {
+        st_decl *pd = param_ref(s, d->max_rate);
+        if (sema_param_use(s->d, pd, d->max_rate, TY_INT, 1, INT64_MAX, false, "maxRate")) {
+            d->arg_param[SA_MAXRATE] = pd;
+            d->max_rate = pd->value;
+        } else
+            d->max_rate = sema_param_dummy(s->p, d->max_rate, TY_INT, 1);
     }
     if (d->max_rate) {
         d->max_rate->type = d->max_rate->kind == EX_UNARY ? s->t_int : type_expr(s, d->max_rate, false, 0);
@@ -1548,6 +1653,8 @@ static void report_unused(sema *s, bool had_errors)
             else if (!had_errors && d->node && !d->node->live)
                 diag_warning(s->d, d->name_loc, "%s '%s' does not feed any output operation", decl_what(d),
                              d->name);
+        } else if (d->kind == DECL_PARAM && !d->used) {
+            diag_warning(s->d, d->name_loc, "param '%s' is never used", d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
             diag_warning(s->d, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
@@ -1599,6 +1706,8 @@ bool sema_check(st_program *p, st_diag *d)
             check_window_decl(&s, x);
         else if (x->kind == DECL_EXTERN)
             check_extern(&s, x);
+        else if (x->kind == DECL_PARAM)
+            sema_param_decl(p, d, x);
     }
     for (int i = 0; i < p->ndecls; i++) {
         st_decl *x = p->decls[i];

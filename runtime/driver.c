@@ -69,11 +69,13 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
             "                        on a virtual clock, deterministically; repeatable\n"
             "  --stats               one line per batch on stderr\n"
-            "  --workers N           worker threads of every context\n"
-            "  --help                this text\n"
-            "\n"
-            "sources:\n",
+            "  --workers N           worker threads of every context\n",
             name, name);
+    if (prog->nparams > 0)
+        fprintf(f, "  --param NAME=VALUE    set a run-time parameter (params below); repeatable\n");
+    fprintf(f, "  --help                this text\n");
+    rt_params_usage(prog, f);
+    fprintf(f, "\nsources:\n");
     for (int c = 0; c < prog->ncontexts; c++) {
         const st_context_desc *cd = &prog->contexts[c];
         for (int s = 0; s < cd->nsources; s++) {
@@ -145,6 +147,8 @@ void rt_opts_free(rt_opts *o)
     free(o->replay);
     o->replay = NULL;
     o->nreplay = 0;
+    free(o->params);
+    o->params = NULL;
 }
 
 /* Length of the NAME part of a --replay value. */
@@ -178,7 +182,8 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
         bool flag = IS("stats") || IS("help");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
-                      IS("checkpoint") || IS("memory");
+                      IS("checkpoint") || IS("memory") || IS("param");
+        bool param = IS("param");
 #undef IS
         if (!flag && !valued)
             USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
@@ -192,6 +197,13 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
                 val = argv[++i];
             else
                 USAGE_ERR("option '--%s' needs a value", opt);
+        }
+        if (param) {
+            if (rt_param_opt(prog, o, val, err, name) != 0) {
+                rt_opts_free(o);
+                return 2;
+            }
+            continue;
         }
         switch (opt[0]) {
         case 's': o->stats = true; break;
@@ -610,6 +622,7 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
     named.name = p.name;
     if (rt_parse_opts(&named, argc, argv, &p.opts, stderr) != 0)
         return 2;
+    rt_params_apply(prog, &p.opts);
     if (p.opts.help) {
         usage(prog, p.name, stdout);
         fflush(stdout);
@@ -636,6 +649,18 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
                    prog->contexts[opened].name);
             rc = 1;
             break;
+        }
+    }
+    /* regexes: one compiled copy per worker of the largest context */
+    int maxw = 1, nre = 0;
+    for (int c = 0; c < opened; c++)
+        if (p.ctxs[c].nworkers > maxw)
+            maxw = p.ctxs[c].nworkers;
+    for (; rc == 0 && nre < prog->nregex; nre++) {
+        char msg[256];
+        if (st_regex_init(&prog->regex[nre], maxw, msg, sizeof msg) != 0) {
+            rt_log(&p, "error", "regex \"%s\": %s", prog->regex[nre].pattern, msg);
+            rc = 1;
         }
     }
     int sigfd = -1;
@@ -665,6 +690,8 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
         rt_ctx_close(ctx);
     }
     free(p.ctxs);
+    for (int i = 0; i < nre; i++)
+        st_regex_free(&prog->regex[i]);
     pthread_mutex_destroy(&p.out_mu);
     rt_opts_free(&p.opts);
     if (rc == 0 && atomic_load(&p.failed))

@@ -551,7 +551,7 @@ static const st_source_desc sc_src0[] = {
 static const st_context_desc sc_contexts[] = {
     { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x6962a89f2cdcdb8d), sc_save0, sc_load0 },
 };
-static const st_program_desc sc_program = { "wordcount", 1, sc_contexts };
+static const st_program_desc sc_program = { "wordcount", 1, sc_contexts, 0, NULL, NULL, 0, NULL };
 
 int main(int argc, char **argv)
 {

@@ -1,0 +1,38 @@
+/* sema_ext.h: checks that sema.c delegates to: regular expressions
+ * (sema_regex.c), run-time parameters (sema_params.c) and the hints for
+ * habits from Scala, Spark and Python (sema_hints.c). Each reports its
+ * errors through diag, as sema does. */
+#ifndef STREAMC_SEMA_EXT_H
+#define STREAMC_SEMA_EXT_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "diag.h"
+
+/* ---- sema_regex.c ---- */
+/* After the argument types of matches/replaceAll/regexSplit were checked:
+   the regex (argument 2) must be a string literal that compiles as a
+   POSIX extended regex; a literal replacement must fit its groups. Sets
+   e->regex (an index into p->regexes). False after an error. */
+bool sema_regex_call(st_program *p, st_diag *d, st_expr *e);
+
+/* ---- sema_params.c ---- */
+/* param NAME = LITERAL; : the literal's type, or an error. Registers the
+   param in p->params. */
+void sema_param_decl(st_program *p, st_diag *d, st_decl *pd);
+/* pd used at `use` where `what` ("the port of socket()") of kind want is
+   expected: ints within [min, max], strings non-empty when nonempty.
+   Narrows the param's range so that --param values are checked against
+   every use. False after an error (reported at use). */
+bool sema_param_use(st_diag *d, st_decl *pd, st_expr *use, st_tykind want, int64_t min, int64_t max,
+                    bool nonempty, const char *what);
+/* The errors for a param used as a value (in_function: inside one) and
+   as a duration. */
+void sema_param_in_function(st_diag *d, st_decl *pd, st_expr *use, bool in_function);
+void sema_param_as_duration(st_diag *d, st_decl *pd, st_expr *use, const char *what);
+/* A stand-in literal of kind want after a failed use (no cascades; the
+   program has errors and is never compiled). */
+st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t min);
+
+#endif

@@ -1,0 +1,129 @@
+/* sema_regex.c: the regex built-ins matches(s, re), replaceAll(s, re, rep)
+ * and regexSplit(s, re) (spec §8).
+ *
+ * The regex is a string literal compiled here with the same libc regcomp
+ * (POSIX extended) that the executable uses, so a regex that does not
+ * compile is an error at its location with regcomp's message, and the
+ * executable compiles each one once at start (runtime/regex.c). Two Java
+ * habits that POSIX would silently read otherwise are errors with a hint:
+ * \d / \D (POSIX reads a plain 'd') and lazy or possessive quantifiers
+ * (*? +? ?? {n}? and *+ ...: POSIX matches are leftmost-longest). A literal
+ * replacement is checked against the regex's groups (st_rep.h, as Java's
+ * appendReplacement). Equal regexes share one entry of p->regexes. */
+#include <regex.h>
+#include <string.h>
+
+#include "sema_ext.h"
+#include "st_rep.h"
+
+/* The Java-only constructs of pattern: reported at loc; true when none. */
+static bool java_habits(st_diag *d, const st_expr *lit)
+{
+    const char *s = lit->sval;
+    size_t n = lit->slen;
+    bool in_bracket = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_bracket) {
+            /* ] closes, except first in the bracket ([]a] and [^]a]) */
+            if (c == '[' && i + 1 < n && (s[i + 1] == ':' || s[i + 1] == '.' || s[i + 1] == '=')) {
+                const char *end = strstr(s + i + 2, s[i + 1] == ':' ? ":]" : s[i + 1] == '.' ? ".]" : "=]");
+                if (end)
+                    i = (size_t)(end - s) + 1;
+            } else if (c == ']' && !(i > 0 && (s[i - 1] == '[' || (s[i - 1] == '^' && i > 1 && s[i - 2] == '['))))
+                in_bracket = false;
+            continue;
+        }
+        if (c == '[') {
+            in_bracket = true;
+            continue;
+        }
+        if (c == '\\' && i + 1 < n) {
+            char e = s[i + 1];
+            if (e == 'd' || e == 'D') {
+                diag_error(d, lit->loc, "'\\%c' is not a class in POSIX regexes (it would match '%c')", e, e);
+                diag_note(d, lit->loc, "write %s (or %s)", e == 'd' ? "[0-9]" : "[^0-9]",
+                          e == 'd' ? "[[:digit:]]" : "[^[:digit:]]");
+                return false;
+            }
+            i++;
+            continue;
+        }
+        if (c == '(' && i + 1 < n && s[i + 1] == '?') {
+            diag_error(d, lit->loc, "'(?' groups do not exist in POSIX regexes (no flags, non-capturing groups "
+                                    "or lookaround)");
+            diag_note(d, lit->loc, "write a plain group (...); for case-insensitive matching, lower(s) first");
+            return false;
+        }
+        bool quant = c == '*' || c == '+' || c == '?' || c == '}';
+        if (quant && i + 1 < n && (s[i + 1] == '?' || s[i + 1] == '+')) {
+            diag_error(d, lit->loc, "'%c%c' is not a %s quantifier in POSIX regexes", c, s[i + 1],
+                       s[i + 1] == '?' ? "lazy" : "possessive");
+            diag_note(d, lit->loc, "POSIX matches are leftmost-longest; to stop early, exclude the "
+                                   "delimiter: [^,]* instead of .*?");
+            return false;
+        }
+    }
+    return true;
+}
+
+bool sema_regex_call(st_program *p, st_diag *d, st_expr *e)
+{
+    const char *fn = e->name;
+    st_expr *re = e->args[1];
+    if (re->kind != EX_STRING) {
+        diag_error(d, re->loc, "the regex of %s() must be a string literal (it is compiled once, with the "
+                               "program)", fn);
+        return false;
+    }
+    if (memchr(re->sval, '\0', re->slen)) {
+        diag_error(d, re->loc, "a regex cannot hold a NUL byte");
+        return false;
+    }
+    if (!java_habits(d, re))
+        return false;
+    regex_t rx;
+    int rc = regcomp(&rx, re->sval, REG_EXTENDED);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, &rx, msg, sizeof msg);
+        diag_error(d, re->loc, "invalid regex: %s", msg);
+        return false;
+    }
+    int nsub = (int)rx.re_nsub;
+    regfree(&rx);
+    if (e->builtin == BI_REPLACEALL && e->args[2]->kind == EX_STRING) {
+        const st_expr *rep = e->args[2];
+        for (size_t i = 0; i < rep->slen;) {
+            int g;
+            char c;
+            const char *err = st_rep_next(rep->sval, rep->slen, &i, nsub, &g, &c);
+            if (err && g > nsub) {
+                diag_error(d, rep->loc, "the replacement refers to group $%d, but the regex has %d group%s", g,
+                           nsub, nsub == 1 ? "" : "s");
+                return false;
+            }
+            if (err) {
+                diag_error(d, rep->loc, "invalid replacement: %s", err);
+                return false;
+            }
+        }
+    }
+    for (int i = 0; i < p->nregexes; i++) {
+        const st_expr *o = p->regexes[i];
+        if (o->slen == re->slen && memcmp(o->sval, re->sval, re->slen) == 0) {
+            e->regex = i;
+            return true;
+        }
+    }
+    if (p->nregexes == p->capregexes) {
+        p->capregexes = p->capregexes ? 2 * p->capregexes : 8;
+        st_expr **nr = ast_alloc(p, sizeof *nr * (size_t)p->capregexes);
+        if (p->nregexes)
+            memcpy(nr, p->regexes, sizeof *nr * (size_t)p->nregexes);
+        p->regexes = nr;
+    }
+    e->regex = p->nregexes;
+    p->regexes[p->nregexes++] = re;
+    return true;
+}
