@@ -136,8 +136,7 @@ static st_decl *resolve(sema *s, const char *name, st_loc loc, bool *reported)
     return d;
 }
 
-/* The param that e names (an EX_NAME of a DECL_PARAM declared before),
-   or NULL. */
+/* The param that e names (an EX_NAME of a DECL_PARAM), or NULL. */
 static st_decl *param_ref(sema *s, st_expr *e)
 {
     if (!e || e->kind != EX_NAME)
@@ -145,9 +144,8 @@ static st_decl *param_ref(sema *s, st_expr *e)
     st_decl *d = lookup(s, e->name);
     if (!d || d->kind != DECL_PARAM)
         return NULL;
-    bool reported;
-    if (!resolve(s, e->name, e->loc, &reported))
-        return NULL;
+    bool reported; /* used before its declaration: reported; go on with it */
+    resolve(s, e->name, e->loc, &reported);
     return d;
 }
 

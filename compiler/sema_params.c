@@ -38,6 +38,7 @@ void sema_param_decl(st_program *p, st_diag *d, st_decl *pd)
     bool neg = lit != v;
     if (lit->bad) {
         v->type = type_basic(p, TY_ERROR);
+        pd->used = true;
         return;
     }
     st_tykind k = TY_ERROR;
@@ -52,6 +53,7 @@ void sema_param_decl(st_program *p, st_diag *d, st_decl *pd)
         diag_note(d, v->loc, "streamc --check proves the intervals; only source and sink arguments can be "
                              "set at run time");
         v->type = type_basic(p, TY_ERROR);
+        pd->used = true;
         return;
     default:
         break;
@@ -60,10 +62,12 @@ void sema_param_decl(st_program *p, st_diag *d, st_decl *pd)
         diag_error(d, v->loc, "the value of param '%s' must be a literal: a string, an integer, a float or "
                               "true/false", pd->name);
         v->type = type_basic(p, TY_ERROR);
+        pd->used = true;
         return;
     }
     if (memchr(lit->sval ? lit->sval : "", '\0', k == TY_STRING ? lit->slen : 0)) {
         diag_error(d, v->loc, "the value of param '%s' cannot hold a NUL byte", pd->name);
+        pd->used = true;
         return;
     }
     v->type = lit->type = type_basic(p, k);
@@ -152,9 +156,8 @@ void sema_param_as_duration(st_diag *d, st_decl *pd, st_expr *use, const char *w
 {
     pd->used = true;
     diag_error(d, use->loc, "param '%s' cannot be used as %s: intervals and windows are fixed when the program "
-                            "is compiled", pd->name, what);
-    diag_note(d, pd->name_loc, "write a duration such as 10s; streamc --check proves the intervals, so only "
-                               "source and sink arguments can be params");
+                            "is compiled (streamc --check proves them)", pd->name, what);
+    diag_note(d, pd->name_loc, "'%s' is declared here; write a duration such as 10s instead", pd->name);
 }
 
 st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t min)
