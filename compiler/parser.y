@@ -508,7 +508,24 @@ static bool sym_is_keyword(yysymbol_kind_t k)
            k == YYSYMBOL_KW_PARAM;
 }
 
+static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner);
+
+/* Syntax errors, and a hint when Python's lambda comes just before one. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
+{
+    st_lexstate *s = yyget_extra(scanner);
+    st_loc loc = *yypcontext_location(ctx);
+    int before = s->diag->nerrors;
+    int rc = report_syntax_error(ctx, scanner);
+    st_loc l = s->lambda_loc;
+    if (s->diag->nerrors > before && l.first_line > 0 && l.first_line == loc.first_line && l.first_column < loc.first_column) {
+        diag_note(s->diag, l, "Python's lambda x: e is written x => e, and lambda a, b: e is (a, b) => e");
+        s->lambda_loc.first_line = 0;
+    }
+    return rc;
+}
+
+static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
 {
     st_lexstate *s = yyget_extra(scanner);
     yysymbol_kind_t tok = yypcontext_token(ctx);

@@ -136,6 +136,35 @@ static st_decl *resolve(sema *s, const char *name, st_loc loc, bool *reported)
     return d;
 }
 
+/* A "did you mean" candidate among the names declared before s->cur
+   with a kind in mask (bits 1 << DECL_*), or NULL. */
+static const char *closest_decl(sema *s, const char *name, unsigned mask)
+{
+    st_program *p = s->p;
+    const char **c = malloc(sizeof *c * (size_t)(p->ndecls + 1));
+    if (!c)
+        return NULL;
+    int n = 0;
+    for (int i = 0; i < p->ndecls; i++) {
+        st_decl *d = p->decls[i];
+        if (d->name && (mask >> d->kind & 1) && (!s->cur || d->index < s->cur->index))
+            c[n++] = d->name;
+    }
+    const char *best = hint_closest(name, c, n);
+    free(c);
+    return best;
+}
+
+/* Reports "MSG 'name'; did you mean 'x'?" (with the fix-it line at loc)
+   for a name unknown among cands. */
+static void unknown_name(sema *s, st_loc loc, const char *msg, const char *name, const char *best)
+{
+    char dym[160];
+    diag_error(s->d, loc, "%s '%s'%s", msg, name, hint_dym(best, dym, sizeof dym));
+    if (best)
+        diag_fixit(s->d, loc, best);
+}
+
 /* The param that e names (an EX_NAME of a DECL_PARAM), or NULL. */
 static st_decl *param_ref(sema *s, st_expr *e)
 {
@@ -383,8 +412,33 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
     if (!d) {
         if (duration_unit(e->name))
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
-        else
-            diag_error(s->d, e->name_loc, "call to undeclared function '%s'", e->name);
+        else {
+            /* Python's and Scala's names of the built-ins first */
+            static const char *const renames[][2] = { { "str", "toString" }, { "int", "toInt" },
+                                                      { "float", "toFloat" }, { "length", "len" },
+                                                      { "size", "len" }, { "strip", "trim" },
+                                                      { "substring", "substr" } };
+            const char *best = NULL;
+            for (size_t i = 0; i < sizeof renames / sizeof renames[0]; i++)
+                if (strcmp(renames[i][0], e->name) == 0)
+                    best = renames[i][1];
+            if (!best) {
+                /* the built-ins and the other names of them (lenght: length, so len) */
+                const size_t nb = sizeof builtins / sizeof builtins[0], nr = sizeof renames / sizeof renames[0];
+                const char *c[sizeof builtins / sizeof builtins[0] + sizeof renames / sizeof renames[0]];
+                for (size_t i = 0; i < nb; i++)
+                    c[i] = builtins[i].name;
+                for (size_t i = 0; i < nr; i++)
+                    c[nb + i] = renames[i][0];
+                best = hint_closest(e->name, c, (int)(nb + nr));
+                for (size_t i = 0; best && i < nr; i++)
+                    if (best == renames[i][0])
+                        best = renames[i][1];
+                if (!best)
+                    best = closest_decl(s, e->name, 1u << DECL_EXTERN);
+            }
+            unknown_name(s, e->name_loc, "call to undeclared function", e->name, best);
+        }
         return s->t_err;
     }
     if (d->kind != DECL_EXTERN) {
@@ -487,7 +541,8 @@ static const st_type *type_name(sema *s, st_expr *e)
             diag_error(s->d, e->loc, "%s '%s' cannot be used as a value", decl_what(d), e->name);
         diag_note(s->d, d->name_loc, "'%s' is declared here", e->name);
     } else
-        diag_error(s->d, e->loc, "use of undeclared name '%s'", e->name);
+        unknown_name(s, e->loc, "use of undeclared name", e->name,
+                     lam ? hint_closest(e->name, (const char *const *)lam->params, lam->nparams) : NULL);
     return s->t_err;
 }
 
@@ -509,6 +564,8 @@ static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth
         if (is_err(a))
             return s->t_err;
         bool f1 = strcmp(e->name, "_1") == 0, f2 = strcmp(e->name, "_2") == 0;
+        if (!f1 && !f2 && a->kind != TY_PAIR && hint_method_habit(s->d, e))
+            return s->t_err;
         if (!f1 && !f2) {
             diag_error(s->d, e->name_loc, "unknown field '%s' (pairs have _1 and _2)", e->name);
             return s->t_err;
@@ -523,6 +580,8 @@ static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth
     }
     case EX_CALL: return type_call(s, e, allow_list, depth);
     case EX_METHOD:
+        if (hint_method_habit(s->d, e))
+            return s->t_err;
         if (find_builtin(e->name))
             diag_error(s->d, e->name_loc, "'%s' is not a method: write %s(x)", e->name, e->name);
         else
@@ -606,6 +665,9 @@ static const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams,
             diag_error(s->d, f->loc, "'%s' expects a function, like x => ...", op);
         else
             diag_error(s->d, f->loc, "'%s' expects a function of two parameters, like (a, b) => ...", op);
+        hint_placeholder(s->d, f, nparams);
+        if (f->kind == EX_NAME || f->kind == EX_BINARY || f->kind == EX_FIELD || f->kind == EX_METHOD)
+            return NULL; /* a name or a placeholder expression: nothing more to say */
         type_expr(s, f, false, depth + 1);
         return NULL;
     }
@@ -749,7 +811,7 @@ static bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n
         if (reported)
             return false;
         if (!d) {
-            diag_error(s->d, a->loc, "use of undeclared window '%s'", a->name);
+            unknown_name(s, a->loc, "use of undeclared window", a->name, closest_decl(s, a->name, 1u << DECL_WINDOW));
             return false;
         }
         if (d->kind == DECL_PARAM) {
@@ -870,8 +932,21 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         }
     }
     if (!oi) {
-        if (in)
-            diag_error(s->d, e->name_loc, "unknown stream operator '%s'", e->name);
+        if (in) {
+            const char *fix, *note = hint_spark_op(e->name, &fix);
+            if (note) {
+                diag_error(s->d, e->name_loc, "unknown stream operator '%s'", e->name);
+                if (fix)
+                    diag_fixit(s->d, e->name_loc, fix);
+                diag_note(s->d, e->name_loc, "%s", note);
+            } else {
+                const char *c[sizeof ops / sizeof ops[0]];
+                for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+                    c[i] = ops[i].name;
+                unknown_name(s, e->name_loc, "unknown stream operator", e->name,
+                             hint_closest(e->name, c, (int)(sizeof c / sizeof c[0])));
+            }
+        }
         return NULL;
     }
     if ((oi->flags & OPF_OUTPUT) && !outer) {
@@ -912,6 +987,9 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     }
     if (e->nargs < minargs || e->nargs > maxargs) {
         diag_error(s->d, e->name_loc, "wrong number of arguments to '%s' (usage: %s)", e->name, oi->usage);
+        if (oi->op == OP_UPDATESTATEBYKEY && e->nargs == 1)
+            diag_note(s->d, e->name_loc, "Spark's updateStateByKey((values, state) => ...) is written as a fold "
+                                         "here: an initial state, then (state, v) => newState for each value");
         return NULL;
     }
 
@@ -1142,7 +1220,8 @@ static st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth)
         if (reported)
             return NULL;
         if (!d) {
-            diag_error(s->d, e->loc, "use of undeclared stream '%s'", e->name);
+            unknown_name(s, e->loc, "use of undeclared stream", e->name,
+                         closest_decl(s, e->name, 1u << DECL_STREAM | 1u << DECL_SOURCE));
             return NULL;
         }
         if (d->kind != DECL_STREAM && d->kind != DECL_SOURCE) {
@@ -1156,7 +1235,10 @@ static st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth)
         n = d->node;
     } else if (e->kind == EX_METHOD)
         n = method_expr(s, e, outer, depth);
-    else {
+    else if (e->kind == EX_FIELD && e->a && find_op(e->name)) {
+        hint_op_without_parens(s->d, e);
+        return NULL;
+    } else {
         diag_error(s->d, e->loc, "expected a stream");
         return NULL;
     }
@@ -1225,8 +1307,16 @@ static void check_context(sema *s, st_decl *c)
             } else
                 c->workers = (int)v->ival;
         } else
+        {
+            static const char *const names[] = { "batch", "block", "checkpoint", "workers" };
+            char dym[160];
+            const char *best = hint_closest(st->name, names, 4);
             diag_error(s->d, st->name_loc,
-                       "unknown context setting '%s' (expected batch, block, checkpoint or workers)", st->name);
+                       "unknown context setting '%s' (expected batch, block, checkpoint or workers)%s", st->name,
+                       hint_dym(best, dym, sizeof dym));
+            if (best)
+                diag_fixit(s->d, st->name_loc, best);
+        }
     }
     if (batch_i < 0) {
         diag_error(s->d, c->name_loc, "context '%s' has no batch interval (add 'batch = 1s;')", c->name);
@@ -1291,7 +1381,23 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
         return s->t_float;
     if (strcmp(t->name, "bool") == 0)
         return s->t_bool;
-    diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool or a pair (T, T))", t->name);
+    static const char *const renames[][2] = { { "String", "string" }, { "Int", "int" }, { "Long", "int" },
+                                              { "long", "int" }, { "Double", "float" }, { "double", "float" },
+                                              { "Float", "float" }, { "Boolean", "bool" }, { "boolean", "bool" },
+                                              { "Bool", "bool" }, { "str", "string" } };
+    const char *best = NULL;
+    for (size_t i = 0; i < sizeof renames / sizeof renames[0]; i++)
+        if (strcmp(renames[i][0], t->name) == 0)
+            best = renames[i][1];
+    if (!best) {
+        static const char *const names[] = { "string", "int", "float", "bool" };
+        best = hint_closest(t->name, names, 4);
+    }
+    char dym[160];
+    diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool or a pair (T, T))%s", t->name,
+               hint_dym(best, dym, sizeof dym));
+    if (best)
+        diag_fixit(s->d, t->loc, best);
     return s->t_err;
 }
 
@@ -1402,7 +1508,8 @@ static void check_source(sema *s, st_decl *d)
     if (d->in_ctx) {
         st_decl *c = lookup_context(s, d->in_ctx);
         if (!c)
-            diag_error(s->d, d->in_loc, "use of undeclared context '%s'", d->in_ctx);
+            unknown_name(s, d->in_loc, "use of undeclared context", d->in_ctx,
+                         closest_decl(s, d->in_ctx, 1u << DECL_CONTEXT));
         else if (c->index > d->index) {
             diag_error(s->d, d->in_loc, "context '%s' is used before its declaration", d->in_ctx);
             diag_note(s->d, c->name_loc, "'%s' is declared here", d->in_ctx);
@@ -1494,7 +1601,15 @@ static void check_source(sema *s, st_decl *d)
                 else
                     d->loop = a->a->bval;
             } else
-                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)", a->name);
+            {
+                static const char *const names[] = { "rate", "loop" };
+                char dym[160];
+                const char *best = hint_closest(a->name, names, 2);
+                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)%s", a->name,
+                           hint_dym(best, dym, sizeof dym));
+                if (best)
+                    diag_fixit(s->d, a->name_loc, best);
+            }
         }
     } else if (strcmp(k, "stdin") == 0) {
         d->src_kind = SRC_STDIN;
@@ -1508,19 +1623,35 @@ static void check_source(sema *s, st_decl *d)
         else
             d->rate = v;
     } else {
-        diag_error(s->d, d->kind_loc,
-                   "unknown source kind '%s' (expected socket, textFileStream, file, stdin or rate)", k);
+        const char *fix, *note = hint_spark_source(k, &fix);
+        static const char *const kinds[] = { "socket", "textFileStream", "file", "stdin", "rate" };
+        const char *best = note ? fix : hint_closest(k, kinds, 5);
+        char dym[160];
+        diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected socket, textFileStream, file, stdin or "
+                                      "rate)%s", k, note ? "" : hint_dym(best, dym, sizeof dym));
+        if (best)
+            diag_fixit(s->d, d->kind_loc, best);
+        if (note)
+            diag_note(s->d, d->kind_loc, "%s", note);
         ok = false;
     }
     (void)ok;
 
     if (d->storage_name) {
         int st = parse_storage(d->storage_name);
-        if (st < 0)
+        if (st < 0) {
+            static const char *const levels[] = { "MEMORY_ONLY", "MEMORY_ONLY_SER", "MEMORY_AND_DISK",
+                                                  "MEMORY_AND_DISK_SER", "DISK_ONLY", "MEMORY_ONLY_2",
+                                                  "MEMORY_ONLY_SER_2", "MEMORY_AND_DISK_2",
+                                                  "MEMORY_AND_DISK_SER_2", "DISK_ONLY_2" };
+            char dym[160];
+            const char *best = hint_closest(d->storage_name, levels, 10);
             diag_error(s->d, d->storage_loc, "unknown storage level '%s' (expected MEMORY_ONLY, MEMORY_ONLY_SER, "
                                              "MEMORY_AND_DISK, MEMORY_AND_DISK_SER or DISK_ONLY, each "
-                                             "optionally with _2)", d->storage_name);
-        else
+                                             "optionally with _2)%s", d->storage_name, hint_dym(best, dym, sizeof dym));
+            if (best)
+                diag_fixit(s->d, d->storage_loc, best);
+        } else
             d->storage = st;
     }
     if (d->max_rate && param_ref(s, d->max_rate)) {
@@ -1569,6 +1700,10 @@ static void check_output(sema *s, st_decl *d)
         return;
     if (e->kind != EX_METHOD || !is_output_name(e->name)) {
         s->output_unresolved = true;
+        if (e->kind == EX_FIELD && e->a && find_op(e->name)) {
+            hint_op_without_parens(s->d, e);
+            return;
+        }
         if (e->kind == EX_METHOD && !find_op(e->name)) {
             stream_expr(s, e, false, 0); /* reports the unknown operator */
         } else if (e->kind == EX_METHOD) {

@@ -6,6 +6,7 @@
 #define STREAMC_SEMA_EXT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ast.h"
 #include "diag.h"
@@ -34,5 +35,24 @@ void sema_param_as_duration(st_diag *d, st_decl *pd, st_expr *use, const char *w
 /* A stand-in literal of kind want after a failed use (no cascades; the
    program has errors and is never compiled). */
 st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t min);
+
+/* ---- sema_hints.c ---- */
+/* The one candidate closest to name (Damerau-Levenshtein, at most a third
+   of its length), or NULL. */
+const char *hint_closest(const char *name, const char *const *cands, int n);
+/* "; did you mean 'best'?" in buf, or "" when best is NULL. */
+const char *hint_dym(const char *best, char *buf, size_t n);
+/* What to write instead of a Spark/PySpark operator or source kind that
+   has no counterpart (NULL if name is none); *fixit: a name to write. */
+const char *hint_spark_op(const char *name, const char **fixit);
+const char *hint_spark_source(const char *name, const char **fixit);
+/* x.length, x.toUpperCase(), x.split(","), x.strip() ... on a value (an
+   EX_FIELD or an EX_METHOD in a function): reports it with the built-in
+   to write; false when e->name is no such habit. */
+bool hint_method_habit(st_diag *d, const st_expr *e);
+/* `s.print;`: an operator written without parentheses (EX_FIELD). */
+bool hint_op_without_parens(st_diag *d, const st_expr *e);
+/* After "expects a function": a note when f uses Scala's _ placeholders. */
+void hint_placeholder(st_diag *d, const st_expr *f, int nparams);
 
 #endif
