@@ -67,6 +67,90 @@ static bool java_habits(st_diag *d, const st_expr *lit)
     return true;
 }
 
+/* The size of a regex once its counted repetitions are expanded (what
+ * glibc's regcomp builds: ((a{100}){100}){100} takes 200 MB and a second),
+ * from a rough parse: a sequence adds its items, an alternation its
+ * branches, a{n,m} multiplies a by max(n, m). Capped at RX_MAX + 1. */
+#define RX_MAX 20000
+
+typedef struct rxscan { const char *s; size_t n, i; int depth; } rxscan;
+
+static long rx_seq(rxscan *r);
+
+static long rx_cap(long v)
+{
+    return v > RX_MAX ? RX_MAX + 1 : v;
+}
+
+static long rx_atom(rxscan *r)
+{
+    char c = r->s[r->i++];
+    if (c == '(') {
+        if (++r->depth > 200)
+            return RX_MAX + 1;
+        long v = rx_seq(r);
+        r->depth--;
+        if (r->i < r->n && r->s[r->i] == ')')
+            r->i++;
+        return v;
+    }
+    if (c == '[') {
+        /* to the closing ], which may come first ([]a] [^]a]) */
+        if (r->i < r->n && r->s[r->i] == '^')
+            r->i++;
+        if (r->i < r->n && r->s[r->i] == ']')
+            r->i++;
+        while (r->i < r->n && r->s[r->i] != ']') {
+            if (r->s[r->i] == '[' && r->i + 1 < r->n && strchr(":.=", r->s[r->i + 1])) {
+                const char *e = strstr(r->s + r->i + 2, r->s[r->i + 1] == ':' ? ":]" : r->s[r->i + 1] == '.' ? ".]" : "=]");
+                r->i = e ? (size_t)(e - r->s) + 2 : r->n;
+            } else
+                r->i++;
+        }
+        if (r->i < r->n)
+            r->i++;
+        return 1;
+    }
+    if (c == '\\' && r->i < r->n)
+        r->i++;
+    return 1;
+}
+
+/* a sequence of items with their repetitions, and its alternatives */
+static long rx_seq(rxscan *r)
+{
+    long total = 0, branch = 0;
+    while (r->i < r->n && r->s[r->i] != ')') {
+        if (r->s[r->i] == '|') {
+            r->i++;
+            total = rx_cap(total + branch);
+            branch = 0;
+            continue;
+        }
+        long v = rx_atom(r);
+        while (r->i < r->n && strchr("*+?{", r->s[r->i])) {
+            if (r->s[r->i++] != '{')
+                continue;
+            long k = 0, cur = 0;
+            while (r->i < r->n && r->s[r->i] != '}') {
+                char c = r->s[r->i++];
+                if (c >= '0' && c <= '9')
+                    cur = rx_cap(cur * 10 + (c - '0'));
+                else {
+                    k = cur > k ? cur : k;
+                    cur = 0;
+                }
+            }
+            k = cur > k ? cur : k;
+            if (r->i < r->n)
+                r->i++;
+            v = rx_cap(v * (k > 1 ? k : 1));
+        }
+        branch = rx_cap(branch + v);
+    }
+    return rx_cap(total + branch);
+}
+
 bool sema_regex_call(st_program *p, st_diag *d, st_expr *e)
 {
     const char *fn = e->name;
@@ -82,6 +166,19 @@ bool sema_regex_call(st_program *p, st_diag *d, st_expr *e)
     }
     if (!java_habits(d, re))
         return false;
+    rxscan scan = { re->sval, re->slen, 0, 0 };
+    long size = 0;
+    while (scan.i < scan.n && size <= RX_MAX) {
+        size = rx_cap(size + rx_seq(&scan));
+        if (scan.i < scan.n)
+            scan.i++; /* an unmatched ')': regcomp reports it */
+    }
+    if (size > RX_MAX) {
+        diag_error(d, re->loc, "regex is too large once its repetitions are expanded (more than %d positions)",
+                   RX_MAX);
+        diag_note(d, re->loc, "nested counts multiply: (a{100}){100} is 10000 positions");
+        return false;
+    }
     regex_t rx;
     int rc = regcomp(&rx, re->sval, REG_EXTENDED);
     if (rc != 0) {
