@@ -67,28 +67,38 @@ static bool java_habits(st_diag *d, const st_expr *lit)
     return true;
 }
 
-/* The size of a regex once its counted repetitions are expanded (what
- * glibc's regcomp builds: ((a{100}){100}){100} takes 200 MB and a second),
- * from a rough parse: a sequence adds its items, an alternation its
- * branches, a{n,m} multiplies a by max(n, m). Capped at RX_MAX + 1. */
+/* What glibc's regcomp would spend on a regex, from a rough parse, to
+ * refuse the ones it takes seconds and gigabytes to build: counted
+ * repetitions are expanded (((a{100}){100}){100} is a million positions,
+ * 200 MB), and a repetition of something that can match the empty string
+ * costs far more ((a?){2000}: 300 MB; ((a*)*){1000}: minutes).
+ *   size: positions once expanded (a sequence adds its items, an
+ *         alternation its branches, X{n,m} multiplies X by max(n, m));
+ *   nul:  the positions repeated while they can match empty, counted each
+ *         time a repetition applies to them.
+ * Limits: size <= RX_MAX, nul <= RX_NUL, repetitions of empty-matching
+ * parts nested at most RX_DEPTH deep. Values are capped past the limits. */
 #define RX_MAX 20000
+#define RX_NUL 200
+#define RX_DEPTH 3
 
-typedef struct rxscan { const char *s; size_t n, i; int depth; } rxscan;
+typedef struct rxscan { const char *s; size_t n, i; int depth; long nul; } rxscan;
+typedef struct rxval { long size; bool nullable; int ndepth; } rxval;
 
-static long rx_seq(rxscan *r);
+static rxval rx_seq(rxscan *r);
 
 static long rx_cap(long v)
 {
     return v > RX_MAX ? RX_MAX + 1 : v;
 }
 
-static long rx_atom(rxscan *r)
+static rxval rx_atom(rxscan *r)
 {
     char c = r->s[r->i++];
     if (c == '(') {
         if (++r->depth > 200)
-            return RX_MAX + 1;
-        long v = rx_seq(r);
+            return (rxval){ RX_MAX + 1, false, 0 };
+        rxval v = rx_seq(r);
         r->depth--;
         if (r->i < r->n && r->s[r->i] == ')')
             r->i++;
@@ -109,46 +119,80 @@ static long rx_atom(rxscan *r)
         }
         if (r->i < r->n)
             r->i++;
-        return 1;
+        return (rxval){ 1, false, 0 };
     }
     if (c == '\\' && r->i < r->n)
         r->i++;
-    return 1;
+    /* anchors match empty */
+    return (rxval){ 1, c == '^' || c == '$', 0 };
 }
 
 /* a sequence of items with their repetitions, and its alternatives */
-static long rx_seq(rxscan *r)
+static rxval rx_seq(rxscan *r)
 {
-    long total = 0, branch = 0;
+    rxval total = { 0, false, 0 }, branch = { 0, true, 0 };
     while (r->i < r->n && r->s[r->i] != ')') {
         if (r->s[r->i] == '|') {
             r->i++;
-            total = rx_cap(total + branch);
-            branch = 0;
+            total = (rxval){ rx_cap(total.size + branch.size), total.nullable || branch.nullable,
+                             total.ndepth > branch.ndepth ? total.ndepth : branch.ndepth };
+            branch = (rxval){ 0, true, 0 };
             continue;
         }
-        long v = rx_atom(r);
+        rxval v = rx_atom(r);
         while (r->i < r->n && strchr("*+?{", r->s[r->i])) {
-            if (r->s[r->i++] != '{')
-                continue;
-            long k = 0, cur = 0;
-            while (r->i < r->n && r->s[r->i] != '}') {
-                char c = r->s[r->i++];
-                if (c >= '0' && c <= '9')
-                    cur = rx_cap(cur * 10 + (c - '0'));
-                else {
-                    k = cur > k ? cur : k;
-                    cur = 0;
+            char op = r->s[r->i++];
+            long k = 1, lo = op == '+';
+            if (op == '{') {
+                long cur = 0;
+                bool first = true;
+                k = 0;
+                while (r->i < r->n && r->s[r->i] != '}') {
+                    char c = r->s[r->i++];
+                    if (c >= '0' && c <= '9')
+                        cur = rx_cap(cur * 10 + (c - '0'));
+                    else {
+                        if (first)
+                            lo = cur;
+                        first = false;
+                        k = cur > k ? cur : k;
+                        cur = 0;
+                    }
                 }
+                if (first)
+                    lo = cur;
+                k = cur > k ? cur : k;
+                if (r->i < r->n)
+                    r->i++;
             }
-            k = cur > k ? cur : k;
-            if (r->i < r->n)
-                r->i++;
-            v = rx_cap(v * (k > 1 ? k : 1));
+            if (v.nullable) {
+                r->nul = rx_cap(r->nul + v.size * (k > 1 ? k : 1));
+                v.ndepth++;
+            }
+            v.size = rx_cap(v.size * (k > 1 ? k : 1));
+            v.nullable = v.nullable || lo == 0;
         }
-        branch = rx_cap(branch + v);
+        branch = (rxval){ rx_cap(branch.size + v.size), branch.nullable && v.nullable,
+                          branch.ndepth > v.ndepth ? branch.ndepth : v.ndepth };
     }
-    return rx_cap(total + branch);
+    return (rxval){ rx_cap(total.size + branch.size), total.nullable || branch.nullable,
+                    total.ndepth > branch.ndepth ? total.ndepth : branch.ndepth };
+}
+
+/* True when regcomp can build the regex in reasonable time and memory. */
+static bool rx_affordable(const char *s, size_t n)
+{
+    rxscan scan = { s, n, 0, 0, 0 };
+    long size = 0;
+    int depth = 0;
+    while (scan.i < scan.n && size <= RX_MAX) {
+        rxval v = rx_seq(&scan);
+        size = rx_cap(size + v.size);
+        depth = v.ndepth > depth ? v.ndepth : depth;
+        if (scan.i < scan.n)
+            scan.i++; /* an unmatched ')': regcomp reports it */
+    }
+    return size <= RX_MAX && scan.nul <= RX_NUL && depth <= RX_DEPTH;
 }
 
 bool sema_regex_call(st_program *p, st_diag *d, st_expr *e)
@@ -166,17 +210,10 @@ bool sema_regex_call(st_program *p, st_diag *d, st_expr *e)
     }
     if (!java_habits(d, re))
         return false;
-    rxscan scan = { re->sval, re->slen, 0, 0 };
-    long size = 0;
-    while (scan.i < scan.n && size <= RX_MAX) {
-        size = rx_cap(size + rx_seq(&scan));
-        if (scan.i < scan.n)
-            scan.i++; /* an unmatched ')': regcomp reports it */
-    }
-    if (size > RX_MAX) {
-        diag_error(d, re->loc, "regex is too large once its repetitions are expanded (more than %d positions)",
-                   RX_MAX);
-        diag_note(d, re->loc, "nested counts multiply: (a{100}){100} is 10000 positions");
+    if (!rx_affordable(re->sval, re->slen)) {
+        diag_error(d, re->loc, "regex is too large once its repetitions are expanded");
+        diag_note(d, re->loc, "counts multiply ((a{100}){100} is 10000 copies of a), and repeating what can "
+                              "match the empty string costs far more ((a*){300})");
         return false;
     }
     regex_t rx;
