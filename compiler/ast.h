@@ -309,6 +309,9 @@ st_node *node_new(st_program *p, st_opkind op, st_loc loc);
 void *ast_alloc(st_program *p, size_t n);
 char *ast_strdup(st_program *p, const char *s);
 char *ast_strndup(st_program *p, const char *s, size_t n);
+/* An arena array of n elements of size elem, with room for one more
+   (*cap grows by doubling; the old array stays in the arena). */
+void *ast_grow(st_program *p, void *old, int n, int *cap, size_t elem);
 
 const st_type *type_basic(st_program *p, st_tykind k);
 const st_type *type_pair(st_program *p, const st_type *a, const st_type *b);

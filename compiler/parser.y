@@ -79,14 +79,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 
 static void *grow(st_program *p, void *old, int n, int *cap, size_t elem)
 {
-    if (n < *cap)
-        return old;
-    int ncap = *cap ? 2 * *cap : 4;
-    void *nv = ast_alloc(p, (size_t)ncap * elem);
-    if (n)
-        memcpy(nv, old, (size_t)n * elem);
-    *cap = ncap;
-    return nv;
+    return ast_grow(p, old, n, cap, elem);
 }
 
 static st_exprlist *list_add(st_program *p, st_exprlist *l, st_expr *e)

@@ -72,13 +72,7 @@ void sema_param_decl(st_program *p, st_diag *d, st_decl *pd)
     }
     v->type = lit->type = type_basic(p, k);
     pd->param_type = v->type;
-    if (p->nparams == p->capparams) {
-        p->capparams = p->capparams ? 2 * p->capparams : 8;
-        st_decl **np = ast_alloc(p, sizeof *np * (size_t)p->capparams);
-        if (p->nparams)
-            memcpy(np, p->params, sizeof *np * (size_t)p->nparams);
-        p->params = np;
-    }
+    p->params = ast_grow(p, p->params, p->nparams, &p->capparams, sizeof *p->params);
     pd->param_index = p->nparams;
     p->params[p->nparams++] = pd;
 }

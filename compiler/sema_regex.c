@@ -250,13 +250,7 @@ bool sema_regex_call(st_program *p, st_diag *d, st_expr *e)
             return true;
         }
     }
-    if (p->nregexes == p->capregexes) {
-        p->capregexes = p->capregexes ? 2 * p->capregexes : 8;
-        st_expr **nr = ast_alloc(p, sizeof *nr * (size_t)p->capregexes);
-        if (p->nregexes)
-            memcpy(nr, p->regexes, sizeof *nr * (size_t)p->nregexes);
-        p->regexes = nr;
-    }
+    p->regexes = ast_grow(p, p->regexes, p->nregexes, &p->capregexes, sizeof *p->regexes);
     e->regex = p->nregexes;
     p->regexes[p->nregexes++] = re;
     return true;
