@@ -413,30 +413,12 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
         if (duration_unit(e->name))
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
         else {
-            /* Python's and Scala's names of the built-ins first */
-            static const char *const renames[][2] = { { "str", "toString" }, { "int", "toInt" },
-                                                      { "float", "toFloat" }, { "length", "len" },
-                                                      { "size", "len" }, { "strip", "trim" },
-                                                      { "substring", "substr" } };
-            const char *best = NULL;
-            for (size_t i = 0; i < sizeof renames / sizeof renames[0]; i++)
-                if (strcmp(renames[i][0], e->name) == 0)
-                    best = renames[i][1];
-            if (!best) {
-                /* the built-ins and the other names of them (lenght: length, so len) */
-                const size_t nb = sizeof builtins / sizeof builtins[0], nr = sizeof renames / sizeof renames[0];
-                const char *c[sizeof builtins / sizeof builtins[0] + sizeof renames / sizeof renames[0]];
-                for (size_t i = 0; i < nb; i++)
-                    c[i] = builtins[i].name;
-                for (size_t i = 0; i < nr; i++)
-                    c[nb + i] = renames[i][0];
-                best = hint_closest(e->name, c, (int)(nb + nr));
-                for (size_t i = 0; best && i < nr; i++)
-                    if (best == renames[i][0])
-                        best = renames[i][1];
-                if (!best)
-                    best = closest_decl(s, e->name, 1u << DECL_EXTERN);
-            }
+            const char *c[sizeof builtins / sizeof builtins[0]];
+            for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+                c[i] = builtins[i].name;
+            const char *best = hint_function(e->name, c, (int)(sizeof c / sizeof c[0]));
+            if (!best)
+                best = closest_decl(s, e->name, 1u << DECL_EXTERN);
             unknown_name(s, e->name_loc, "call to undeclared function", e->name, best);
         }
         return s->t_err;
@@ -1381,18 +1363,7 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
         return s->t_float;
     if (strcmp(t->name, "bool") == 0)
         return s->t_bool;
-    static const char *const renames[][2] = { { "String", "string" }, { "Int", "int" }, { "Long", "int" },
-                                              { "long", "int" }, { "Double", "float" }, { "double", "float" },
-                                              { "Float", "float" }, { "Boolean", "bool" }, { "boolean", "bool" },
-                                              { "Bool", "bool" }, { "str", "string" } };
-    const char *best = NULL;
-    for (size_t i = 0; i < sizeof renames / sizeof renames[0]; i++)
-        if (strcmp(renames[i][0], t->name) == 0)
-            best = renames[i][1];
-    if (!best) {
-        static const char *const names[] = { "string", "int", "float", "bool" };
-        best = hint_closest(t->name, names, 4);
-    }
+    const char *best = hint_type(t->name);
     char dym[160];
     diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool or a pair (T, T))%s", t->name,
                hint_dym(best, dym, sizeof dym));
@@ -1455,50 +1426,10 @@ static bool const_int(st_expr *e, int64_t *v)
     return false;
 }
 
-/* Source arguments that name params: each is checked against what the
-   argument needs and replaced by the param's default, so that the rules
-   below check the default; d->arg_param records which is which. */
-static void source_params(sema *s, st_decl *d)
+/* sema_source_params' view of names: the param e names, or NULL */
+static st_decl *param_of(void *ctx, st_expr *e)
 {
-    const char *k = d->kind_name;
-    bool sock = strcmp(k, "socket") == 0, file = strcmp(k, "file") == 0;
-    bool files = file || strcmp(k, "textFileStream") == 0, rate = strcmp(k, "rate") == 0;
-    int npos = 0;
-    for (int i = 0; i < d->nargs; i++) {
-        st_expr *a = d->args[i];
-        bool named = a->kind == EX_NAMED_ARG;
-        st_expr *v = named ? a->a : a;
-        int pos = named ? -1 : npos++;
-        st_decl *pd = param_ref(s, v);
-        if (!pd)
-            continue;
-        int slot = -1;
-        st_tykind want = TY_INT;
-        int64_t min = 1, max = INT64_MAX;
-        const char *what = NULL;
-        if (sock && pos == 0)
-            slot = SA_HOST, want = TY_STRING, what = "the host of socket()";
-        else if (sock && pos == 1)
-            slot = SA_PORT, max = 65535, what = "the port of socket()";
-        else if (files && pos == 0)
-            slot = SA_PATH, want = TY_STRING, what = file ? "the path of file()" : "the directory of textFileStream()";
-        else if (rate && pos == 0)
-            slot = SA_RATE, what = "the rate of rate()";
-        else if (file && named && strcmp(a->name, "rate") == 0)
-            slot = SA_RATE, what = "the rate of file()";
-        else if (file && named && strcmp(a->name, "loop") == 0)
-            slot = SA_LOOP, want = TY_BOOL, what = "loop";
-        if (slot < 0)
-            continue; /* the rules below report it */
-        st_expr *lit = sema_param_use(s->d, pd, v, want, min, max, false, what) ? pd->value
-                                                                                 : sema_param_dummy(s->p, v, want, min);
-        if (lit == pd->value)
-            d->arg_param[slot] = pd;
-        if (named)
-            a->a = lit;
-        else
-            d->args[i] = lit;
-    }
+    return param_ref(ctx, e);
 }
 
 static void check_source(sema *s, st_decl *d)
@@ -1527,7 +1458,7 @@ static void check_source(sema *s, st_decl *d)
 
     /* kind and arguments */
     const char *k = d->kind_name;
-    source_params(s, d);
+    sema_source_params(s->p, s->d, d, param_of, s);
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
@@ -1640,12 +1571,8 @@ static void check_source(sema *s, st_decl *d)
     if (d->storage_name) {
         int st = parse_storage(d->storage_name);
         if (st < 0) {
-            static const char *const levels[] = { "MEMORY_ONLY", "MEMORY_ONLY_SER", "MEMORY_AND_DISK",
-                                                  "MEMORY_AND_DISK_SER", "DISK_ONLY", "MEMORY_ONLY_2",
-                                                  "MEMORY_ONLY_SER_2", "MEMORY_AND_DISK_2",
-                                                  "MEMORY_AND_DISK_SER_2", "DISK_ONLY_2" };
             char dym[160];
-            const char *best = hint_closest(d->storage_name, levels, 10);
+            const char *best = hint_storage(d->storage_name);
             diag_error(s->d, d->storage_loc, "unknown storage level '%s' (expected MEMORY_ONLY, MEMORY_ONLY_SER, "
                                              "MEMORY_AND_DISK, MEMORY_AND_DISK_SER or DISK_ONLY, each "
                                              "optionally with _2)%s", d->storage_name, hint_dym(best, dym, sizeof dym));

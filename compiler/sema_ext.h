@@ -32,6 +32,13 @@ bool sema_param_use(st_diag *d, st_decl *pd, st_expr *use, st_tykind want, int64
    as a duration. */
 void sema_param_in_function(st_diag *d, st_decl *pd, st_expr *use, bool in_function);
 void sema_param_as_duration(st_diag *d, st_decl *pd, st_expr *use, const char *what);
+/* The arguments of source d that name params (param_of(ctx, arg) says
+   which): each is checked against what the argument needs (a host, a
+   port 1..65535, a path, a rate >= 1, loop) and replaced by the param's
+   default, so that the source's rules check the default;
+   d->arg_param records which argument is which param. */
+void sema_source_params(st_program *p, st_diag *dg, st_decl *d, st_decl *(*param_of)(void *ctx, st_expr *e),
+                        void *ctx);
 /* A stand-in literal of kind want after a failed use (no cascades; the
    program has errors and is never compiled). */
 st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t min);
@@ -42,6 +49,12 @@ st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t m
 const char *hint_closest(const char *name, const char *const *cands, int n);
 /* "; did you mean 'best'?" in buf, or "" when best is NULL. */
 const char *hint_dym(const char *best, char *buf, size_t n);
+/* For an unknown function: a built-in by its Python/Scala name (str:
+   toString) or the closest of cands (the built-ins); an unknown type:
+   string for String, int for Int/Long ...; a storage level. NULL: none. */
+const char *hint_function(const char *name, const char *const *cands, int n);
+const char *hint_type(const char *name);
+const char *hint_storage(const char *name);
 /* What to write instead of a Spark/PySpark operator or source kind that
    has no counterpart (NULL if name is none); *fixit: a name to write. */
 const char *hint_spark_op(const char *name, const char **fixit);

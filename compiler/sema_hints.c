@@ -82,6 +82,54 @@ const char *hint_dym(const char *best, char *buf, size_t n)
     return buf;
 }
 
+/* ---- names of functions, types and storage levels ----------------------- */
+
+/* Python's and Scala's names of the built-ins */
+static const char *const fn_renames[][2] = { { "str", "toString" }, { "int", "toInt" }, { "float", "toFloat" },
+                                             { "length", "len" }, { "size", "len" }, { "strip", "trim" },
+                                             { "substring", "substr" } };
+#define NFN ((int)(sizeof fn_renames / sizeof fn_renames[0]))
+
+const char *hint_function(const char *name, const char *const *cands, int n)
+{
+    for (int i = 0; i < NFN; i++)
+        if (strcmp(fn_renames[i][0], name) == 0)
+            return fn_renames[i][1];
+    /* the built-ins and their other names (lenght: length, so len) */
+    const char *c[NFN + 64];
+    int k = 0;
+    for (int i = 0; i < n && k < 64; i++)
+        c[k++] = cands[i];
+    for (int i = 0; i < NFN; i++)
+        c[k++] = fn_renames[i][0];
+    const char *best = hint_closest(name, c, k);
+    for (int i = 0; best && i < NFN; i++)
+        if (best == fn_renames[i][0])
+            return fn_renames[i][1];
+    return best;
+}
+
+const char *hint_type(const char *name)
+{
+    static const char *const renames[][2] = { { "String", "string" }, { "Int", "int" }, { "Long", "int" },
+                                              { "long", "int" }, { "Double", "float" }, { "double", "float" },
+                                              { "Float", "float" }, { "Boolean", "bool" }, { "boolean", "bool" },
+                                              { "Bool", "bool" }, { "str", "string" } };
+    for (size_t i = 0; i < sizeof renames / sizeof renames[0]; i++)
+        if (strcmp(renames[i][0], name) == 0)
+            return renames[i][1];
+    static const char *const names[] = { "string", "int", "float", "bool" };
+    return hint_closest(name, names, 4);
+}
+
+const char *hint_storage(const char *name)
+{
+    static const char *const levels[] = { "MEMORY_ONLY", "MEMORY_ONLY_SER", "MEMORY_AND_DISK",
+                                          "MEMORY_AND_DISK_SER", "DISK_ONLY", "MEMORY_ONLY_2", "MEMORY_ONLY_SER_2",
+                                          "MEMORY_AND_DISK_2", "MEMORY_AND_DISK_SER_2", "DISK_ONLY_2" };
+    return hint_closest(name, levels, 10);
+}
+
 /* ---- Spark and PySpark operators ------------------------------------------ */
 
 typedef struct spark_hint {

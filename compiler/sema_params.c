@@ -169,3 +169,47 @@ st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t m
     }
     return e;
 }
+
+/* Source arguments that name params (sema_ext.h). */
+void sema_source_params(st_program *p, st_diag *dg, st_decl *d, st_decl *(*param_of)(void *ctx, st_expr *e), void *ctx)
+{
+    const char *k = d->kind_name;
+    bool sock = strcmp(k, "socket") == 0, file = strcmp(k, "file") == 0;
+    bool files = file || strcmp(k, "textFileStream") == 0, rate = strcmp(k, "rate") == 0;
+    int npos = 0;
+    for (int i = 0; i < d->nargs; i++) {
+        st_expr *a = d->args[i];
+        bool named = a->kind == EX_NAMED_ARG;
+        st_expr *v = named ? a->a : a;
+        int pos = named ? -1 : npos++;
+        st_decl *pd = param_of(ctx, v);
+        if (!pd)
+            continue;
+        int slot = -1;
+        st_tykind want = TY_INT;
+        int64_t min = 1, max = INT64_MAX;
+        const char *what = NULL;
+        if (sock && pos == 0)
+            slot = SA_HOST, want = TY_STRING, what = "the host of socket()";
+        else if (sock && pos == 1)
+            slot = SA_PORT, max = 65535, what = "the port of socket()";
+        else if (files && pos == 0)
+            slot = SA_PATH, want = TY_STRING, what = file ? "the path of file()" : "the directory of textFileStream()";
+        else if (rate && pos == 0)
+            slot = SA_RATE, what = "the rate of rate()";
+        else if (file && named && strcmp(a->name, "rate") == 0)
+            slot = SA_RATE, what = "the rate of file()";
+        else if (file && named && strcmp(a->name, "loop") == 0)
+            slot = SA_LOOP, want = TY_BOOL, what = "loop";
+        if (slot < 0)
+            continue; /* the rules below report it */
+        st_expr *lit = sema_param_use(dg, pd, v, want, min, max, false, what) ? pd->value
+                                                                                 : sema_param_dummy(p, v, want, min);
+        if (lit == pd->value)
+            d->arg_param[slot] = pd;
+        if (named)
+            a->a = lit;
+        else
+            d->args[i] = lit;
+    }
+}
