@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen_ext.h"
 #include "lower.h"
 #include "sbuf.h"
 
@@ -48,6 +49,7 @@ typedef struct cg {
     size_t counted;
     int lines;
     const char *c_name;  /* name for #line resets */
+    sbuf bind;           /* sc_bind()'s statements: params into sources */
 } cg;
 
 /* Expression context: where statements go and what the lambda's
@@ -110,15 +112,7 @@ static int out_line(cg *g)
 static char *c_lit(cg *g, const char *s, size_t n)
 {
     sbuf b = { 0 };
-    sb_puts(&b, "\"");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?')
-            sb_put(&b, (const char *)&c, 1);
-        else
-            sb_printf(&b, "\\%03o", c);
-    }
-    sb_puts(&b, "\"");
+    sb_c_lit(&b, s, n);
     return cg_keep(g, b.p);
 }
 
@@ -476,6 +470,19 @@ static char *cx_call(ex *x, const st_expr *e)
         emit(g, x->indent, "st_str %s;", t);
         emit(g, x->indent, "if (!st_field(%s, %s, %s, &%s)) {", a[0], a[1], a[2], t);
         skip_stmt(x, "field past the last field", a[0]);
+        emit(g, x->indent, "}");
+        return t;
+    case BI_MATCHES: return cg_str(g, "st_matches(&sc_re[%d], w, %s)", e->regex, a[0]);
+    case BI_REGEXSPLIT:
+        t = tmpname(g);
+        emit(g, x->indent, "st_split %s;", t);
+        emit(g, x->indent, "st_regex_split(&%s, %s, &sc_re[%d], w, %s);", t, x->ar, e->regex, a[0]);
+        return t;
+    case BI_REPLACEALL:
+        t = tmpname(g);
+        emit(g, x->indent, "st_str %s;", t);
+        emit(g, x->indent, "if (!st_replace_all(%s, &sc_re[%d], w, %s, %s, &%s)) {", x->ar, e->regex, a[0], a[2], t);
+        skip_stmt(x, "replaceAll: invalid replacement", a[2]);
         emit(g, x->indent, "}");
         return t;
     case BI_JSON:
@@ -1632,8 +1639,10 @@ static void emit_output(cg *g, const st_node *n)
         emit(g, 1, "D->buf%d = st_arena_alloc(job->arenas[0], sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
         emit(g, 1, "memset(D->buf%d, 0, sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
         emit(g, 1, "st_parallel_for(job, in->nparts, sc_task%d, D);", id);
-        emit(g, 1, "if (st_save(job, %s, %s, in->nparts, D->buf%d) != 0)", c_lit(g, n->prefix, strlen(n->prefix)),
-             n->suffix ? c_lit(g, n->suffix, strlen(n->suffix)) : "NULL", id);
+        emit(g, 1, "if (st_save(job, %s, %s, in->nparts, D->buf%d) != 0)",
+             n->prefix_param ? cg_str(g, "sc_par%d", n->prefix_param->param_index) : c_lit(g, n->prefix, strlen(n->prefix)),
+             n->suffix_param ? cg_str(g, "sc_par%d", n->suffix_param->param_index)
+             : n->suffix ? c_lit(g, n->suffix, strlen(n->suffix)) : "NULL", id);
         emit(g, 1, "    D->rc = -1;");
         emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
         emit(g, 1, "    st_buf_free(&D->buf%d[p]);", id);
@@ -2106,7 +2115,7 @@ static void emit_context(cg *g, int ci)
         if (n->op != OP_SOURCE || n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD)
             continue;
         if (nsrc++ == 0)
-            emit(g, 0, "static const st_source_desc sc_src%d[] = {", ci);
+            emit(g, 0, "static %sst_source_desc sc_src%d[] = {", p->nparams ? "" : "const ", ci);
         const st_decl *s = n->source;
         static const char *kinds[] = { "ST_SRC_SOCKET", "ST_SRC_TEXTFILES", "ST_SRC_FILE", "ST_SRC_STDIN",
                                        "ST_SRC_RATE" };
@@ -2114,6 +2123,13 @@ static void emit_context(cg *g, int ci)
              c_lit(g, s->name, strlen(s->name)), kinds[s->src_kind], s->host ? c_lit(g, s->host, strlen(s->host)) : "NULL",
              (long long)s->port, s->path ? c_lit(g, s->path, strlen(s->path)) : "NULL", (long long)s->rate,
              s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage);
+        static const char *const fields[SA_COUNT_] = { "host", "port", "path", "rate", "loop", "max_rate" };
+        for (int a = 0; a < SA_COUNT_; a++) {
+            char v[64];
+            if (s->arg_param[a])
+                sb_printf(&g->bind, "    sc_src%d[%d].%s = %s;\n", ci, nsrc - 1, fields[a],
+                          cgx_param_var(s->arg_param[a], v, sizeof v, a == SA_PORT));
+        }
     }
     if (nsrc)
         emit(g, 0, "};");
@@ -2152,6 +2168,7 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
         line_end(gp);
     }
     emit_types(gp);
+    cgx_globals(p, &g.out);
 
     for (int i = 0; i < p->ndecls; i++) {
         const st_decl *d = p->decls[i];
@@ -2189,8 +2206,10 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
     }
     emit(gp, 0, "};");
     codegen_view(p, g.plan, &gp->out);
-    emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts };", c_lit(gp, prog, strlen(prog)),
-         p->ncontexts);
+    cgx_bind(p, &g.out, &g.bind);
+    char tail[160];
+    emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts%s };", c_lit(gp, prog, strlen(prog)),
+         p->ncontexts, cgx_desc_tail(p, tail, sizeof tail));
     sb_puts(&gp->out, "\n");
     emit(gp, 0, "int main(int argc, char **argv)");
     emit(gp, 0, "{");
@@ -2199,6 +2218,7 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
 
     int rc = fwrite(g.out.p, 1, g.out.n, f) == g.out.n ? 0 : -1;
     sb_free(&g.out);
+    sb_free(&g.bind);
     for (int i = 0; i < g.npool; i++)
         free(g.pool[i]);
     free(g.pool);

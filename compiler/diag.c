@@ -172,6 +172,36 @@ void diag_note(st_diag *d, st_loc loc, const char *fmt, ...)
     va_end(ap);
 }
 
+/* clang's fix-it line: the replacement text under the caret of the
+ * error or warning just printed, at loc's column (tabs copied as in the
+ * caret line). Nothing when that message was not printed. */
+void diag_fixit(st_diag *d, st_loc loc, const char *text)
+{
+    if (!d->last_shown || loc.first_line <= 0)
+        return;
+    size_t len;
+    const char *line = source_line(d->src, loc.first_line, &len);
+    if (!line)
+        return;
+    int width = 4;
+    for (int n = loc.first_line; n >= 10000; n /= 10)
+        width++;
+    fprintf(d->out, " %*s | ", width, "");
+    for (int i = 0; i < loc.first_column - 1; i++) {
+        unsigned char c = (size_t)i < len ? (unsigned char)line[i] : ' ';
+        if (c == '\t')
+            fputc('\t', d->out);
+        else if ((c & 0xC0) != 0x80)
+            fputc(' ', d->out);
+    }
+    if (d->color)
+        fputs("\033[32m", d->out);
+    fputs(text, d->out);
+    if (d->color)
+        fputs(C_RESET, d->out);
+    fputc('\n', d->out);
+}
+
 void diag_finish(st_diag *d)
 {
     int w = d->nwarnings, e = d->nerrors;

@@ -3,6 +3,7 @@
  *   file:line:col: error: message
  *       9 | the source line
  *         |     ^~~~
+ *         |     fixed               (diag_fixit: what to write instead)
  *   file:line:col: note: message          (notes: one line, no excerpt)
  *
  * An error or warning identical to one already printed (same kind,
@@ -40,6 +41,9 @@ void diag_init(st_diag *d, st_source *src, FILE *out, bool color);
 void diag_error(st_diag *d, st_loc loc, const char *fmt, ...) ST_PRINTF(3, 4);
 void diag_warning(st_diag *d, st_loc loc, const char *fmt, ...) ST_PRINTF(3, 4);
 void diag_note(st_diag *d, st_loc loc, const char *fmt, ...) ST_PRINTF(3, 4);
+/* After an error or warning: clang's fix-it line, text under loc's column
+   (what to write instead). */
+void diag_fixit(st_diag *d, st_loc loc, const char *text);
 void diag_finish(st_diag *d);
 
 #endif

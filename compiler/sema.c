@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sema.h"
+#include "sema_ext.h"
 
 #define MAX_DEPTH 500
 #define MAX_DURATION_MS 9000000000000000LL /* keeps ms arithmetic far from overflow */
@@ -111,6 +112,7 @@ static const char *decl_what(const st_decl *d)
     case DECL_WINDOW: return "window";
     case DECL_STREAM: return "stream";
     case DECL_EXTERN: return "extern function";
+    case DECL_PARAM: return "param";
     default: return "declaration";
     }
 }
@@ -131,6 +133,48 @@ static st_decl *resolve(sema *s, const char *name, st_loc loc, bool *reported)
         *reported = true;
         return NULL;
     }
+    return d;
+}
+
+/* A "did you mean" candidate among the names declared before s->cur
+   with a kind in mask (bits 1 << DECL_*), or NULL. */
+static const char *closest_decl(sema *s, const char *name, unsigned mask)
+{
+    st_program *p = s->p;
+    const char **c = malloc(sizeof *c * (size_t)(p->ndecls + 1));
+    if (!c)
+        return NULL;
+    int n = 0;
+    for (int i = 0; i < p->ndecls; i++) {
+        st_decl *d = p->decls[i];
+        if (d->name && (mask >> d->kind & 1) && (!s->cur || d->index < s->cur->index))
+            c[n++] = d->name;
+    }
+    const char *best = hint_closest(name, c, n);
+    free(c);
+    return best;
+}
+
+/* Reports "MSG 'name'; did you mean 'x'?" (with the fix-it line at loc)
+   for a name unknown among cands. */
+static void unknown_name(sema *s, st_loc loc, const char *msg, const char *name, const char *best)
+{
+    char dym[160];
+    diag_error(s->d, loc, "%s '%s'%s", msg, name, hint_dym(best, dym, sizeof dym));
+    if (best)
+        diag_fixit(s->d, loc, best);
+}
+
+/* The param that e names (an EX_NAME of a DECL_PARAM), or NULL. */
+static st_decl *param_ref(sema *s, st_expr *e)
+{
+    if (!e || e->kind != EX_NAME)
+        return NULL;
+    st_decl *d = lookup(s, e->name);
+    if (!d || d->kind != DECL_PARAM)
+        return NULL;
+    bool reported; /* used before its declaration: reported; go on with it */
+    resolve(s, e->name, e->loc, &reported);
     return d;
 }
 
@@ -216,6 +260,12 @@ static bool eval_duration(sema *s, st_expr *e, const char *what, int64_t *ms)
         diag_error(s->d, e->loc, "%s() takes one whole number, as in %s(10)", e->name, e->name);
         return false;
     }
+    st_decl *pd = e->kind == EX_NAME ? lookup(s, e->name) : NULL;
+    if (pd && pd->kind == DECL_PARAM) {
+        sema_param_as_duration(s->d, pd, e, what);
+        e->type = s->t_err;
+        return false;
+    }
     diag_error(s->d, e->loc, "%s must be a duration, like 10s or 200ms", what);
     e->type = s->t_err;
     return false;
@@ -251,6 +301,9 @@ static const builtin_sig builtins[] = {
     { "json", BI_JSON, 2, "SS", 'S' },
     { "isDefined", BI_ISDEFINED, 1, "O", 'B' },
     { "getOrElse", BI_GETORELSE, 2, "OT", 'T' },
+    { "matches", BI_MATCHES, 2, "SS", 'B' },
+    { "replaceAll", BI_REPLACEALL, 3, "SSS", 'S' },
+    { "regexSplit", BI_REGEXSPLIT, 2, "SS", 'L' },
 };
 
 static const builtin_sig *find_builtin(const char *name)
@@ -333,6 +386,9 @@ static const st_type *type_builtin(sema *s, st_expr *e, const builtin_sig *b, bo
             return s->t_err;
         }
     }
+    if ((b->id == BI_MATCHES || b->id == BI_REPLACEALL || b->id == BI_REGEXSPLIT) &&
+        !sema_regex_call(s->p, s->d, e))
+        return s->t_err;
     if (b->ret == 'L' && !allow_list) {
         diag_error(s->d, e->loc, "%s() returns a list, which only the function of flatMap or flatMapValues "
                                  "may return", b->name);
@@ -356,8 +412,15 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
     if (!d) {
         if (duration_unit(e->name))
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
-        else
-            diag_error(s->d, e->name_loc, "call to undeclared function '%s'", e->name);
+        else {
+            const char *c[sizeof builtins / sizeof builtins[0]];
+            for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+                c[i] = builtins[i].name;
+            const char *best = hint_function(e->name, c, (int)(sizeof c / sizeof c[0]));
+            if (!best)
+                best = closest_decl(s, e->name, 1u << DECL_EXTERN);
+            unknown_name(s, e->name_loc, "call to undeclared function", e->name, best);
+        }
         return s->t_err;
     }
     if (d->kind != DECL_EXTERN) {
@@ -448,6 +511,10 @@ static const st_type *type_name(sema *s, st_expr *e)
         }
     }
     st_decl *d = lookup(s, e->name);
+    if (d && d->kind == DECL_PARAM) {
+        sema_param_in_function(s->d, d, e, lam != NULL);
+        return s->t_err;
+    }
     if (d && d->kind != DECL_OUTPUT && d->kind != DECL_CBLOCK) {
         if (d->kind == DECL_STREAM || d->kind == DECL_SOURCE)
             diag_error(s->d, e->loc, "%s '%s' cannot be used as a value inside a function", decl_what(d),
@@ -456,7 +523,8 @@ static const st_type *type_name(sema *s, st_expr *e)
             diag_error(s->d, e->loc, "%s '%s' cannot be used as a value", decl_what(d), e->name);
         diag_note(s->d, d->name_loc, "'%s' is declared here", e->name);
     } else
-        diag_error(s->d, e->loc, "use of undeclared name '%s'", e->name);
+        unknown_name(s, e->loc, "use of undeclared name", e->name,
+                     lam ? hint_closest(e->name, (const char *const *)lam->params, lam->nparams) : NULL);
     return s->t_err;
 }
 
@@ -478,6 +546,8 @@ static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth
         if (is_err(a))
             return s->t_err;
         bool f1 = strcmp(e->name, "_1") == 0, f2 = strcmp(e->name, "_2") == 0;
+        if (!f1 && !f2 && a->kind != TY_PAIR && hint_method_habit(s->d, e))
+            return s->t_err;
         if (!f1 && !f2) {
             diag_error(s->d, e->name_loc, "unknown field '%s' (pairs have _1 and _2)", e->name);
             return s->t_err;
@@ -492,6 +562,8 @@ static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth
     }
     case EX_CALL: return type_call(s, e, allow_list, depth);
     case EX_METHOD:
+        if (hint_method_habit(s->d, e))
+            return s->t_err;
         if (find_builtin(e->name))
             diag_error(s->d, e->name_loc, "'%s' is not a method: write %s(x)", e->name, e->name);
         else
@@ -575,6 +647,9 @@ static const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams,
             diag_error(s->d, f->loc, "'%s' expects a function, like x => ...", op);
         else
             diag_error(s->d, f->loc, "'%s' expects a function of two parameters, like (a, b) => ...", op);
+        hint_placeholder(s->d, f, nparams);
+        if (f->kind == EX_NAME || f->kind == EX_BINARY || f->kind == EX_FIELD || f->kind == EX_METHOD)
+            return NULL; /* a name or a placeholder expression: nothing more to say */
         type_expr(s, f, false, depth + 1);
         return NULL;
     }
@@ -718,7 +793,11 @@ static bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n
         if (reported)
             return false;
         if (!d) {
-            diag_error(s->d, a->loc, "use of undeclared window '%s'", a->name);
+            unknown_name(s, a->loc, "use of undeclared window", a->name, closest_decl(s, a->name, 1u << DECL_WINDOW));
+            return false;
+        }
+        if (d->kind == DECL_PARAM) {
+            sema_param_as_duration(s->d, d, a, "a window");
             return false;
         }
         if (d->kind != DECL_WINDOW) {
@@ -835,8 +914,21 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         }
     }
     if (!oi) {
-        if (in)
-            diag_error(s->d, e->name_loc, "unknown stream operator '%s'", e->name);
+        if (in) {
+            const char *fix, *note = hint_spark_op(e->name, &fix);
+            if (note) {
+                diag_error(s->d, e->name_loc, "unknown stream operator '%s'", e->name);
+                if (fix)
+                    diag_fixit(s->d, e->name_loc, fix);
+                diag_note(s->d, e->name_loc, "%s", note);
+            } else {
+                const char *c[sizeof ops / sizeof ops[0]];
+                for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+                    c[i] = ops[i].name;
+                unknown_name(s, e->name_loc, "unknown stream operator", e->name,
+                             hint_closest(e->name, c, (int)(sizeof c / sizeof c[0])));
+            }
+        }
         return NULL;
     }
     if ((oi->flags & OPF_OUTPUT) && !outer) {
@@ -877,6 +969,9 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     }
     if (e->nargs < minargs || e->nargs > maxargs) {
         diag_error(s->d, e->name_loc, "wrong number of arguments to '%s' (usage: %s)", e->name, oi->usage);
+        if (oi->op == OP_UPDATESTATEBYKEY && e->nargs == 1)
+            diag_note(s->d, e->name_loc, "Spark's updateStateByKey((values, state) => ...) is written as a fold "
+                                         "here: an initial state, then (state, v) => newState for each value");
         return NULL;
     }
 
@@ -1034,6 +1129,19 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     case OP_SAVE:
         for (int i = 0; i < e->nargs; i++) {
             st_expr *a = e->args[i];
+            st_decl *pd = param_ref(s, a);
+            if (pd) {
+                const char *what = i == 0 ? "the prefix of saveAsTextFiles()" : "the suffix of saveAsTextFiles()";
+                if (!sema_param_use(s->d, pd, a, TY_STRING, 0, 0, i == 0, what)) {
+                    ok = false;
+                    continue;
+                }
+                if (i == 0)
+                    n->prefix_param = pd;
+                else
+                    n->suffix_param = pd;
+                a = pd->value;
+            }
             a->type = type_expr(s, a, false, depth + 1);
             if (a->kind != EX_STRING) {
                 if (!is_err(a->type))
@@ -1094,7 +1202,8 @@ static st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth)
         if (reported)
             return NULL;
         if (!d) {
-            diag_error(s->d, e->loc, "use of undeclared stream '%s'", e->name);
+            unknown_name(s, e->loc, "use of undeclared stream", e->name,
+                         closest_decl(s, e->name, 1u << DECL_STREAM | 1u << DECL_SOURCE));
             return NULL;
         }
         if (d->kind != DECL_STREAM && d->kind != DECL_SOURCE) {
@@ -1108,7 +1217,10 @@ static st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth)
         n = d->node;
     } else if (e->kind == EX_METHOD)
         n = method_expr(s, e, outer, depth);
-    else {
+    else if (e->kind == EX_FIELD && e->a && find_op(e->name)) {
+        hint_op_without_parens(s->d, e);
+        return NULL;
+    } else {
         diag_error(s->d, e->loc, "expected a stream");
         return NULL;
     }
@@ -1177,8 +1289,16 @@ static void check_context(sema *s, st_decl *c)
             } else
                 c->workers = (int)v->ival;
         } else
+        {
+            static const char *const names[] = { "batch", "block", "checkpoint", "workers" };
+            char dym[160];
+            const char *best = hint_closest(st->name, names, 4);
             diag_error(s->d, st->name_loc,
-                       "unknown context setting '%s' (expected batch, block, checkpoint or workers)", st->name);
+                       "unknown context setting '%s' (expected batch, block, checkpoint or workers)%s", st->name,
+                       hint_dym(best, dym, sizeof dym));
+            if (best)
+                diag_fixit(s->d, st->name_loc, best);
+        }
     }
     if (batch_i < 0) {
         diag_error(s->d, c->name_loc, "context '%s' has no batch interval (add 'batch = 1s;')", c->name);
@@ -1243,7 +1363,12 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
         return s->t_float;
     if (strcmp(t->name, "bool") == 0)
         return s->t_bool;
-    diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool or a pair (T, T))", t->name);
+    const char *best = hint_type(t->name);
+    char dym[160];
+    diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool or a pair (T, T))%s", t->name,
+               hint_dym(best, dym, sizeof dym));
+    if (best)
+        diag_fixit(s->d, t->loc, best);
     return s->t_err;
 }
 
@@ -1301,6 +1426,12 @@ static bool const_int(st_expr *e, int64_t *v)
     return false;
 }
 
+/* sema_source_params' view of names: the param e names, or NULL */
+static st_decl *param_of(void *ctx, st_expr *e)
+{
+    return param_ref(ctx, e);
+}
+
 static void check_source(sema *s, st_decl *d)
 {
     /* context */
@@ -1308,7 +1439,8 @@ static void check_source(sema *s, st_decl *d)
     if (d->in_ctx) {
         st_decl *c = lookup_context(s, d->in_ctx);
         if (!c)
-            diag_error(s->d, d->in_loc, "use of undeclared context '%s'", d->in_ctx);
+            unknown_name(s, d->in_loc, "use of undeclared context", d->in_ctx,
+                         closest_decl(s, d->in_ctx, 1u << DECL_CONTEXT));
         else if (c->index > d->index) {
             diag_error(s->d, d->in_loc, "context '%s' is used before its declaration", d->in_ctx);
             diag_note(s->d, c->name_loc, "'%s' is declared here", d->in_ctx);
@@ -1326,6 +1458,7 @@ static void check_source(sema *s, st_decl *d)
 
     /* kind and arguments */
     const char *k = d->kind_name;
+    sema_source_params(s->p, s->d, d, param_of, s);
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
@@ -1399,7 +1532,15 @@ static void check_source(sema *s, st_decl *d)
                 else
                     d->loop = a->a->bval;
             } else
-                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)", a->name);
+            {
+                static const char *const names[] = { "rate", "loop" };
+                char dym[160];
+                const char *best = hint_closest(a->name, names, 2);
+                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)%s", a->name,
+                           hint_dym(best, dym, sizeof dym));
+                if (best)
+                    diag_fixit(s->d, a->name_loc, best);
+            }
         }
     } else if (strcmp(k, "stdin") == 0) {
         d->src_kind = SRC_STDIN;
@@ -1413,20 +1554,40 @@ static void check_source(sema *s, st_decl *d)
         else
             d->rate = v;
     } else {
-        diag_error(s->d, d->kind_loc,
-                   "unknown source kind '%s' (expected socket, textFileStream, file, stdin or rate)", k);
+        const char *fix, *note = hint_spark_source(k, &fix);
+        static const char *const kinds[] = { "socket", "textFileStream", "file", "stdin", "rate" };
+        const char *best = note ? fix : hint_closest(k, kinds, 5);
+        char dym[160];
+        diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected socket, textFileStream, file, stdin or "
+                                      "rate)%s", k, note ? "" : hint_dym(best, dym, sizeof dym));
+        if (best)
+            diag_fixit(s->d, d->kind_loc, best);
+        if (note)
+            diag_note(s->d, d->kind_loc, "%s", note);
         ok = false;
     }
     (void)ok;
 
     if (d->storage_name) {
         int st = parse_storage(d->storage_name);
-        if (st < 0)
+        if (st < 0) {
+            char dym[160];
+            const char *best = hint_storage(d->storage_name);
             diag_error(s->d, d->storage_loc, "unknown storage level '%s' (expected MEMORY_ONLY, MEMORY_ONLY_SER, "
                                              "MEMORY_AND_DISK, MEMORY_AND_DISK_SER or DISK_ONLY, each "
-                                             "optionally with _2)", d->storage_name);
-        else
+                                             "optionally with _2)%s", d->storage_name, hint_dym(best, dym, sizeof dym));
+            if (best)
+                diag_fixit(s->d, d->storage_loc, best);
+        } else
             d->storage = st;
+    }
+    if (d->max_rate && param_ref(s, d->max_rate)) {
+        st_decl *pd = param_ref(s, d->max_rate);
+        if (sema_param_use(s->d, pd, d->max_rate, TY_INT, 1, INT64_MAX, false, "maxRate")) {
+            d->arg_param[SA_MAXRATE] = pd;
+            d->max_rate = pd->value;
+        } else
+            d->max_rate = sema_param_dummy(s->p, d->max_rate, TY_INT, 1);
     }
     if (d->max_rate) {
         d->max_rate->type = d->max_rate->kind == EX_UNARY ? s->t_int : type_expr(s, d->max_rate, false, 0);
@@ -1466,6 +1627,10 @@ static void check_output(sema *s, st_decl *d)
         return;
     if (e->kind != EX_METHOD || !is_output_name(e->name)) {
         s->output_unresolved = true;
+        if (e->kind == EX_FIELD && e->a && find_op(e->name)) {
+            hint_op_without_parens(s->d, e);
+            return;
+        }
         if (e->kind == EX_METHOD && !find_op(e->name)) {
             stream_expr(s, e, false, 0); /* reports the unknown operator */
         } else if (e->kind == EX_METHOD) {
@@ -1548,6 +1713,8 @@ static void report_unused(sema *s, bool had_errors)
             else if (!had_errors && d->node && !d->node->live)
                 diag_warning(s->d, d->name_loc, "%s '%s' does not feed any output operation", decl_what(d),
                              d->name);
+        } else if (d->kind == DECL_PARAM && !d->used) {
+            diag_warning(s->d, d->name_loc, "param '%s' is never used", d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
             diag_warning(s->d, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
@@ -1599,6 +1766,8 @@ bool sema_check(st_program *p, st_diag *d)
             check_window_decl(&s, x);
         else if (x->kind == DECL_EXTERN)
             check_extern(&s, x);
+        else if (x->kind == DECL_PARAM)
+            sema_param_decl(p, d, x);
     }
     for (int i = 0; i < p->ndecls; i++) {
         st_decl *x = p->decls[i];

@@ -79,11 +79,13 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "  --stats               one line per batch on stderr\n"
             "  --stats=json          the same as one JSON object per line\n"
             "  --workers N           worker threads of every context\n"
-            "  --version             the streamc version and the program's name\n"
-            "  --help                this text\n"
-            "\n"
-            "sources:\n",
+            "  --version             the streamc version and the program's name\n",
             name, name);
+    if (prog->nparams > 0)
+        fprintf(f, "  --param NAME=VALUE    set a run-time parameter (params below); repeatable\n");
+    fprintf(f, "  --help                this text\n");
+    rt_params_usage(prog, f);
+    fprintf(f, "\nsources:\n");
     for (int c = 0; c < prog->ncontexts; c++) {
         const st_context_desc *cd = &prog->contexts[c];
         for (int s = 0; s < cd->nsources; s++) {
@@ -155,6 +157,8 @@ void rt_opts_free(rt_opts *o)
     free(o->replay);
     o->replay = NULL;
     o->nreplay = 0;
+    free(o->params);
+    o->params = NULL;
 }
 
 /* Length of the NAME part of a --replay value. */
@@ -190,8 +194,9 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         bool flag = IS("stats") || IS("help") || IS("version") || IS("accept-loss");
         bool max_empty = IS("max-empty-batches");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
-                      IS("checkpoint") || IS("memory") || IS("metrics") || max_empty;
+                      IS("checkpoint") || IS("memory") || IS("metrics") || IS("param") || max_empty;
         bool is_stats = IS("stats"), is_metrics = IS("metrics");
+        bool param = IS("param");
 #undef IS
         if (!flag && !valued)
             USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
@@ -225,6 +230,13 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
             if (!colon || !parse_count(colon + 1, 65535, &port))
                 USAGE_ERR("--metrics needs HOST:PORT (PORT 0..65535; 0: any free one), not '%s'", val);
             o->metrics = val;
+            continue;
+        }
+        if (param) {
+            if (rt_param_opt(prog, o, val, err, name) != 0) {
+                rt_opts_free(o);
+                return 2;
+            }
             continue;
         }
         switch (opt[0]) {
@@ -675,6 +687,7 @@ int st_main_view(const st_program_desc *prog, const st_program_view *view, int a
     named.name = p.name;
     if (rt_parse_opts(&named, argc, argv, &p.opts, stderr) != 0)
         return 2;
+    rt_params_apply(prog, &p.opts);
     if (p.opts.help || p.opts.version) {
         if (p.opts.help)
             usage(prog, p.name, stdout);
@@ -704,6 +717,18 @@ int st_main_view(const st_program_desc *prog, const st_program_view *view, int a
                    prog->contexts[opened].name);
             rc = 1;
             break;
+        }
+    }
+    /* regexes: one compiled copy per worker of the largest context */
+    int maxw = 1, nre = 0;
+    for (int c = 0; c < opened; c++)
+        if (p.ctxs[c].nworkers > maxw)
+            maxw = p.ctxs[c].nworkers;
+    for (; rc == 0 && nre < prog->nregex; nre++) {
+        char msg[256];
+        if (st_regex_init(&prog->regex[nre], maxw, msg, sizeof msg) != 0) {
+            rt_log(&p, "error", "regex \"%s\": %s", prog->regex[nre].pattern, msg);
+            rc = 1;
         }
     }
     int sigfd = -1;
@@ -736,6 +761,8 @@ int st_main_view(const st_program_desc *prog, const st_program_view *view, int a
     }
     free(p.ctxs);
     free(p.cleaned);
+    for (int i = 0; i < nre; i++)
+        st_regex_free(&prog->regex[i]);
     pthread_mutex_destroy(&p.out_mu);
     rt_opts_free(&p.opts);
     if (rc == 0 && atomic_load(&p.failed))

@@ -85,7 +85,18 @@ typedef struct rt_opts {
     int64_t max_empty;      /* --max-empty-batches; -1: default */
     int nreplay;
     rt_replay_opt *replay;  /* malloc'd; strings point into argv */
+    const char **params;    /* per program param: its --param value (into argv),
+                               NULL = the default; malloc'd, NULL when none given */
 } rt_opts;
+
+/* ---- params.c: run-time parameters -------------------------------------- */
+/* --param NAME=VALUE: checks and records it; 0, or -1 after the message. */
+int rt_param_opt(const st_program_desc *prog, rt_opts *o, const char *val, FILE *err,
+                 const char *name);
+/* Stores the values given into the program's params and calls its bind(). */
+void rt_params_apply(const st_program_desc *prog, const rt_opts *o);
+/* The params section of --help (nothing without params). */
+void rt_params_usage(const st_program_desc *prog, FILE *f);
 
 /* ---- program and contexts ---------------------------------------------- */
 typedef struct rt_prog rt_prog;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh [short|long|RUNS]: builds the libFuzzer targets with
 # clang (ASan + UBSan) and runs them: fuzz_frontend on a seed corpus made
-# of every program in the tree, fuzz_recovery (log recovery, block
+# of every program in the tree (and tests/fuzz/seeds/, with the dictionary
+# stream.dict), fuzz_recovery (log recovery, block
 # decoding, snapshots, the manifest) on tests/fuzz/recovery_corpus/.
 # short: 30k executions of the one, 20k of the other (part of make test);
 # long: 10M each (make fuzz). A crash leaves its input in build/fuzz/ and
@@ -34,14 +35,14 @@ for f in compiler/*.c build/obj/compiler/parser.tab.c build/obj/compiler/lexer.c
     objs="$objs $o"
 done
 clang $flags -fsanitize=fuzzer tests/fuzz/fuzz_frontend.c $objs -o "$out/fuzz_frontend"
-for f in examples/*.stream tests/spec/*.stream tests/diag/*.stream tests/e2e/*/prog.stream; do
+for f in examples/*.stream tests/spec/*.stream tests/diag/*.stream tests/e2e/*/prog.stream tests/fuzz/seeds/*.stream; do
     cp "$f" "$out/corpus/$(echo "$f" | tr / _)"
 done
 if [ -d tests/fuzz/regressions ] && [ -n "$(ls tests/fuzz/regressions)" ]; then
     "$out/fuzz_frontend" tests/fuzz/regressions/* >/dev/null 2>&1 || { echo "fuzz: a regression input fails"; exit 1; }
 fi
 # -max_len keeps inputs program-sized; -timeout catches hangs
-"$out/fuzz_frontend" -runs="$runs" -max_len=4096 -timeout=10 -print_final_stats=1 \
+"$out/fuzz_frontend" -runs="$runs" -max_len=4096 -timeout=10 -print_final_stats=1 -dict=tests/fuzz/stream.dict \
     -artifact_prefix="$out/" "$out/corpus" 2>"$out/log" || { tail -40 "$out/log"; exit 1; }
 grep -E 'stat::number_of_executed_units|Done' "$out/log" | tail -2
 echo "fuzz: $runs executions, no finding"
