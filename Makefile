@@ -43,7 +43,7 @@ COMP_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 COMP_OBJS := $(COMP_SRCS:compiler/%.c=$(OBJ)/compiler/%.o) \
              $(OBJ)/compiler/parser.tab.o $(OBJ)/compiler/lexer.o
 COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
-             $(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h
+             $(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h $(OBJ)/compiler/cnames.inc
 COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 
 # ---- runtime -------------------------------------------------------------
@@ -65,6 +65,11 @@ $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h: compiler/parser.y
 $(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h: compiler/lexer.l $(OBJ)/compiler/parser.tab.h
 	@mkdir -p $(@D)
 	$(FLEX) --header-file=$(OBJ)/compiler/lexer.h -o $(OBJ)/compiler/lexer.c $<
+
+# the C library's names, refused for extern and foreachRDD functions
+$(OBJ)/compiler/cnames.inc: compiler/tools/cnames.sh $(RT_HDRS)
+	@mkdir -p $(@D)
+	sh compiler/tools/cnames.sh "$(CC)" runtime > $@.tmp && mv $@.tmp $@
 
 # generated scanner/parser: relax warnings that flex/bison output trips
 $(OBJ)/compiler/parser.tab.o: $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/lexer.h

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "ast.h"
+#include "cli.h"
 #include "codegen.h"
 #include "diag.h"
 #include "parse.h"
@@ -128,7 +130,24 @@ static int run_cc(const char *csrc, const char *out, const char *inc, const char
     argv[n] = NULL;
     int rc = 1;
     pid_t pid;
-    int err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    /* a signal between the spawn and tmp_c_child() would miss the child:
+       held until then, and the child starts with none held */
+    sigset_t set, old, none;
+    sigemptyset(&set);
+    sigemptyset(&none);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int err = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+    if (err == 0)
+        tmp_c_child(pid);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    posix_spawnattr_destroy(&attr);
     if (err != 0) {
         fprintf(stderr, "streamc: error: cannot run C compiler '%s': %s\n", argv[0], strerror(err));
     } else {
@@ -239,14 +258,15 @@ int main(int argc, char **argv)
         } else {
             char inc[PATH_MAX], lib[PATH_MAX];
             char *outpath = out ? strdup(out) : default_output(file);
-            char tmpl[] = "/tmp/streamc-XXXXXX.c";
-            int fd = mkstemps(tmpl, 2);
+            char tmpl[PATH_MAX];
+            int fd = -1;
             if (find_runtime(inc, lib, sizeof inc) != 0) {
                 fprintf(stderr, "streamc: error: cannot find the runtime (lib/streamc/libstreamrt.a); "
                                 "set STREAMC_RUNTIME to its prefix\n");
                 rc = 2;
-            } else if (fd < 0) {
-                fprintf(stderr, "streamc: error: cannot create a temporary file: %s\n", strerror(errno));
+            } else if (output_path_check(outpath, file) != 0) {
+                rc = 2;
+            } else if ((fd = tmp_c_create(tmpl, sizeof tmpl)) < 0) {
                 rc = 2;
             } else {
                 FILE *f = fdopen(fd, "w");
@@ -258,7 +278,7 @@ int main(int argc, char **argv)
                     rc = run_cc(tmpl, outpath, inc, lib);
             }
             if (fd >= 0)
-                unlink(tmpl);
+                tmp_c_remove();
             free(outpath);
         }
     }

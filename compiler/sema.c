@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sema.h"
+#include "sema_cnames.h"
 
 #define MAX_DEPTH 500
 #define MAX_DURATION_MS 9000000000000000LL /* keeps ms arithmetic far from overflow */
@@ -1049,6 +1050,8 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
             diag_error(s->d, f->loc, "the prefix of saveAsTextFiles must not be empty");
             ok = false;
         }
+        if (ok && !save_names_check(s->d, e->args[0], e->nargs > 1 ? e->args[1] : NULL))
+            ok = false;
         break;
     case OP_FOREACHRDD:
         if (f->kind != EX_NAME) {
@@ -1058,11 +1061,14 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
             n->cfunc_name = f->name;
             st_decl *d = lookup(s, f->name);
             if (d && d->kind == DECL_EXTERN) {
-                n->cfunc = d;
-                f->ref = REF_EXTERN;
-                f->decl = d;
+                /* its C declaration would contradict foreachRDD's */
+                diag_error(s->d, f->loc, "foreachRDD calls void %s(const st_rdd *), but '%s' is an extern "
+                                         "function of other types", f->name, f->name);
+                diag_note(s->d, d->name_loc, "'%s' is declared here", d->name);
                 d->used = true;
-            }
+                ok = false;
+            } else if (!cname_check(s->d, s->p, f->name, f->loc, "foreachRDD", true))
+                ok = false;
         }
         break;
     default:
@@ -1252,6 +1258,7 @@ static void check_extern(sema *s, st_decl *d)
     if (find_builtin(d->name)) {
         diag_error(s->d, d->name_loc, "extern function '%s' has the name of a built-in function", d->name);
     }
+    int errors_before = s->d->nerrors;
     d->param_types = ast_alloc(s->p, sizeof *d->param_types * (size_t)(d->nptypes + 1));
     for (int i = 0; i < d->nptypes; i++)
         d->param_types[i] = resolve_typeexpr(s, d->ptypes[i], 0);
@@ -1266,6 +1273,9 @@ static void check_extern(sema *s, st_decl *d)
                                       "pass its fields separately");
         }
     }
+    /* its C name; whether a C block declares it only when its types are right */
+    if (!find_builtin(d->name))
+        cname_check(s->d, s->p, d->name, d->name_loc, "extern", s->d->nerrors == errors_before);
 }
 
 static const char *const storage_names[] = { "MEMORY_ONLY", "MEMORY_ONLY_SER", "MEMORY_AND_DISK",
