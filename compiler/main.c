@@ -40,6 +40,15 @@ static void usage(FILE *out)
           "  --emit-c OUT write the generated C to OUT ('-' for stdout) and stop\n"
           "  --no-line    no #line directives in the generated C\n"
           "  --dump-ast   print the checked syntax tree and stop\n"
+          "  -Wno-NAME    turn warning NAME off (-WNAME: on again)\n"
+          "  -Werror      make every warning an error; -Werror=NAME only NAME\n"
+          "  -w           no warnings\n"
+          "               NAME: unused-source unused-stream unused-window\n"
+          "               dead-stream (these four: unused) window-gap\n"
+          "  -fdiagnostics-format=text|json\n"
+          "               diagnostics as text (default) or as gcc 12's JSON\n"
+          "  --color=auto|always|never\n"
+          "               colour diagnostics (auto: on a terminal, unless NO_COLOR)\n"
           "  --version    print the version\n"
           "  --help       this text\n"
           "\n"
@@ -188,9 +197,37 @@ int main(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL, *emit_c = NULL;
     bool check = false, dump_ast = false, lines = true;
+    st_diag_opts dopts = { 0 };
+    int color = -1; /* auto */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--check") == 0)
+        if ((a[0] == '-' && a[1] == 'W') || strcmp(a, "-w") == 0) {
+            if (diag_warning_option(&dopts, a) != 0) {
+                fprintf(stderr, "streamc: error: unknown warning option '%s' (see --help)\n", a);
+                return 2;
+            }
+        } else if (strncmp(a, "-fdiagnostics-format=", 21) == 0) {
+            if (strcmp(a + 21, "json") == 0)
+                dopts.json = true;
+            else if (strcmp(a + 21, "text") == 0)
+                dopts.json = false;
+            else {
+                fprintf(stderr, "streamc: error: unknown diagnostics format '%s' (expected text or json)\n", a + 21);
+                return 2;
+            }
+        } else if (strncmp(a, "--color=", 8) == 0 || strncmp(a, "-fdiagnostics-color=", 20) == 0) {
+            const char *v = strchr(a, '=') + 1;
+            if (strcmp(v, "auto") == 0)
+                color = -1;
+            else if (strcmp(v, "always") == 0)
+                color = 1;
+            else if (strcmp(v, "never") == 0)
+                color = 0;
+            else {
+                fprintf(stderr, "streamc: error: unknown colour setting '%s' (expected auto, always or never)\n", v);
+                return 2;
+            }
+        } else if (strcmp(a, "--check") == 0)
             check = true;
         else if (strcmp(a, "--dump-ast") == 0)
             dump_ast = true;
@@ -233,10 +270,16 @@ int main(int argc, char **argv)
         return 2;
     }
     st_diag diag;
-    diag_init(&diag, src, stderr, isatty(2) && !getenv("NO_COLOR"));
+    /* auto: a terminal, and NO_COLOR unset or empty (no-color.org) */
+    const char *nc = getenv("NO_COLOR");
+    if (color < 0)
+        color = isatty(2) && !(nc && *nc);
+    diag_init(&diag, src, stderr, color && !dopts.json);
+    diag.opts = dopts;
     st_program *prog = parse_program(src, &diag);
     bool ok = diag.nerrors == 0;
     ok = sema_check(prog, &diag) && ok;
+    ok = ok && diag.nwerrors == 0; /* -Werror */
     diag_finish(&diag);
 
     int rc = ok ? 0 : 1;

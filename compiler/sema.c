@@ -756,9 +756,9 @@ static bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n
             return false;
         }
         if (sexpr && slide > win)
-            diag_warning(s->d, sexpr->loc, "window slide %s is longer than the window %s: records between "
-                                           "windows are left out", dstr(slide, b1, sizeof b1),
-                         dstr(win, b2, sizeof b2));
+            diag_warn(s->d, W_WINDOW_GAP, sexpr->loc,
+                      "window slide %s is longer than the window %s: records between windows are left out",
+                      dstr(slide, b1, sizeof b1), dstr(win, b2, sizeof b2));
     }
     bool ok = true;
     int64_t p = in->slide_ms;
@@ -1227,9 +1227,9 @@ static void check_window_decl(sema *s, st_decl *w)
             w->win_slide_ms = ms;
     }
     if (w->win_ms > 0 && w->win_slide_ms > w->win_ms)
-        diag_warning(s->d, w->win_slide->loc, "window slide %s is longer than the window %s: records between "
-                                              "windows are left out", dstr(w->win_slide_ms, b1, sizeof b1),
-                     dstr(w->win_ms, b2, sizeof b2));
+        diag_warn(s->d, W_WINDOW_GAP, w->win_slide->loc,
+                  "window slide %s is longer than the window %s: records between windows are left out",
+                  dstr(w->win_slide_ms, b1, sizeof b1), dstr(w->win_ms, b2, sizeof b2));
 }
 
 static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
@@ -1554,12 +1554,13 @@ static void report_unused(sema *s, bool had_errors)
         st_decl *d = p->decls[i];
         if (d->kind == DECL_STREAM || d->kind == DECL_SOURCE) {
             if (!d->used && (d->node || !had_errors))
-                diag_warning(s->d, d->name_loc, "%s '%s' is never used", decl_what(d), d->name);
+                diag_warn(s->d, d->kind == DECL_SOURCE ? W_UNUSED_SOURCE : W_UNUSED_STREAM, d->name_loc,
+                          "%s '%s' is never used", decl_what(d), d->name);
             else if (!had_errors && d->node && !d->node->live)
-                diag_warning(s->d, d->name_loc, "%s '%s' does not feed any output operation", decl_what(d),
-                             d->name);
+                diag_warn(s->d, W_DEAD_STREAM, d->name_loc, "%s '%s' does not feed any output operation",
+                          decl_what(d), d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
-            diag_warning(s->d, d->name_loc, "window '%s' is never used", d->name);
+            diag_warn(s->d, W_UNUSED_WINDOW, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
             if (p->ncontexts == 1 && p->contexts[0]->batch_ms > 0 && d->win_ms > 0) {
                 st_decl *c = p->contexts[0];
