@@ -11,20 +11,21 @@
 
 #include "cli.h"
 
-int output_path_check(const char *out, const char *input)
+int output_path_check(const char *out, const char *input, const char *what)
 {
     struct stat st, in;
     if (*out == '\0') {
-        fprintf(stderr, "streamc: error: -o needs a file name, not ''\n");
+        fprintf(stderr, "streamc: error: %s needs a file name, not ''\n",
+                strcmp(what, "the executable") == 0 ? "-o" : "--emit-c");
         return -1;
     }
     size_t n = strlen(out);
     if (out[n - 1] == '/' || (stat(out, &st) == 0 && S_ISDIR(st.st_mode))) {
-        fprintf(stderr, "streamc: error: cannot write the executable '%s': it is a directory\n", out);
+        fprintf(stderr, "streamc: error: cannot write %s '%s': it is a directory\n", what, out);
         return -1;
     }
     if (stat(out, &st) == 0 && stat(input, &in) == 0 && st.st_dev == in.st_dev && st.st_ino == in.st_ino) {
-        fprintf(stderr, "streamc: error: cannot write the executable '%s': it is the input file\n", out);
+        fprintf(stderr, "streamc: error: cannot write %s '%s': it is the input file\n", what, out);
         return -1;
     }
     char dir[PATH_MAX];
@@ -36,12 +37,12 @@ int output_path_check(const char *out, const char *input)
     else
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "streamc: error: cannot write the executable '%s': directory '%s': %s\n", out, dir,
+        fprintf(stderr, "streamc: error: cannot write %s '%s': directory '%s': %s\n", what, out, dir,
                 stat(dir, &st) != 0 ? strerror(errno) : strerror(ENOTDIR));
         return -1;
     }
     if (access(dir, W_OK | X_OK) != 0) {
-        fprintf(stderr, "streamc: error: cannot write the executable '%s': directory '%s': %s\n", out, dir,
+        fprintf(stderr, "streamc: error: cannot write %s '%s': directory '%s': %s\n", what, out, dir,
                 strerror(errno));
         return -1;
     }

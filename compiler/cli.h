@@ -1,9 +1,11 @@
 /* cli.h: what the streamc command checks and cleans up around the C
  * compiler (main.c):
  *
- *   output_path_check()  -o OUT can be written: not a directory, its
- *                        directory exists, and not the input file;
- *                        prints "streamc: error: ..." and returns -1 if not;
+ *   output_path_check()  -o OUT (what: "the executable") or --emit-c OUT
+ *                        ("the generated C") can be written: not a
+ *                        directory, its directory exists and is writable,
+ *                        not the input file; prints "streamc: error: ..."
+ *                        and returns -1 if not;
  *   tmp_c_create()       the temporary C file, in $TMPDIR (default /tmp);
  *                        until tmp_c_remove() a SIGINT, SIGTERM or SIGHUP
  *                        removes it, passes the signal to the C compiler
@@ -15,7 +17,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-int output_path_check(const char *out, const char *input);
+int output_path_check(const char *out, const char *input, const char *what);
 
 /* fd of the new file, its name in path; -1 with a message printed */
 int tmp_c_create(char *path, size_t size);

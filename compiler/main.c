@@ -288,8 +288,11 @@ int main(int argc, char **argv)
     else if (ok && !check) {
         codegen_opts opts = { .line_directives = lines, .src_path = file };
         if (emit_c) {
-            FILE *f = strcmp(emit_c, "-") == 0 ? stdout : fopen(emit_c, "w");
-            if (!f) {
+            bool to_stdout = strcmp(emit_c, "-") == 0;
+            FILE *f = NULL;
+            if (!to_stdout && output_path_check(emit_c, file, "the generated C") != 0)
+                rc = 2;
+            else if (!(f = to_stdout ? stdout : fopen(emit_c, "w"))) {
                 fprintf(stderr, "streamc: error: cannot write '%s': %s\n", emit_c, strerror(errno));
                 rc = 2;
             } else {
@@ -307,7 +310,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "streamc: error: cannot find the runtime (lib/streamc/libstreamrt.a); "
                                 "set STREAMC_RUNTIME to its prefix\n");
                 rc = 2;
-            } else if (output_path_check(outpath, file) != 0) {
+            } else if (output_path_check(outpath, file, "the executable") != 0) {
                 rc = 2;
             } else if ((fd = tmp_c_create(tmpl, sizeof tmpl)) < 0) {
                 rc = 2;

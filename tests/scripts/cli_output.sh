@@ -1,6 +1,6 @@
-# streamc -o: an output path that cannot be written is refused by streamc
-# itself (exit 2, one message), before the C compiler runs; the temporary
-# C file goes to $TMPDIR.
+# streamc -o and --emit-c: an output path that cannot be written is
+# refused by streamc itself (exit 2, one message), before the C compiler
+# runs and without touching the input; the temporary C file goes to $TMPDIR.
 . "$(dirname "$0")/lib.sh"
 printf 'context c { batch = 1s; }\nsource s = stdin();\ns.print();\n' > p.stream
 mkdir dir; touch plain
@@ -20,6 +20,10 @@ expect "streamc: error: cannot write the executable 'plain/x': directory 'plain'
 expect "streamc: error: cannot write the executable 'p.stream': it is the input file" -o p.stream p.stream
 expect "streamc: error: cannot write the executable './p.stream': it is the input file" -o ./p.stream p.stream
 expect "streamc: error: -o needs a file name, not ''" -o '' p.stream
+expect "streamc: error: cannot write the generated C 'p.stream': it is the input file" --emit-c p.stream p.stream
+expect "streamc: error: cannot write the generated C 'dir': it is a directory" --emit-c dir p.stream
+expect "streamc: error: cannot write the generated C 'no/x.c': directory 'no': No such file or directory" --emit-c no/x.c p.stream
+expect "streamc: error: --emit-c needs a file name, not ''" --emit-c '' p.stream
 TMPDIR=$W/none expect "streamc: error: cannot create a temporary file in '$W/none': No such file or directory" -o x p.stream
 [ ! -e cc.log ] || fail "the C compiler ran"
 [ -d dir ] && [ -z "$(ls dir)" ] && [ -f p.stream ] && [ -f plain ] || fail "files changed"

@@ -32,7 +32,7 @@ if command -v pkg-config >/dev/null; then
     export PKG_CONFIG_PATH=$I/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
     [ "$(pkg-config --modversion streamrt)" = "$("$I/bin/streamc" --version | cut -d' ' -f2)" ] || fail "pc version"
     "$I/bin/streamc" --emit-c wc.c wc.stream
-    cc -std=gnu11 $(pkg-config --cflags streamrt) -o wc2 wc.c $(pkg-config --libs streamrt) || fail "cc with pkg-config"
+    cc -std=gnu11 ${CFLAGS:-} $(pkg-config --cflags streamrt) -o wc2 wc.c $(pkg-config --libs streamrt) || fail "cc with pkg-config"
     printf 'a\nb\na\n' | timeout 20 ./wc2 --batches 1 > wc2.out && [ "$(grep "^(" wc.out)" = "$(grep "^(" wc2.out)" ] || fail "pkg-config build: $(cat wc2.out)"
     unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 else
