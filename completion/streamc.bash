@@ -11,24 +11,28 @@ _streamc()
 
     # OPTION=VALUE: bash splits at '=' (COMP_WORDBREAKS), so the option is
     # before a '=' word
-    local opt=
+    # (or, without '=' in COMP_WORDBREAKS, one word OPTION=VALUE)
+    local opt= pre=
     if [ "$cur" = "=" ]; then
         opt=$prev
         cur=
     elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -gt 1 ]; then
         opt=${COMP_WORDS[COMP_CWORD - 2]}
+    elif [[ $cur == -*=* ]]; then
+        opt=${cur%%=*}
+        pre=$opt=
+        cur=${cur#*=}
     fi
+    local values=
     case $opt in
-    --color | -fdiagnostics-color)
-        COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
-        return ;;
-    -fdiagnostics-format)
-        COMPREPLY=($(compgen -W "text json" -- "$cur"))
-        return ;;
-    -Werror | -Wno-error)
-        COMPREPLY=($(compgen -W "$warnings" -- "$cur"))
-        return ;;
+    --color | -fdiagnostics-color) values="auto always never" ;;
+    -fdiagnostics-format) values="text json" ;;
+    -Werror | -Wno-error) values=$warnings ;;
     esac
+    if [ -n "$values" ]; then
+        COMPREPLY=($(compgen -P "$pre" -W "$values" -- "$cur"))
+        return
+    fi
 
     case $prev in
     -o | --emit-c)

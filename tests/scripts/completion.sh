@@ -25,6 +25,8 @@ check "always auto" streamc --color = a
 check "always auto never" streamc --color =
 check "json" streamc -fdiagnostics-format = j
 check "unused-source unused-stream" streamc -Werror = unused-s
+check "--color=always --color=auto" streamc --color=a
+check "-Wno-error=window-gap" streamc -Wno-error=w
 check "apps/web.stream apps/wordcount.stream" streamc apps/w
 check "apps/sub apps/web.stream apps/wordcount.stream" streamc apps/
 check "top.stream" streamc t
