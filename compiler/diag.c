@@ -143,10 +143,9 @@ int diag_warning_option(st_diag_opts *o, const char *arg)
     if (strncmp(arg, "-W", 2) != 0)
         return -1;
     const char *a = arg + 2;
-    if (strcmp(a, "all") == 0 || strcmp(a, "extra") == 0) { /* every warning is on by default */
-        o->off = 0;
+    /* every warning is on by default; as in gcc, -Wall does not undo a -Wno-NAME */
+    if (strcmp(a, "all") == 0 || strcmp(a, "extra") == 0)
         return 0;
-    }
     if (strcmp(a, "error") == 0) {
         o->werror_all = true;
         return 0;

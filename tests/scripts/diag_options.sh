@@ -38,6 +38,8 @@ run 0 -w -Werror
 [ ! -s err ] || fail "-w: $(cat err)"
 run 0 -Wall -Wextra
 grep -q '^3 warnings generated\.$' err || fail "-Wall: $(cat err)"
+run 0 -Wno-unused -Wall
+grep -q '^1 warning generated\.$' err || fail "-Wno-unused -Wall: $(cat err)"
 for bad in -Wfoo -Wno-foo -Werror=foo -W -Wno-error=; do
     run 2 "$bad"
     [ "$(cat err)" = "streamc: error: unknown warning option '$bad' (see --help)" ] || fail "$bad: $(cat err)"
