@@ -16,7 +16,9 @@ int output_path_check(const char *out, const char *input, const char *what)
     struct stat st, in;
     if (*out == '\0') {
         fprintf(stderr, "streamc: error: %s needs a file name, not ''\n",
-                strcmp(what, "the executable") == 0 ? "-o" : "--emit-c");
+                strcmp(what, "the executable") == 0 ? "-o"
+                : strcmp(what, "the DAG") == 0    ? "--emit-dot"
+                                                  : "--emit-c");
         return -1;
     }
     size_t n = strlen(out);

@@ -1,8 +1,9 @@
 /* cli.h: what the streamc command checks and cleans up around the C
  * compiler (main.c):
  *
- *   output_path_check()  -o OUT (what: "the executable") or --emit-c OUT
- *                        ("the generated C") can be written: not a
+ *   output_path_check()  -o OUT (what: "the executable"), --emit-c OUT
+ *                        ("the generated C") or --emit-dot OUT ("the DAG")
+ *                        can be written: not a
  *                        directory, its directory exists and is writable,
  *                        not the input file; prints "streamc: error: ..."
  *                        and returns -1 if not;

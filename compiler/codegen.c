@@ -23,6 +23,7 @@
  * counted the record; every user expression is evaluated inside a loop.
  */
 #include "codegen.h"
+#include "codegen_dag.h"
 
 #include <assert.h>
 #include <math.h>
@@ -2187,12 +2188,13 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
              (long long)lw_context_drain(g.plan, c), ci, ci, ci, (unsigned long long)state_hash(gp, c), ci, ci);
     }
     emit(gp, 0, "};");
+    codegen_view(p, g.plan, &gp->out);
     emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts };", c_lit(gp, prog, strlen(prog)),
          p->ncontexts);
     sb_puts(&gp->out, "\n");
     emit(gp, 0, "int main(int argc, char **argv)");
     emit(gp, 0, "{");
-    emit(gp, 1, "return st_main(&sc_program, argc, argv);");
+    emit(gp, 1, "return st_main_view(&sc_program, &sc_view, argc, argv);");
     emit(gp, 0, "}");
 
     int rc = fwrite(g.out.p, 1, g.out.n, f) == g.out.n ? 0 : -1;

@@ -18,6 +18,7 @@
 #include "ast.h"
 #include "cli.h"
 #include "codegen.h"
+#include "dag.h"
 #include "diag.h"
 #include "parse.h"
 #include "sema.h"
@@ -39,6 +40,8 @@ static void usage(FILE *out)
           "  --check      only validate the program (for CI); writes nothing\n"
           "  --emit-c OUT write the generated C to OUT ('-' for stdout) and stop\n"
           "  --no-line    no #line directives in the generated C\n"
+          "  --emit-dot OUT write the job's DAG in Graphviz dot to OUT ('-' for stdout)\n"
+          "               and stop (render it with dot -Tsvg)\n"
           "  --dump-ast   print the checked syntax tree and stop\n"
           "  -Wno-NAME    turn warning NAME off (-WNAME: on again)\n"
           "  -Werror      make every warning an error; -Werror=NAME only NAME\n"
@@ -195,7 +198,7 @@ static char *default_output(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *out = NULL, *emit_c = NULL;
+    const char *file = NULL, *out = NULL, *emit_c = NULL, *emit_dot = NULL;
     bool check = false, dump_ast = false, lines = true;
     st_diag_opts dopts = { 0 };
     int color = -1; /* auto */
@@ -248,6 +251,12 @@ int main(int argc, char **argv)
                 out = argv[++i];
             else
                 emit_c = argv[++i];
+        } else if (strcmp(a, "--emit-dot") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "streamc: error: %s needs an argument\n", a);
+                return 2;
+            }
+            emit_dot = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "streamc: error: unknown option '%s' (see --help)\n", a);
             return 2;
@@ -285,6 +294,10 @@ int main(int argc, char **argv)
     int rc = ok ? 0 : 1;
     if (ok && dump_ast)
         ast_dump(prog, stdout);
+    else if (ok && emit_dot && !check)
+        rc = strcmp(emit_dot, "-") != 0 && output_path_check(emit_dot, file, "the DAG") != 0
+                 ? 2
+                 : dag_write_dot(prog, emit_dot);
     else if (ok && !check) {
         codegen_opts opts = { .line_directives = lines, .src_path = file };
         if (emit_c) {

@@ -186,6 +186,15 @@ static char *spill_path(const rt_bstore *bs, int i, int64_t id)
     return path_of(bs->spill_dir, "spill-%d-%d-%lld", bs->c->index, i, (long long)id);
 }
 
+/* Appends to the log, counting its bytes for --metrics. */
+static int wal_put(rt_bstore *bs, char type, const void *p, size_t n, int64_t *seq, int64_t *off)
+{
+    int rc = rt_wal_append(&bs->wal, type, p, n, seq, off);
+    if (rc == 0)
+        atomic_fetch_add_explicit(&bs->c->wal_bytes, (long long)n, memory_order_relaxed);
+    return rc;
+}
+
 void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget)
 {
     memset(bs, 0, sizeof *bs);
@@ -323,7 +332,7 @@ int rt_bs_start_log(rt_bstore *bs, int64_t zero_ms)
     st_buf z = { 0 };
     st_ser_i64(&z, zero_ms);
     st_ser_i64(&z, bs->c->desc->batch_ms);
-    int rc = rt_wal_append(&bs->wal, 'Z', z.p, z.n, NULL, NULL);
+    int rc = wal_put(bs, 'Z', z.p, z.n, NULL, NULL);
     st_buf_free(&z);
     if (rc != 0 || rt_wal_sync(&bs->wal) != 0) {
         rt_log(bs->c->prog, "error", "checkpoint %s: writing the log: %s", bs->dir, strerror(errno));
@@ -393,7 +402,7 @@ int rt_bs_add(rt_bstore *bs, int i, rt_block *b)
         st_buf enc = { 0 };
         encode(&enc, i, b, ints, repl);
         int64_t seq, off;
-        if (rt_wal_append(&bs->wal, 'B', enc.p, enc.n, &seq, &off) != 0) {
+        if (wal_put(bs, 'B', enc.p, enc.n, &seq, &off) != 0) {
             rt_log(bs->c->prog, "error", "checkpoint %s: logging a block of source '%s': %s", bs->dir,
                    d->name, strerror(errno));
             rc = -1;
@@ -465,7 +474,7 @@ static int log_time(rt_bstore *bs, char type, int64_t t, const int64_t *next)
             st_ser_i64(&e, next[i]);
     }
     int64_t seq;
-    int rc = rt_wal_append(&bs->wal, type, e.p, e.n, &seq, NULL);
+    int rc = wal_put(bs, type, e.p, e.n, &seq, NULL);
     st_buf_free(&e);
     if (rc == 0) {
         rt_seg *g = seg_get(bs, seq);

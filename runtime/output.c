@@ -4,6 +4,7 @@
  * print concurrently), or leave a half-written output directory under its
  * final name. */
 #include "rt_internal.h"
+#include "rt_obs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,6 +73,7 @@ void st_print(st_job *job, const char *body, size_t len, bool more)
     rt_prog *p = c ? c->prog : NULL;
     if (!st_output_enabled(job))
         return;
+    int64_t t0 = rt_mono_us();
     st_buf b = { 0 };
     st_buf_puts(&b, dashes);
     st_buf_puts(&b, "Time: ");
@@ -91,6 +93,7 @@ void st_print(st_job *job, const char *body, size_t len, bool more)
     if ((w != b.n || fl != 0) && p && !atomic_exchange(&p->failed, true))
         rt_log(p, "error", "writing to stdout: %s", strerror(errno));
     st_buf_free(&b);
+    rt_obs_output(c, "print", t0);
 }
 
 /* ---- saveAsTextFiles ---------------------------------------------------- */
@@ -158,6 +161,7 @@ int st_save(st_job *job, const char *prefix, const char *suffix, int nparts,
     rt_prog *p = c ? c->prog : NULL;
     if (!st_output_enabled(job))
         return 0;
+    int64_t t0 = rt_mono_us();
     st_buf target = { 0 }, tmp = { 0 };
     st_buf_puts(&target, prefix);
     st_buf_putc(&target, '-');
@@ -225,6 +229,7 @@ int st_save(st_job *job, const char *prefix, const char *suffix, int nparts,
     }
     st_buf_free(&target);
     st_buf_free(&tmp);
+    rt_obs_output(c, "saveAsTextFiles", t0);
     return 0;
 
 fail_rm: {
@@ -236,5 +241,6 @@ fail:
     rt_log(p, "error", "saveAsTextFiles %s: %s: %s", target.p, step, strerror(errno));
     st_buf_free(&target);
     st_buf_free(&tmp);
+    rt_obs_output(c, "saveAsTextFiles", t0);
     return -1;
 }

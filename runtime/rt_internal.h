@@ -77,8 +77,11 @@ typedef struct rt_opts {
     int64_t duration_ms;    /* -1: no limit */
     int workers;            /* -1: as each context says */
     bool stats, help;
+    bool stats_json, version; /* --stats=json, --version */
+    const char *metrics;    /* --metrics HOST:PORT; NULL: none (points into argv) */
     const char *checkpoint; /* --checkpoint DIR; NULL: none (points into argv) */
     int64_t memory;         /* --memory: bytes of blocks before spilling; -1: default */
+    int64_t max_empty;      /* --max-empty-batches; -1: default */
     int nreplay;
     rt_replay_opt *replay;  /* malloc'd; strings point into argv */
 } rt_opts;
@@ -99,6 +102,14 @@ typedef struct rt_ctx {
     atomic_llong skipped;     /* skips not yet attributed to a batch */
     atomic_llong throttled_ms; /* receivers held back by backpressure, not yet reported */
     atomic_llong spilled;     /* blocks spilled to disk, not yet reported */
+    /* real time (recv.c, flow.h): accounted bytes of records received and
+       not yet processed, their peak since the last --stats line and over
+       the run, and the hold-off limit (0 in replay) */
+    atomic_llong held, held_peak, held_max;
+    int64_t held_limit;
+    atomic_llong recv_errors; /* receiver failures (connect, read), not yet reported */
+    atomic_llong wal_bytes;   /* bytes appended to its write-ahead log */
+    struct rt_obs *obs;       /* --stats / --metrics figures (rt_obs.h) */
     bool quiet;               /* recovery: the batch's outputs had completed; skip them */
     int64_t batches, records, skipped_total;
     st_job job;
@@ -112,6 +123,8 @@ struct rt_prog {
     pthread_mutex_t out_mu;   /* st_print and the --stats lines */
     atomic_int skip_logged;
     atomic_bool failed;       /* a runtime failure: st_main returns 1 */
+    struct rt_http *http;     /* --metrics responder, or NULL */
+    const st_program_view *view; /* from streamc for --metrics, or NULL */
 };
 
 /* Creates the pool and arenas of a context (not its state). 0 or -1. */
@@ -204,6 +217,20 @@ int64_t rt_vsrc_batch(const rt_vsrc *v, int64_t k, st_arena *a, st_input *out,
 int64_t rt_replay_last_batch(int64_t last_offset, int64_t batch_ms,
                              int64_t drain_ms, int64_t batches,
                              int64_t duration_ms);
+/* The first line (from 1) of replay text [text, text+n) whose record is in
+   batch k, and its offset; 0 when there is none. */
+int64_t rt_vsrc_line_of_batch(const char *text, size_t n, int64_t batch_ms, int64_t k,
+                              int64_t *offset);
+/* Default of --max-empty-batches: a replay runs at most this many empty
+   batches in a row before a record (replay_bound.c). */
+#define RT_MAX_EMPTY_BATCHES INT64_C(100000)
+/* Checks that the batches first..last of a context, whose sources are
+   vs[0..nsrc) (files[s], lens[s]: the replay file of source s, or NULL),
+   hold no run of more than max_empty empty batches before a record. 0, or
+   -1 after logging an error that names the file and line of the record. */
+int rt_replay_check_gaps(const rt_prog *p, const rt_vsrc *vs, int nsrc, const char *const *files,
+                         const size_t *lens, int64_t batch_ms, int64_t first, int64_t last,
+                         int64_t max_empty);
 /* Splits text into lines (strip \n, \r\n; a last line without newline
    counts). Returns the count; *lines is malloc'd. */
 int64_t rt_split_lines(const char *text, size_t n, st_str **lines);

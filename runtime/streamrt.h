@@ -285,10 +285,21 @@ typedef struct st_program_desc {
 } st_program_desc;
 
 /* Parses the executable's options (--batches N, --duration D, --replay
-   SOURCE=FILE, --stats, --workers N, --help), runs every context until its
+   SOURCE=FILE, --stats[=json], --metrics HOST:PORT, --workers N, --version,
+   --help and the others of --help), runs every context until its
    sources end, a limit is reached or SIGINT/SIGTERM arrives, and returns
    the process exit status (0 ok, 1 runtime failure, 2 usage error). */
 int st_main(const st_program_desc *prog, int argc, char **argv);
+/* What streamc adds for --metrics (either field may be NULL): the
+   pipeline's DAG as SVG for the live page, and per context a function
+   counting the keys its state holds (called by the batch thread after
+   each batch). */
+typedef struct st_program_view {
+    const char *dag_svg;
+    int64_t (*const *state_keys)(void *state);
+} st_program_view;
+/* st_main with the view (view may be NULL: st_main). */
+int st_main_view(const st_program_desc *prog, const st_program_view *view, int argc, char **argv);
 
 /* ---- one batch ---------------------------------------------------------- */
 typedef struct st_block {

@@ -383,6 +383,25 @@ static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
     return true;
 }
 
+/* The first line (from 1) of replay text [text, text+n) whose record is in
+   batch k, and its offset; 0 when there is none. */
+int64_t rt_vsrc_line_of_batch(const char *text, size_t n, int64_t batch_ms, int64_t k,
+                              int64_t *offset)
+{
+    size_t pos = 0;
+    st_str l, rec;
+    int64_t lineno = 0, off;
+    bool tab;
+    while (next_line(text, n, &pos, &l)) {
+        lineno++;
+        if (l.n > 0 && split_line(l, &off, &rec, &tab) && off / batch_ms + 1 == k) {
+            *offset = off;
+            return lineno;
+        }
+    }
+    return 0;
+}
+
 /* A run of whole lines of a replay file, laid out in time order into the
    record slots [base, base + cap) of v->recs (v->ivals). The usual replay
    file is in time order: then the records and blocks are laid out in one

@@ -1,4 +1,4 @@
-# streamc -o and --emit-c: an output path that cannot be written is
+# streamc -o, --emit-c and --emit-dot: an output path that cannot be written is
 # refused by streamc itself (exit 2, one message), before the C compiler
 # runs and without touching the input; the temporary C file goes to $TMPDIR.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +24,8 @@ expect "streamc: error: cannot write the generated C 'p.stream': it is the input
 expect "streamc: error: cannot write the generated C 'dir': it is a directory" --emit-c dir p.stream
 expect "streamc: error: cannot write the generated C 'no/x.c': directory 'no': No such file or directory" --emit-c no/x.c p.stream
 expect "streamc: error: --emit-c needs a file name, not ''" --emit-c '' p.stream
+expect "streamc: error: cannot write the DAG 'p.stream': it is the input file" --emit-dot p.stream p.stream
+expect "streamc: error: cannot write the DAG 'no/x.dot': directory 'no': No such file or directory" --emit-dot no/x.dot p.stream
 TMPDIR=$W/none expect "streamc: error: cannot create a temporary file in '$W/none': No such file or directory" -o x p.stream
 [ ! -e cc.log ] || fail "the C compiler ran"
 [ -d dir ] && [ -z "$(ls dir)" ] && [ -f p.stream ] && [ -f plain ] || fail "files changed"
