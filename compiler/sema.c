@@ -17,6 +17,7 @@
 
 #include "sema.h"
 #include "sema_ext.h"
+#include "sema_cnames.h"
 
 #define MAX_DEPTH 500
 #define MAX_DURATION_MS 9000000000000000LL /* keeps ms arithmetic far from overflow */
@@ -834,9 +835,9 @@ static bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n
             return false;
         }
         if (sexpr && slide > win)
-            diag_warning(s->d, sexpr->loc, "window slide %s is longer than the window %s: records between "
-                                           "windows are left out", dstr(slide, b1, sizeof b1),
-                         dstr(win, b2, sizeof b2));
+            diag_warn(s->d, W_WINDOW_GAP, sexpr->loc,
+                      "window slide %s is longer than the window %s: records between windows are left out",
+                      dstr(slide, b1, sizeof b1), dstr(win, b2, sizeof b2));
     }
     bool ok = true;
     int64_t p = in->slide_ms;
@@ -1126,7 +1127,8 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
                 n->n = f->ival;
         }
         break;
-    case OP_SAVE:
+    case OP_SAVE: {
+        st_expr *lit[2] = { NULL, NULL };   /* the literals: as written, or the params' defaults */
         for (int i = 0; i < e->nargs; i++) {
             st_expr *a = e->args[i];
             st_decl *pd = param_ref(s, a);
@@ -1152,12 +1154,17 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
                 n->prefix = a->sval;
             else
                 n->suffix = a->sval;
+            if (i < 2)
+                lit[i] = a;
         }
         if (ok && n->prefix[0] == '\0') {
             diag_error(s->d, f->loc, "the prefix of saveAsTextFiles must not be empty");
             ok = false;
         }
+        if (ok && !save_names_check(s->d, lit[0], lit[1]))
+            ok = false;
         break;
+    }
     case OP_FOREACHRDD:
         if (f->kind != EX_NAME) {
             diag_error(s->d, f->loc, "foreachRDD takes the name of a C function (from a %%{ ... %%} block)");
@@ -1166,11 +1173,14 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
             n->cfunc_name = f->name;
             st_decl *d = lookup(s, f->name);
             if (d && d->kind == DECL_EXTERN) {
-                n->cfunc = d;
-                f->ref = REF_EXTERN;
-                f->decl = d;
+                /* its C declaration would contradict foreachRDD's */
+                diag_error(s->d, f->loc, "foreachRDD calls void %s(const st_rdd *), but '%s' is an extern "
+                                         "function of other types", f->name, f->name);
+                diag_note(s->d, d->name_loc, "'%s' is declared here", d->name);
                 d->used = true;
-            }
+                ok = false;
+            } else if (!cname_check(s->d, s->p, f->name, f->loc, "foreachRDD", true))
+                ok = false;
         }
         break;
     default:
@@ -1341,9 +1351,9 @@ static void check_window_decl(sema *s, st_decl *w)
             w->win_slide_ms = ms;
     }
     if (w->win_ms > 0 && w->win_slide_ms > w->win_ms)
-        diag_warning(s->d, w->win_slide->loc, "window slide %s is longer than the window %s: records between "
-                                              "windows are left out", dstr(w->win_slide_ms, b1, sizeof b1),
-                     dstr(w->win_ms, b2, sizeof b2));
+        diag_warn(s->d, W_WINDOW_GAP, w->win_slide->loc,
+                  "window slide %s is longer than the window %s: records between windows are left out",
+                  dstr(w->win_slide_ms, b1, sizeof b1), dstr(w->win_ms, b2, sizeof b2));
 }
 
 static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
@@ -1377,6 +1387,7 @@ static void check_extern(sema *s, st_decl *d)
     if (find_builtin(d->name)) {
         diag_error(s->d, d->name_loc, "extern function '%s' has the name of a built-in function", d->name);
     }
+    int errors_before = s->d->nerrors;
     d->param_types = ast_alloc(s->p, sizeof *d->param_types * (size_t)(d->nptypes + 1));
     for (int i = 0; i < d->nptypes; i++)
         d->param_types[i] = resolve_typeexpr(s, d->ptypes[i], 0);
@@ -1391,6 +1402,9 @@ static void check_extern(sema *s, st_decl *d)
                                       "pass its fields separately");
         }
     }
+    /* its C name; whether a C block declares it only when its types are right */
+    if (!find_builtin(d->name))
+        cname_check(s->d, s->p, d->name, d->name_loc, "extern", s->d->nerrors == errors_before);
 }
 
 static const char *const storage_names[] = { "MEMORY_ONLY", "MEMORY_ONLY_SER", "MEMORY_AND_DISK",
@@ -1709,14 +1723,15 @@ static void report_unused(sema *s, bool had_errors)
         st_decl *d = p->decls[i];
         if (d->kind == DECL_STREAM || d->kind == DECL_SOURCE) {
             if (!d->used && (d->node || !had_errors))
-                diag_warning(s->d, d->name_loc, "%s '%s' is never used", decl_what(d), d->name);
+                diag_warn(s->d, d->kind == DECL_SOURCE ? W_UNUSED_SOURCE : W_UNUSED_STREAM, d->name_loc,
+                          "%s '%s' is never used", decl_what(d), d->name);
             else if (!had_errors && d->node && !d->node->live)
-                diag_warning(s->d, d->name_loc, "%s '%s' does not feed any output operation", decl_what(d),
-                             d->name);
+                diag_warn(s->d, W_DEAD_STREAM, d->name_loc, "%s '%s' does not feed any output operation",
+                          decl_what(d), d->name);
         } else if (d->kind == DECL_PARAM && !d->used) {
-            diag_warning(s->d, d->name_loc, "param '%s' is never used", d->name);
+            diag_warn(s->d, W_UNUSED_PARAM, d->name_loc, "param '%s' is never used", d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
-            diag_warning(s->d, d->name_loc, "window '%s' is never used", d->name);
+            diag_warn(s->d, W_UNUSED_WINDOW, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
             if (p->ncontexts == 1 && p->contexts[0]->batch_ms > 0 && d->win_ms > 0) {
                 st_decl *c = p->contexts[0];

@@ -23,7 +23,7 @@ if ! command -v clang >/dev/null; then
 fi
 out=build/fuzz
 mkdir -p "$out/obj" "$out/corpus"
-make -s build/obj/compiler/parser.tab.c build/obj/compiler/lexer.c >/dev/null
+make -s build/obj/compiler/parser.tab.c build/obj/compiler/lexer.c build/obj/compiler/cnames.inc >/dev/null
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Icompiler -Ibuild/obj/compiler -Iruntime"
 objs=""
 for f in compiler/*.c build/obj/compiler/parser.tab.c build/obj/compiler/lexer.c; do

@@ -10,7 +10,7 @@ done
 "$STREAMC" --emit-dot wc.dot "$ROOT/examples/wordcount.stream" || fail "emit-dot to a file"
 cmp -s wc.dot wordcount.dot || fail "emit-dot to a file differs from stdout"
 "$STREAMC" --emit-dot /nonexistent/x.dot "$ROOT/examples/wordcount.stream" 2>err && fail "bad path accepted"
-grep -q "cannot write '/nonexistent/x.dot'" err || fail "bad path message: $(cat err)"
+grep -qx "streamc: error: cannot write the DAG '/nonexistent/x.dot': directory '/nonexistent': No such file or directory" err || fail "bad path message: $(cat err)"
 printf 'context c { batch = 1s; }\nsource s = stdin();\ns.map(x => x - 1).print();\n' >bad.stream
 rc=0
 "$STREAMC" --emit-dot bad.dot bad.stream 2>/dev/null || rc=$?
