@@ -133,6 +133,12 @@ demo: all
 bench: all
 	bash bench/run.sh
 
+# the plain librdkafka consumer's records/s on the mock cluster (issue 13's
+# baseline; bench/kafka_baseline.sh), apart from make bench for now
+.PHONY: bench-kafka
+bench-kafka:
+	bash bench/kafka_baseline.sh
+
 # regenerate the golden generated C of the examples (review the diff!)
 golden: all
 	@mkdir -p tests/golden

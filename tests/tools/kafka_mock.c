@@ -32,7 +32,9 @@
  * `quit` and end of stdin (when that is the control channel) destroy the
  * cluster in order first (about 1 s).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
