@@ -22,6 +22,10 @@
  *   leader TOPIC PART BROKER move a partition's leader (-1: leaderless)
  *   errors APIKEY CODE...    the next requests of that API fail with these
  *                            error codes, in order (-195: disconnect)
+ *   topic-error TOPIC CODE   Metadata answers this error for the topic
+ *                            (3: unknown topic; 0 clears). The mock
+ *                            creates unknown topics on first use, so this
+ *                            is how a test gets a "missing" topic
  *   add-partitions TOPIC N   refused: librdkafka 2.0.2's mock cannot grow
  *                            a topic (see tests/lib/README.md)
  *   bootstrap                reply "ok bootstrap HOST:PORT,..."
@@ -179,6 +183,11 @@ static int command(char *line)
         }
         if (!why)
             rd_kafka_mock_push_request_errors_array(mc, (int16_t)a, (size_t)(ac - 2), codes);
+    } else if (!strcmp(av[0], "topic-error") && ac == 3) {
+        if (parse_int(av[2], -200, 1000, &a))
+            why = "usage: topic-error TOPIC CODE";
+        else
+            rd_kafka_mock_topic_set_error(mc, av[1], (rd_kafka_resp_err_t)a);
     } else if (!strcmp(av[0], "add-partitions") && ac == 3) {
         why = "not supported by librdkafka 2.0.2's mock cluster (no CreatePartitions; "
               "create on an existing topic gives TOPIC_ALREADY_EXISTS)";
