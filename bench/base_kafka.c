@@ -18,27 +18,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "kafka_common.h"
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
-{
-    char err[512];
-    if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "base_kafka: %s\n", err);
-        exit(2);
-    }
-}
+#define set(conf, k, v) conf_set("base_kafka", conf, k, v)
 
 int main(int argc, char **argv)
 {
