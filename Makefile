@@ -128,6 +128,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(COMP_OBJS)
 check: all $(UNIT_BINS)
 	@BUILD=$(BUILD) SAN=$(SAN) bash tests/run_all.sh $(UNIT_BINS)
 
+# Test peers (tests/lib/peers.sh): the Kafka mock cluster host, built when
+# librdkafka is installed (.ci/run installs librdkafka-dev).
+HAVE_RDKAFKA := $(shell test -f /usr/include/librdkafka/rdkafka_mock.h && echo 1)
+PEER_TOOLS   := $(if $(HAVE_RDKAFKA),$(BUILD)/tests/kafka_mock)
+$(BUILD)/tests/kafka_mock: tests/tools/kafka_mock.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $< -lrdkafka -lpthread
+check: $(PEER_TOOLS)
+
 check-san:
 	$(MAKE) BUILD=build/san SAN=1 check
 
@@ -141,6 +150,12 @@ demo: all
 
 bench: all
 	bash bench/run.sh
+
+# the plain librdkafka consumer's records/s on the mock cluster (issue 13's
+# baseline; bench/kafka_baseline.sh), apart from make bench for now
+.PHONY: bench-kafka
+bench-kafka:
+	bash bench/kafka_baseline.sh
 
 # regenerate the golden generated C of the examples (review the diff!)
 golden: all
