@@ -124,11 +124,12 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
         e->params[0] = lhs->name;
         e->param_locs[0] = lhs->loc;
         e->nparams = 1;
-    } else if (lhs->kind == EX_TUPLE && lhs->a->kind == EX_NAME && lhs->b->kind == EX_NAME) {
-        e->params[0] = lhs->a->name;
-        e->param_locs[0] = lhs->a->loc;
-        e->params[1] = lhs->b->name;
-        e->param_locs[1] = lhs->b->loc;
+    } else if (lhs->kind == EX_TUPLE && lhs->nargs == 2 && lhs->args[0]->kind == EX_NAME &&
+               lhs->args[1]->kind == EX_NAME) {
+        e->params[0] = lhs->args[0]->name;
+        e->param_locs[0] = lhs->args[0]->loc;
+        e->params[1] = lhs->args[1]->name;
+        e->param_locs[1] = lhs->args[1]->loc;
         e->nparams = 2;
     } else {
         e->bad_params = true;
@@ -141,7 +142,8 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 %token <id> IDENT "identifier"
 %token <id> KW_CONTEXT "context" KW_SOURCE "source" KW_WINDOW "window"
 %token <id> KW_STREAM "stream" KW_SLIDE "slide" KW_IN "in"
-%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern"
+%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern" KW_VAL "val"
+%token <id> KW_IF "if" KW_ELSE "else"
 %token <expr> INT "integer" FLOAT "number" STRING "string" DURATION "duration" BOOL "boolean"
 %token <cblock> CBLOCK "C block"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||"
@@ -149,13 +151,15 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 
 %type <id> name
 %type <expr> expr postfix primary arg opt_maxrate opt_slide
-%type <list> args opt_args
+%type <list> args opt_args exprs lets
 %type <settings> settings
 %type <types> types opt_types
 %type <type> type
 %type <id> opt_in opt_storage
 %type <flag> semi
 
+%precedence IFX
+%precedence KW_ELSE
 %right '?' ':'
 %left OR
 %left AND
@@ -226,6 +230,14 @@ stmt:
   | KW_STREAM name '=' expr semi
         {
             st_decl *d = decl_new(PROG, DECL_STREAM, @$);
+            d->name = $2;
+            d->name_loc = @2;
+            d->value = $4;
+            program_add_decl(PROG, d);
+        }
+  | KW_VAL name '=' expr semi
+        {
+            st_decl *d = decl_new(PROG, DECL_VAL, @$);
             d->name = $2;
             d->name_loc = @2;
             d->value = $4;
@@ -330,11 +342,22 @@ type:
             $$->name = $1;
             $$->loc = @$;
         }
-  | '(' type ',' type ')'
+  | name '[' type ']'
         {
             $$ = ast_alloc(PROG, sizeof *$$);
+            $$->name = $1;
+            $$->a = $3;
+            $$->loc = @$;
+        }
+  | '(' type ',' types ')'
+        {
+            $$ = ast_alloc(PROG, sizeof *$$);
+            $$->n = $4->n + 1;
+            $$->el = ast_alloc(PROG, sizeof *$$->el * (size_t)$$->n);
+            $$->el[0] = $2;
+            memcpy($$->el + 1, $4->v, sizeof *$$->el * (size_t)$4->n);
             $$->a = $2;
-            $$->b = $4;
+            $$->b = $4->v[0];
             $$->loc = @$;
         }
   ;
@@ -342,11 +365,27 @@ type:
 /* any keyword but true/false is also a name */
 name:
     IDENT | KW_CONTEXT | KW_SOURCE | KW_WINDOW | KW_STREAM | KW_SLIDE | KW_IN
-  | KW_STORAGE | KW_MAXRATE | KW_EXTERN
+  | KW_STORAGE | KW_MAXRATE | KW_EXTERN | KW_VAL
   ;
 
 expr:
-    expr '?' expr ':' expr
+    KW_IF '(' expr ')' expr KW_ELSE expr %prec IFX
+        {
+            $$ = expr_new(PROG, EX_COND, @$);
+            $$->a = $3;
+            $$->b = $5;
+            $$->c = $7;
+            $$->op = 'i';
+        }
+  | KW_IF '(' expr ')' expr %prec IFX
+        {
+            $$ = expr_new(PROG, EX_COND, @$);
+            $$->a = $3;
+            $$->b = $5;
+            $$->no_else = true;
+            $$->op = 'i';
+        }
+  | expr '?' expr ':' expr
         {
             $$ = expr_new(PROG, EX_COND, @$);
             $$->a = $1;
@@ -398,6 +437,13 @@ postfix:
             $$->name_loc = @3;
             set_args($$, $5);
         }
+  | postfix '[' expr ']'
+        {
+            $$ = expr_new(PROG, EX_INDEX, @$);
+            $$->a = $1;
+            $$->b = $3;
+            $$->name_loc = @2;
+        }
   ;
 
 primary:
@@ -418,11 +464,40 @@ primary:
         {
             $$ = $2;
         }
-  | '(' expr ',' expr ')'
+  | '(' exprs ')'
         {
             $$ = expr_new(PROG, EX_TUPLE, @$);
-            $$->a = $2;
-            $$->b = $4;
+            set_args($$, $2);
+        }
+  | '[' opt_args ']'
+        {
+            $$ = expr_new(PROG, EX_LIST, @$);
+            set_args($$, $2);
+        }
+  | '{' lets expr '}'
+        {
+            $$ = expr_new(PROG, EX_BLOCK, @$);
+            set_args($$, $2);
+            $$->c = $3;
+        }
+  ;
+
+exprs:
+    expr ',' expr       { $$ = list_add(PROG, list_add(PROG, NULL, $1), $3); }
+  | exprs ',' expr      { $$ = list_add(PROG, $1, $3); }
+  ;
+
+/* the vals of a block: val NAME = expr; ... */
+lets:
+    %empty              { $$ = NULL; }
+  | lets KW_VAL name '=' expr ';'
+        {
+            st_expr *l = expr_new(PROG, EX_LET, @$);
+            l->name = $3;
+            l->name_loc = @3;
+            l->a = $5;
+            l->loc = @2;
+            $$ = list_add(PROG, $1, l);
         }
   ;
 
@@ -496,7 +571,8 @@ static bool sym_is_keyword(yysymbol_kind_t k)
 {
     return k == YYSYMBOL_KW_CONTEXT || k == YYSYMBOL_KW_SOURCE || k == YYSYMBOL_KW_WINDOW ||
            k == YYSYMBOL_KW_STREAM || k == YYSYMBOL_KW_SLIDE || k == YYSYMBOL_KW_IN ||
-           k == YYSYMBOL_KW_STORAGE || k == YYSYMBOL_KW_MAXRATE || k == YYSYMBOL_KW_EXTERN;
+           k == YYSYMBOL_KW_STORAGE || k == YYSYMBOL_KW_MAXRATE || k == YYSYMBOL_KW_EXTERN ||
+           k == YYSYMBOL_KW_VAL;
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
@@ -561,7 +637,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
         if ((has_expr || has_name) && sym_is_keyword(e))
             continue;
         if (has_expr && (e == YYSYMBOL_FLOAT || e == YYSYMBOL_STRING || e == YYSYMBOL_DURATION ||
-                         e == YYSYMBOL_BOOL || strcmp(disp[i], "'-'") == 0))
+                         e == YYSYMBOL_BOOL || strcmp(disp[i], "'-'") == 0 || e == YYSYMBOL_KW_IF ||
+                         strcmp(disp[i], "'{'") == 0 || strcmp(disp[i], "'['") == 0))
             continue;
         names[k++] = disp[i];
     }

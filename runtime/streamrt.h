@@ -180,6 +180,16 @@ static inline bool st_split_next(st_split *it, st_str *out)
     return st_split_next_any(it, out);
 }
 
+/* ---- lists (runtime/lists.c) ---------------------------------------------
+ * A list value is { int64_t n; T *v; } with v in the batch arena. */
+/* split(s, sep) as a list: the pieces st_split gives, in a; *out gets
+   them and the count is returned */
+int64_t st_split_list(st_arena *a, st_str s, st_str sep, st_str **out);
+/* start + parts joined by sep + end, in a (mkString) */
+st_str st_join(st_arena *a, const st_str *parts, int64_t n, st_str start, st_str sep, st_str end);
+/* A stable sort of n elements of size bytes (sorted()); scratch in a. */
+void st_sort_stable(st_arena *a, void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* A keyed result and the stamp that orders it (its key's first record);
    st_sort_stamped sorts by stamp (distinct, >= 0), with tmp as scratch
    of n elements. */
