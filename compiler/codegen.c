@@ -1610,7 +1610,8 @@ static void emit_output(cg *g, const st_node *n)
         emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
         emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++)");
         emit(g, 1, "        all[q++] = ((const %s *)in->parts[p].data)[r];", ct(g, t));
-        emit(g, 1, "st_rdd rdd = { job->time_ms, total, sizeof(%s), all, sc_fmtv_%d };", ct(g, t), t->id);
+        emit(g, 1, "%s rdd = { job->time_ms, total, sizeof(%s), all, sc_fmtv_%d };", cr_rdd_name(g, t), ct(g, t),
+             t->id);
         emit(g, 1, "%s(&rdd);", n->cfunc_name);
         break;
     }
@@ -2096,6 +2097,7 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
     /* before the user's code, which may use the types' names */
     emit_types(gp);
     cr_emit_consts(gp);
+    cr_emit_rdd_types(gp);
 
     /* user C code, in program order */
     for (int i = 0; i < p->ndecls; i++) {
@@ -2129,7 +2131,8 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
     }
     for (int i = 0; i < p->nnodes; i++)
         if (g.plan->order[i]->op == OP_FOREACHRDD && g.plan->nodes[g.plan->order[i]->id].kind != LW_DEAD)
-            emit(gp, 0, "void %s(const st_rdd *rdd); /* foreachRDD */", g.plan->order[i]->cfunc_name);
+            emit(gp, 0, "void %s(const %s *rdd); /* foreachRDD */", g.plan->order[i]->cfunc_name,
+                 cr_rdd_name(gp, g.plan->order[i]->type));
     sb_puts(&gp->out, "\n");
 
     for (int ci = 0; ci < p->ncontexts; ci++)

@@ -64,5 +64,8 @@ char *cr_expr(ex *x, const st_expr *e);
    scalar */
 const char *cr_cname(cg *g, const st_type *t);
 bool cr_needs_copy(const st_type *t);
+/* foreachRDD: the typed batch handed to the C function (sc_rdd_<name>) */
+const char *cr_rdd_name(cg *g, const st_type *t);
+void cr_emit_rdd_types(cg *g);
 
 #endif

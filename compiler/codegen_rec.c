@@ -84,7 +84,9 @@ const char *cr_cname(cg *g, const st_type *t)
     sbuf b = { 0 };
     sb_puts(&b, "sc_");
     name_put(&b, t);
-    return cg_str(g, "%s", b.p);
+    char *r = cg_str(g, "%s", b.p);
+    sb_free(&b);
+    return r;
 }
 
 /* ---- types ---------------------------------------------------------------- */
@@ -295,7 +297,9 @@ static char *cinit(cg *g, const st_expr *e, const st_type *t)
         for (int i = 0; i < e->nargs; i++)
             sb_printf(&b, "%s%s", i ? ", " : "", cinit(g, e->args[i], t->el[i]));
         sb_puts(&b, " }");
-        return cg_str(g, "%s", b.p);
+        char *r = cg_str(g, "%s", b.p);
+        sb_free(&b);
+        return r;
     }
     case EX_LIST: {
         if (e->nargs == 0)
@@ -511,4 +515,40 @@ char *cr_expr(ex *x, const st_expr *e)
     default:
         return NULL;
     }
+}
+
+/* ---- foreachRDD ----------------------------------------------------------------- */
+
+const char *cr_rdd_name(cg *g, const st_type *t)
+{
+    sbuf b = { 0 };
+    sb_puts(&b, "sc_rdd_");
+    name_put(&b, t);
+    char *r = cg_str(g, "%s", b.p);
+    sb_free(&b);
+    return r;
+}
+
+void cr_emit_rdd_types(cg *g)
+{
+    const st_program *p = g->p;
+    bool *done = calloc((size_t)p->ntypes + 1, sizeof *done);
+    if (!done)
+        abort();
+    for (int i = 0; i < p->nnodes; i++) {
+        const st_node *n = g->plan->order[i];
+        if (n->op != OP_FOREACHRDD || g->plan->nodes[n->id].kind == LW_DEAD || done[n->type->id])
+            continue;
+        done[n->type->id] = true;
+        /* st_rdd with data typed: a function of another element type does
+           not match the prototype */
+        emit(g, 0, "typedef struct %s {", cr_rdd_name(g, n->type));
+        emit(g, 1, "int64_t time_ms;");
+        emit(g, 1, "int64_t count;");
+        emit(g, 1, "size_t elem_size;");
+        emit(g, 1, "const %s *data;", cr_cname(g, n->type));
+        emit(g, 1, "void (*format)(st_buf *out, const void *elem);");
+        emit(g, 0, "} %s;", cr_rdd_name(g, n->type));
+    }
+    free(done);
 }

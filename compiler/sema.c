@@ -992,6 +992,19 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         if (is_err(st))
             return NULL;
         st_expr *g = e->args[1];
+        if (sr_has_nothing(st)) {
+            /* (0, None): the function's result says what None holds */
+            s->rec.quiet = true;
+            u = check_fn(s, g, e->name, 2, st, t->b, false, depth);
+            s->rec.quiet = false;
+            const st_type *j = u ? sr_unify(&s->rec, st, u) : NULL;
+            if (!j || sr_has_nothing(j)) {
+                sr_check_known(&s->rec, init);
+                return NULL;
+            }
+            sr_coerce(&s->rec, init, j);
+            st = j;
+        }
         u = check_fn(s, g, e->name, 2, st, t->b, false, depth);
         ok = check_result(s, g, u, st, "updateStateByKey", "the state is");
         n->fn = g;

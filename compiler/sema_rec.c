@@ -177,7 +177,7 @@ void sr_coerce(sr_ctx *c, st_expr *e, const st_type *want)
 
 bool sr_check_known(sr_ctx *c, st_expr *e)
 {
-    if (!e)
+    if (!e || c->quiet)
         return true;
     bool here = e->type && sr_has_nothing(e->type);
     if (here && e->kind == EX_LIST && e->nargs == 0) {

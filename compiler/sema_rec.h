@@ -26,6 +26,7 @@ typedef struct sr_ctx {
     st_expr **scope; /* the EX_LETs in scope, innermost last */
     int nscope, capscope;
     int nlocals;     /* EX_LETs numbered so far */
+    bool quiet;      /* sr_check_known() reports nothing (a first try) */
 } sr_ctx;
 
 void sr_init(sr_ctx *c, st_program *p, st_diag *d, void *s,

@@ -37,8 +37,9 @@ done
 if [ -d tests/fuzz/regressions ] && [ -n "$(ls tests/fuzz/regressions)" ]; then
     "$out/fuzz_frontend" tests/fuzz/regressions/* >/dev/null 2>&1 || { echo "fuzz: a regression input fails"; exit 1; }
 fi
-# -max_len keeps inputs program-sized; -timeout catches hangs
-"$out/fuzz_frontend" -runs="$runs" -max_len=4096 -timeout=10 -print_final_stats=1 \
+# -max_len keeps inputs program-sized; -timeout catches hangs; the
+# dictionary holds the language's tokens (records: val, if, [ ], Some ...)
+"$out/fuzz_frontend" -runs="$runs" -max_len=4096 -timeout=10 -print_final_stats=1 -dict=tests/fuzz/stream.dict \
     -artifact_prefix="$out/" "$out/corpus" 2>"$out/log" || { tail -40 "$out/log"; exit 1; }
 grep -E 'stat::number_of_executed_units|Done' "$out/log" | tail -2
 echo "fuzz: $runs executions, no finding"
