@@ -480,6 +480,13 @@ primary:
             set_args($$, $2);
             $$->c = $3;
         }
+  | '{' lets error '}'
+        {
+            /* reported; the statement goes on after the block */
+            $$ = expr_new(PROG, EX_BLOCK, @$);
+            $$->bad = true;
+            yyerrok;
+        }
   ;
 
 exprs:
