@@ -404,9 +404,9 @@ static void dump_expr(FILE *out, const st_expr *e, int depth)
     if (e->node)
         fprintf(out, " [node %d]", e->node->id);
     fprintf(out, " @%d:%d\n", e->loc.first_line, e->loc.first_column);
-    if (e->a)
+    if (e->a && e->kind != EX_TUPLE) /* a tuple's a, b are args[0], args[1] */
         dump_expr(out, e->a, depth + 1);
-    if (e->b)
+    if (e->b && e->kind != EX_TUPLE)
         dump_expr(out, e->b, depth + 1);
     if (e->c)
         dump_expr(out, e->c, depth + 1);

@@ -58,7 +58,7 @@ typedef enum st_exkind {
     EX_UNARY,     /* op a: op is '-' or '!' */
     EX_BINARY,    /* a op b: op is a char or one of the ST_OP_* below */
     EX_COND,      /* a ? b : c, if (a) b else c (no_else: c missing) */
-    EX_TUPLE,     /* (a, b, ...): args (and a, b for the first two) */
+    EX_TUPLE,     /* (a, b, ...): args; a, b are args[0], args[1] too */
     EX_LAMBDA,    /* params => body (a) */
     EX_NAMED_ARG, /* name = a (source options: rate = 10, loop = true) */
     EX_LIST,      /* [args] */

@@ -468,6 +468,8 @@ primary:
         {
             $$ = expr_new(PROG, EX_TUPLE, @$);
             set_args($$, $2);
+            $$->a = $2->v[0]; /* as before tuples: a pair's a, b */
+            $$->b = $2->v[1];
         }
   | '[' opt_args ']'
         {

@@ -191,9 +191,11 @@ bool sr_check_known(sr_ctx *c, st_expr *e)
         diag_note(c->d, e->loc, "None takes its type from where it is used, as in if (c) Some(x) else None");
         return false;
     }
-    bool ok = sr_check_known(c, e->a) && sr_check_known(c, e->b) && sr_check_known(c, e->c);
+    /* in source order: a block's vals before its result */
+    bool ok = e->kind == EX_TUPLE || (sr_check_known(c, e->a) && sr_check_known(c, e->b));
     for (int i = 0; ok && i < e->nargs; i++)
         ok = sr_check_known(c, e->args[i]);
+    ok = ok && sr_check_known(c, e->c);
     if (ok && here && e->kind != EX_LAMBDA) {
         char b1[128];
         diag_error(c->d, e->loc, "the type of this value is not known here (%s)", tstr(e->type, b1, sizeof b1));
