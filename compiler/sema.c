@@ -1236,6 +1236,8 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
     if (!t->name) {
         const st_type *el[64];
         bool ok = t->n <= 64;
+        if (!ok)
+            diag_error(s->d, t->loc, "a tuple has at most 64 fields, not %d", t->n);
         for (int i = 0; ok && i < t->n; i++)
             ok = !is_err(el[i] = resolve_typeexpr(s, t->el[i], depth + 1));
         return ok ? type_tuple(s->p, t->n, el) : s->t_err;
@@ -1266,7 +1268,7 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
 
 static void check_extern(sema *s, st_decl *d)
 {
-    if (find_builtin(d->name)) {
+    if (find_builtin(d->name) || sr_is_builtin(d->name)) {
         diag_error(s->d, d->name_loc, "extern function '%s' has the name of a built-in function", d->name);
     }
     d->param_types = ast_alloc(s->p, sizeof *d->param_types * (size_t)(d->nptypes + 1));

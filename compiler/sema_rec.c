@@ -423,18 +423,29 @@ static bool nargs_ok(sr_ctx *c, st_expr *e, int lo, int hi)
     return false;
 }
 
+static const struct { const char *name; st_builtin id; int lo, hi; } fns[] = {
+    { "Some", BI_SOME, 1, 1 }, { "sum", BI_SUM, 1, 1 }, { "min", BI_MIN, 1, 1 },
+    { "max", BI_MAX, 1, 1 }, { "sorted", BI_SORTED, 1, 1 }, { "mkString", BI_MKSTRING, 1, 4 },
+    { "len", BI_LIST_LEN, 1, 1 }, { "contains", BI_LIST_CONTAINS, 2, 2 },
+};
+
+static int find_fn(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof fns / sizeof fns[0]); i++)
+        if (strcmp(fns[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+bool sr_is_builtin(const char *name)
+{
+    return find_fn(name) >= 0;
+}
+
 bool sr_call(sr_ctx *c, st_expr *e, int depth, const st_type **t)
 {
     char b1[128], b2[128];
-    static const struct { const char *name; st_builtin id; int lo, hi; } fns[] = {
-        { "Some", BI_SOME, 1, 1 }, { "sum", BI_SUM, 1, 1 }, { "min", BI_MIN, 1, 1 },
-        { "max", BI_MAX, 1, 1 }, { "sorted", BI_SORTED, 1, 1 }, { "mkString", BI_MKSTRING, 1, 4 },
-        { "len", BI_LIST_LEN, 1, 1 }, { "contains", BI_LIST_CONTAINS, 2, 2 },
-    };
-    int f = -1;
-    for (int i = 0; i < (int)(sizeof fns / sizeof fns[0]); i++)
-        if (strcmp(fns[i].name, e->name) == 0)
-            f = i;
+    int f = find_fn(e->name);
     if (f < 0)
         return false;
     st_builtin id = fns[f].id;

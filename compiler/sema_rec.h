@@ -42,6 +42,8 @@ const st_type *sr_const_ref(sr_ctx *c, st_expr *e, st_decl *d, const st_decl *cu
 /* Some(x) and the built-ins on lists (len and contains of a list): sets
    *t and returns true when it handled the call. */
 bool sr_call(sr_ctx *c, st_expr *e, int depth, const st_type **t);
+/* name is one of the built-ins above (Some, sum, min, ...) */
+bool sr_is_builtin(const char *name);
 /* Checks the constant d. */
 void sr_check_val(sr_ctx *c, st_decl *d);
 
