@@ -178,6 +178,20 @@ static const st_type *intern(st_program *p, st_tykind k, const st_type *a, const
     return intern_n(p, k, a, b, 0, NULL);
 }
 
+bool type_has(const st_type *t, unsigned kinds)
+{
+    if (!t)
+        return false;
+    if (kinds & (1u << t->kind))
+        return true;
+    if (t->kind == TY_LIST || t->kind == TY_OPTION)
+        return type_has(t->a, kinds);
+    for (int i = 0; i < t->n; i++)
+        if (type_has(t->el[i], kinds))
+            return true;
+    return false;
+}
+
 const st_type *type_tuple(st_program *p, int n, const st_type *const *el)
 {
     if (n == 2)

@@ -315,6 +315,9 @@ const st_type *type_option(st_program *p, const st_type *a);
 const st_type *type_list(st_program *p, const st_type *a);
 /* n >= 2 fields; n == 2 is type_pair */
 const st_type *type_tuple(st_program *p, int n, const st_type *const *el);
+/* t or a type inside it (fields, elements, content) is of one of the kinds
+   in the mask, a set of 1u << TY_... */
+bool type_has(const st_type *t, unsigned kinds);
 /* "string", "(string, int)", "Option[int]", "list of string" */
 void type_str(const st_type *t, char *buf, size_t size);
 

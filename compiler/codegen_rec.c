@@ -19,32 +19,15 @@ static bool is_tuple(const st_type *t)
     return t->kind == TY_PAIR || t->kind == TY_TUPLE;
 }
 
+/* no C form: [] or None whose type stayed unknown, errors, durations */
 static bool has_nothing(const st_type *t)
 {
-    switch (t->kind) {
-    case TY_NOTHING: case TY_ERROR: case TY_DURATION: return true;
-    case TY_LIST: case TY_OPTION: return has_nothing(t->a);
-    case TY_PAIR: case TY_TUPLE:
-        for (int i = 0; i < t->n; i++)
-            if (has_nothing(t->el[i]))
-                return true;
-        return false;
-    default: return false;
-    }
+    return type_has(t, 1u << TY_NOTHING | 1u << TY_ERROR | 1u << TY_DURATION);
 }
 
 bool cr_needs_copy(const st_type *t)
 {
-    switch (t->kind) {
-    case TY_STRING: case TY_LIST: return true;
-    case TY_OPTION: return cr_needs_copy(t->a);
-    case TY_PAIR: case TY_TUPLE:
-        for (int i = 0; i < t->n; i++)
-            if (cr_needs_copy(t->el[i]))
-                return true;
-        return false;
-    default: return false;
-    }
+    return type_has(t, 1u << TY_STRING | 1u << TY_LIST);
 }
 
 /* ---- names -------------------------------------------------------------- */

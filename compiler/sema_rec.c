@@ -55,18 +55,7 @@ void sr_free(sr_ctx *c)
 
 bool sr_has_nothing(const st_type *t)
 {
-    if (!t)
-        return false;
-    switch (t->kind) {
-    case TY_NOTHING: return true;
-    case TY_LIST: case TY_OPTION: return sr_has_nothing(t->a);
-    case TY_PAIR: case TY_TUPLE:
-        for (int i = 0; i < t->n; i++)
-            if (sr_has_nothing(t->el[i]))
-                return true;
-        return false;
-    default: return false;
-    }
+    return type_has(t, 1u << TY_NOTHING);
 }
 
 /* ---- unknown types of [] and None --------------------------------------- */
