@@ -67,6 +67,8 @@ typedef enum st_exkind {
     EX_LET        /* val name = a (in a block) */
 } st_exkind;
 
+#define ST_MAX_PARAMS 16 /* names on the left of => */
+
 enum { ST_OP_EQ = 256, ST_OP_NE, ST_OP_LE, ST_OP_GE, ST_OP_AND, ST_OP_OR };
 
 /* What an EX_NAME / EX_CALL resolved to (sema). */
@@ -122,11 +124,11 @@ typedef struct st_expr {
 
     /* EX_LAMBDA: parameters; bad_params when the left of => is not one
        name or a (name, name) pair (reported by sema) */
-    char *params[2];
-    st_loc param_locs[2];
+    char *params[ST_MAX_PARAMS];  /* (a, b, c) => destructures a tuple */
+    st_loc param_locs[ST_MAX_PARAMS];
     int nparams;
     bool bad_params;
-    const st_type *param_types[2]; /* sema */
+    const st_type *param_types[ST_MAX_PARAMS]; /* sema */
     bool destructure;         /* sema: 2 params bound to one pair argument */
 
     /* sema resolution */

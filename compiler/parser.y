@@ -115,7 +115,7 @@ static void set_args(st_expr *e, st_exprlist *l)
     }
 }
 
-/* lhs => body: lhs must be a name or a (name, name) tuple */
+/* lhs => body: lhs must be a name or a (name, name, ...) tuple */
 static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 {
     st_expr *e = expr_new(p, EX_LAMBDA, loc);
@@ -124,13 +124,17 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
         e->params[0] = lhs->name;
         e->param_locs[0] = lhs->loc;
         e->nparams = 1;
-    } else if (lhs->kind == EX_TUPLE && lhs->nargs == 2 && lhs->args[0]->kind == EX_NAME &&
-               lhs->args[1]->kind == EX_NAME) {
-        e->params[0] = lhs->args[0]->name;
-        e->param_locs[0] = lhs->args[0]->loc;
-        e->params[1] = lhs->args[1]->name;
-        e->param_locs[1] = lhs->args[1]->loc;
-        e->nparams = 2;
+    } else if (lhs->kind == EX_TUPLE && lhs->nargs <= ST_MAX_PARAMS) {
+        for (int i = 0; i < lhs->nargs; i++) {
+            e->params[i] = lhs->args[i]->name;
+            e->param_locs[i] = lhs->args[i]->loc;
+            e->bad_params |= lhs->args[i]->kind != EX_NAME;
+        }
+        e->nparams = lhs->nargs;
+        if (e->bad_params) {
+            e->nparams = 0;
+            e->param_locs[0] = lhs->loc;
+        }
     } else {
         e->bad_params = true;
         e->param_locs[0] = lhs->loc;

@@ -571,10 +571,14 @@ static const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams,
     if (nparams == 1) {
         if (f->nparams == 1)
             f->param_types[0] = t1;
-        else if (t1->kind == TY_PAIR) {
-            f->destructure = true;
-            f->param_types[0] = t1->a;
-            f->param_types[1] = t1->b;
+        else if ((t1->kind == TY_PAIR || t1->kind == TY_TUPLE) && f->nparams == t1->n) {
+            f->destructure = true; /* (a, b, c) => the fields of a tuple */
+            for (int i = 0; i < t1->n; i++)
+                f->param_types[i] = t1->el[i];
+        } else if (t1->kind == TY_PAIR || t1->kind == TY_TUPLE) {
+            diag_error(s->d, f->param_locs[0], "the function of '%s' takes one parameter or %d for the fields of %s, "
+                                               "not %d", op, t1->n, tstr(t1, b1, sizeof b1), f->nparams);
+            return NULL;
         } else {
             diag_error(s->d, f->param_locs[1], "the function of '%s' takes one parameter: its argument is %s, "
                                                "not a pair", op, tstr(t1, b1, sizeof b1));
@@ -589,10 +593,12 @@ static const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams,
         f->param_types[0] = t1;
         f->param_types[1] = t2;
     }
-    if (f->nparams == 2 && strcmp(f->params[0], f->params[1]) == 0) {
-        diag_error(s->d, f->param_locs[1], "duplicate parameter '%s'", f->params[1]);
-        return NULL;
-    }
+    for (int i = 1; i < f->nparams; i++)
+        for (int k = 0; k < i; k++)
+            if (strcmp(f->params[k], f->params[i]) == 0) {
+                diag_error(s->d, f->param_locs[i], "duplicate parameter '%s'", f->params[i]);
+                return NULL;
+            }
     st_expr *saved = s->lam;
     s->lam = f;
     const st_type *t = type_expr(s, f->a, allow_list, depth + 1);
