@@ -125,13 +125,15 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
         e->param_locs[0] = lhs->loc;
         e->nparams = 1;
     } else if (lhs->kind == EX_TUPLE && lhs->nargs <= ST_MAX_PARAMS) {
+        bool bad = false;
         for (int i = 0; i < lhs->nargs; i++) {
             e->params[i] = lhs->args[i]->name;
             e->param_locs[i] = lhs->args[i]->loc;
-            e->bad_params |= lhs->args[i]->kind != EX_NAME;
+            bad = bad || lhs->args[i]->kind != EX_NAME;
         }
         e->nparams = lhs->nargs;
-        if (e->bad_params) {
+        e->bad_params = bad;
+        if (bad) {
             e->nparams = 0;
             e->param_locs[0] = lhs->loc;
         }

@@ -25,7 +25,9 @@ objs=""
 for f in compiler/*.c build/obj/compiler/parser.tab.c build/obj/compiler/lexer.c; do
     [ "$(basename "$f")" = main.c ] && continue
     o="$out/obj/$(basename "$f" .c).o"
-    if [ ! -f "$o" ] || [ "$f" -nt "$o" ]; then
+    # rebuilt when its source or any compiler header is newer (a header
+    # change alters struct layouts every object must agree on)
+    if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find compiler build/obj/compiler -name '*.h' -newer "$o")" ]; then
         clang $flags -w -c "$f" -o "$o"
     fi
     objs="$objs $o"
