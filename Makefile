@@ -5,6 +5,11 @@
 #   make test            every test, then every test again under ASan/UBSan
 #   make check           every test once, on the $(BUILD) tree
 #   make install PREFIX=/usr/local DESTDIR=
+#                        streamc, the runtime, its headers and streamrt.pc,
+#                        the man pages and the bash completion; PREFIX is
+#                        compiled into streamc (where it looks for the
+#                        runtime when not next to itself), DESTDIR is not
+#   make uninstall PREFIX=/usr/local DESTDIR=
 #   make demo            build, then run examples/demo.stream for a few batches
 #   make bench           benchmarks (bench/README.md)
 #   make clean
@@ -43,7 +48,7 @@ COMP_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 COMP_OBJS := $(COMP_SRCS:compiler/%.c=$(OBJ)/compiler/%.o) \
              $(OBJ)/compiler/parser.tab.o $(OBJ)/compiler/lexer.o
 COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
-             $(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h
+             $(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h $(OBJ)/compiler/cnames.inc
 COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 
 # ---- runtime -------------------------------------------------------------
@@ -51,7 +56,7 @@ RT_SRCS   := $(wildcard runtime/*.c)
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
 RT_HDRS   := runtime/streamrt.h $(wildcard runtime/st_map.h)
 
-.PHONY: all test check check-san install clean demo bench fuzz golden
+.PHONY: all test check check-san install uninstall clean demo bench fuzz golden FORCE
 all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h bin/streamc
 
 bin/streamc: $(BIN)/streamc
@@ -66,15 +71,28 @@ $(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h: compiler/lexer.l $(OBJ)/compile
 	@mkdir -p $(@D)
 	$(FLEX) --header-file=$(OBJ)/compiler/lexer.h -o $(OBJ)/compiler/lexer.c $<
 
+# the C library's names, refused for extern and foreachRDD functions
+$(OBJ)/compiler/cnames.inc: compiler/tools/cnames.sh $(RT_HDRS)
+	@mkdir -p $(@D)
+	sh compiler/tools/cnames.sh "$(CC)" runtime > $@.tmp && mv $@.tmp $@
+
 # generated scanner/parser: relax warnings that flex/bison output trips
-$(OBJ)/compiler/parser.tab.o: $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/lexer.h
+$(OBJ)/compiler/parser.tab.o: $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/lexer.h $(wildcard compiler/*.h)
 	$(CC) $(ALLCFLAGS) $(COMP_INC) -Wno-missing-prototypes -c -o $@ $<
-$(OBJ)/compiler/lexer.o: $(OBJ)/compiler/lexer.c $(OBJ)/compiler/parser.tab.h
+$(OBJ)/compiler/lexer.o: $(OBJ)/compiler/lexer.c $(OBJ)/compiler/parser.tab.h $(wildcard compiler/*.h)
 	$(CC) $(ALLCFLAGS) $(COMP_INC) -Wno-missing-prototypes -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
 $(OBJ)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(COMP_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(COMP_INC) -c -o $@ $<
+
+# PREFIX is compiled into main.o: rebuilt when it changes
+$(OBJ)/compiler/prefix.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(OBJ)/compiler/main.o: $(OBJ)/compiler/prefix.stamp
+$(OBJ)/compiler/main.o: ALLCFLAGS += -DSTREAMC_PREFIX='"$(PREFIX)"'
+FORCE:
 
 $(BIN)/streamc: $(OBJ)/compiler/main.o $(COMP_OBJS)
 	@mkdir -p $(@D)
@@ -133,11 +151,33 @@ golden: all
 fuzz: all
 	bash tests/fuzz/run.sh long
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/streamc $(DESTDIR)$(PREFIX)/include/streamc
-	install -m 755 $(BIN)/streamc $(DESTDIR)$(PREFIX)/bin/streamc
-	install -m 644 $(LIBDIR)/libstreamrt.a $(DESTDIR)$(PREFIX)/lib/streamc/
-	install -m 644 $(INCDIR)/*.h $(DESTDIR)$(PREFIX)/include/streamc/
+VERSION  = $(shell sed -n 's/^\#define ST_VERSION_STRING "\(.*\)"/\1/p' compiler/codegen.h)
+I_BIN    = $(DESTDIR)$(PREFIX)/bin
+I_LIB    = $(DESTDIR)$(PREFIX)/lib/streamc
+I_INC    = $(DESTDIR)$(PREFIX)/include/streamc
+I_PC     = $(DESTDIR)$(PREFIX)/lib/pkgconfig
+I_MAN    = $(DESTDIR)$(PREFIX)/share/man/man1
+I_COMP   = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+MANPAGES = man/streamc.1 man/streamc-run.1
+
+$(BUILD)/streamrt.pc: streamrt.pc.in compiler/codegen.h $(OBJ)/compiler/prefix.stamp
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' streamrt.pc.in > $@
+
+install: all $(BUILD)/streamrt.pc
+	install -d $(I_BIN) $(I_LIB) $(I_INC) $(I_PC) $(I_MAN) $(I_COMP)
+	install -m 755 $(BIN)/streamc $(I_BIN)/streamc
+	install -m 644 $(LIBDIR)/libstreamrt.a $(I_LIB)/
+	install -m 644 $(INCDIR)/*.h $(I_INC)/
+	install -m 644 $(BUILD)/streamrt.pc $(I_PC)/streamrt.pc
+	install -m 644 $(MANPAGES) $(I_MAN)/
+	install -m 644 completion/streamc.bash $(I_COMP)/streamc
+
+# removes what install wrote, and the two directories that are streamc's own
+uninstall:
+	rm -f $(I_BIN)/streamc $(I_LIB)/libstreamrt.a $(I_PC)/streamrt.pc $(I_COMP)/streamc
+	rm -f $(addprefix $(I_INC)/,$(notdir $(RT_HDRS)))
+	rm -f $(addprefix $(I_MAN)/,$(notdir $(MANPAGES)))
+	rmdir $(I_LIB) $(I_INC) 2>/dev/null || true
 
 clean:
 	rm -rf build bin

@@ -12,8 +12,10 @@
 #   WC_LINES, WC_SECS, WIN_LINES, WIN_SECS, WIN_BATCHES, YSB_EVENTS, YSB_SECS
 #                  data sizes (defaults below)
 #   CC             C compiler for the baselines and the pipelines (default cc)
-#   BEFORE=PATH    another streamc (an earlier build): word count and Yahoo are
-#                  also compiled with it and run in the same run, as "before"
+#   BEFORE=PATH    another streamc (an earlier build): word count, Yahoo and
+#                  the overload pipeline are also compiled with it and run in
+#                  the same run, as "before"
+#   OV_SECS        seconds of each overload run (bench/overload.sh; default 20)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -270,6 +272,9 @@ RTFLAG=""
 "$RT" -o "$OUT/run/rt.time" -- timeout 30 "$OUT/bin/realtime" $RTFLAG --duration 5s --stats \
     > "$OUT/run/rt.out" 2> "$OUT/run/rt.err" || die "real-time run failed"
 
+log "overload: peak memory at 1x and 10x (bench/overload.sh)"
+BEFORE="$BEFORE" CC="$CC" bash "$B/overload.sh" > /dev/null || die "overload benchmark failed"
+
 log "streamc compile time (--emit-c, 20 runs each, median)"
 : > "$OUT/run/compile.txt"
 for s in "$ROOT"/examples/*.stream "$B"/pipelines/*.stream; do
@@ -397,6 +402,8 @@ awk -v rss="$(field maxrss_kb "$OUT/run/rt.time")" '
         printf "|---|---|---|---|---|---|---|---|---|\n"
         printf "| %d | %.0f | %.1f | %d | %.1f | %.1f | %d | %s | %.0f |\n", n, rs / (n * 0.1), ps / n, pm, d1, d2, dm, grow, rss / 1024
     }'
+echo
+cat "$OUT/overload.md"
 echo
 echo "### streamc compile time (bin/streamc --emit-c /dev/null X.stream, median of 20)"
 echo

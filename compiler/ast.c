@@ -56,6 +56,18 @@ void *ast_alloc(st_program *p, size_t n)
     return q;
 }
 
+void *ast_grow(st_program *p, void *old, int n, int *cap, size_t elem)
+{
+    if (n < *cap)
+        return old;
+    int ncap = *cap ? 2 * *cap : 4;
+    void *nv = ast_alloc(p, (size_t)ncap * elem);
+    if (n)
+        memcpy(nv, old, (size_t)n * elem);
+    *cap = ncap;
+    return nv;
+}
+
 char *ast_strndup(st_program *p, const char *s, size_t n)
 {
     char *q = ast_alloc(p, n + 1);
@@ -514,6 +526,10 @@ static void dump_decl(FILE *out, const st_decl *d)
         break;
     case DECL_VAL:
         fprintf(out, "val %s\n", d->name);
+        dump_expr(out, d->value, 1);
+        break;
+    case DECL_PARAM:
+        fprintf(out, "param %s\n", d->name);
         dump_expr(out, d->value, 1);
         break;
     }

@@ -83,7 +83,8 @@ typedef enum st_refkind {
     REF_EXTERN,   /* decl is a DECL_EXTERN */
     REF_LOCAL,    /* a val of a block: let is its EX_LET */
     REF_CONST,    /* decl is a DECL_VAL */
-    REF_NONE_VALUE /* the name None */
+    REF_NONE_VALUE, /* the name None */
+    REF_RUNPARAM  /* decl is a DECL_PARAM (a run-time parameter) */
 } st_refkind;
 
 typedef enum st_builtin {
@@ -93,6 +94,7 @@ typedef enum st_builtin {
     BI_JSON, BI_ISDEFINED, BI_GETORELSE,
     /* sema_rec.c */
     BI_SOME, BI_LIST_LEN, BI_SUM, BI_MIN, BI_MAX, BI_LIST_CONTAINS, BI_SORTED, BI_MKSTRING,
+    BI_MATCHES, BI_REPLACEALL, BI_REGEXSPLIT, /* sema_regex.c */
     BI_COUNT_
 } st_builtin;
 
@@ -141,6 +143,7 @@ typedef struct st_expr {
     struct st_expr *let;      /* REF_LOCAL: the EX_LET */
     int local_id;             /* EX_LET: program-wide number (sema) */
     struct st_node *node;     /* EX_METHOD / stream EX_NAME: its operator node */
+    int regex;                /* matches/replaceAll/regexSplit: index in p->regexes */
 } st_expr;
 
 /* ---- declarations ------------------------------------------------------ */
@@ -152,7 +155,8 @@ typedef enum st_declkind {
     DECL_OUTPUT,   /* expr;  (a chain ending in an output operation) */
     DECL_EXTERN,   /* extern NAME(TYPE, ...) : TYPE; */
     DECL_CBLOCK,   /* %{ ... %} */
-    DECL_VAL       /* val NAME = expr; (a constant: value) */
+    DECL_VAL,      /* val NAME = expr; (a constant: value) */
+    DECL_PARAM     /* param NAME = LITERAL; (sema_params.c) */
 } st_declkind;
 
 /* context settings as written: NAME = expr; */
@@ -174,6 +178,9 @@ typedef struct st_typeexpr {
 typedef enum st_source_kind {
     SRC_SOCKET, SRC_TEXTFILES, SRC_FILE, SRC_STDIN, SRC_RATE
 } st_source_kind;
+
+/* the source arguments a param may stand for (st_decl.arg_param) */
+typedef enum st_srcarg { SA_HOST, SA_PORT, SA_PATH, SA_RATE, SA_LOOP, SA_MAXRATE, SA_COUNT_ } st_srcarg;
 
 typedef enum st_storage {
     /* bit 0: _SER, bit 1: spills to disk, bit 2: memory not used,
@@ -219,6 +226,14 @@ typedef struct st_decl {
     char *host, *path;            /* socket host; file/textFileStream path */
     int64_t port, rate, max_rate_v;  /* rate: rate(N) or file(rate = N); 0 = none */
     bool loop;
+    struct st_decl *arg_param[SA_COUNT_]; /* sema: the param each argument is, or NULL */
+
+    /* DECL_PARAM: value is the literal default (sema_params.c) */
+    const struct st_type *param_type; /* sema: NULL after an error */
+    int param_index;              /* sema: position among the used params */
+    int64_t param_min, param_max; /* sema: ints: the range every use allows */
+    bool param_nonempty;          /* sema: strings: a use needs a non-empty one */
+    const char *param_use;        /* sema: what its first use is ("the port of socket()") */
 
     /* DECL_WINDOW: window NAME = dur [slide dur]; */
     st_expr *win_dur, *win_slide; /* win_slide may be NULL */
@@ -276,6 +291,7 @@ typedef struct st_node {
     st_expr *init;            /* updateStateByKey */
     int64_t n;                /* print(n), repartition(n) */
     char *prefix, *suffix;    /* saveAsTextFiles; suffix may be NULL */
+    struct st_decl *prefix_param, *suffix_param; /* saveAsTextFiles: params, or NULL */
     st_decl *cfunc;           /* foreachRDD: the DECL_EXTERN, or NULL ... */
     char *cfunc_name;         /* ... with its name (need not be declared) */
     int nconsumers;           /* nodes that take this one as in/in2 */
@@ -298,6 +314,10 @@ typedef struct st_program {
     st_type **types;
     int ntypes, captypes;
     struct st_arena *arena;   /* every tree object; freed by program_free */
+    st_expr **regexes;        /* sema: the distinct regex literals, in order */
+    int nregexes, capregexes;
+    struct st_decl **params;  /* sema: the params that are used, in order */
+    int nparams, capparams;
 } st_program;
 
 st_program *program_new(const char *filename);
@@ -310,6 +330,9 @@ st_node *node_new(st_program *p, st_opkind op, st_loc loc);
 void *ast_alloc(st_program *p, size_t n);
 char *ast_strdup(st_program *p, const char *s);
 char *ast_strndup(st_program *p, const char *s, size_t n);
+/* An arena array of n elements of size elem, with room for one more
+   (*cap grows by doubling; the old array stays in the arena). */
+void *ast_grow(st_program *p, void *old, int n, int *cap, size_t elem);
 
 const st_type *type_basic(st_program *p, st_tykind k);
 const st_type *type_pair(st_program *p, const st_type *a, const st_type *b);

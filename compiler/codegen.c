@@ -23,6 +23,7 @@
  * counted the record; every user expression is evaluated inside a loop.
  */
 #include "codegen.h"
+#include "codegen_dag.h"
 
 #include <assert.h>
 #include <math.h>
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #include "codegen_int.h"
+#include "codegen_ext.h"
 #include "lower.h"
 #include "sbuf.h"
 
@@ -85,15 +87,7 @@ static int out_line(cg *g)
 char *c_lit(cg *g, const char *s, size_t n)
 {
     sbuf b = { 0 };
-    sb_puts(&b, "\"");
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?')
-            sb_put(&b, (const char *)&c, 1);
-        else
-            sb_printf(&b, "\\%03o", c);
-    }
-    sb_puts(&b, "\"");
+    sb_c_lit(&b, s, n);
     return cg_keep(g, b.p);
 }
 
@@ -435,6 +429,19 @@ static char *cx_call(ex *x, const st_expr *e)
         emit(g, x->indent, "st_str %s;", t);
         emit(g, x->indent, "if (!st_field(%s, %s, %s, &%s)) {", a[0], a[1], a[2], t);
         skip_stmt(x, "field past the last field", a[0]);
+        emit(g, x->indent, "}");
+        return t;
+    case BI_MATCHES: return cg_str(g, "st_matches(&sc_re[%d], w, %s)", e->regex, a[0]);
+    case BI_REGEXSPLIT:
+        t = tmpname(g);
+        emit(g, x->indent, "%s %s;", ct(g, e->type), t);
+        emit(g, x->indent, "%s.n = st_regex_split(%s, &sc_re[%d], w, %s, &%s.v);", t, x->ar, e->regex, a[0], t);
+        return t;
+    case BI_REPLACEALL:
+        t = tmpname(g);
+        emit(g, x->indent, "st_str %s;", t);
+        emit(g, x->indent, "if (!st_replace_all(%s, &sc_re[%d], w, %s, %s, &%s)) {", x->ar, e->regex, a[0], a[2], t);
+        skip_stmt(x, "replaceAll: invalid replacement", a[2]);
         emit(g, x->indent, "}");
         return t;
     case BI_JSON:
@@ -1598,8 +1605,10 @@ static void emit_output(cg *g, const st_node *n)
         emit(g, 1, "D->buf%d = st_arena_alloc(job->arenas[0], sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
         emit(g, 1, "memset(D->buf%d, 0, sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
         emit(g, 1, "st_parallel_for(job, in->nparts, sc_task%d, D);", id);
-        emit(g, 1, "if (st_save(job, %s, %s, in->nparts, D->buf%d) != 0)", c_lit(g, n->prefix, strlen(n->prefix)),
-             n->suffix ? c_lit(g, n->suffix, strlen(n->suffix)) : "NULL", id);
+        emit(g, 1, "if (st_save(job, %s, %s, in->nparts, D->buf%d) != 0)",
+             n->prefix_param ? cg_str(g, "sc_par%d", n->prefix_param->param_index) : c_lit(g, n->prefix, strlen(n->prefix)),
+             n->suffix_param ? cg_str(g, "sc_par%d", n->suffix_param->param_index)
+             : n->suffix ? c_lit(g, n->suffix, strlen(n->suffix)) : "NULL", id);
         emit(g, 1, "    D->rc = -1;");
         emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
         emit(g, 1, "    st_buf_free(&D->buf%d[p]);", id);
@@ -2062,7 +2071,7 @@ static void emit_context(cg *g, int ci)
         if (n->op != OP_SOURCE || n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD)
             continue;
         if (nsrc++ == 0)
-            emit(g, 0, "static const st_source_desc sc_src%d[] = {", ci);
+            emit(g, 0, "static %sst_source_desc sc_src%d[] = {", p->nparams ? "" : "const ", ci);
         const st_decl *s = n->source;
         static const char *kinds[] = { "ST_SRC_SOCKET", "ST_SRC_TEXTFILES", "ST_SRC_FILE", "ST_SRC_STDIN",
                                        "ST_SRC_RATE" };
@@ -2070,6 +2079,13 @@ static void emit_context(cg *g, int ci)
              c_lit(g, s->name, strlen(s->name)), kinds[s->src_kind], s->host ? c_lit(g, s->host, strlen(s->host)) : "NULL",
              (long long)s->port, s->path ? c_lit(g, s->path, strlen(s->path)) : "NULL", (long long)s->rate,
              s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage);
+        static const char *const fields[SA_COUNT_] = { "host", "port", "path", "rate", "loop", "max_rate" };
+        for (int a = 0; a < SA_COUNT_; a++) {
+            char v[64];
+            if (s->arg_param[a])
+                sb_printf(&g->bind, "    sc_src%d[%d].%s = %s;\n", ci, nsrc - 1, fields[a],
+                          cgx_param_var(s->arg_param[a], v, sizeof v, a == SA_PORT));
+        }
     }
     if (nsrc)
         emit(g, 0, "};");
@@ -2111,6 +2127,7 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
         sb_puts(&g.out, "\n");
         line_end(gp);
     }
+    cgx_globals(p, &g.out);
 
     for (int i = 0; i < p->ndecls; i++) {
         const st_decl *d = p->decls[i];
@@ -2148,16 +2165,20 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
              (long long)lw_context_drain(g.plan, c), ci, ci, ci, (unsigned long long)state_hash(gp, c), ci, ci);
     }
     emit(gp, 0, "};");
-    emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts };", c_lit(gp, prog, strlen(prog)),
-         p->ncontexts);
+    codegen_view(p, g.plan, &gp->out);
+    cgx_bind(p, &g.out, &g.bind);
+    char tail[160];
+    emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts%s };", c_lit(gp, prog, strlen(prog)),
+         p->ncontexts, cgx_desc_tail(p, tail, sizeof tail));
     sb_puts(&gp->out, "\n");
     emit(gp, 0, "int main(int argc, char **argv)");
     emit(gp, 0, "{");
-    emit(gp, 1, "return st_main(&sc_program, argc, argv);");
+    emit(gp, 1, "return st_main_view(&sc_program, &sc_view, argc, argv);");
     emit(gp, 0, "}");
 
     int rc = fwrite(g.out.p, 1, g.out.n, f) == g.out.n ? 0 : -1;
     sb_free(&g.out);
+    sb_free(&g.bind);
     for (int i = 0; i < g.npool; i++)
         free(g.pool[i]);
     free(g.pool);

@@ -23,6 +23,7 @@ typedef struct cg {
     size_t counted;
     int lines;
     const char *c_name;  /* name for #line resets */
+    sbuf bind;           /* sc_bind()'s statements: params into sources */
     /* the C variables of block vals, by st_expr.local_id (codegen_rec.c) */
     const char **locals;
     int caplocals;
@@ -66,6 +67,8 @@ const char *cr_cname(cg *g, const st_type *t);
 bool cr_needs_copy(const st_type *t);
 /* foreachRDD: the typed batch handed to the C function (sc_rdd_<name>) */
 const char *cr_rdd_name(cg *g, const st_type *t);
+/* t's part of those names ("pair_string_int"); sema_cnames.c uses it too */
+void cr_name_put(sbuf *b, const st_type *t);
 void cr_emit_rdd_types(cg *g);
 
 #endif

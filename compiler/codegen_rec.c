@@ -32,15 +32,15 @@ bool cr_needs_copy(const st_type *t)
 
 /* ---- names -------------------------------------------------------------- */
 
-static void name_put(sbuf *b, const st_type *t)
+void cr_name_put(sbuf *b, const st_type *t)
 {
     switch (t->kind) {
     case TY_STRING: sb_puts(b, "string"); break;
     case TY_INT: sb_puts(b, "int"); break;
     case TY_FLOAT: sb_puts(b, "float"); break;
     case TY_BOOL: sb_puts(b, "bool"); break;
-    case TY_LIST: sb_puts(b, "list_"); name_put(b, t->a); break;
-    case TY_OPTION: sb_puts(b, "option_"); name_put(b, t->a); break;
+    case TY_LIST: sb_puts(b, "list_"); cr_name_put(b, t->a); break;
+    case TY_OPTION: sb_puts(b, "option_"); cr_name_put(b, t->a); break;
     case TY_PAIR: case TY_TUPLE:
         if (t->n == 2)
             sb_puts(b, "pair");
@@ -48,7 +48,7 @@ static void name_put(sbuf *b, const st_type *t)
             sb_printf(b, "tuple%d", t->n);
         for (int i = 0; i < t->n; i++) {
             sb_puts(b, "_");
-            name_put(b, t->el[i]);
+            cr_name_put(b, t->el[i]);
         }
         break;
     default: sb_puts(b, "x"); break;
@@ -66,7 +66,7 @@ const char *cr_cname(cg *g, const st_type *t)
     }
     sbuf b = { 0 };
     sb_puts(&b, "sc_");
-    name_put(&b, t);
+    cr_name_put(&b, t);
     char *r = cg_str(g, "%s", b.p);
     sb_free(&b);
     return r;
@@ -515,7 +515,7 @@ const char *cr_rdd_name(cg *g, const st_type *t)
 {
     sbuf b = { 0 };
     sb_puts(&b, "sc_rdd_");
-    name_put(&b, t);
+    cr_name_put(&b, t);
     char *r = cg_str(g, "%s", b.p);
     sb_free(&b);
     return r;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "diag_json.h"
 
 enum dkind { D_ERROR, D_WARNING, D_NOTE };
 
@@ -109,28 +110,111 @@ static void excerpt(st_diag *d, st_loc loc)
     fputc('\n', out);
 }
 
-static void vreport(st_diag *d, enum dkind k, st_loc loc, const char *fmt, va_list ap)
+static const char *const warn_names[W_COUNT] = {
+    [W_UNUSED_SOURCE] = "unused-source",
+    [W_UNUSED_STREAM] = "unused-stream",
+    [W_UNUSED_WINDOW] = "unused-window",
+    [W_DEAD_STREAM] = "dead-stream",
+    [W_UNUSED_PARAM] = "unused-param",
+    [W_WINDOW_GAP] = "window-gap",
+};
+
+const char *diag_warning_name(st_warn w)
+{
+    return w > W_UNNAMED && w < W_COUNT ? warn_names[w] : NULL;
+}
+
+/* bits of the warnings NAME stands for: one, or a group; 0 if none */
+static uint32_t warning_bits(const char *name)
+{
+    if (strcmp(name, "unused") == 0)
+        return 1u << W_UNUSED_SOURCE | 1u << W_UNUSED_STREAM | 1u << W_UNUSED_WINDOW | 1u << W_DEAD_STREAM |
+               1u << W_UNUSED_PARAM;
+    for (int w = W_UNNAMED + 1; w < W_COUNT; w++)
+        if (strcmp(name, warn_names[w]) == 0)
+            return 1u << w;
+    return 0;
+}
+
+int diag_warning_option(st_diag_opts *o, const char *arg)
+{
+    if (strcmp(arg, "-w") == 0) {
+        o->no_warnings = true;
+        return 0;
+    }
+    if (strncmp(arg, "-W", 2) != 0)
+        return -1;
+    const char *a = arg + 2;
+    /* every warning is on by default; as in gcc, -Wall does not undo a -Wno-NAME */
+    if (strcmp(a, "all") == 0 || strcmp(a, "extra") == 0)
+        return 0;
+    if (strcmp(a, "error") == 0) {
+        o->werror_all = true;
+        return 0;
+    }
+    if (strcmp(a, "no-error") == 0) {
+        o->werror_all = false;
+        return 0;
+    }
+    uint32_t b;
+    if (strncmp(a, "error=", 6) == 0 && (b = warning_bits(a + 6)) != 0) {
+        o->error |= b;
+        o->no_error &= ~b;
+        o->off &= ~b;
+    } else if (strncmp(a, "no-error=", 9) == 0 && (b = warning_bits(a + 9)) != 0) {
+        o->no_error |= b;
+        o->error &= ~b;
+    } else if (strncmp(a, "no-", 3) == 0 && (b = warning_bits(a + 3)) != 0)
+        o->off |= b;
+    else if ((b = warning_bits(a)) != 0)
+        o->off &= ~b;
+    else
+        return -1;
+    return 0;
+}
+
+static void vreport(st_diag *d, enum dkind k, st_warn w, st_loc loc, const char *fmt, va_list ap)
 {
     char msg[1024];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    /* the option a warning shows: "-Wname", "-Werror=name" or "-Werror" */
+    char option[64] = "";
+    bool promoted = false;
+    if (k == D_WARNING) {
+        uint32_t bit = w > W_UNNAMED && w < W_COUNT ? 1u << w : 0;
+        if (d->opts.no_warnings || (d->opts.off & bit)) {
+            d->last_shown = false;
+            return;
+        }
+        const char *name = diag_warning_name(w);
+        promoted = (d->opts.error & bit) || (d->opts.werror_all && !(d->opts.no_error & bit));
+        if (promoted && name)
+            snprintf(option, sizeof option, "-Werror=%s", name);
+        else if (promoted)
+            snprintf(option, sizeof option, "-Werror");
+        else if (name)
+            snprintf(option, sizeof option, "-W%s", name);
+    }
+    enum dkind shown = promoted ? D_ERROR : k;
     if (k == D_NOTE) {
         if (!d->last_shown)
             return;
     } else {
-        if (k == D_ERROR)
+        d->last_shown = seen_insert(d, hash_msg(shown, loc, msg));
+        if (!d->last_shown)
+            return;
+        if (promoted)
+            d->nwerrors++;
+        else if (k == D_ERROR)
             d->nerrors++;
         else
             d->nwarnings++;
-        d->last_shown = seen_insert(d, hash_msg(k, loc, msg));
-        if (!d->last_shown) {
-            if (k == D_ERROR)
-                d->nerrors--;
-            else
-                d->nwarnings--;
-            return;
-        }
     }
     static const char *const label[] = { "error", "warning", "note" };
+    if (d->opts.json) {
+        diag_json_add(d, label[shown], loc, msg, option[0] ? option : NULL, k == D_NOTE);
+        return;
+    }
     static const char *const colour[] = { "\033[1;31m", "\033[1;35m", "\033[1;36m" };
     FILE *out = d->out;
     const char *file = d->src && d->src->name ? d->src->name : "<input>";
@@ -141,9 +225,14 @@ static void vreport(st_diag *d, enum dkind k, st_loc loc, const char *fmt, va_li
     else
         fprintf(out, "%s: ", file);
     if (d->color)
-        fprintf(out, "%s%s:" C_RESET C_BOLD " %s" C_RESET "\n", colour[k], label[k], msg);
+        fprintf(out, "%s%s:" C_RESET C_BOLD " %s" C_RESET, colour[shown], label[shown], msg);
     else
-        fprintf(out, "%s: %s\n", label[k], msg);
+        fprintf(out, "%s: %s", label[shown], msg);
+    if (option[0] && d->color)
+        fprintf(out, " [%s%s" C_RESET "]", colour[shown], option);
+    else if (option[0])
+        fprintf(out, " [%s]", option);
+    fputc('\n', out);
     if (k != D_NOTE && loc.first_line > 0)
         excerpt(d, loc);
 }
@@ -152,7 +241,7 @@ void diag_error(st_diag *d, st_loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(d, D_ERROR, loc, fmt, ap);
+    vreport(d, D_ERROR, W_UNNAMED, loc, fmt, ap);
     va_end(ap);
 }
 
@@ -160,7 +249,15 @@ void diag_warning(st_diag *d, st_loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(d, D_WARNING, loc, fmt, ap);
+    vreport(d, D_WARNING, W_UNNAMED, loc, fmt, ap);
+    va_end(ap);
+}
+
+void diag_warn(st_diag *d, st_warn w, st_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(d, D_WARNING, w, loc, fmt, ap);
     va_end(ap);
 }
 
@@ -168,13 +265,53 @@ void diag_note(st_diag *d, st_loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(d, D_NOTE, loc, fmt, ap);
+    vreport(d, D_NOTE, W_UNNAMED, loc, fmt, ap);
     va_end(ap);
+}
+
+/* clang's fix-it line: the replacement text under the caret of the
+ * error or warning just printed, at loc's column (tabs copied as in the
+ * caret line). Nothing when that message was not printed. */
+void diag_fixit(st_diag *d, st_loc loc, const char *text)
+{
+    if (!d->last_shown || loc.first_line <= 0)
+        return;
+    if (d->opts.json) {
+        diag_json_fixit(d, loc, text);
+        return;
+    }
+    size_t len;
+    const char *line = source_line(d->src, loc.first_line, &len);
+    if (!line)
+        return;
+    int width = 4;
+    for (int n = loc.first_line; n >= 10000; n /= 10)
+        width++;
+    fprintf(d->out, " %*s | ", width, "");
+    for (int i = 0; i < loc.first_column - 1; i++) {
+        unsigned char c = (size_t)i < len ? (unsigned char)line[i] : ' ';
+        if (c == '\t')
+            fputc('\t', d->out);
+        else if ((c & 0xC0) != 0x80)
+            fputc(' ', d->out);
+    }
+    if (d->color)
+        fputs("\033[32m", d->out);
+    fputs(text, d->out);
+    if (d->color)
+        fputs(C_RESET, d->out);
+    fputc('\n', d->out);
 }
 
 void diag_finish(st_diag *d)
 {
-    int w = d->nwarnings, e = d->nerrors;
+    int w = d->nwarnings, e = d->nerrors + d->nwerrors;
+    if (d->opts.json) {
+        diag_json_finish(d);
+        w = e = 0;
+    } else if (d->nwerrors)
+        fprintf(d->out, "streamc: %s warnings being treated as errors\n",
+                d->opts.werror_all && !d->opts.no_error ? "all" : "some");
     if (w && e)
         fprintf(d->out, "%d warning%s and %d error%s generated.\n", w, w == 1 ? "" : "s", e, e == 1 ? "" : "s");
     else if (w)

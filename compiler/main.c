@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,9 @@
 #include <unistd.h>
 
 #include "ast.h"
+#include "cli.h"
 #include "codegen.h"
+#include "dag.h"
 #include "diag.h"
 #include "parse.h"
 #include "sema.h"
@@ -37,7 +40,18 @@ static void usage(FILE *out)
           "  --check      only validate the program (for CI); writes nothing\n"
           "  --emit-c OUT write the generated C to OUT ('-' for stdout) and stop\n"
           "  --no-line    no #line directives in the generated C\n"
+          "  --emit-dot OUT write the job's DAG in Graphviz dot to OUT ('-' for stdout)\n"
+          "               and stop (render it with dot -Tsvg)\n"
           "  --dump-ast   print the checked syntax tree and stop\n"
+          "  -Wno-NAME    turn warning NAME off (-WNAME: on again)\n"
+          "  -Werror      make every warning an error; -Werror=NAME only NAME\n"
+          "  -w           no warnings\n"
+          "               NAME: unused-source unused-stream unused-window unused-param\n"
+          "               dead-stream (these five: unused) window-gap\n"
+          "  -fdiagnostics-format=text|json\n"
+          "               diagnostics as text (default) or as gcc 12's JSON\n"
+          "  --color=auto|always|never\n"
+          "               colour diagnostics (auto: on a terminal, unless NO_COLOR)\n"
           "  --version    print the version\n"
           "  --help       this text\n"
           "\n"
@@ -128,7 +142,24 @@ static int run_cc(const char *csrc, const char *out, const char *inc, const char
     argv[n] = NULL;
     int rc = 1;
     pid_t pid;
-    int err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    /* a signal between the spawn and tmp_c_child() would miss the child:
+       held until then, and the child starts with none held */
+    sigset_t set, old, none;
+    sigemptyset(&set);
+    sigemptyset(&none);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int err = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+    if (err == 0)
+        tmp_c_child(pid);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    posix_spawnattr_destroy(&attr);
     if (err != 0) {
         fprintf(stderr, "streamc: error: cannot run C compiler '%s': %s\n", argv[0], strerror(err));
     } else {
@@ -167,11 +198,39 @@ static char *default_output(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *out = NULL, *emit_c = NULL;
+    const char *file = NULL, *out = NULL, *emit_c = NULL, *emit_dot = NULL;
     bool check = false, dump_ast = false, lines = true;
+    st_diag_opts dopts = { 0 };
+    int color = -1; /* auto */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--check") == 0)
+        if ((a[0] == '-' && a[1] == 'W') || strcmp(a, "-w") == 0) {
+            if (diag_warning_option(&dopts, a) != 0) {
+                fprintf(stderr, "streamc: error: unknown warning option '%s' (see --help)\n", a);
+                return 2;
+            }
+        } else if (strncmp(a, "-fdiagnostics-format=", 21) == 0) {
+            if (strcmp(a + 21, "json") == 0)
+                dopts.json = true;
+            else if (strcmp(a + 21, "text") == 0)
+                dopts.json = false;
+            else {
+                fprintf(stderr, "streamc: error: unknown diagnostics format '%s' (expected text or json)\n", a + 21);
+                return 2;
+            }
+        } else if (strncmp(a, "--color=", 8) == 0 || strncmp(a, "-fdiagnostics-color=", 20) == 0) {
+            const char *v = strchr(a, '=') + 1;
+            if (strcmp(v, "auto") == 0)
+                color = -1;
+            else if (strcmp(v, "always") == 0)
+                color = 1;
+            else if (strcmp(v, "never") == 0)
+                color = 0;
+            else {
+                fprintf(stderr, "streamc: error: unknown colour setting '%s' (expected auto, always or never)\n", v);
+                return 2;
+            }
+        } else if (strcmp(a, "--check") == 0)
             check = true;
         else if (strcmp(a, "--dump-ast") == 0)
             dump_ast = true;
@@ -192,6 +251,12 @@ int main(int argc, char **argv)
                 out = argv[++i];
             else
                 emit_c = argv[++i];
+        } else if (strcmp(a, "--emit-dot") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "streamc: error: %s needs an argument\n", a);
+                return 2;
+            }
+            emit_dot = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "streamc: error: unknown option '%s' (see --help)\n", a);
             return 2;
@@ -214,20 +279,33 @@ int main(int argc, char **argv)
         return 2;
     }
     st_diag diag;
-    diag_init(&diag, src, stderr, isatty(2) && !getenv("NO_COLOR"));
+    /* auto: a terminal, and NO_COLOR unset or empty (no-color.org) */
+    const char *nc = getenv("NO_COLOR");
+    if (color < 0)
+        color = isatty(2) && !(nc && *nc);
+    diag_init(&diag, src, stderr, color && !dopts.json);
+    diag.opts = dopts;
     st_program *prog = parse_program(src, &diag);
     bool ok = diag.nerrors == 0;
     ok = sema_check(prog, &diag) && ok;
+    ok = ok && diag.nwerrors == 0; /* -Werror */
     diag_finish(&diag);
 
     int rc = ok ? 0 : 1;
     if (ok && dump_ast)
         ast_dump(prog, stdout);
+    else if (ok && emit_dot && !check)
+        rc = strcmp(emit_dot, "-") != 0 && output_path_check(emit_dot, file, "the DAG") != 0
+                 ? 2
+                 : dag_write_dot(prog, emit_dot);
     else if (ok && !check) {
         codegen_opts opts = { .line_directives = lines, .src_path = file };
         if (emit_c) {
-            FILE *f = strcmp(emit_c, "-") == 0 ? stdout : fopen(emit_c, "w");
-            if (!f) {
+            bool to_stdout = strcmp(emit_c, "-") == 0;
+            FILE *f = NULL;
+            if (!to_stdout && output_path_check(emit_c, file, "the generated C") != 0)
+                rc = 2;
+            else if (!(f = to_stdout ? stdout : fopen(emit_c, "w"))) {
                 fprintf(stderr, "streamc: error: cannot write '%s': %s\n", emit_c, strerror(errno));
                 rc = 2;
             } else {
@@ -239,14 +317,15 @@ int main(int argc, char **argv)
         } else {
             char inc[PATH_MAX], lib[PATH_MAX];
             char *outpath = out ? strdup(out) : default_output(file);
-            char tmpl[] = "/tmp/streamc-XXXXXX.c";
-            int fd = mkstemps(tmpl, 2);
+            char tmpl[PATH_MAX];
+            int fd = -1;
             if (find_runtime(inc, lib, sizeof inc) != 0) {
                 fprintf(stderr, "streamc: error: cannot find the runtime (lib/streamc/libstreamrt.a); "
                                 "set STREAMC_RUNTIME to its prefix\n");
                 rc = 2;
-            } else if (fd < 0) {
-                fprintf(stderr, "streamc: error: cannot create a temporary file: %s\n", strerror(errno));
+            } else if (output_path_check(outpath, file, "the executable") != 0) {
+                rc = 2;
+            } else if ((fd = tmp_c_create(tmpl, sizeof tmpl)) < 0) {
                 rc = 2;
             } else {
                 FILE *f = fdopen(fd, "w");
@@ -258,7 +337,7 @@ int main(int argc, char **argv)
                     rc = run_cc(tmpl, outpath, inc, lib);
             }
             if (fd >= 0)
-                unlink(tmpl);
+                tmp_c_remove();
             free(outpath);
         }
     }

@@ -29,6 +29,7 @@ typedef struct st_lexstate {
     bool tok_long;          /* tok_text was cut */
     st_loc tok_loc;
     st_loc prev_loc;        /* the token before it */
+    st_loc lambda_loc;      /* the last name `lambda` (Python's), for a hint */
 } st_lexstate;
 
 #endif

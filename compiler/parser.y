@@ -79,14 +79,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 
 static void *grow(st_program *p, void *old, int n, int *cap, size_t elem)
 {
-    if (n < *cap)
-        return old;
-    int ncap = *cap ? 2 * *cap : 4;
-    void *nv = ast_alloc(p, (size_t)ncap * elem);
-    if (n)
-        memcpy(nv, old, (size_t)n * elem);
-    *cap = ncap;
-    return nv;
+    return ast_grow(p, old, n, cap, elem);
 }
 
 static st_exprlist *list_add(st_program *p, st_exprlist *l, st_expr *e)
@@ -148,7 +141,7 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 %token <id> IDENT "identifier"
 %token <id> KW_CONTEXT "context" KW_SOURCE "source" KW_WINDOW "window"
 %token <id> KW_STREAM "stream" KW_SLIDE "slide" KW_IN "in"
-%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern" KW_VAL "val"
+%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern" KW_VAL "val" KW_PARAM "param"
 %token <id> KW_IF "if" KW_ELSE "else"
 %token <expr> INT "integer" FLOAT "number" STRING "string" DURATION "duration" BOOL "boolean"
 %token <cblock> CBLOCK "C block"
@@ -244,6 +237,14 @@ stmt:
   | KW_VAL name '=' expr semi
         {
             st_decl *d = decl_new(PROG, DECL_VAL, @$);
+            d->name = $2;
+            d->name_loc = @2;
+            d->value = $4;
+            program_add_decl(PROG, d);
+        }
+  | KW_PARAM name '=' expr semi
+        {
+            st_decl *d = decl_new(PROG, DECL_PARAM, @$);
             d->name = $2;
             d->name_loc = @2;
             d->value = $4;
@@ -371,7 +372,7 @@ type:
 /* any keyword but true/false is also a name */
 name:
     IDENT | KW_CONTEXT | KW_SOURCE | KW_WINDOW | KW_STREAM | KW_SLIDE | KW_IN
-  | KW_STORAGE | KW_MAXRATE | KW_EXTERN | KW_VAL
+  | KW_STORAGE | KW_MAXRATE | KW_EXTERN | KW_VAL | KW_PARAM
   ;
 
 expr:
@@ -587,10 +588,27 @@ static bool sym_is_keyword(yysymbol_kind_t k)
     return k == YYSYMBOL_KW_CONTEXT || k == YYSYMBOL_KW_SOURCE || k == YYSYMBOL_KW_WINDOW ||
            k == YYSYMBOL_KW_STREAM || k == YYSYMBOL_KW_SLIDE || k == YYSYMBOL_KW_IN ||
            k == YYSYMBOL_KW_STORAGE || k == YYSYMBOL_KW_MAXRATE || k == YYSYMBOL_KW_EXTERN ||
-           k == YYSYMBOL_KW_VAL;
+           k == YYSYMBOL_KW_VAL || k == YYSYMBOL_KW_PARAM;
 }
 
+static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner);
+
+/* Syntax errors, and a hint when Python's lambda comes just before one. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
+{
+    st_lexstate *s = yyget_extra(scanner);
+    st_loc loc = *yypcontext_location(ctx);
+    int before = s->diag->nerrors;
+    int rc = report_syntax_error(ctx, scanner);
+    st_loc l = s->lambda_loc;
+    if (s->diag->nerrors > before && l.first_line > 0 && l.first_line == loc.first_line && l.first_column < loc.first_column) {
+        diag_note(s->diag, l, "Python's lambda x: e is written x => e, and lambda a, b: e is (a, b) => e");
+        s->lambda_loc.first_line = 0;
+    }
+    return rc;
+}
+
+static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
 {
     st_lexstate *s = yyget_extra(scanner);
     yysymbol_kind_t tok = yypcontext_token(ctx);

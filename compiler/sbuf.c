@@ -71,3 +71,16 @@ char *xasprintf(const char *fmt, ...)
         sb_puts(&b, "");
     return b.p;
 }
+
+void sb_c_lit(sbuf *b, const char *s, size_t n)
+{
+    sb_puts(b, "\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?')
+            sb_put(b, (const char *)&c, 1);
+        else
+            sb_printf(b, "\\%03o", c);
+    }
+    sb_puts(b, "\"");
+}

@@ -17,6 +17,8 @@
 
 #include "sema.h"
 #include "sema_rec.h"
+#include "sema_ext.h"
+#include "sema_cnames.h"
 
 #define MAX_DEPTH 500
 #define MAX_DURATION_MS 9000000000000000LL /* keeps ms arithmetic far from overflow */
@@ -114,6 +116,7 @@ static const char *decl_what(const st_decl *d)
     case DECL_STREAM: return "stream";
     case DECL_EXTERN: return "extern function";
     case DECL_VAL: return "constant";
+    case DECL_PARAM: return "param";
     default: return "declaration";
     }
 }
@@ -134,6 +137,48 @@ static st_decl *resolve(sema *s, const char *name, st_loc loc, bool *reported)
         *reported = true;
         return NULL;
     }
+    return d;
+}
+
+/* A "did you mean" candidate among the names declared before s->cur
+   with a kind in mask (bits 1 << DECL_*), or NULL. */
+static const char *closest_decl(sema *s, const char *name, unsigned mask)
+{
+    st_program *p = s->p;
+    const char **c = malloc(sizeof *c * (size_t)(p->ndecls + 1));
+    if (!c)
+        return NULL;
+    int n = 0;
+    for (int i = 0; i < p->ndecls; i++) {
+        st_decl *d = p->decls[i];
+        if (d->name && (mask >> d->kind & 1) && (!s->cur || d->index < s->cur->index))
+            c[n++] = d->name;
+    }
+    const char *best = hint_closest(name, c, n);
+    free(c);
+    return best;
+}
+
+/* Reports "MSG 'name'; did you mean 'x'?" (with the fix-it line at loc)
+   for a name unknown among cands. */
+static void unknown_name(sema *s, st_loc loc, const char *msg, const char *name, const char *best)
+{
+    char dym[160];
+    diag_error(s->d, loc, "%s '%s'%s", msg, name, hint_dym(best, dym, sizeof dym));
+    if (best)
+        diag_fixit(s->d, loc, best);
+}
+
+/* The param that e names (an EX_NAME of a DECL_PARAM), or NULL. */
+static st_decl *param_ref(sema *s, st_expr *e)
+{
+    if (!e || e->kind != EX_NAME)
+        return NULL;
+    st_decl *d = lookup(s, e->name);
+    if (!d || d->kind != DECL_PARAM)
+        return NULL;
+    bool reported; /* used before its declaration: reported; go on with it */
+    resolve(s, e->name, e->loc, &reported);
     return d;
 }
 
@@ -219,6 +264,12 @@ static bool eval_duration(sema *s, st_expr *e, const char *what, int64_t *ms)
         diag_error(s->d, e->loc, "%s() takes one whole number, as in %s(10)", e->name, e->name);
         return false;
     }
+    st_decl *pd = e->kind == EX_NAME ? lookup(s, e->name) : NULL;
+    if (pd && pd->kind == DECL_PARAM) {
+        sema_param_as_duration(s->d, pd, e, what);
+        e->type = s->t_err;
+        return false;
+    }
     diag_error(s->d, e->loc, "%s must be a duration, like 10s or 200ms", what);
     e->type = s->t_err;
     return false;
@@ -254,6 +305,9 @@ static const builtin_sig builtins[] = {
     { "json", BI_JSON, 2, "SS", 'S' },
     { "isDefined", BI_ISDEFINED, 1, "O", 'B' },
     { "getOrElse", BI_GETORELSE, 2, "OT", 'T' },
+    { "matches", BI_MATCHES, 2, "SS", 'B' },
+    { "replaceAll", BI_REPLACEALL, 3, "SSS", 'S' },
+    { "regexSplit", BI_REGEXSPLIT, 2, "SS", 'L' },
 };
 
 static const builtin_sig *find_builtin(const char *name)
@@ -341,6 +395,9 @@ static const st_type *type_builtin(sema *s, st_expr *e, const builtin_sig *b, bo
         }
     }
     (void)allow_list;
+    if ((b->id == BI_MATCHES || b->id == BI_REPLACEALL || b->id == BI_REGEXSPLIT) &&
+        !sema_regex_call(s->p, s->d, e))
+        return s->t_err;
     return type_of_code(s, b->ret, content);
 }
 
@@ -362,8 +419,16 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
     if (!d) {
         if (duration_unit(e->name))
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
-        else
-            diag_error(s->d, e->name_loc, "call to undeclared function '%s'", e->name);
+        else {
+            const char *c[sizeof builtins / sizeof builtins[0] + 16];
+            int nc = sr_builtin_names(c, 16);
+            for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+                c[nc++] = builtins[i].name;
+            const char *best = hint_function(e->name, c, nc);
+            if (!best)
+                best = closest_decl(s, e->name, 1u << DECL_EXTERN);
+            unknown_name(s, e->name_loc, "call to undeclared function", e->name, best);
+        }
         return s->t_err;
     }
     if (d->kind != DECL_EXTERN) {
@@ -467,6 +532,10 @@ static const st_type *type_name(sema *s, st_expr *e)
     st_decl *d = lookup(s, e->name);
     if (d && d->kind == DECL_VAL)
         return sr_const_ref(&s->rec, e, d, s->cur);
+    if (d && d->kind == DECL_PARAM) {
+        sema_param_in_function(s->d, d, e, lam != NULL);
+        return s->t_err;
+    }
     if (d && d->kind != DECL_OUTPUT && d->kind != DECL_CBLOCK) {
         if (d->kind == DECL_STREAM || d->kind == DECL_SOURCE)
             diag_error(s->d, e->loc, "%s '%s' cannot be used as a value inside a function", decl_what(d),
@@ -475,7 +544,7 @@ static const st_type *type_name(sema *s, st_expr *e)
             diag_error(s->d, e->loc, "%s '%s' cannot be used as a value", decl_what(d), e->name);
         diag_note(s->d, d->name_loc, "'%s' is declared here", e->name);
     } else
-        diag_error(s->d, e->loc, "use of undeclared name '%s'", e->name);
+        unknown_name(s, e->loc, "use of undeclared name", e->name, sr_closest_name(&s->rec, e->name, lam, s->cur));
     return s->t_err;
 }
 
@@ -496,6 +565,8 @@ static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth
         return sr_expr(&s->rec, e, allow_list, depth);
     case EX_CALL: return type_call(s, e, allow_list, depth);
     case EX_METHOD:
+        if (hint_method_habit(s->d, e))
+            return s->t_err;
         if (find_builtin(e->name))
             diag_error(s->d, e->name_loc, "'%s' is not a method: write %s(x)", e->name, e->name);
         else
@@ -561,6 +632,9 @@ static const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams,
             diag_error(s->d, f->loc, "'%s' expects a function, like x => ...", op);
         else
             diag_error(s->d, f->loc, "'%s' expects a function of two parameters, like (a, b) => ...", op);
+        hint_placeholder(s->d, f, nparams);
+        if (f->kind == EX_NAME || f->kind == EX_BINARY || f->kind == EX_FIELD || f->kind == EX_METHOD)
+            return NULL; /* a name or a placeholder expression: nothing more to say */
         type_expr(s, f, false, depth + 1);
         return NULL;
     }
@@ -712,7 +786,11 @@ static bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n
         if (reported)
             return false;
         if (!d) {
-            diag_error(s->d, a->loc, "use of undeclared window '%s'", a->name);
+            unknown_name(s, a->loc, "use of undeclared window", a->name, closest_decl(s, a->name, 1u << DECL_WINDOW));
+            return false;
+        }
+        if (d->kind == DECL_PARAM) {
+            sema_param_as_duration(s->d, d, a, "a window");
             return false;
         }
         if (d->kind != DECL_WINDOW) {
@@ -749,9 +827,9 @@ static bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n
             return false;
         }
         if (sexpr && slide > win)
-            diag_warning(s->d, sexpr->loc, "window slide %s is longer than the window %s: records between "
-                                           "windows are left out", dstr(slide, b1, sizeof b1),
-                         dstr(win, b2, sizeof b2));
+            diag_warn(s->d, W_WINDOW_GAP, sexpr->loc,
+                      "window slide %s is longer than the window %s: records between windows are left out",
+                      dstr(slide, b1, sizeof b1), dstr(win, b2, sizeof b2));
     }
     bool ok = true;
     int64_t p = in->slide_ms;
@@ -831,8 +909,21 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         }
     }
     if (!oi) {
-        if (in)
-            diag_error(s->d, e->name_loc, "unknown stream operator '%s'", e->name);
+        if (in) {
+            const char *fix, *note = hint_spark_op(e->name, &fix);
+            if (note) {
+                diag_error(s->d, e->name_loc, "unknown stream operator '%s'", e->name);
+                if (fix)
+                    diag_fixit(s->d, e->name_loc, fix);
+                diag_note(s->d, e->name_loc, "%s", note);
+            } else {
+                const char *c[sizeof ops / sizeof ops[0]];
+                for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+                    c[i] = ops[i].name;
+                unknown_name(s, e->name_loc, "unknown stream operator", e->name,
+                             hint_closest(e->name, c, (int)(sizeof c / sizeof c[0])));
+            }
+        }
         return NULL;
     }
     if ((oi->flags & OPF_OUTPUT) && !outer) {
@@ -873,6 +964,9 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     }
     if (e->nargs < minargs || e->nargs > maxargs) {
         diag_error(s->d, e->name_loc, "wrong number of arguments to '%s' (usage: %s)", e->name, oi->usage);
+        if (oi->op == OP_UPDATESTATEBYKEY && e->nargs == 1)
+            diag_note(s->d, e->name_loc, "Spark's updateStateByKey((values, state) => ...) is written as a fold "
+                                         "here: an initial state, then (state, v) => newState for each value");
         return NULL;
     }
 
@@ -1040,9 +1134,23 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
                 n->n = f->ival;
         }
         break;
-    case OP_SAVE:
+    case OP_SAVE: {
+        st_expr *lit[2] = { NULL, NULL };   /* the literals: as written, or the params' defaults */
         for (int i = 0; i < e->nargs; i++) {
             st_expr *a = e->args[i];
+            st_decl *pd = param_ref(s, a);
+            if (pd) {
+                const char *what = i == 0 ? "the prefix of saveAsTextFiles()" : "the suffix of saveAsTextFiles()";
+                if (!sema_param_use(s->d, pd, a, TY_STRING, 0, 0, i == 0, what)) {
+                    ok = false;
+                    continue;
+                }
+                if (i == 0)
+                    n->prefix_param = pd;
+                else
+                    n->suffix_param = pd;
+                a = pd->value;
+            }
             a->type = type_expr(s, a, false, depth + 1);
             if (a->kind != EX_STRING) {
                 if (!is_err(a->type))
@@ -1053,12 +1161,17 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
                 n->prefix = a->sval;
             else
                 n->suffix = a->sval;
+            if (i < 2)
+                lit[i] = a;
         }
         if (ok && n->prefix[0] == '\0') {
             diag_error(s->d, f->loc, "the prefix of saveAsTextFiles must not be empty");
             ok = false;
         }
+        if (ok && !save_names_check(s->d, lit[0], lit[1]))
+            ok = false;
         break;
+    }
     case OP_FOREACHRDD:
         if (f->kind != EX_NAME) {
             diag_error(s->d, f->loc, "foreachRDD takes the name of a C function (from a %%{ ... %%} block)");
@@ -1067,11 +1180,16 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
             n->cfunc_name = f->name;
             st_decl *d = lookup(s, f->name);
             if (d && d->kind == DECL_EXTERN) {
-                n->cfunc = d;
-                f->ref = REF_EXTERN;
-                f->decl = d;
+                /* its C declaration would contradict foreachRDD's */
+                char rb[256];
+                diag_error(s->d, f->loc, "foreachRDD calls void %s(const %s *), but '%s' is an extern "
+                                         "function of other types",
+                           f->name, cname_rdd(in->type, rb, sizeof rb), f->name);
+                diag_note(s->d, d->name_loc, "'%s' is declared here", d->name);
                 d->used = true;
-            }
+                ok = false;
+            } else if (!cname_check(s->d, s->p, f->name, f->loc, "foreachRDD", true))
+                ok = false;
         }
         break;
     default:
@@ -1103,7 +1221,8 @@ static st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth)
         if (reported)
             return NULL;
         if (!d) {
-            diag_error(s->d, e->loc, "use of undeclared stream '%s'", e->name);
+            unknown_name(s, e->loc, "use of undeclared stream", e->name,
+                         closest_decl(s, e->name, 1u << DECL_STREAM | 1u << DECL_SOURCE));
             return NULL;
         }
         if (d->kind != DECL_STREAM && d->kind != DECL_SOURCE) {
@@ -1117,7 +1236,10 @@ static st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth)
         n = d->node;
     } else if (e->kind == EX_METHOD)
         n = method_expr(s, e, outer, depth);
-    else {
+    else if (e->kind == EX_FIELD && e->a && find_op(e->name)) {
+        hint_op_without_parens(s->d, e);
+        return NULL;
+    } else {
         diag_error(s->d, e->loc, "expected a stream");
         return NULL;
     }
@@ -1186,8 +1308,16 @@ static void check_context(sema *s, st_decl *c)
             } else
                 c->workers = (int)v->ival;
         } else
+        {
+            static const char *const names[] = { "batch", "block", "checkpoint", "workers" };
+            char dym[160];
+            const char *best = hint_closest(st->name, names, 4);
             diag_error(s->d, st->name_loc,
-                       "unknown context setting '%s' (expected batch, block, checkpoint or workers)", st->name);
+                       "unknown context setting '%s' (expected batch, block, checkpoint or workers)%s", st->name,
+                       hint_dym(best, dym, sizeof dym));
+            if (best)
+                diag_fixit(s->d, st->name_loc, best);
+        }
     }
     if (batch_i < 0) {
         diag_error(s->d, c->name_loc, "context '%s' has no batch interval (add 'batch = 1s;')", c->name);
@@ -1230,9 +1360,9 @@ static void check_window_decl(sema *s, st_decl *w)
             w->win_slide_ms = ms;
     }
     if (w->win_ms > 0 && w->win_slide_ms > w->win_ms)
-        diag_warning(s->d, w->win_slide->loc, "window slide %s is longer than the window %s: records between "
-                                              "windows are left out", dstr(w->win_slide_ms, b1, sizeof b1),
-                     dstr(w->win_ms, b2, sizeof b2));
+        diag_warn(s->d, W_WINDOW_GAP, w->win_slide->loc,
+                  "window slide %s is longer than the window %s: records between windows are left out",
+                  dstr(w->win_slide_ms, b1, sizeof b1), dstr(w->win_ms, b2, sizeof b2));
 }
 
 static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
@@ -1267,8 +1397,12 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
         return s->t_float;
     if (strcmp(t->name, "bool") == 0)
         return s->t_bool;
+    const char *best = hint_type(t->name);
+    char dym[160];
     diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool, a tuple (T, T, ...), "
-                             "List[T] or Option[T])", t->name);
+                             "List[T] or Option[T])%s", t->name, hint_dym(best, dym, sizeof dym));
+    if (best)
+        diag_fixit(s->d, t->loc, best);
     return s->t_err;
 }
 
@@ -1277,10 +1411,14 @@ static void check_extern(sema *s, st_decl *d)
     if (find_builtin(d->name) || sr_is_builtin(d->name)) {
         diag_error(s->d, d->name_loc, "extern function '%s' has the name of a built-in function", d->name);
     }
+    int errors_before = s->d->nerrors;
     d->param_types = ast_alloc(s->p, sizeof *d->param_types * (size_t)(d->nptypes + 1));
     for (int i = 0; i < d->nptypes; i++)
         d->param_types[i] = resolve_typeexpr(s, d->ptypes[i], 0);
     d->ret_type = resolve_typeexpr(s, d->rtype, 0);
+    /* its C name; whether a C block declares it only when its types are right */
+    if (!find_builtin(d->name) && !sr_is_builtin(d->name))
+        cname_check(s->d, s->p, d->name, d->name_loc, "extern", s->d->nerrors == errors_before);
 }
 
 static const char *const storage_names[] = { "MEMORY_ONLY", "MEMORY_ONLY_SER", "MEMORY_AND_DISK",
@@ -1316,6 +1454,12 @@ static bool const_int(st_expr *e, int64_t *v)
     return false;
 }
 
+/* sema_source_params' view of names: the param e names, or NULL */
+static st_decl *param_of(void *ctx, st_expr *e)
+{
+    return param_ref(ctx, e);
+}
+
 static void check_source(sema *s, st_decl *d)
 {
     /* context */
@@ -1323,7 +1467,8 @@ static void check_source(sema *s, st_decl *d)
     if (d->in_ctx) {
         st_decl *c = lookup_context(s, d->in_ctx);
         if (!c)
-            diag_error(s->d, d->in_loc, "use of undeclared context '%s'", d->in_ctx);
+            unknown_name(s, d->in_loc, "use of undeclared context", d->in_ctx,
+                         closest_decl(s, d->in_ctx, 1u << DECL_CONTEXT));
         else if (c->index > d->index) {
             diag_error(s->d, d->in_loc, "context '%s' is used before its declaration", d->in_ctx);
             diag_note(s->d, c->name_loc, "'%s' is declared here", d->in_ctx);
@@ -1341,6 +1486,7 @@ static void check_source(sema *s, st_decl *d)
 
     /* kind and arguments */
     const char *k = d->kind_name;
+    sema_source_params(s->p, s->d, d, param_of, s);
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
@@ -1414,7 +1560,15 @@ static void check_source(sema *s, st_decl *d)
                 else
                     d->loop = a->a->bval;
             } else
-                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)", a->name);
+            {
+                static const char *const names[] = { "rate", "loop" };
+                char dym[160];
+                const char *best = hint_closest(a->name, names, 2);
+                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)%s", a->name,
+                           hint_dym(best, dym, sizeof dym));
+                if (best)
+                    diag_fixit(s->d, a->name_loc, best);
+            }
         }
     } else if (strcmp(k, "stdin") == 0) {
         d->src_kind = SRC_STDIN;
@@ -1428,20 +1582,40 @@ static void check_source(sema *s, st_decl *d)
         else
             d->rate = v;
     } else {
-        diag_error(s->d, d->kind_loc,
-                   "unknown source kind '%s' (expected socket, textFileStream, file, stdin or rate)", k);
+        const char *fix, *note = hint_spark_source(k, &fix);
+        static const char *const kinds[] = { "socket", "textFileStream", "file", "stdin", "rate" };
+        const char *best = note ? fix : hint_closest(k, kinds, 5);
+        char dym[160];
+        diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected socket, textFileStream, file, stdin or "
+                                      "rate)%s", k, note ? "" : hint_dym(best, dym, sizeof dym));
+        if (best)
+            diag_fixit(s->d, d->kind_loc, best);
+        if (note)
+            diag_note(s->d, d->kind_loc, "%s", note);
         ok = false;
     }
     (void)ok;
 
     if (d->storage_name) {
         int st = parse_storage(d->storage_name);
-        if (st < 0)
+        if (st < 0) {
+            char dym[160];
+            const char *best = hint_storage(d->storage_name);
             diag_error(s->d, d->storage_loc, "unknown storage level '%s' (expected MEMORY_ONLY, MEMORY_ONLY_SER, "
                                              "MEMORY_AND_DISK, MEMORY_AND_DISK_SER or DISK_ONLY, each "
-                                             "optionally with _2)", d->storage_name);
-        else
+                                             "optionally with _2)%s", d->storage_name, hint_dym(best, dym, sizeof dym));
+            if (best)
+                diag_fixit(s->d, d->storage_loc, best);
+        } else
             d->storage = st;
+    }
+    if (d->max_rate && param_ref(s, d->max_rate)) {
+        st_decl *pd = param_ref(s, d->max_rate);
+        if (sema_param_use(s->d, pd, d->max_rate, TY_INT, 1, INT64_MAX, false, "maxRate")) {
+            d->arg_param[SA_MAXRATE] = pd;
+            d->max_rate = pd->value;
+        } else
+            d->max_rate = sema_param_dummy(s->p, d->max_rate, TY_INT, 1);
     }
     if (d->max_rate) {
         d->max_rate->type = d->max_rate->kind == EX_UNARY ? s->t_int : type_expr(s, d->max_rate, false, 0);
@@ -1481,6 +1655,10 @@ static void check_output(sema *s, st_decl *d)
         return;
     if (e->kind != EX_METHOD || !is_output_name(e->name)) {
         s->output_unresolved = true;
+        if (e->kind == EX_FIELD && e->a && find_op(e->name)) {
+            hint_op_without_parens(s->d, e);
+            return;
+        }
         if (e->kind == EX_METHOD && !find_op(e->name)) {
             stream_expr(s, e, false, 0); /* reports the unknown operator */
         } else if (e->kind == EX_METHOD) {
@@ -1559,12 +1737,15 @@ static void report_unused(sema *s, bool had_errors)
         st_decl *d = p->decls[i];
         if (d->kind == DECL_STREAM || d->kind == DECL_SOURCE) {
             if (!d->used && (d->node || !had_errors))
-                diag_warning(s->d, d->name_loc, "%s '%s' is never used", decl_what(d), d->name);
+                diag_warn(s->d, d->kind == DECL_SOURCE ? W_UNUSED_SOURCE : W_UNUSED_STREAM, d->name_loc,
+                          "%s '%s' is never used", decl_what(d), d->name);
             else if (!had_errors && d->node && !d->node->live)
-                diag_warning(s->d, d->name_loc, "%s '%s' does not feed any output operation", decl_what(d),
-                             d->name);
+                diag_warn(s->d, W_DEAD_STREAM, d->name_loc, "%s '%s' does not feed any output operation",
+                          decl_what(d), d->name);
+        } else if (d->kind == DECL_PARAM && !d->used) {
+            diag_warn(s->d, W_UNUSED_PARAM, d->name_loc, "param '%s' is never used", d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
-            diag_warning(s->d, d->name_loc, "window '%s' is never used", d->name);
+            diag_warn(s->d, W_UNUSED_WINDOW, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
             if (p->ncontexts == 1 && p->contexts[0]->batch_ms > 0 && d->win_ms > 0) {
                 st_decl *c = p->contexts[0];
@@ -1617,6 +1798,8 @@ bool sema_check(st_program *p, st_diag *d)
             check_extern(&s, x);
         else if (x->kind == DECL_VAL)
             sr_check_val(&s.rec, x);
+        else if (x->kind == DECL_PARAM)
+            sema_param_decl(p, d, x);
     }
     for (int i = 0; i < p->ndecls; i++) {
         st_decl *x = p->decls[i];

@@ -1,6 +1,7 @@
 /* sema_rec.c: tuples, lists, options, if/else, blocks and constants
  * (see sema_rec.h). */
 #include "sema_rec.h"
+#include "sema_ext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,8 @@ static const st_type *field(sr_ctx *c, st_expr *e, int depth)
         digits = *q >= '0' && *q <= '9';
         k = k < 100000 ? k * 10 + (*q - '0') : k;
     }
+    if (!digits && !is_tuple(a) && hint_method_habit(c->d, e))
+        return c->t_err;
     if (!digits) {
         diag_error(c->d, e->name_loc, "unknown field '%s' (tuples have _1, _2, ...)", nm);
         return c->t_err;
@@ -431,10 +434,44 @@ bool sr_is_builtin(const char *name)
     return find_fn(name) >= 0;
 }
 
+int sr_builtin_names(const char **out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < (int)(sizeof fns / sizeof fns[0]) && n < max; i++)
+        if (i == 0 || strcmp(fns[i].name, fns[i - 1].name) != 0)
+            out[n++] = fns[i].name;
+    return n;
+}
+
+const char *sr_closest_name(sr_ctx *c, const char *name, const st_expr *lam, const st_decl *cur)
+{
+    int n = 0, cap = (lam ? lam->nparams : 0) + c->nscope + c->p->ndecls + 1;
+    const char **cand = malloc(sizeof *cand * (size_t)cap);
+    if (!cand)
+        return NULL;
+    for (int i = 0; lam && i < lam->nparams; i++)
+        cand[n++] = lam->params[i];
+    for (int i = 0; i < c->nscope; i++)
+        cand[n++] = c->scope[i]->name;
+    for (int i = 0; i < c->p->ndecls; i++) {
+        const st_decl *d = c->p->decls[i];
+        if (d->kind == DECL_VAL && d->name && (!cur || d->index < cur->index))
+            cand[n++] = d->name;
+    }
+    cand[n++] = "None";
+    const char *best = hint_closest(name, cand, n);
+    free(cand);
+    return best;
+}
+
 bool sr_call(sr_ctx *c, st_expr *e, int depth, const st_type **t)
 {
     char b1[128], b2[128];
     int f = find_fn(e->name);
+    if (f < 0 && hint_collection_call(c->d, e)) {
+        *t = c->t_err;
+        return true;
+    }
     if (f < 0)
         return false;
     st_builtin id = fns[f].id;

@@ -44,6 +44,12 @@ const st_type *sr_const_ref(sr_ctx *c, st_expr *e, st_decl *d, const st_decl *cu
 bool sr_call(sr_ctx *c, st_expr *e, int depth, const st_type **t);
 /* name is one of the built-ins above (Some, sum, min, ...) */
 bool sr_is_builtin(const char *name);
+/* The names of those built-ins, at most max of them, in out; their count. */
+int sr_builtin_names(const char **out, int max);
+/* "Did you mean" for an unknown name in lam (NULL outside a function):
+   its parameters, the block vals in scope, the constants declared before
+   cur and None; NULL when none is close. */
+const char *sr_closest_name(sr_ctx *c, const char *name, const st_expr *lam, const st_decl *cur);
 /* Checks the constant d. */
 void sr_check_val(sr_ctx *c, st_decl *d);
 

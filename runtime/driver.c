@@ -8,6 +8,7 @@
  * Mode: replay when any --replay is given (then rate and file sources
  * without one are virtualised too); otherwise real time (recv.c). */
 #include "rt_internal.h"
+#include "rt_obs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,22 +59,33 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             "Runs the streamc pipeline %s until its sources end or SIGINT/SIGTERM.\n"
             "\n"
             "options:\n"
+            "  --accept-loss         recover from a damaged or incomplete checkpoint with\n"
+            "                        what is left, reporting the batches and records lost\n"
             "  --batches N           stop after N batches (per context) run by this process\n"
             "  --checkpoint DIR      checkpoint directory: each context's state is kept in\n"
             "                        DIR/CONTEXT and resumed from there (replay uses no\n"
             "                        other; in real time it overrides checkpoint =)\n"
             "  --duration D          stop after the batches whose time is at most D\n"
             "                        (10s, 500ms, 2min, 1h, or plain milliseconds)\n"
+            "  --max-empty-batches N replay: most empty batches in a row before a record\n"
+            "                        (default 100000)\n"
             "  --memory SIZE         received blocks a context keeps in memory before\n"
-            "                        the DISK storage levels spill (default 256M)\n"
+            "                        the DISK storage levels spill (default 256M);\n"
+            "                        receivers hold off at twice it (at least 4M)\n"
+            "  --metrics HOST:PORT   serve /metrics (Prometheus), /api/batches (JSON) and\n"
+            "                        a live page / over HTTP while running (PORT 0: any)\n"
             "  --replay SOURCE=FILE  replay SOURCE from FILE (lines OFFSET_MS<TAB>RECORD)\n"
             "                        on a virtual clock, deterministically; repeatable\n"
             "  --stats               one line per batch on stderr\n"
+            "  --stats=json          the same as one JSON object per line\n"
             "  --workers N           worker threads of every context\n"
-            "  --help                this text\n"
-            "\n"
-            "sources:\n",
+            "  --version             the streamc version and the program's name\n",
             name, name);
+    if (prog->nparams > 0)
+        fprintf(f, "  --param NAME=VALUE    set a run-time parameter (params below); repeatable\n");
+    fprintf(f, "  --help                this text\n");
+    rt_params_usage(prog, f);
+    fprintf(f, "\nsources:\n");
     for (int c = 0; c < prog->ncontexts; c++) {
         const st_context_desc *cd = &prog->contexts[c];
         for (int s = 0; s < cd->nsources; s++) {
@@ -145,6 +157,8 @@ void rt_opts_free(rt_opts *o)
     free(o->replay);
     o->replay = NULL;
     o->nreplay = 0;
+    free(o->params);
+    o->params = NULL;
 }
 
 /* Length of the NAME part of a --replay value. */
@@ -165,7 +179,8 @@ static size_t replay_name_len(const rt_replay_opt *r)
 int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o, FILE *err)
 {
     const char *name = prog->name ? prog->name : "streamrt";
-    *o = (rt_opts){ .batches = -1, .duration_ms = -1, .workers = -1, .memory = -1 };
+    *o = (rt_opts){ .batches = -1, .duration_ms = -1, .workers = -1, .memory = -1,
+                    .max_empty = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0)
@@ -176,12 +191,23 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
         const char *eq = strchr(opt, '=');
         size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
 #define IS(s) (olen == strlen(s) && strncmp(opt, s, olen) == 0)
-        bool flag = IS("stats") || IS("help");
+        bool flag = IS("stats") || IS("help") || IS("version") || IS("accept-loss");
+        bool max_empty = IS("max-empty-batches");
         bool valued = IS("batches") || IS("duration") || IS("replay") || IS("workers") ||
-                      IS("checkpoint") || IS("memory");
+                      IS("checkpoint") || IS("memory") || IS("metrics") || IS("param") || max_empty;
+        bool is_stats = IS("stats"), is_metrics = IS("metrics");
+        bool param = IS("param");
 #undef IS
         if (!flag && !valued)
             USAGE_ERR("unknown option '--%.*s' (try --help)", (int)olen, opt);
+        if (is_stats && eq) {
+            /* --stats=json; --stats=text is --stats */
+            if (strcmp(eq + 1, "json") != 0 && strcmp(eq + 1, "text") != 0)
+                USAGE_ERR("--stats takes no value or =json, not '%s'", eq + 1);
+            o->stats = true;
+            o->stats_json = strcmp(eq + 1, "json") == 0;
+            continue;
+        }
         if (flag && eq)
             USAGE_ERR("option '--%.*s' takes no value", (int)olen, opt);
         const char *val = NULL;
@@ -193,9 +219,31 @@ int rt_parse_opts(const st_program_desc *prog, int argc, char **argv, rt_opts *o
             else
                 USAGE_ERR("option '--%s' needs a value", opt);
         }
+        if (max_empty) {
+            if (!parse_count(val, INT64_C(1000000000000), &o->max_empty))
+                USAGE_ERR("--max-empty-batches needs an integer in 0..10^12, not '%s'", val);
+            continue;
+        }
+        if (is_metrics) {
+            const char *colon = strrchr(val, ':');
+            int64_t port;
+            if (!colon || !parse_count(colon + 1, 65535, &port))
+                USAGE_ERR("--metrics needs HOST:PORT (PORT 0..65535; 0: any free one), not '%s'", val);
+            o->metrics = val;
+            continue;
+        }
+        if (param) {
+            if (rt_param_opt(prog, o, val, err, name) != 0) {
+                rt_opts_free(o);
+                return 2;
+            }
+            continue;
+        }
         switch (opt[0]) {
         case 's': o->stats = true; break;
+        case 'a': o->accept_loss = true; break;
         case 'h': o->help = true; break;
+        case 'v': o->version = true; break;
         case 'r': {
                 const char *e2 = strchr(val, '=');
                 if (!e2 || e2 == val || e2[1] == '\0')
@@ -275,6 +323,7 @@ int rt_ctx_open(rt_ctx *c, const st_context_desc *d, rt_prog *prog, int index, i
     for (int i = 0; i < n; i++)
         c->arenas[i] = st_arena_new();
     c->input = st_arena_new();
+    rt_obs_init(c);
     return 0;
 }
 
@@ -292,6 +341,7 @@ void rt_ctx_close(rt_ctx *c)
     c->arenas = NULL;
     st_arena_free(c->input);
     c->input = NULL;
+    rt_obs_free(c);
 }
 
 int64_t rt_inputs_records(int n, const st_input *inputs)
@@ -312,23 +362,33 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
         .arenas = c->arenas, .nsources = c->desc->nsources, .inputs = inputs, .rt = c,
     };
     int64_t records = rt_inputs_records(c->desc->nsources, inputs);
-    int64_t t0 = rt_mono_ms();
+    int64_t t0 = rt_mono_us();
     rt_tls_arena_set(c->arenas[0]);
     int rc = c->desc->run_batch ? c->desc->run_batch(c->state, job) : 0;
     rt_tls_arena_set(NULL);
-    int64_t t1 = rt_mono_ms();
+    int64_t t1 = rt_mono_us();
     for (int i = 0; i < c->nworkers; i++)
         st_arena_reset(c->arenas[i]);
     int64_t sk = atomic_exchange(&c->skipped, 0);
     c->batches++;
     c->records += records;
     c->skipped_total += sk;
-    if (c->prog && c->prog->opts.stats)
-        fprintf(stderr, "[stats] %s time=%lld records=%lld processing=%lldms delay=%lldms "
-                        "skipped=%lld throttled=%lldms spilled=%lld\n",
-                c->desc->name, (long long)time_ms, (long long)records, (long long)(t1 - t0),
-                (long long)delay_ms, (long long)sk, (long long)atomic_exchange(&c->throttled_ms, 0),
-                (long long)atomic_exchange(&c->spilled, 0));
+    int64_t *per_src = st_arena_alloc(c->arenas[0], (size_t)(c->desc->nsources + 1) * sizeof *per_src);
+    for (int s = 0; s < c->desc->nsources; s++)
+        per_src[s] = rt_inputs_records(1, &inputs[s]);
+    rt_bstat bs = {
+        .time_ms = time_ms, .records = records, .processing_us = t1 - t0, .delay_ms = delay_ms,
+        .skipped = sk, .throttled_ms = atomic_exchange(&c->throttled_ms, 0),
+        .spilled = atomic_exchange(&c->spilled, 0), .recv_errors = atomic_exchange(&c->recv_errors, 0),
+        .src_records = per_src, .state_keys = -1,
+        .held = c->held_limit > 0 ? atomic_exchange(&c->held_peak, atomic_load(&c->held)) : -1,
+    };
+    const st_program_view *v = c->prog ? c->prog->view : NULL;
+    if (v && v->state_keys && v->state_keys[c->index] && c->state)
+        bs.state_keys = v->state_keys[c->index](c->state);
+    if (c->prog)
+        rt_obs_batch(c, &bs);
+    st_arena_reset(c->arenas[0]);
     return rc;
 }
 
@@ -439,6 +499,8 @@ static int run_replay(rt_prog *p)
         rt_ctx *ctx = &p->ctxs[c];
         const st_context_desc *cd = ctx->desc;
         vs[c] = rt_xcalloc((size_t)cd->nsources + 1, sizeof **vs);
+        const char **files = rt_xcalloc((size_t)cd->nsources + 1, sizeof *files);
+        size_t *lens = rt_xcalloc((size_t)cd->nsources + 1, sizeof *lens);
         int64_t last_off = -1;
         for (int s = 0; s < cd->nsources; s++) {
             const st_source_desc *sd = &cd->sources[s];
@@ -457,10 +519,12 @@ static int run_replay(rt_prog *p)
                     rc = 1;
                     break;
                 }
-                if (r)
+                if (r) {
                     rt_vsrc_replay(v, text, n, r->file, sd->kind == ST_SRC_RATE,
                                    cd->batch_ms, cd->block_ms, ctx->pool, replay_warn, ctx);
-                else
+                    files[s] = r->file;
+                    lens[s] = n;
+                } else
                     rt_vsrc_file(v, text, n, sd->rate, sd->loop, cd->batch_ms, cd->block_ms);
                 v->text_map = maplen;
             }
@@ -475,6 +539,13 @@ static int run_replay(rt_prog *p)
                                        p->opts.batches >= 0 ? first - 1 + p->opts.batches : -1,
                                        p->opts.duration_ms);
         next[c] = first;
+        if (rc == 0 && rt_replay_check_gaps(p, vs[c], cd->nsources, files, lens, cd->batch_ms, first,
+                                            last[c] < 0 ? INT64_MAX : last[c],
+                                            p->opts.max_empty >= 0 ? p->opts.max_empty
+                                                                   : RT_MAX_EMPTY_BATCHES) != 0)
+            rc = 1;
+        free(files);
+        free(lens);
     }
     /* One thread, batches in order of (time, context index): output is
        the same on every run. */
@@ -598,9 +669,15 @@ static const char *base_name(const char *s)
 
 int st_main(const st_program_desc *prog, int argc, char **argv)
 {
+    return st_main_view(prog, NULL, argc, argv);
+}
+
+int st_main_view(const st_program_desc *prog, const st_program_view *view, int argc, char **argv)
+{
     rt_prog p;
     memset(&p, 0, sizeof p);
     p.desc = prog;
+    p.view = view;
     p.name = prog->name && *prog->name ? prog->name
              : argc > 0 && argv[0] ? base_name(argv[0]) : "streamrt";
     atomic_init(&p.skip_logged, 0);
@@ -610,8 +687,12 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
     named.name = p.name;
     if (rt_parse_opts(&named, argc, argv, &p.opts, stderr) != 0)
         return 2;
-    if (p.opts.help) {
-        usage(prog, p.name, stdout);
+    rt_params_apply(prog, &p.opts);
+    if (p.opts.help || p.opts.version) {
+        if (p.opts.help)
+            usage(prog, p.name, stdout);
+        else
+            printf("%s (streamc %s)\n", p.name, ST_VERSION);
         fflush(stdout);
         rt_opts_free(&p.opts);
         return 0;
@@ -638,6 +719,18 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
             break;
         }
     }
+    /* regexes: one compiled copy per worker of the largest context */
+    int maxw = 1, nre = 0;
+    for (int c = 0; c < opened; c++)
+        if (p.ctxs[c].nworkers > maxw)
+            maxw = p.ctxs[c].nworkers;
+    for (; rc == 0 && nre < prog->nregex; nre++) {
+        char msg[256];
+        if (st_regex_init(&prog->regex[nre], maxw, msg, sizeof msg) != 0) {
+            rt_log(&p, "error", "regex \"%s\": %s", prog->regex[nre].pattern, msg);
+            rc = 1;
+        }
+    }
     int sigfd = -1;
     if (rc == 0) {
         for (int c = 0; c < prog->ncontexts; c++) {
@@ -646,7 +739,12 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
             ctx->created = true;
         }
         sigfd = signals_install();
-        rc = replay ? run_replay(&p) : rt_run_realtime(&p, sigfd);
+        if (p.opts.metrics && !(p.http = rt_http_start(&p, p.opts.metrics)))
+            rc = 1;
+        if (rc == 0)
+            rc = replay ? run_replay(&p) : rt_run_realtime(&p, sigfd);
+        rt_http_stop(p.http);
+        p.http = NULL;
         signals_remove(sigfd);
     }
     if (fflush(stdout) != 0 && !atomic_exchange(&p.failed, true))
@@ -655,16 +753,16 @@ int st_main(const st_program_desc *prog, int argc, char **argv)
         rt_ctx *ctx = &p.ctxs[c];
         /* skips never attributed to a batch (no batch ran after them) */
         ctx->skipped_total += atomic_exchange(&ctx->skipped, 0);
-        if (p.opts.stats)
-            fprintf(stderr, "[stats] %s total batches=%lld records=%lld skipped=%lld\n",
-                    ctx->desc->name, (long long)ctx->batches, (long long)ctx->records,
-                    (long long)ctx->skipped_total);
+        rt_obs_total(ctx);
         if (ctx->skipped_total > 0)
             rt_log(&p, "warning", "context '%s' skipped %lld record%s", ctx->desc->name,
                    (long long)ctx->skipped_total, ctx->skipped_total == 1 ? "" : "s");
         rt_ctx_close(ctx);
     }
     free(p.ctxs);
+    free(p.cleaned);
+    for (int i = 0; i < nre; i++)
+        st_regex_free(&prog->regex[i]);
     pthread_mutex_destroy(&p.out_mu);
     rt_opts_free(&p.opts);
     if (rc == 0 && atomic_load(&p.failed))

@@ -4,6 +4,7 @@
  * print concurrently), or leave a half-written output directory under its
  * final name. */
 #include "rt_internal.h"
+#include "rt_obs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,6 +73,7 @@ void st_print(st_job *job, const char *body, size_t len, bool more)
     rt_prog *p = c ? c->prog : NULL;
     if (!st_output_enabled(job))
         return;
+    int64_t t0 = rt_mono_us();
     st_buf b = { 0 };
     st_buf_puts(&b, dashes);
     st_buf_puts(&b, "Time: ");
@@ -91,6 +93,7 @@ void st_print(st_job *job, const char *body, size_t len, bool more)
     if ((w != b.n || fl != 0) && p && !atomic_exchange(&p->failed, true))
         rt_log(p, "error", "writing to stdout: %s", strerror(errno));
     st_buf_free(&b);
+    rt_obs_output(c, "print", t0);
 }
 
 /* ---- saveAsTextFiles ---------------------------------------------------- */
@@ -151,13 +154,85 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
+/* Whether name is ".BASE-<digits>[.SUFFIX].tmp-<pid>-..." (or its
+   ".old") of another process: a temporary output directory a kill left. */
+static bool stale_tmp(const char *name, const char *base, const char *suffix)
+{
+    size_t bn = strlen(base);
+    if (name[0] != '.' || strncmp(name + 1, base, bn) != 0 || name[1 + bn] != '-')
+        return false;
+    const char *q = name + 2 + bn;
+    if (*q < '0' || *q > '9')
+        return false;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    if (suffix && *suffix) {
+        size_t sn = strlen(suffix);
+        if (*q != '.' || strncmp(q + 1, suffix, sn) != 0)
+            return false;
+        q += 1 + sn;
+    }
+    if (strncmp(q, ".tmp-", 5) != 0)
+        return false;
+    return strtoll(q + 5, NULL, 10) != (long long)getpid();
+}
+
+/* At a process's first batch: removes what earlier processes killed
+   while writing this output left behind. */
+static void remove_stale_tmps(const char *prefix, const char *suffix)
+{
+    const char *slash = strrchr(prefix, '/');
+    st_buf dir = { 0 };
+    if (slash)
+        st_buf_put(&dir, prefix, (size_t)(slash - prefix) + (slash == prefix));
+    else
+        st_buf_putc(&dir, '.');
+    st_buf_putc(&dir, '\0');
+    const char *base = slash ? slash + 1 : prefix;
+    DIR *d = opendir(dir.p);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (!stale_tmp(e->d_name, base, suffix))
+                continue;
+            st_buf f = { 0 };
+            st_buf_puts(&f, dir.p);
+            st_buf_putc(&f, '/');
+            st_buf_puts(&f, e->d_name);
+            st_buf_putc(&f, '\0');
+            remove_dir(f.p);
+            st_buf_free(&f);
+        }
+        closedir(d);
+    }
+    st_buf_free(&dir);
+}
+
+/* remove_stale_tmps once per output of the process. */
+static void clean_once(rt_prog *p, const char *prefix, const char *suffix)
+{
+    pthread_mutex_lock(&p->out_mu);
+    bool seen = false;
+    for (int i = 0; i < p->ncleaned && !seen; i++)
+        seen = p->cleaned[i] == prefix;
+    if (!seen) {
+        p->cleaned = st_xrealloc(p->cleaned, (size_t)(p->ncleaned + 1) * sizeof *p->cleaned);
+        p->cleaned[p->ncleaned++] = prefix;   /* a string literal of the generated code */
+        remove_stale_tmps(prefix, suffix);
+    }
+    pthread_mutex_unlock(&p->out_mu);
+}
+
 int st_save(st_job *job, const char *prefix, const char *suffix, int nparts,
             const st_buf *parts)
 {
     rt_ctx *c = job->rt;
     rt_prog *p = c ? c->prog : NULL;
+    if (p)
+        clean_once(p, prefix, suffix);
     if (!st_output_enabled(job))
         return 0;
+    int64_t t0 = rt_mono_us();
     st_buf target = { 0 }, tmp = { 0 };
     st_buf_puts(&target, prefix);
     st_buf_putc(&target, '-');
@@ -225,6 +300,7 @@ int st_save(st_job *job, const char *prefix, const char *suffix, int nparts,
     }
     st_buf_free(&target);
     st_buf_free(&tmp);
+    rt_obs_output(c, "saveAsTextFiles", t0);
     return 0;
 
 fail_rm: {
@@ -236,5 +312,6 @@ fail:
     rt_log(p, "error", "saveAsTextFiles %s: %s: %s", target.p, step, strerror(errno));
     st_buf_free(&target);
     st_buf_free(&tmp);
+    rt_obs_output(c, "saveAsTextFiles", t0);
     return -1;
 }

@@ -13,6 +13,7 @@
  * (zero_ms = start rounded down to the batch interval); sleeping uses the
  * monotonic clock, offset from the epoch once at start. */
 #include "rt_internal.h"
+#include "flow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,11 +40,17 @@ typedef struct rsrc {
     int64_t n;
     char **files;            /* textFileStream: files whose lines are all in it */
     int64_t nfiles, fcap;
+    int64_t cost;            /* accounted bytes of the current block (flow.h) */
+    atomic_llong est;        /* records/s from the estimator, or the slow start's */
+    rt_pid pid;              /* the estimator (scheduler thread) */
+    bool pid_on;             /* it has given a rate (est is no longer the slow start's) */
+    atomic_llong held_back_ms;   /* time this receiver was held back */
 } rsrc;
 
 typedef struct rjob {
     struct rjob *next;
     rt_batch b;
+    int64_t cost;            /* accounted bytes of its records (flow.h) */
 } rjob;
 
 typedef struct rt_run rt_run;
@@ -64,6 +71,7 @@ struct rctx {
     atomic_int qlen;         /* jobs queued and not started (backpressure) */
     int64_t zero_ms;
     int64_t first_ms;        /* time of the first batch the timer makes */
+    int64_t sealed_cost;     /* accounted bytes sealed, not yet in a job (timer) */
     rt_bstore bs;
     char *ckdir;             /* the checkpoint directory, or NULL */
     int64_t ck_every;        /* snapshot interval (ms) */
@@ -92,6 +100,12 @@ static void ctx_stop(rctx *r)
     pthread_mutex_unlock(&r->stop_mu);
 }
 
+/* A receiver's failure (logged by the caller), for --stats and --metrics. */
+static void recv_error(rsrc *s)
+{
+    atomic_fetch_add(&s->r->c->recv_errors, 1);
+}
+
 static bool stopped(rctx *r)
 {
     struct pollfd pf = { r->stop[0], POLLIN, 0 };
@@ -114,27 +128,51 @@ static bool sleep_until(rctx *r, int64_t mono_dl)
 }
 
 /* Backpressure: while RT_MAX_QUEUED batches wait behind the running one,
-   receivers hold off instead of growing memory without bound: a socket's
-   or stdin's writer then blocks on the full pipe or TCP window, and paced
-   sources (rate, file with rate) fall behind their pace. False when
-   stopped. */
+   or while the context holds its limit of bytes of records received and
+   not yet processed (flow.h), receivers hold off instead of growing memory
+   without bound: a socket's or stdin's writer then blocks on the full pipe
+   or TCP window, a file is not read on, and paced sources (rate, file with
+   rate) fall behind their pace. The check comes before every record, so
+   the limit is passed by one record at most. False when stopped. */
 #define RT_MAX_QUEUED 2
 /* Bytes of received blocks a context keeps in memory before the DISK
    storage levels spill. */
 #define RT_BLOCK_BUDGET ((int64_t)256 << 20)
-static bool bp_wait(rctx *r)
+
+/* Counts n accounted bytes received (negative: released). */
+static void held_add(rt_ctx *c, int64_t n)
 {
-    if (atomic_load(&r->qlen) < RT_MAX_QUEUED)
-        return true;
-    while (atomic_load(&r->qlen) >= RT_MAX_QUEUED) {
+    int64_t v = atomic_fetch_add(&c->held, n) + n;
+    if (n <= 0)
+        return;
+    int64_t pk = atomic_load(&c->held_peak);
+    while (v > pk && !atomic_compare_exchange_weak(&c->held_peak, &pk, v))
+        ;
+    int64_t mx = atomic_load(&c->held_max);
+    while (v > mx && !atomic_compare_exchange_weak(&c->held_max, &mx, v))
+        ;
+}
+
+static bool bp_blocked(rctx *r)
+{
+    return atomic_load(&r->qlen) >= RT_MAX_QUEUED ||
+           atomic_load(&r->c->held) >= r->c->held_limit;
+}
+
+static bool bp_wait_src(rctx *r, rsrc *s)
+{
+    while (bp_blocked(r)) {
         int64_t t0 = rt_mono_ms();
         bool go_on = sleep_until(r, t0 + 5);
-        atomic_fetch_add(&r->c->throttled_ms, rt_mono_ms() - t0);
+        int64_t dt = rt_mono_ms() - t0;
+        atomic_fetch_add(&r->c->throttled_ms, dt);
+        atomic_fetch_add(&s->held_back_ms, dt);
         if (!go_on)
             return false;
     }
     return true;
 }
+
 
 static void notify(rt_run *run, char what)
 {
@@ -155,6 +193,8 @@ static void push_str_locked(rsrc *s, const char *p, size_t n)
     s->offs[2 * s->n + 1] = (int64_t)n;
     st_buf_put(&s->bytes, p, n);
     s->n++;
+    s->cost += (int64_t)n + RT_REC_OVERHEAD;
+    held_add(s->r->c, (int64_t)n + RT_REC_OVERHEAD);
 }
 
 /* Hands the current block to the block store (which logs it); -1 when
@@ -177,6 +217,8 @@ static int seal(rsrc *s)
     s->offs = s->ints = NULL;
     s->files = NULL;
     s->ncap = s->icap = s->n = s->nfiles = s->fcap = 0;
+    s->r->sealed_cost += s->cost;   /* seal runs on the timer thread alone */
+    s->cost = 0;
     pthread_mutex_unlock(&s->mu);
     return rt_bs_add(&s->r->bs, s->index, &b);
 }
@@ -187,6 +229,9 @@ typedef struct limiter {
     int64_t milli;           /* tokens * 1000 */
     int64_t cap;             /* in milli-tokens */
     int64_t last;            /* mono ms of the last refill */
+    int64_t base, base_cap;  /* the configured rate (pace, maxRate) and its bucket */
+    bool est;                /* the rate estimator's rate is in force (below base) */
+    rsrc *s;                 /* whose estimate it follows; NULL: none */
 } limiter;
 
 /* Paced sources get a small bucket (smooth); maxRate a one-second one, as
@@ -198,6 +243,39 @@ static void lim_init(limiter *l, int64_t rate, bool smooth)
     l->cap = (tokens < 1 ? 1 : tokens) * 1000;
     l->milli = 1000;
     l->last = rt_mono_ms();
+    l->base = l->rate;
+    l->base_cap = l->cap;
+    l->est = false;
+    l->s = NULL;
+}
+
+/* Takes the source's latest estimate: the rate in force is the smaller of
+   the configured one and the estimate. While the estimate rules, the
+   bucket holds one batch interval of tokens (the estimate bounds what a
+   batch takes, as Guava's bursty RateLimiter in Spark's receivers bounds a
+   second), and it starts full: a burst of up to a batch's worth passes at
+   once. */
+static void lim_follow(limiter *l)
+{
+    if (!l->s)
+        return;
+    int64_t e = atomic_load(&l->s->est);
+    bool use = e > 0 && (l->base == 0 || e < l->base);
+    int64_t want = use ? e : l->base;
+    if (want == l->rate && use == l->est)
+        return;
+    if (l->rate == 0)
+        l->last = rt_mono_ms();   /* a bucket starts when a rate does */
+    bool entering = use && !l->est;
+    l->rate = want;
+    l->est = use;
+    int64_t batch_ms = l->s->r->c->desc->batch_ms;
+    int64_t tokens = want > INT64_MAX / batch_ms ? INT64_MAX / 1000 : want * batch_ms / 1000;
+    if (tokens > INT64_MAX / 1000)
+        tokens = INT64_MAX / 1000;
+    l->cap = use ? (tokens < 1 ? 1 : tokens) * 1000 : l->base_cap;
+    if (entering || l->milli > l->cap)
+        l->milli = l->cap;
 }
 
 static void lim_refill(limiter *l)
@@ -222,7 +300,13 @@ static bool lim_take(limiter *l, rctx *r)
         if (l->milli >= 1000)
             break;
         int64_t wait = (1000 - l->milli + l->rate - 1) / l->rate;
-        if (!sleep_until(r, rt_mono_ms() + (wait < 1 ? 1 : wait)))
+        int64_t t0 = rt_mono_ms();
+        bool go_on = sleep_until(r, t0 + (wait < 1 ? 1 : wait));
+        if (l->est) {   /* held back by the estimate, not by the source's pace */
+            atomic_fetch_add(&r->c->throttled_ms, rt_mono_ms() - t0);
+            atomic_fetch_add(&l->s->held_back_ms, rt_mono_ms() - t0);
+        }
+        if (!go_on)
             return false;
     }
     l->milli -= 1000;
@@ -235,6 +319,7 @@ static size_t push_lines(rsrc *s, const char *p, size_t n, limiter *lim, bool *s
 {
     size_t pos = 0;
     bool locked = false;
+    lim_follow(lim);
     while (pos < n) {
         const char *nl = memchr(p + pos, '\n', n - pos);
         if (!nl)
@@ -242,12 +327,12 @@ static size_t push_lines(rsrc *s, const char *p, size_t n, limiter *lim, bool *s
         size_t e = (size_t)(nl - p), len = e - pos;
         if (len > 0 && p[e - 1] == '\r')
             len--;
-        if (atomic_load(&s->r->qlen) >= RT_MAX_QUEUED) {
+        if (bp_blocked(s->r)) {
             if (locked) {
                 pthread_mutex_unlock(&s->mu);
                 locked = false;
             }
-            if (!bp_wait(s->r)) {
+            if (!bp_wait_src(s->r, s)) {
                 *stop = true;
                 break;
             }
@@ -280,7 +365,8 @@ static bool push_one(rsrc *s, const char *p, size_t n, limiter *lim)
 {
     if (n > 0 && p[n - 1] == '\r')
         n--;
-    if (!bp_wait(s->r) || !lim_take(lim, s->r))
+    lim_follow(lim);
+    if (!bp_wait_src(s->r, s) || !lim_take(lim, s->r))
         return false;
     pthread_mutex_lock(&s->mu);
     push_str_locked(s, p, n);
@@ -300,6 +386,11 @@ static pump_end pump_fd(rsrc *s, int fd, limiter *lim)
     bool skipping = false;
     pump_end result;
     for (;;) {
+        /* held off: nothing more is read (the writer blocks) */
+        if (!bp_wait_src(s->r, s)) {
+            result = PUMP_STOP;
+            break;
+        }
         struct pollfd pf[2] = { { fd, POLLIN, 0 }, { s->r->stop[0], POLLIN, 0 } };
         if (poll(pf, 2, -1) < 0) {
             if (errno == EINTR)
@@ -365,15 +456,18 @@ static pump_end pump_fd(rsrc *s, int fd, limiter *lim)
 
 static void recv_stdin(rsrc *s, limiter *lim)
 {
-    if (pump_fd(s, 0, lim) == PUMP_ERROR)
+    if (pump_fd(s, 0, lim) == PUMP_ERROR) {
+        recv_error(s);
         rt_log(s->r->c->prog, "error", "source '%s': reading stdin: %s", s->d->name,
                strerror(errno));
+    }
 }
 
 static void recv_file(rsrc *s, limiter *lim)
 {
     int fd = open(s->d->path ? s->d->path : "", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
+        recv_error(s);
         rt_log(s->r->c->prog, "error", "source '%s': cannot open %s: %s", s->d->name,
                s->d->path ? s->d->path : "", strerror(errno));
         atomic_store(&s->r->c->prog->failed, true);
@@ -381,9 +475,11 @@ static void recv_file(rsrc *s, limiter *lim)
     }
     for (;;) {
         pump_end e = pump_fd(s, fd, lim);
-        if (e == PUMP_ERROR)
+        if (e == PUMP_ERROR) {
+            recv_error(s);
             rt_log(s->r->c->prog, "error", "source '%s': reading %s: %s", s->d->name,
                    s->d->path, strerror(errno));
+        }
         if (e != PUMP_EOF || !s->d->loop)
             break;
         struct stat st;
@@ -393,28 +489,52 @@ static void recv_file(rsrc *s, limiter *lim)
     close(fd);
 }
 
+/* A rate source held back falls behind its nominal rate: the time it
+   waits is not made up later, its integers stay consecutive (none is
+   skipped), and at the end it says how far behind it is. */
 static void recv_rate(rsrc *s, limiter *lim)
 {
-    int64_t next = 0;
+    rt_ctx *c = s->r->c;
+    int64_t next = 0, t0 = rt_mono_ms();
     while (!stopped(s->r)) {
-        if (!bp_wait(s->r))
+        if (!bp_wait_src(s->r, s))
             break;
+        lim_follow(lim);
         lim_refill(lim);
         int64_t k = lim->milli / 1000;
         if (k > (1 << 20))
             k = 1 << 20;
+        /* not past the hold-off limit */
+        int64_t room = (c->held_limit - atomic_load(&c->held)) / RT_REC_OVERHEAD;
+        if (k > room)
+            k = room > 0 ? room : 0;
         if (k > 0) {
             lim->milli -= k * 1000;
             pthread_mutex_lock(&s->mu);
             rt_grow((void **)&s->ints, &s->icap, s->n + k, sizeof *s->ints);
             for (int64_t i = 0; i < k; i++)
                 s->ints[s->n++] = next++;
+            s->cost += k * RT_REC_OVERHEAD;
+            held_add(c, k * RT_REC_OVERHEAD);
             pthread_mutex_unlock(&s->mu);
         }
         int64_t wait = (1000 - lim->milli % 1000 + lim->rate - 1) / lim->rate;
-        if (!sleep_until(s->r, rt_mono_ms() + (wait < 1 ? 1 : wait)))
+        int64_t w0 = rt_mono_ms();
+        bool go_on = sleep_until(s->r, w0 + (wait < 1 ? 1 : wait));
+        if (lim->est) {
+            atomic_fetch_add(&c->throttled_ms, rt_mono_ms() - w0);
+            atomic_fetch_add(&s->held_back_ms, rt_mono_ms() - w0);
+        }
+        if (!go_on)
             break;
     }
+    int64_t back = atomic_load(&s->held_back_ms);
+    double nominal = (double)lim->base * (double)(rt_mono_ms() - t0) / 1000.0;
+    if (back > 0 && nominal > (double)next)
+        rt_log(c->prog, "note", "source '%s': held back %lld ms by backpressure; it generated "
+               "%lld records, about %.0f fewer than rate(%lld) would have in that time "
+               "(none skipped: they come later)", s->d->name, (long long)back, (long long)next,
+               nominal - (double)next, (long long)lim->base);
 }
 
 /* Connects to host:port, giving up when stopped. -1 with errno set. */
@@ -472,9 +592,11 @@ static void recv_socket(rsrc *s, limiter *lim)
     while (!stopped(s->r)) {
         int fd = connect_to(s);
         if (fd < 0) {
-            if (!outage && !stopped(s->r))
+            if (!outage && !stopped(s->r)) {
+                recv_error(s);
                 rt_log(p, "warning", "source '%s': cannot connect to %s:%d: %s; retrying",
                        s->d->name, s->d->host, s->d->port, strerror(errno));
+            }
             outage = true;
             if (!sleep_until(s->r, rt_mono_ms() + backoff))
                 break;
@@ -491,6 +613,7 @@ static void recv_socket(rsrc *s, limiter *lim)
         close(fd);
         if (e == PUMP_STOP)
             break;
+        recv_error(s);
         rt_log(p, "warning", "source '%s': connection to %s:%d %s; reconnecting", s->d->name,
                s->d->host, s->d->port, e == PUMP_EOF ? "closed" : strerror(err));
         outage = true;
@@ -532,15 +655,19 @@ static bool read_whole_file(rsrc *s, const char *path, const char *name, limiter
 {
     char *text;
     size_t n;
+    lim_follow(lim);
+    if (!bp_wait_src(s->r, s))   /* not read while the context holds its limit */
+        return false;
     int err = rt_read_file(path, &text, &n);
     if (err) {
+        recv_error(s);
         rt_log(s->r->c->prog, "warning", "source '%s': cannot read %s: %s", s->d->name, path,
                strerror(err));
         return true;
     }
     st_str *lines;
     int64_t nl = rt_split_lines(text, n, &lines);
-    bool go = bp_wait(s->r);
+    bool go = true;
     for (int64_t i = 0; i < nl && go && lim->rate; i++)
         go = lim_take(lim, s->r);
     if (go) {
@@ -572,9 +699,11 @@ static void recv_dir(rsrc *s, limiter *lim)
     while (go) {
         DIR *d = opendir(dir);
         if (!d) {
-            if (!outage)
+            if (!outage) {
+                recv_error(s);
                 rt_log(p, "warning", "source '%s': cannot read directory %s: %s; retrying",
                        s->d->name, dir, strerror(errno));
+            }
             outage = true;
         } else {
             outage = false;
@@ -609,8 +738,11 @@ static void recv_dir(rsrc *s, limiter *lim)
                     if (first && !f->done && !s->r->recovering) {
                         f->done = true;
                         if (logged) {
+                            /* "/NAME": logged as read without being read */
+                            char unread[NAME_MAX + 2];
+                            snprintf(unread, sizeof unread, "/%s", e->d_name);
                             pthread_mutex_lock(&s->mu);
-                            push_file_name_locked(s, e->d_name);
+                            push_file_name_locked(s, unread);
                             pthread_mutex_unlock(&s->mu);
                         }
                     }
@@ -646,12 +778,15 @@ static void *receiver_main(void *arg)
         lim_init(&lim, d->max_rate, pace > 0);
     else
         lim_init(&lim, pace, true);
+    lim.s = s;
     switch (d->kind) {
     case ST_SRC_STDIN: recv_stdin(s, &lim); break;
     case ST_SRC_FILE: recv_file(s, &lim); break;
     case ST_SRC_RATE:
-        if (lim.rate == 0)
+        if (lim.rate == 0) {
             lim_init(&lim, 1, true);
+            lim.s = s;
+        }
         recv_rate(s, &lim);
         break;
     case ST_SRC_SOCKET: recv_socket(s, &lim); break;
@@ -687,12 +822,15 @@ static rjob *take_job(rctx *r, int64_t time_ms)
     rjob *j = rt_xcalloc(1, sizeof *j);
     if (rt_bs_take(&r->bs, time_ms, &j->b) != 0 || rt_bs_sync(&r->bs) != 0)
         fail(r);
+    j->cost = r->sealed_cost;   /* every block sealed so far is in it */
+    r->sealed_cost = 0;
     return j;
 }
 
 static void job_free(rctx *r, rjob *j)
 {
     rt_bs_release(&r->bs, &j->b);
+    held_add(r->c, -j->cost);
     free(j);
 }
 
@@ -761,14 +899,18 @@ static void *timer_main(void *arg)
 }
 
 /* Writes a snapshot of the state after batch b and drops the log it
-   makes unnecessary. */
-static void snapshot(rctx *r, const rt_batch *b)
+   makes unnecessary. -1 (logged) when either fails: the job then fails
+   after the running batch, as Flink's does by default, rather than run on
+   with a log that is never pruned. */
+static int snapshot(rctx *r, const rt_batch *b)
 {
     st_buf blob = { 0 };
     rt_bs_blob(&r->bs, b, &blob);
-    if (rt_snap_write(r->c, r->ckdir, r->zero_ms, b->time_ms, &blob) == 0)
-        rt_bs_prune(&r->bs, b->time_ms);
+    int rc = rt_snap_write(r->c, r->ckdir, r->zero_ms, b->time_ms, &blob);
+    if (rc == 0)
+        rc = rt_bs_prune(&r->bs, b->time_ms, b->cum);
     st_buf_free(&blob);
+    return rc;
 }
 
 /* Runs a loaded batch; with a checkpoint, logs its completion and takes
@@ -783,8 +925,41 @@ static int run_batch(rctx *r, rt_batch *b, int64_t delay_ms)
     if (!b->done && rt_bs_done(&r->bs, b->time_ms) != 0)
         return -1;
     if ((b->time_ms - r->zero_ms) % r->ck_every == 0)
-        snapshot(r, b);
+        return snapshot(r, b);
     return 0;
+}
+
+/* Feeds each source's rate estimator with the batch just run. */
+static void estimate(rctx *r, const rt_batch *b, int64_t processing_ms, int64_t delay_ms)
+{
+    int64_t now = rt_epoch_ms();
+    for (int i = 0; i < r->nsrc && i < b->nsrc; i++) {
+        rsrc *s = &r->src[i];
+        int64_t elems = rt_inputs_records(1, &b->inputs[i]);
+        /* A batch that took under half its interval and waited for nothing
+           says only that the pipeline keeps up: its processing time is
+           mostly fixed costs, and the rate it implies would throttle the
+           next burst for nothing. The rate in force then doubles instead
+           (up to what the source's configuration allows). */
+        if (s->pid_on && delay_ms <= 0 && 2 * processing_ms < r->c->desc->batch_ms) {
+            int64_t e = atomic_load(&s->est);
+            if (e < INT64_C(1000000000000000)) {
+                atomic_store(&s->est, 2 * e);
+                rt_pid_rate_set(&s->pid, (double)(2 * e));
+            }
+            continue;
+        }
+        double rate = rt_pid_update(&s->pid, now, elems, processing_ms, delay_ms);
+        if (rate > 0) {
+            atomic_store(&s->est, rate >= 1e15 ? (long long)1e15 : (long long)rate + 1);
+            s->pid_on = true;
+        } else if (!s->pid_on) {
+            /* slow start: double what a batch may take once it is used */
+            int64_t e = atomic_load(&s->est);
+            if (e < INT64_C(1000000000000) && 2 * elems * 1000 >= e * r->c->desc->batch_ms)
+                atomic_store(&s->est, 2 * e);
+        }
+    }
 }
 
 static void *sched_main(void *arg)
@@ -809,24 +984,32 @@ static void *sched_main(void *arg)
             break;
         if (!atomic_load(&p->failed)) {
             int64_t delay = rt_epoch_ms() - j->b.time_ms;
+            int64_t t0 = rt_mono_ms();
             if (rt_bs_load(&r->bs, &j->b) != 0 || run_batch(r, &j->b, delay < 0 ? 0 : delay) != 0) {
                 fail(r);
             } else if (r->ckdir) {
                 last.time_ms = j->b.time_ms;
                 last.nsrc = j->b.nsrc;
                 free(last.next);
+                free(last.cum);
                 last.next = j->b.next;
+                last.cum = j->b.cum;
                 j->b.next = NULL;
+                j->b.cum = NULL;
                 if ((last.time_ms - r->zero_ms) % r->ck_every == 0)
                     last_snap = last.time_ms;
             }
+            if (!atomic_load(&p->failed))
+                estimate(r, &j->b, rt_mono_ms() - t0, delay < 0 ? 0 : delay);
         }
         job_free(r, j);
     }
     /* the state at the end, so that a restart need not run batches again */
-    if (r->ckdir && last.next && last_snap != last.time_ms && !atomic_load(&p->failed))
-        snapshot(r, &last);
+    if (r->ckdir && last.next && last_snap != last.time_ms && !atomic_load(&p->failed) &&
+        snapshot(r, &last) != 0)
+        fail(r);
     free(last.next);
+    free(last.cum);
     notify(r->run, 'D');
     return NULL;
 }
@@ -847,33 +1030,32 @@ static int recover(rctx *r)
     rt_bs_init(&r->bs, c, r->ckdir, c->prog->opts.memory >= 0 ? c->prog->opts.memory : RT_BLOCK_BUDGET);
     if (!r->ckdir)
         return err ? -1 : 0;   /* a directory that cannot be made is logged */
-    st_buf blob = { 0 };
-    int64_t snap_zero = 0, snap_t = INT64_MIN, log_zero = INT64_MIN, last_t;
-    int found = rt_snap_read(c, r->ckdir, &snap_zero, &snap_t, &blob);
-    int64_t *segs;
-    bool had_log = rt_wal_segments(r->ckdir, &segs) > 0;
-    free(segs);
+    rt_restore rs;
+    int64_t log_zero = INT64_MIN, last_t;
     rt_batch *bt = NULL;
     int64_t nb = 0;
-    if (found < 0 || rt_bs_recover(&r->bs, found ? &blob : NULL, found ? snap_t : INT64_MIN, &bt, &nb,
-                                   &log_zero, &last_t) != 0) {
-        st_buf_free(&blob);
+    if (rt_ckpt_restore(c, &r->bs, r->ckdir, &rs) != 0 ||
+        rt_bs_recover(&r->bs, &rs, &bt, &nb, &log_zero, &last_t) != 0) {
+        rt_restore_free(&rs);
         return -1;
     }
-    st_buf_free(&blob);
-    r->recovering = found > 0 || had_log;
+    int found = rs.found;
+    r->recovering = rs.found || rs.had_log;
     if (found > 0)
-        r->zero_ms = snap_zero;
-    else if (log_zero != INT64_MIN)
+        r->zero_ms = rs.snap_zero;
+    else if (log_zero != INT64_MIN) {
         r->zero_ms = log_zero;
+    }
+    rt_restore_free(&rs);
     int rc = rt_bs_start_log(&r->bs, r->zero_ms);
     int64_t outputs = 0;
     for (int64_t k = 0; k < nb; k++) {
         if (rc == 0 && (rt_bs_load(&r->bs, &bt[k]) != 0 || run_batch(r, &bt[k], 0) != 0))
             rc = -1;
         outputs += !bt[k].done;
-        if (rc == 0 && k == nb - 1 && (bt[k].time_ms - r->zero_ms) % r->ck_every != 0)
-            snapshot(r, &bt[k]);
+        if (rc == 0 && k == nb - 1 && (bt[k].time_ms - r->zero_ms) % r->ck_every != 0 &&
+            snapshot(r, &bt[k]) != 0)
+            rc = -1;
         rt_bs_release(&r->bs, &bt[k]);
     }
     free(bt);
@@ -927,6 +1109,7 @@ int rt_run_realtime(rt_prog *p, int sigfd)
         pthread_cond_init(&r->qcv, NULL);
         atomic_init(&r->qlen, 0);
         atomic_init(&r->live, r->nsrc);
+        r->c->held_limit = rt_held_limit(p->opts.memory >= 0 ? p->opts.memory : RT_BLOCK_BUDGET);
         if (pipe(r->stop) != 0) {
             r->stop[0] = r->stop[1] = -1;
             rc = 1;
@@ -936,6 +1119,10 @@ int rt_run_realtime(rt_prog *p, int sigfd)
             r->src[i].r = r;
             r->src[i].index = i;
             pthread_mutex_init(&r->src[i].mu, NULL);
+            int64_t e0 = RT_INITIAL_BATCH_RECORDS * 1000 / r->c->desc->batch_ms;
+            atomic_init(&r->src[i].est, e0 > 0 ? e0 : 1);
+            atomic_init(&r->src[i].held_back_ms, 0);
+            rt_pid_init(&r->src[i].pid, r->c->desc->batch_ms);
         }
     }
     /* Checkpoints first: batches a crash left unfinished run before any

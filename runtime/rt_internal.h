@@ -77,11 +77,26 @@ typedef struct rt_opts {
     int64_t duration_ms;    /* -1: no limit */
     int workers;            /* -1: as each context says */
     bool stats, help;
+    bool stats_json, version; /* --stats=json, --version */
+    const char *metrics;    /* --metrics HOST:PORT; NULL: none (points into argv) */
     const char *checkpoint; /* --checkpoint DIR; NULL: none (points into argv) */
+    bool accept_loss;       /* --accept-loss: recover what can be, report the rest */
     int64_t memory;         /* --memory: bytes of blocks before spilling; -1: default */
+    int64_t max_empty;      /* --max-empty-batches; -1: default */
     int nreplay;
     rt_replay_opt *replay;  /* malloc'd; strings point into argv */
+    const char **params;    /* per program param: its --param value (into argv),
+                               NULL = the default; malloc'd, NULL when none given */
 } rt_opts;
+
+/* ---- params.c: run-time parameters -------------------------------------- */
+/* --param NAME=VALUE: checks and records it; 0, or -1 after the message. */
+int rt_param_opt(const st_program_desc *prog, rt_opts *o, const char *val, FILE *err,
+                 const char *name);
+/* Stores the values given into the program's params and calls its bind(). */
+void rt_params_apply(const st_program_desc *prog, const rt_opts *o);
+/* The params section of --help (nothing without params). */
+void rt_params_usage(const st_program_desc *prog, FILE *f);
 
 /* ---- program and contexts ---------------------------------------------- */
 typedef struct rt_prog rt_prog;
@@ -99,6 +114,14 @@ typedef struct rt_ctx {
     atomic_llong skipped;     /* skips not yet attributed to a batch */
     atomic_llong throttled_ms; /* receivers held back by backpressure, not yet reported */
     atomic_llong spilled;     /* blocks spilled to disk, not yet reported */
+    /* real time (recv.c, flow.h): accounted bytes of records received and
+       not yet processed, their peak since the last --stats line and over
+       the run, and the hold-off limit (0 in replay) */
+    atomic_llong held, held_peak, held_max;
+    int64_t held_limit;
+    atomic_llong recv_errors; /* receiver failures (connect, read), not yet reported */
+    atomic_llong wal_bytes;   /* bytes appended to its write-ahead log */
+    struct rt_obs *obs;       /* --stats / --metrics figures (rt_obs.h) */
     bool quiet;               /* recovery: the batch's outputs had completed; skip them */
     int64_t batches, records, skipped_total;
     st_job job;
@@ -112,6 +135,10 @@ struct rt_prog {
     pthread_mutex_t out_mu;   /* st_print and the --stats lines */
     atomic_int skip_logged;
     atomic_bool failed;       /* a runtime failure: st_main returns 1 */
+    const char **cleaned;     /* saveAsTextFiles prefixes whose stale temporaries are removed */
+    int ncleaned;
+    struct rt_http *http;     /* --metrics responder, or NULL */
+    const st_program_view *view; /* from streamc for --metrics, or NULL */
 };
 
 /* Creates the pool and arenas of a context (not its state). 0 or -1. */
@@ -204,6 +231,20 @@ int64_t rt_vsrc_batch(const rt_vsrc *v, int64_t k, st_arena *a, st_input *out,
 int64_t rt_replay_last_batch(int64_t last_offset, int64_t batch_ms,
                              int64_t drain_ms, int64_t batches,
                              int64_t duration_ms);
+/* The first line (from 1) of replay text [text, text+n) whose record is in
+   batch k, and its offset; 0 when there is none. */
+int64_t rt_vsrc_line_of_batch(const char *text, size_t n, int64_t batch_ms, int64_t k,
+                              int64_t *offset);
+/* Default of --max-empty-batches: a replay runs at most this many empty
+   batches in a row before a record (replay_bound.c). */
+#define RT_MAX_EMPTY_BATCHES INT64_C(100000)
+/* Checks that the batches first..last of a context, whose sources are
+   vs[0..nsrc) (files[s], lens[s]: the replay file of source s, or NULL),
+   hold no run of more than max_empty empty batches before a record. 0, or
+   -1 after logging an error that names the file and line of the record. */
+int rt_replay_check_gaps(const rt_prog *p, const rt_vsrc *vs, int nsrc, const char *const *files,
+                         const size_t *lens, int64_t batch_ms, int64_t first, int64_t last,
+                         int64_t max_empty);
 /* Splits text into lines (strip \n, \r\n; a last line without newline
    counts). Returns the count; *lines is malloc'd. */
 int64_t rt_split_lines(const char *text, size_t n, st_str **lines);
@@ -233,20 +274,32 @@ bool rt_signalled(void);
    (-1: none). Returns 0 or 1. */
 int rt_run_realtime(rt_prog *p, int sigfd);
 
+/* Batch and zero times in durable files are below this (2^62 ms): a value
+   beyond is damage, and sums of times cannot overflow. */
+#define RT_TIME_LIMIT (INT64_C(1) << 62)
+
 /* ---- wal.c: the write-ahead log of a checkpoint directory --------------- */
+#define RT_WAL_HEADER 48      /* a segment's header; entries follow */
 typedef struct rt_wal {
     char *dir;
     int fd;                   /* the segment being written */
     int64_t seq, size;        /* its number and length */
+    int64_t entries;          /* entries in it: the next one's number */
+    uint64_t ident;           /* the program identity in its header */
+    bool broken;              /* a failed append could not be undone */
+    bool removed;             /* rt_wal_sync found the segment removed */
     pthread_mutex_t mu;
 } rt_wal;
 
-/* Starts segment dir/log-<seq> (never an existing one's tail). 0 or -1. */
-int rt_wal_open(rt_wal *w, const char *dir, int64_t seq);
+/* Starts segment dir/log-<seq> (never an existing one's tail), its header
+   naming the program identity, synced. 0 or -1. */
+int rt_wal_open(rt_wal *w, const char *dir, int64_t seq, uint64_t ident);
 void rt_wal_close(rt_wal *w);
 /* Appends one entry; *seq and *off (may be NULL) say where its payload
    is. Thread-safe. 0 or -1 (errno). */
 int rt_wal_append(rt_wal *w, char type, const void *p, size_t n, int64_t *seq, int64_t *off);
+/* fdatasync, then records the synced length in the header. 0 or -1; -1
+   with removed set when the segment was removed (unlinked). */
 int rt_wal_sync(rt_wal *w);
 /* Syncs the segment and starts the next; *old_seq is the one closed. */
 int rt_wal_roll(rt_wal *w, int64_t *old_seq);
@@ -254,11 +307,28 @@ int64_t rt_wal_seq(rt_wal *w);
 /* The segment numbers in dir, ascending (*out malloc'd). */
 int64_t rt_wal_segments(const char *dir, int64_t **out);
 typedef int (*rt_wal_fn)(void *arg, char type, const char *p, size_t n, int64_t seq, int64_t off);
-/* Calls fn for each entry of a segment that checks, in order, until fn
-   returns non-zero (returned); an entry cut short (a crash's torn tail)
-   ends the segment. *bad_at: offset of a whole entry that did not check
-   (damage), or -1. -1 when the segment cannot be read. */
-int rt_wal_scan_segment(const char *dir, int64_t seq, rt_wal_fn fn, void *arg, int64_t *bad_at);
+/* What a scan of a segment expects and found. */
+typedef struct rt_wal_scan {
+    uint64_t ident;           /* in: the program identity expected */
+    bool newest;              /* in: the newest segment: it may end in a torn tail */
+    int64_t end;              /* out: offset after the last whole entry */
+    int64_t torn;             /* out: bytes after end taken for a torn tail */
+    int64_t entries;          /* out: whole entries */
+    int64_t at;               /* out: on damage, its offset */
+    bool foreign;             /* out: another program's segment */
+    char why[200];            /* out: on damage, what is wrong */
+} rt_wal_scan;
+/* Calls fn for each entry of segment text t[0..n) in order, until fn
+   returns non-zero (returned). Every length is checked against the bytes
+   there; a short or failing entry is a torn tail (s->torn) only in the
+   newest segment, beyond the synced length, as its last entry. -1 with
+   s->why and s->at on damage. */
+int rt_wal_scan_text(const char *t, size_t n, int64_t seq, rt_wal_scan *s, rt_wal_fn fn, void *arg);
+/* The same for dir/log-<seq>; -1 also when it cannot be read (s->why). */
+int rt_wal_scan_segment(const char *dir, int64_t seq, rt_wal_scan *s, rt_wal_fn fn, void *arg);
+/* Cuts a segment to end (its last whole entry) and makes its synced length
+   end, synced: an old segment then reads whole. 0 or -1. */
+int rt_wal_seal(const char *dir, int64_t seq, int64_t end);
 /* Reads n payload bytes at (seq, off). 0 or -1. */
 int rt_wal_read(const char *dir, int64_t seq, int64_t off, size_t n, char *out);
 int rt_wal_remove(const char *dir, int64_t seq);
@@ -271,7 +341,9 @@ int rt_fsync_dir(const char *dir);
  * batch's allocation of blocks and every batch's completion; the DISK
  * levels spill blocks (DISK_ONLY always, MEMORY_AND_DISK once the blocks
  * in memory pass the budget) and read them back when their batch runs. */
-enum { RT_BLK_MEM, RT_BLK_WAL, RT_BLK_SPILL, RT_BLK_LOST };
+/* RT_BLK_FILES: recovered, its records not logged; read again from the
+   files its log entry names (textFileStream). */
+enum { RT_BLK_MEM, RT_BLK_WAL, RT_BLK_SPILL, RT_BLK_LOST, RT_BLK_FILES };
 
 typedef struct rt_block {
     int64_t id;               /* per source, consecutive from 0 */
@@ -285,6 +357,8 @@ typedef struct rt_block {
     size_t mem;               /* bytes it holds in memory */
     char **files;             /* textFileStream: the files it holds whole */
     int64_t nfiles;
+    int64_t cum;              /* the source's records through this block */
+    int src;                  /* RT_BLK_FILES: its source */
 } rt_block;
 
 typedef struct rt_batch {
@@ -294,6 +368,7 @@ typedef struct rt_batch {
     rt_block **blocks;        /* per source */
     int64_t *nblocks;
     int64_t *next;            /* per source: blocks with id < next are in this or an earlier batch */
+    int64_t *cum;             /* per source: the records of those blocks */
     st_input *inputs;         /* made by rt_bs_load */
     st_block **bl;
 } rt_batch;
@@ -302,6 +377,8 @@ typedef struct rt_bsrc {
     rt_block *q;              /* sealed, not yet in a batch, in id order */
     int64_t n, cap;
     int64_t next_id, taken;
+    int64_t recs;             /* records of all blocks added (ids < next_id) */
+    int64_t lost_upto;        /* unlogged blocks below this id were reported lost */
     char **files;             /* textFileStream: files logged, never read again */
     int64_t nfiles, fcap;
     uint64_t *fidx, fslots;   /* their index by name hash (blockstore.c) */
@@ -309,7 +386,10 @@ typedef struct rt_bsrc {
 
 typedef struct rt_seg {
     int64_t seq, unalloc, max_t;   /* blocks not in a batch yet; newest batch it names */
+    bool gone;                     /* being removed */
 } rt_seg;
+
+struct rt_restore;
 
 typedef struct rt_bstore {
     rt_ctx *c;
@@ -325,6 +405,9 @@ typedef struct rt_bstore {
     int64_t nsegs, segcap;
     int64_t mem, budget;
     int64_t lost;             /* recovered blocks whose records were not logged */
+    uint64_t ident;           /* the program identity in the log and manifest */
+    int64_t snap_t, snap_recs;  /* the newest snapshot, for the manifest */
+    atomic_bool removed;      /* the log was found removed (logged once) */
 } rt_bstore;
 
 void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget);
@@ -346,17 +429,23 @@ void rt_bs_release(rt_bstore *bs, rt_batch *b);
 int rt_bs_done(rt_bstore *bs, int64_t time_ms);
 /* The runtime part of a snapshot taken after batch b. */
 void rt_bs_blob(rt_bstore *bs, const rt_batch *b, st_buf *out);
-/* After a snapshot of batch time t: starts a new segment and removes the
-   ones no recovery can need. */
-void rt_bs_prune(rt_bstore *bs, int64_t t);
-/* Reads the log of a checkpoint directory after a restart. blob is the
-   snapshot's runtime part (NULL: none) and snap_t its batch time. Fills
-   *out with the batches allocated after snap_t (in order; done when they
-   had completed), puts blocks never allocated back in the queues, and
-   sets *zero_ms (when the log knows it) and *last_t (the newest batch
-   time known, or snap_t). 0, or -1 (logged). */
-int rt_bs_recover(rt_bstore *bs, const st_buf *blob, int64_t snap_t, rt_batch **out,
-                  int64_t *nout, int64_t *zero_ms, int64_t *last_t);
+/* After a snapshot of batch time t (cum: per source the records through
+   it): starts a new segment, records both in the manifest and removes the
+   segments no recovery can need. 0, or -1 (logged): the log cannot go on. */
+int rt_bs_prune(rt_bstore *bs, int64_t t, const int64_t *cum);
+/* Reads the log of a checkpoint directory after a restart: the segments
+   rs names (rt_ckpt_restore), from its snapshot (rs->found: its time and
+   runtime part). Proves that the log covers everything after the
+   snapshot: the batches allocated after it are consecutive and every
+   block a batch names, and every block since, is there; what cannot be
+   proven is refused (-1, logged: the file, the offset, what is missing),
+   or with --accept-loss reported (which batches, how many records).
+   Fills *out with the batches allocated after the snapshot (in order;
+   done when they had completed), puts blocks never allocated back in the
+   queues, and sets *zero_ms (when the log knows it) and *last_t (the
+   newest batch time known, or the snapshot's). 0, or -1 (logged). */
+int rt_bs_recover(rt_bstore *bs, const struct rt_restore *rs, rt_batch **out, int64_t *nout,
+                  int64_t *zero_ms, int64_t *last_t);
 
 /* Spark's default checkpoint interval: max(batch, 10 s), rounded up to a
    multiple of the batch interval (driver.c). */
@@ -367,6 +456,8 @@ int64_t rt_ckpt_interval(int64_t batch_ms);
  * atomically; the newest two are kept. See docs/runtime.md. */
 /* mkdir -p path; 0 or an errno. */
 int rt_mkdirs(const char *path);
+/* dir + "/" + name, malloc'd. */
+char *rt_path_join(const char *dir, const char *name);
 /* write(2) until all of p is written (EINTR retried); 0, or -1 (errno). */
 int rt_write_all(int fd, const char *p, size_t n);
 /* The checkpoint directory of context c: DIR/<context name>, created (mkdir -p); DIR is
@@ -384,5 +475,47 @@ int rt_snap_write(rt_ctx *c, const char *dir, int64_t zero_ms, int64_t time_ms, 
    the state_hash differs: "checkpoint DIR was written by a different program; remove it or choose another
    directory"; the directory cannot be read; or state files exist but none is usable). */
 int rt_snap_read(rt_ctx *c, const char *dir, int64_t *zero_ms, int64_t *time_ms, st_buf *rtblob);
+/* The batch times of dir's state files, ascending (*out malloc'd). 0, or
+   -1 (errno) when dir cannot be read. */
+int rt_snap_times(const char *dir, int64_t **out, int *n);
+/* Loads dir/state-<time_ms> into c->state (on failure the state is made
+   fresh): 1 loaded (*zero_ms, rtblob set), 0 no such file, -1 damaged or
+   unreadable (why), -2 another program's. */
+int rt_snap_load(rt_ctx *c, const char *dir, int64_t time_ms, uint64_t ident, int64_t *zero_ms,
+                 st_buf *rtblob, char *why, size_t nwhy);
+
+/* ---- ckpt.c: program identity, manifest, choosing what to restore ------- */
+/* A hash of what durable files depend on: the context's name, intervals
+   and state layout, and its sources' names, kinds and whether they log
+   records. Files with another identity are another program's. */
+uint64_t rt_ckpt_ident(const st_context_desc *d);
+typedef struct rt_manifest {
+    int64_t snap_t;           /* newest snapshot's batch time; INT64_MIN: none */
+    int64_t snap_recs;        /* records received through that batch */
+    int64_t *segs, nsegs;     /* live log segments, ascending */
+} rt_manifest;
+/* 1 read, 0 none, -1 damaged (why), -2 another program's. */
+int rt_manifest_read(const char *dir, uint64_t ident, rt_manifest *m, char *why, size_t nwhy);
+int rt_manifest_parse(const char *t, size_t n, uint64_t ident, rt_manifest *m, char *why, size_t nwhy);
+/* Atomically (temp, fsync, rename, fsync dir). 0 or -1 (errno). */
+int rt_manifest_write(const char *dir, uint64_t ident, const rt_manifest *m);
+void rt_manifest_free(rt_manifest *m);
+/* What a real-time restart restores (rt_ckpt_restore). */
+typedef struct rt_restore {
+    bool found;               /* a snapshot was loaded into c->state */
+    bool had_log;
+    int64_t snap_t, snap_zero;  /* its batch time (INT64_MIN: none) and zero time */
+    st_buf blob;              /* its runtime part */
+    int64_t *segs, nsegs;     /* the log segments to read, ascending */
+    bool fallback;            /* the newest snapshot was unusable: an older one (or none) stands in */
+    bool missing_seg;         /* a listed segment is gone (accepted loss) */
+    int64_t lost_from;        /* with fallback: the unusable snapshot's time */
+    int64_t committed_recs;   /* records through the manifest's snapshot; -1: unknown */
+} rt_restore;
+/* Reads the manifest, checks the listed segments are there and chooses
+   the snapshot (loaded into c->state); refuses (-1, logged) what cannot
+   be proven, unless --accept-loss (then warns). Sets bs->ident. */
+int rt_ckpt_restore(rt_ctx *c, rt_bstore *bs, const char *dir, rt_restore *out);
+void rt_restore_free(rt_restore *r);
 
 #endif

@@ -4,10 +4,12 @@
  * newest first.
  *
  * A snapshot file DIR/<context>/state-<time_ms, 20 digits> holds
- *   "STSNAP1\n", u64 state_hash, i64 zero_ms, i64 time_ms,
+ *   "STSNAP" u16 version (2), u64 program identity (rt_ckpt_ident: the
+ *   state's layout, the context and its sources), i64 zero_ms, i64 time_ms,
  *   i64 len + runtime blob, i64 len + desc->save() output,
  *   u64 XXH3_64bits of everything before it;
- * integers little endian. The newest two are kept.
+ * integers little endian. The newest two are kept. Every length is checked
+ * against the bytes there before it is used.
  * Must not: include xxhash.h (hash.c's st_hash_bytes with seed 0 is
  * XXH3_64bits). */
 #include "rt_internal.h"
@@ -19,8 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SNAP_MAGIC "STSNAP1\n"
+#define SNAP_MAGIC "STSNAP"
 #define SNAP_MAGIC_LEN 8
+#define SNAP_VERSION 2
 #define SNAP_PREFIX "state-"
 #define SNAP_DIGITS 20
 #define SNAP_KEEP 2
@@ -119,6 +122,11 @@ static char *path_join(const char *dir, const char *name)
     s[a] = '/';
     memcpy(s + a + 1, name, b + 1);
     return s;
+}
+
+char *rt_path_join(const char *dir, const char *name)
+{
+    return path_join(dir, name);
 }
 
 char *rt_ckpt_dir(rt_ctx *c, bool real_time)
@@ -249,8 +257,10 @@ int rt_snap_write(rt_ctx *c, const char *dir, int64_t zero_ms, int64_t time_ms,
         return -1;
     }
     st_buf b = { 0 };
-    st_buf_put(&b, SNAP_MAGIC, SNAP_MAGIC_LEN);
-    put_u64(&b, d->state_hash);
+    st_buf_put(&b, SNAP_MAGIC, 6);
+    st_buf_putc(&b, (char)SNAP_VERSION);
+    st_buf_putc(&b, '\0');
+    put_u64(&b, rt_ckpt_ident(d));
     st_ser_i64(&b, zero_ms);
     st_ser_i64(&b, time_ms);
     size_t rtn = rtblob ? rtblob->n : 0;
@@ -319,11 +329,13 @@ int rt_snap_write(rt_ctx *c, const char *dir, int64_t zero_ms, int64_t time_ms,
 /* Checks file text t[0..n): magic and checksum. NULL when good, else why. */
 static const char *snap_damage(const char *t, size_t n)
 {
-    if (n < SNAP_MIN_LEN || memcmp(t, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0)
+    if (n < SNAP_MIN_LEN || memcmp(t, SNAP_MAGIC, 6) != 0)
         return "not a snapshot or truncated";
     st_rd r = { t + n - 8, t + n, false };
     if ((uint64_t)st_rd_i64(&r) != st_hash_bytes(t, n - 8, 0))
         return "bad checksum";
+    if (t[6] != SNAP_VERSION || t[7] != 0)
+        return "another format version; this program reads version 2";
     return NULL;
 }
 
@@ -342,11 +354,12 @@ static int snap_parse(rt_ctx *c, const char *t, size_t n, int64_t *zero_ms, int6
 {
     st_rd r = { t + SNAP_MAGIC_LEN, t + n - 8, false };
     uint64_t hash = (uint64_t)st_rd_i64(&r);
-    if (hash != c->desc->state_hash)
+    if (hash != rt_ckpt_ident(c->desc))
         return -1;
     int64_t zero = st_rd_i64(&r), time = st_rd_i64(&r);
     int64_t rtn = st_rd_i64(&r);
-    if (r.bad || rtn < 0 || rtn > r.end - r.p)
+    if (r.bad || rtn < 0 || rtn > r.end - r.p || zero < 0 || zero >= RT_TIME_LIMIT || time < 0 ||
+        time >= RT_TIME_LIMIT)
         return 0;
     const char *rtp = r.p;
     r.p += rtn;
@@ -361,6 +374,61 @@ static int snap_parse(rt_ctx *c, const char *t, size_t n, int64_t *zero_ms, int6
     if (rtblob && rtn)
         st_buf_put(rtblob, rtp, (size_t)rtn);
     return 1;
+}
+
+int rt_snap_times(const char *dir, int64_t **out, int *n)
+{
+    char **names;
+    *out = NULL;
+    *n = 0;
+    if (list_states(dir, &names, n) != 0)
+        return -1;
+    *out = rt_xmalloc((size_t)*n * sizeof **out + 1);
+    int k = 0;
+    for (int i = 0; i < *n; i++) {
+        long long t = strtoll(names[i] + strlen(SNAP_PREFIX), NULL, 10);
+        if (t < RT_TIME_LIMIT)   /* else not a time this runtime writes */
+            (*out)[k++] = t;
+    }
+    *n = k;
+    free_names(names, *n);
+    return 0;
+}
+
+int rt_snap_load(rt_ctx *c, const char *dir, int64_t time_ms, uint64_t ident, int64_t *zero_ms,
+                 st_buf *rtblob, char *why, size_t nwhy)
+{
+    (void)ident;
+    char name[64];
+    snprintf(name, sizeof name, SNAP_PREFIX "%0*lld", SNAP_DIGITS, (long long)time_ms);
+    char *path = path_join(dir, name), *t;
+    size_t len;
+    int e = rt_read_file(path, &t, &len);
+    free(path);
+    if (e) {
+        snprintf(why, nwhy, "cannot read it: %s", strerror(e));
+        return e == ENOENT ? 0 : -1;
+    }
+    const char *bad = snap_damage(t, len);
+    int rc = -1;
+    if (bad) {
+        snprintf(why, nwhy, "%s", bad);
+    } else {
+        int64_t time = 0;
+        rtblob->n = 0;
+        int p = snap_parse(c, t, len, zero_ms, &time, rtblob);
+        if (p < 0) {
+            rc = -2;
+        } else if (p == 0 || time != time_ms) {
+            snprintf(why, nwhy, "it does not match the program's state");
+            fresh_state(c);
+            rtblob->n = 0;
+        } else {
+            rc = 1;
+        }
+    }
+    free(t);
+    return rc;
 }
 
 int rt_snap_read(rt_ctx *c, const char *dir, int64_t *zero_ms, int64_t *time_ms, st_buf *rtblob)

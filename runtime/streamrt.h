@@ -288,17 +288,53 @@ typedef struct st_context_desc {
     int (*load)(void *state, st_rd *in);       /* into a fresh create()d state; 0, or -1 when it does not parse */
 } st_context_desc;
 
+/* A run-time parameter (`param NAME = LITERAL;`), set with --param
+   NAME=VALUE. st_main checks the value against the type and the range
+   that every use allows, stores it in *value and then calls the program's
+   bind(), which copies the values into the source descriptions. */
+typedef enum st_param_type {
+    ST_PARAM_STRING, ST_PARAM_INT, ST_PARAM_FLOAT, ST_PARAM_BOOL
+} st_param_type;
+
+typedef struct st_param_desc {
+    const char *name;
+    st_param_type type;
+    const char *def;          /* the default as written, for --help */
+    void *value;              /* const char ** / int64_t * / double * / bool * */
+    int64_t min, max;         /* ints: the range its uses allow */
+    bool nonempty;            /* strings: a use needs a non-empty one */
+    const char *use;          /* what it is, for messages: "the port of socket()" */
+} st_param_desc;
+
+typedef struct st_regex st_regex;
+
 typedef struct st_program_desc {
     const char *name;         /* program name for --help and messages */
     int ncontexts;
     const st_context_desc *contexts;
+    int nparams;              /* run-time parameters (may be 0 / NULL) */
+    const st_param_desc *params;
+    void (*bind)(void);       /* applies the params' values; NULL without params */
+    int nregex;               /* the program's regexes, compiled at start */
+    st_regex *regex;
 } st_program_desc;
 
 /* Parses the executable's options (--batches N, --duration D, --replay
-   SOURCE=FILE, --stats, --workers N, --help), runs every context until its
+   SOURCE=FILE, --param NAME=VALUE, --stats[=json], --metrics HOST:PORT,
+   --workers N, --version, --help and the others of --help), runs every context until its
    sources end, a limit is reached or SIGINT/SIGTERM arrives, and returns
    the process exit status (0 ok, 1 runtime failure, 2 usage error). */
 int st_main(const st_program_desc *prog, int argc, char **argv);
+/* What streamc adds for --metrics (either field may be NULL): the
+   pipeline's DAG as SVG for the live page, and per context a function
+   counting the keys its state holds (called by the batch thread after
+   each batch). */
+typedef struct st_program_view {
+    const char *dag_svg;
+    int64_t (*const *state_keys)(void *state);
+} st_program_view;
+/* st_main with the view (view may be NULL: st_main). */
+int st_main_view(const st_program_desc *prog, const st_program_view *view, int argc, char **argv);
 
 /* ---- one batch ---------------------------------------------------------- */
 typedef struct st_block {
@@ -403,5 +439,33 @@ static inline bool st_window_due(const st_window *w, int64_t t)
 {
     return t % w->slide_ms == 0;
 }
+
+/* ---- regular expressions (POSIX extended, libc <regex.h>) ----------------
+ * One st_regex per regex literal of the program, compiled by st_main at
+ * start (the compiler has already compiled it once, so it cannot fail
+ * unless libc differs), one copy per worker: glibc's regexec is
+ * thread-safe but serialises the callers of one regex_t on a lock. Worker
+ * w uses copy w (modulo the copies). Matching is on bytes (the C locale):
+ * `.` is one byte; Java's find() rules decide where the next match may
+ * start (after an empty match, one code point further). */
+struct st_regex {
+    const char *pattern;      /* NUL-terminated */
+    void *impl;               /* runtime: the compiled copies */
+    int ncopies;
+    int nsub;                 /* number of groups */
+};
+/* 0, or -1 with regerror's message in err. */
+int st_regex_init(st_regex *r, int copies, char *err, size_t errsz);
+void st_regex_free(st_regex *r);
+/* Java's String.matches: re matches the whole of s. */
+bool st_matches(const st_regex *re, int w, st_str s);
+/* Java's String.replaceAll: $0..$N are groups (a group that took no part
+   gives ""), \x is x. False when rep is malformed (skip the record):
+   see st_rep.h. The result is s itself when nothing matched. */
+bool st_replace_all(st_arena *a, const st_regex *re, int w, st_str s, st_str rep, st_str *out);
+/* Java's String.split(re) as a list (like st_split_list): *out gets the
+   pieces, in a, and their count is returned; trailing empty strings
+   removed, no leading empty string for an empty match at the start. */
+int64_t st_regex_split(st_arena *a, const st_regex *re, int w, st_str s, st_str **out);
 
 #endif

@@ -114,8 +114,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
             _exit(1);
         }
     }
-    /* not a mapped file's: SA_RESETHAND restored the default action, which
-       the access meets when it is made again */
+    /* not a mapped file's: back to the default action, which the access
+       meets when it is made again. (Not SA_RESETHAND: two workers that
+       fault on a truncated file at once would have the second killed by
+       the default action while the first writes its message.) */
+    signal(SIGBUS, SIG_DFL);
 }
 
 /* Whether [p, p + n) is guarded: false when the guard could not be
@@ -128,7 +131,7 @@ static bool guard_add(const void *p, size_t n, const char *path)
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_sigbus;
-        sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+        sa.sa_flags = SA_SIGINFO;
         sigemptyset(&sa.sa_mask);
         guard_installed = sigaction(SIGBUS, &sa, NULL) == 0;
     }
@@ -381,6 +384,25 @@ static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
     *line = (st_str){ text + *pos, (int64_t)(e - *pos) };
     *pos = end + 1;
     return true;
+}
+
+/* The first line (from 1) of replay text [text, text+n) whose record is in
+   batch k, and its offset; 0 when there is none. */
+int64_t rt_vsrc_line_of_batch(const char *text, size_t n, int64_t batch_ms, int64_t k,
+                              int64_t *offset)
+{
+    size_t pos = 0;
+    st_str l, rec;
+    int64_t lineno = 0, off;
+    bool tab;
+    while (next_line(text, n, &pos, &l)) {
+        lineno++;
+        if (l.n > 0 && split_line(l, &off, &rec, &tab) && off / batch_ms + 1 == k) {
+            *offset = off;
+            return lineno;
+        }
+    }
+    return 0;
 }
 
 /* A run of whole lines of a replay file, laid out in time order into the

@@ -553,9 +553,56 @@ static const st_source_desc sc_src0[] = {
 static const st_context_desc sc_contexts[] = {
     { "logs", INT64_C(2000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(0), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x92def8933a8803e2), sc_save0, sc_load0 },
 };
-static const st_program_desc sc_program = { "logfilter", 1, sc_contexts };
+static int64_t sc_keys0(void *state)
+{
+    const sc_S0 *S = state;
+    int64_t n = 0;
+    (void)S;
+    return n;
+}
+static int64_t (*const sc_keys[])(void *) = { sc_keys0 };
+static const char sc_dag_svg[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"dag\" width=\"1216\" height=\"162\" viewBox=\"0 0 1216 162\" font-family=\"Helvetica, Arial, sans-serif\">\n"
+    "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n"
+    "<g class=\"ctx\"><rect x=\"14\" y=\"4\" width=\"1188\" height=\"130\" rx=\"8\" fill=\"#fafafa\" stroke=\"#888\"/>\n"
+    "<text x=\"22\" y=\"20\" font-size=\"12\" font-weight=\"bold\">context logs: batch 2s, block 200ms</text></g>\n"
+    "<path class=\"edge\" d=\"M228,62 C248,62 248,55 266,55\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M468,55 C488,55 488,55 506,55\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M708,55 C728,55 728,55 746,55\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M948,55 C968,55 968,48 986,48\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M468,55 C488,55 488,102 506,102\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M708,102 C728,102 728,102 746,102\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<g class=\"node\" id=\"dag-n0\"><rect x=\"28\" y=\"36\" width=\"200\" height=\"52\" rx=\"10\" fill=\"#cfe3f6\" stroke=\"#333\"/>\n"
+    "<text x=\"36\" y=\"52\" font-size=\"11\" font-weight=\"bold\">source logs</text>\n"
+    "<text x=\"36\" y=\"66\" font-size=\"11\">file(&quot;examples/data/app.log&quot;)</text>\n"
+    "<text x=\"36\" y=\"80\" font-size=\"11\">MEMORY_AND_DISK_SER_2</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n1\"><rect x=\"268\" y=\"36\" width=\"200\" height=\"38\" rx=\"2\" fill=\"#eef2f7\" stroke=\"#333\"/>\n"
+    "<text x=\"276\" y=\"52\" font-size=\"11\" font-weight=\"bold\">filter</text>\n"
+    "<text x=\"276\" y=\"66\" font-size=\"11\">stream errors</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n2\"><rect x=\"508\" y=\"36\" width=\"200\" height=\"38\" rx=\"2\" fill=\"#eef2f7\" stroke=\"#333\"/>\n"
+    "<text x=\"516\" y=\"52\" font-size=\"11\" font-weight=\"bold\">map</text>\n"
+    "<text x=\"516\" y=\"66\" font-size=\"11\">(fused)</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n3\"><rect x=\"748\" y=\"36\" width=\"200\" height=\"38\" rx=\"2\" fill=\"#eef2f7\" stroke=\"#333\"/>\n"
+    "<text x=\"756\" y=\"52\" font-size=\"11\" font-weight=\"bold\">reduceByKey</text>\n"
+    "<text x=\"756\" y=\"66\" font-size=\"11\">stream perSvc</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n4\"><rect x=\"988\" y=\"36\" width=\"200\" height=\"24\" rx=\"2\" fill=\"#cdeccd\" stroke=\"#333\"/>\n"
+    "<text x=\"996\" y=\"52\" font-size=\"11\" font-weight=\"bold\">print(10)</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n5\"><rect x=\"508\" y=\"90\" width=\"200\" height=\"24\" rx=\"2\" fill=\"#eef2f7\" stroke=\"#333\"/>\n"
+    "<text x=\"516\" y=\"106\" font-size=\"11\" font-weight=\"bold\">map</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n6\"><rect x=\"748\" y=\"90\" width=\"200\" height=\"24\" rx=\"2\" fill=\"#cdeccd\" stroke=\"#333\"/>\n"
+    "<text x=\"756\" y=\"106\" font-size=\"11\" font-weight=\"bold\">print(3)</text>\n"
+    "</g>\n"
+    "</svg>\n";
+static const st_program_view sc_view = { sc_dag_svg, sc_keys };
+static const st_program_desc sc_program = { "logfilter", 1, sc_contexts, 0, NULL, NULL, 0, NULL };
 
 int main(int argc, char **argv)
 {
-    return st_main(&sc_program, argc, argv);
+    return st_main_view(&sc_program, &sc_view, argc, argv);
 }

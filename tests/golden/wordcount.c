@@ -656,9 +656,60 @@ static const st_source_desc sc_src0[] = {
 static const st_context_desc sc_contexts[] = {
     { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x6962a89f2cdcdb8d), sc_save0, sc_load0 },
 };
-static const st_program_desc sc_program = { "wordcount", 1, sc_contexts };
+static int64_t sc_keys0(void *state)
+{
+    const sc_S0 *S = state;
+    int64_t n = 0;
+    (void)S;
+    return n;
+}
+static int64_t (*const sc_keys[])(void *) = { sc_keys0 };
+static const char sc_dag_svg[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"dag\" width=\"1456\" height=\"148\" viewBox=\"0 0 1456 148\" font-family=\"Helvetica, Arial, sans-serif\">\n"
+    "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n"
+    "<g class=\"ctx\"><rect x=\"14\" y=\"4\" width=\"1428\" height=\"116\" rx=\"8\" fill=\"#fafafa\" stroke=\"#888\"/>\n"
+    "<text x=\"22\" y=\"20\" font-size=\"12\" font-weight=\"bold\">context wc: batch 10s, block 200ms</text></g>\n"
+    "<path class=\"edge\" d=\"M228,62 C248,62 248,55 266,55\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M468,55 C488,55 488,62 506,62\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M708,62 C728,62 728,62 746,62\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M948,62 C968,62 968,62 986,62\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M1188,62 C1208,62 1208,48 1226,48\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<path class=\"edge\" d=\"M1188,62 C1208,62 1208,88 1226,88\" fill=\"none\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n"
+    "<g class=\"node\" id=\"dag-n0\"><rect x=\"28\" y=\"36\" width=\"200\" height=\"52\" rx=\"10\" fill=\"#cfe3f6\" stroke=\"#333\"/>\n"
+    "<text x=\"36\" y=\"52\" font-size=\"11\" font-weight=\"bold\">source lines</text>\n"
+    "<text x=\"36\" y=\"66\" font-size=\"11\">socket(&quot;localhost&quot;, 9999)</text>\n"
+    "<text x=\"36\" y=\"80\" font-size=\"11\">MEMORY_AND_DISK_SER_2</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n1\"><rect x=\"268\" y=\"36\" width=\"200\" height=\"38\" rx=\"2\" fill=\"#eef2f7\" stroke=\"#333\"/>\n"
+    "<text x=\"276\" y=\"52\" font-size=\"11\" font-weight=\"bold\">flatMap</text>\n"
+    "<text x=\"276\" y=\"66\" font-size=\"11\">(fused)</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n2\"><rect x=\"508\" y=\"36\" width=\"200\" height=\"52\" rx=\"2\" fill=\"#eef2f7\" stroke=\"#333\"/>\n"
+    "<text x=\"516\" y=\"52\" font-size=\"11\" font-weight=\"bold\">filter</text>\n"
+    "<text x=\"516\" y=\"66\" font-size=\"11\">stream words</text>\n"
+    "<text x=\"516\" y=\"80\" font-size=\"11\">(fused)</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n3\"><rect x=\"748\" y=\"36\" width=\"200\" height=\"52\" rx=\"2\" fill=\"#eef2f7\" stroke=\"#333\"/>\n"
+    "<text x=\"756\" y=\"52\" font-size=\"11\" font-weight=\"bold\">map</text>\n"
+    "<text x=\"756\" y=\"66\" font-size=\"11\">stream pairs</text>\n"
+    "<text x=\"756\" y=\"80\" font-size=\"11\">(fused)</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n4\"><rect x=\"988\" y=\"36\" width=\"200\" height=\"52\" rx=\"10\" fill=\"#fbe8b5\" stroke=\"#333\"/>\n"
+    "<text x=\"996\" y=\"52\" font-size=\"11\" font-weight=\"bold\">reduceByKeyAndWindow</text>\n"
+    "<text x=\"996\" y=\"66\" font-size=\"11\">window 30s, slide 10s</text>\n"
+    "<text x=\"996\" y=\"80\" font-size=\"11\">stream counts</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n5\"><rect x=\"1228\" y=\"36\" width=\"200\" height=\"24\" rx=\"2\" fill=\"#cdeccd\" stroke=\"#333\"/>\n"
+    "<text x=\"1236\" y=\"52\" font-size=\"11\" font-weight=\"bold\">print(10)</text>\n"
+    "</g>\n"
+    "<g class=\"node\" id=\"dag-n6\"><rect x=\"1228\" y=\"76\" width=\"200\" height=\"24\" rx=\"2\" fill=\"#cdeccd\" stroke=\"#333\"/>\n"
+    "<text x=\"1236\" y=\"92\" font-size=\"11\" font-weight=\"bold\">saveAsTextFiles(&quot;out/counts&quot;, &quot;txt&quot;)</text>\n"
+    "</g>\n"
+    "</svg>\n";
+static const st_program_view sc_view = { sc_dag_svg, sc_keys };
+static const st_program_desc sc_program = { "wordcount", 1, sc_contexts, 0, NULL, NULL, 0, NULL };
 
 int main(int argc, char **argv)
 {
-    return st_main(&sc_program, argc, argv);
+    return st_main_view(&sc_program, &sc_view, argc, argv);
 }

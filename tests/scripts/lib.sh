@@ -9,3 +9,24 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 cd "$W"
 fail() { echo "FAIL: $*"; exit 1; }
 build() { "$STREAMC" -o "$1" "$1.stream" || fail "compile $1"; }
+# wait_for FILE PATTERN: polls until FILE has a line matching PATTERN
+# (the 10 s bound only stops a hang)
+wait_for() {
+    for _ in $(seq 1 200); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "no '$2' in $1: $(tail -3 "$1" 2>/dev/null)"
+}
+# The port a program started with --metrics HOST:0 logged on stderr file
+# $2 (its name is $1), once it is there; fails if process $3 ends first.
+metrics_port() {
+    local port
+    for _ in $(seq 1 1200); do
+        port=$(sed -n "s|^$1: note: metrics on http://127.0.0.1:\([0-9]*\)/ .*|\1|p" "$2")
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        kill -0 "$3" 2>/dev/null || fail "$1 ended: $(cat "$2")"
+        sleep 0.05
+    done
+    fail "$1: no metrics address in: $(cat "$2")"
+}

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "listen_port.h"
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -25,22 +27,9 @@ int main(int argc, char **argv)
         return 2;
     }
     int rounds = atoi(argv[2]), lines = atoi(argv[3]);
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 4) != 0) {
-        perror("lineserver");
+    int ls = listen_port(argv[1], "lineserver");
+    if (ls < 0)
         return 1;
-    }
-    socklen_t al = sizeof a;
-    getsockname(ls, (struct sockaddr *)&a, &al);
-    FILE *pf = fopen(argv[1], "w");
-    fprintf(pf, "%d\n", ntohs(a.sin_port));
-    fclose(pf);
     for (int r = 1; r <= rounds; r++) {
         struct pollfd p = { ls, POLLIN, 0 };
         if (poll(&p, 1, 30000) != 1) {

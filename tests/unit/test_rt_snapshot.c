@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -378,6 +379,39 @@ static void test_ckpt_dir(void **state)
     snprintf(want, sizeof want, "%s/a", f->dir); rmdir(want);
 }
 
+/* The manifest (ckpt.c): written and read back; a flipped byte, another
+   program's identity and a missing file each say so. */
+static void test_manifest(void **state)
+{
+    fixture *f = *state;
+    char why[200];
+    rt_manifest m, back;
+    assert_int_equal(rt_manifest_read(f->dir, 7, &back, why, sizeof why), 0);
+    int64_t segs[3] = { 2, 5, 9 };
+    m = (rt_manifest){ 4000, 123, segs, 3 };
+    assert_int_equal(rt_manifest_write(f->dir, 7, &m), 0);
+    assert_int_equal(rt_manifest_read(f->dir, 7, &back, why, sizeof why), 1);
+    assert_int_equal(back.snap_t, 4000);
+    assert_int_equal(back.snap_recs, 123);
+    assert_int_equal(back.nsegs, 3);
+    assert_int_equal(back.segs[2], 9);
+    rt_manifest_free(&back);
+    assert_int_equal(rt_manifest_read(f->dir, 8, &back, why, sizeof why), -2);
+    char p[128];
+    snprintf(p, sizeof p, "%s/manifest", f->dir);
+    int fd = open(p, O_WRONLY);
+    assert_int_equal(pwrite(fd, "\x7f", 1, 20), 1);
+    close(fd);
+    assert_int_equal(rt_manifest_read(f->dir, 7, &back, why, sizeof why), -1);
+    assert_string_equal(why, "bad checksum");
+    /* a snapshot's identity is the program's: another context layout is
+       another program */
+    st_context_desc other = tdesc;
+    assert_true(rt_ckpt_ident(&other) == rt_ckpt_ident(&tdesc));
+    other.block_ms = tdesc.block_ms + 100;
+    assert_true(rt_ckpt_ident(&other) != rt_ckpt_ident(&tdesc));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_failure_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_program_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ckpt_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,14 +57,14 @@ static void test_wal_round_trip(void **state)
 {
     (void)state;
     rt_wal w;
-    assert_int_equal(rt_wal_open(&w, dir, 3), 0);
+    assert_int_equal(rt_wal_open(&w, dir, 3, 77), 0);
     int64_t seq, off;
     assert_int_equal(rt_wal_append(&w, 'Z', "zero", 4, &seq, &off), 0);
     assert_int_equal(seq, 3);
-    assert_int_equal(off, 8);
+    assert_int_equal(off, RT_WAL_HEADER + 16);
     assert_int_equal(rt_wal_append(&w, 'B', "", 0, NULL, NULL), 0);
     assert_int_equal(rt_wal_append(&w, 'A', "alloc", 5, &seq, &off), 0);
-    assert_int_equal(off, 8 + 4 + 8 + 8 + 0 + 8 + 8);
+    assert_int_equal(off, RT_WAL_HEADER + 16 + 4 + 8 + 16 + 0 + 8 + 16);
     assert_int_equal(rt_wal_sync(&w), 0);
     char back[5];
     assert_int_equal(rt_wal_read(dir, 3, off, 5, back), 0);
@@ -82,13 +82,17 @@ static void test_wal_round_trip(void **state)
     assert_int_equal(segs[1], 4);
     free(segs);
     seen s = { 0 };
-    int64_t bad;
-    assert_int_equal(rt_wal_scan_segment(dir, 3, collect, &s, &bad), 0);
-    assert_int_equal(bad, -1);
+    rt_wal_scan ws = { .ident = 77 };
+    assert_int_equal(rt_wal_scan_segment(dir, 3, &ws, collect, &s), 0);
     assert_int_equal(s.n, 3);
+    assert_int_equal(ws.entries, 3);
     assert_memory_equal(s.types, "ZBA", 3);
     assert_string_equal(s.payload[0], "zero");
     assert_string_equal(s.payload[2], "alloc");
+    /* another program's identity */
+    rt_wal_scan other = { .ident = 78 };
+    assert_int_equal(rt_wal_scan_segment(dir, 3, &other, NULL, NULL), -1);
+    assert_true(other.foreign);
     assert_int_equal(rt_wal_remove(dir, 3), 0);
     assert_int_equal(rt_wal_remove(dir, 4), 0);
 }
@@ -100,37 +104,88 @@ static char *seg_file(int64_t seq)
     return p;
 }
 
+/* An entry as wal.c writes it, with a wrong checksum unless ck. */
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
 static void test_wal_torn_and_damaged(void **state)
 {
     (void)state;
     rt_wal w;
-    assert_int_equal(rt_wal_open(&w, dir, 0), 0);
+    assert_int_equal(rt_wal_open(&w, dir, 0, 1), 0);
     assert_int_equal(rt_wal_append(&w, 'B', "one", 3, NULL, NULL), 0);
     assert_int_equal(rt_wal_append(&w, 'B', "two", 3, NULL, NULL), 0);
+    assert_int_equal(rt_wal_sync(&w), 0);
     rt_wal_close(&w);
-    /* a crash in the middle of a third entry: cut short, silently ignored */
-    struct stat st;
-    assert_int_equal(stat(seg_file(0), &st), 0);
+    /* a crash in the middle of a third, unsynced entry: a torn tail of the
+       newest segment, ignored; in an older segment it is damage */
     int fd = open(seg_file(0), O_WRONLY | O_APPEND);
     assert_true(fd >= 0);
-    unsigned char torn[10] = { 5, 0, 0, 0, 'B', 0, 0, 0, 't', 'h' };
-    assert_int_equal(write(fd, torn, sizeof torn), (ssize_t)sizeof torn);
+    unsigned char torn[20] = { 5, 0, 0, 0, 'B', 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 't', 'h' };
+    assert_int_equal(write(fd, torn, 18), 18);
     close(fd);
     seen s = { 0 };
-    int64_t bad;
-    assert_int_equal(rt_wal_scan_segment(dir, 0, collect, &s, &bad), 0);
+    rt_wal_scan ws = { .ident = 1, .newest = true };
+    assert_int_equal(rt_wal_scan_segment(dir, 0, &ws, collect, &s), 0);
     assert_int_equal(s.n, 2);
-    assert_int_equal(bad, -1);
-    /* a flipped byte in the second entry's payload: reported, and the
-       scan stops there */
+    assert_int_equal(ws.torn, 18);
+    assert_int_equal(ws.end, RT_WAL_HEADER + 2 * (16 + 3 + 8));
+    rt_wal_scan old = { .ident = 1 };
+    assert_int_equal(rt_wal_scan_segment(dir, 0, &old, NULL, NULL), -1);
+    assert_int_equal(old.at, RT_WAL_HEADER + 2 * (16 + 3 + 8));
+    assert_string_equal(old.why, "it ends in 18 bytes that are not a whole entry");
+    /* sealed, the segment reads whole */
+    assert_int_equal(rt_wal_seal(dir, 0, ws.end), 0);
+    memset(&old, 0, sizeof old);
+    old.ident = 1;
+    assert_int_equal(rt_wal_scan_segment(dir, 0, &old, NULL, NULL), 0);
+    assert_int_equal(old.entries, 2);
+    /* a flipped byte in the second (synced) entry's payload is damage even
+       in the newest segment, and so is a flipped bit of a length field */
     fd = open(seg_file(0), O_WRONLY);
-    assert_int_equal(pwrite(fd, "X", 1, 8 + 3 + 8 + 8 + 1), 1);
+    assert_int_equal(pwrite(fd, "X", 1, RT_WAL_HEADER + 27 + 16 + 1), 1);
     close(fd);
     memset(&s, 0, sizeof s);
-    assert_int_equal(rt_wal_scan_segment(dir, 0, collect, &s, &bad), 0);
+    rt_wal_scan d = { .ident = 1, .newest = true };
+    assert_int_equal(rt_wal_scan_segment(dir, 0, &d, collect, &s), -1);
     assert_int_equal(s.n, 1);
-    assert_int_equal(bad, 8 + 3 + 8);
+    assert_int_equal(d.at, RT_WAL_HEADER + 27);
+    assert_string_equal(d.why, "the entry does not check (bad checksum)");
+    fd = open(seg_file(0), O_WRONLY);
+    unsigned char len[1] = { 3 | 0x40 };
+    assert_int_equal(pwrite(fd, len, 1, RT_WAL_HEADER), 1);
+    close(fd);
+    memset(&d, 0, sizeof d);
+    d.ident = 1;
+    d.newest = true;
+    assert_int_equal(rt_wal_scan_segment(dir, 0, &d, NULL, NULL), -1);
+    assert_int_equal(d.at, RT_WAL_HEADER);
+    assert_string_equal(d.why, "the entry claims 67 payload bytes, but only 30 bytes follow");
     assert_int_equal(rt_wal_remove(dir, 0), 0);
+}
+
+/* The segment cut below its synced length: refused, not a torn tail. */
+static void test_wal_truncated(void **state)
+{
+    (void)state;
+    rt_wal w;
+    assert_int_equal(rt_wal_open(&w, dir, 5, 9), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rt_wal_append(&w, 'D', "12345678", 8, NULL, NULL), 0);
+    assert_int_equal(rt_wal_sync(&w), 0);
+    rt_wal_close(&w);
+    assert_int_equal(truncate(seg_file(5), RT_WAL_HEADER + 2 * 32 + 10), 0);
+    seen s = { 0 };
+    rt_wal_scan ws = { .ident = 9, .newest = true };
+    assert_int_equal(rt_wal_scan_segment(dir, 5, &ws, collect, &s), -1);
+    assert_int_equal(s.n, 2);   /* what is there is read, then refused */
+    assert_string_equal(ws.why, "its header says 176 bytes were synced, but the file has 122: it was truncated");
+    /* an entry renumbered (moved from elsewhere) does not check */
+    (void)put_le;
+    assert_int_equal(rt_wal_remove(dir, 5), 0);
 }
 
 /* ---- blockstore.c ---- */
@@ -181,6 +236,21 @@ static rt_block int_block(int64_t from, int n)
         b.ints[i] = from + i;
     b.n = n;
     return b;
+}
+
+/* What rt_ckpt_restore would hand over: every segment of dir, and the
+   snapshot (blob NULL: none). */
+static void restore_of(rt_restore *rs, const st_buf *blob, int64_t snap_t, int64_t zero)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->nsegs = rt_wal_segments(dir, &rs->segs);
+    rs->snap_t = snap_t;
+    rs->snap_zero = zero;
+    rs->found = blob != NULL;
+    rs->lost_from = INT64_MIN;
+    rs->committed_recs = -1;
+    if (blob)
+        st_buf_put(&rs->blob, blob->p, blob->n);
 }
 
 static void check_str(const st_input *in, int blk, int rec, const char *want)
@@ -239,7 +309,10 @@ static void test_blockstore_log_and_recover(void **state)
     rt_bs_init(&bs, &c, dir, 1 << 20);
     rt_batch *out;
     int64_t nout, zero = -1, last;
-    assert_int_equal(rt_bs_recover(&bs, NULL, INT64_MIN, &out, &nout, &zero, &last), 0);
+    rt_restore rs;
+    restore_of(&rs, NULL, INT64_MIN, 0);
+    assert_int_equal(rt_bs_recover(&bs, &rs, &out, &nout, &zero, &last), 0);
+    rt_restore_free(&rs);
     assert_int_equal(zero, 5000);
     assert_int_equal(last, 7000);
     assert_int_equal(nout, 2);
@@ -261,6 +334,8 @@ static void test_blockstore_log_and_recover(void **state)
     /* a snapshot after 7000 carries the allocation point */
     st_buf blob = { 0 };
     rt_bs_blob(&bs, &out[1], &blob);
+    int64_t cum7[2] = { out[1].cum[0], out[1].cum[1] };
+    assert_int_equal(cum7[0], 4);
     for (int k = 0; k < nout; k++)
         rt_bs_release(&bs, &out[k]);
     free(out);
@@ -268,22 +343,24 @@ static void test_blockstore_log_and_recover(void **state)
     b = str_block(r2, 1, NULL);
     assert_int_equal(rt_bs_add(&bs, 0, &b), 0);
     rt_batch b3;
-    assert_int_equal(rt_bs_take(&bs, 9000, &b3), 0);
+    assert_int_equal(rt_bs_take(&bs, 8000, &b3), 0);
     assert_int_equal(rt_bs_load(&bs, &b3), 0);
     assert_int_equal(b3.inputs[0].nblocks, 2);
     check_str(&b3.inputs[0], 0, 0, "late");
     check_str(&b3.inputs[0], 1, 0, "d");
     assert_int_equal(b3.next[0], 4);
     rt_bs_release(&bs, &b3);
-    /* pruning after a snapshot of 7000 keeps the segments 9000 needs */
-    rt_bs_prune(&bs, 7000);
+    /* pruning after a snapshot of 7000 keeps the segments 8000 needs */
+    assert_int_equal(rt_bs_prune(&bs, 7000, cum7), 0);
     rt_bs_close(&bs);
 
-    /* restart from that snapshot: only 9000 runs again */
+    /* restart from that snapshot: only 8000 runs again */
     rt_bs_init(&bs, &c, dir, 1 << 20);
-    assert_int_equal(rt_bs_recover(&bs, &blob, 7000, &out, &nout, &zero, &last), 0);
+    restore_of(&rs, &blob, 7000, 5000);
+    assert_int_equal(rt_bs_recover(&bs, &rs, &out, &nout, &zero, &last), 0);
+    rt_restore_free(&rs);
     assert_int_equal(nout, 1);
-    assert_int_equal(out[0].time_ms, 9000);
+    assert_int_equal(out[0].time_ms, 8000);
     assert_false(out[0].done);
     assert_int_equal(rt_bs_load(&bs, &out[0]), 0);
     check_str(&out[0].inputs[0], 0, 0, "late");
@@ -298,7 +375,9 @@ static void test_blockstore_log_and_recover(void **state)
     const st_context_desc other = { .name = "c", .batch_ms = 500, .nsources = 2, .sources = srcs };
     c.desc = &other;
     rt_bs_init(&bs, &c, dir, 1 << 20);
-    assert_int_equal(rt_bs_recover(&bs, NULL, INT64_MIN, &out, &nout, &zero, &last), -1);
+    restore_of(&rs, NULL, INT64_MIN, 0);
+    assert_int_equal(rt_bs_recover(&bs, &rs, &out, &nout, &zero, &last), -1);
+    rt_restore_free(&rs);
     rt_bs_close(&bs);
     c.desc = &cdesc;
 }
@@ -370,14 +449,93 @@ static void test_blockstore_many_files(void **state)
     rt_bs_close(&bs);
 }
 
+/* Entries with valid checksums that claim what is not there: refused at
+   once (no hang on 2^62 file names, no signed overflow of counts). */
+static void crafted(const char *sub, const st_buf *e1, const st_buf *e2, const char *want)
+{
+    rt_prog p;
+    rt_ctx c;
+    ctx_init(&c, &p);
+    char d[96];
+    snprintf(d, sizeof d, "%s/%s", dir, sub);
+    assert_int_equal(mkdir(d, 0777), 0);
+    rt_wal w;
+    assert_int_equal(rt_wal_open(&w, d, 0, rt_ckpt_ident(&cdesc)), 0);
+    assert_int_equal(rt_wal_append(&w, 'B', e1->p, e1->n, NULL, NULL), 0);
+    if (e2)
+        assert_int_equal(rt_wal_append(&w, 'B', e2->p, e2->n, NULL, NULL), 0);
+    assert_int_equal(rt_wal_sync(&w), 0);
+    rt_wal_close(&w);
+    rt_bstore bs;
+    rt_bs_init(&bs, &c, d, 1 << 20);
+    rt_restore rs;
+    memset(&rs, 0, sizeof rs);
+    rs.nsegs = rt_wal_segments(d, &rs.segs);
+    rs.snap_t = rs.lost_from = INT64_MIN;
+    rt_batch *out;
+    int64_t nout, zero, last;
+    /* a refusal, and the message says what is wrong */
+    char errf[128];
+    snprintf(errf, sizeof errf, "%s/stderr", d);
+    fflush(stderr);
+    int saved = dup(2), fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    int rc = rt_bs_recover(&bs, &rs, &out, &nout, &zero, &last);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    assert_int_equal(rc, -1);
+    char *msg;
+    size_t mn;
+    assert_int_equal(rt_read_file(errf, &msg, &mn), 0);
+    if (!strstr(msg, want))
+        fail_msg("no '%s' in: %s", want, msg);
+    free(msg);
+    rt_restore_free(&rs);
+    rt_bs_close(&bs);
+}
+
+static void test_blockstore_crafted(void **state)
+{
+    (void)state;
+    st_buf e = { 0 }, f = { 0 };
+    /* source 0, block 0, no records logged, 1 record, 2^62 file names */
+    int64_t head[] = { 0, 0, 0, 1, 1, INT64_C(1) << 62 };
+    for (int i = 0; i < 6; i++)
+        st_ser_i64(&e, head[i]);
+    st_ser_str(&e, (st_str){ "f", 1 });
+    crafted("files", &e, NULL, "does not parse");
+    /* two blocks of INT64_MAX records each: the second cannot follow */
+    e.n = 0;
+    int64_t b1[] = { 1, 0, 1, INT64_MAX, INT64_MAX, 0 };
+    for (int i = 0; i < 6; i++)
+        st_ser_i64(&e, b1[i]);
+    int64_t b2[] = { 1, 1, 1, INT64_MAX, INT64_MAX, 0 };
+    for (int i = 0; i < 6; i++)
+        st_ser_i64(&f, b2[i]);
+    crafted("counts", &e, &f, "records came before it");
+    /* a string source's block holding int records */
+    e.n = 0;
+    int64_t b3[] = { 0, 0, 3, 1, 1, 0, 42 };
+    for (int i = 0; i < 7; i++)
+        st_ser_i64(&e, b3[i]);
+    crafted("kinds", &e, NULL, "holds int records");
+    st_buf_free(&e);
+    st_buf_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wal_round_trip),
         cmocka_unit_test(test_wal_torn_and_damaged),
+        cmocka_unit_test(test_wal_truncated),
         cmocka_unit_test(test_blockstore_log_and_recover),
         cmocka_unit_test(test_blockstore_memory_budget),
         cmocka_unit_test(test_blockstore_many_files),
+        cmocka_unit_test(test_blockstore_crafted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
