@@ -1742,8 +1742,9 @@ static void report_unused(sema *s, bool had_errors)
             else if (!had_errors && d->node && !d->node->live)
                 diag_warn(s->d, W_DEAD_STREAM, d->name_loc, "%s '%s' does not feed any output operation",
                           decl_what(d), d->name);
-        } else if (d->kind == DECL_PARAM && !d->used) {
-            diag_warn(s->d, W_UNUSED_PARAM, d->name_loc, "param '%s' is never used", d->name);
+        } else if ((d->kind == DECL_PARAM || d->kind == DECL_VAL) && !d->used) {
+            diag_warn(s->d, d->kind == DECL_VAL ? W_UNUSED_VAL : W_UNUSED_PARAM, d->name_loc, "%s '%s' is never used",
+                      d->kind == DECL_VAL ? "val" : "param", d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
             diag_warn(s->d, W_UNUSED_WINDOW, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
