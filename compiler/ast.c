@@ -152,11 +152,13 @@ st_node *node_new(st_program *p, st_opkind op, st_loc loc)
 
 /* ---- types ------------------------------------------------------------- */
 
-static const st_type *intern(st_program *p, st_tykind k, const st_type *a, const st_type *b)
+static const st_type *intern_n(st_program *p, st_tykind k, const st_type *a, const st_type *b, int n,
+                               const st_type *const *el)
 {
     for (int i = 0; i < p->ntypes; i++) {
         const st_type *t = p->types[i];
-        if (t->kind == k && t->a == a && t->b == b)
+        if (t->kind == k && t->a == a && t->b == b && t->n == n &&
+            (n == 0 || memcmp(t->el, el, (size_t)n * sizeof *el) == 0))
             return t;
     }
     if (p->ntypes == p->captypes) {
@@ -168,8 +170,45 @@ static const st_type *intern(st_program *p, st_tykind k, const st_type *a, const
     t->a = a;
     t->b = b;
     t->id = p->ntypes;
+    t->n = n;
+    t->el = NULL;
+    if (n) {
+        const st_type **e = ast_alloc(p, (size_t)n * sizeof *e);
+        memcpy(e, el, (size_t)n * sizeof *e);
+        t->el = e;
+    }
     p->types[p->ntypes++] = t;
     return t;
+}
+
+static const st_type *intern(st_program *p, st_tykind k, const st_type *a, const st_type *b)
+{
+    if (k == TY_PAIR) {
+        const st_type *el[2] = { a, b };
+        return intern_n(p, k, a, b, 2, el);
+    }
+    return intern_n(p, k, a, b, 0, NULL);
+}
+
+bool type_has(const st_type *t, unsigned kinds)
+{
+    if (!t)
+        return false;
+    if (kinds & (1u << t->kind))
+        return true;
+    if (t->kind == TY_LIST || t->kind == TY_OPTION)
+        return type_has(t->a, kinds);
+    for (int i = 0; i < t->n; i++)
+        if (type_has(t->el[i], kinds))
+            return true;
+    return false;
+}
+
+const st_type *type_tuple(st_program *p, int n, const st_type *const *el)
+{
+    if (n == 2)
+        return intern(p, TY_PAIR, el[0], el[1]);
+    return intern_n(p, TY_TUPLE, el[0], el[1], n, el);
 }
 
 const st_type *type_basic(st_program *p, st_tykind k)
@@ -219,12 +258,16 @@ static void type_put(const st_type *t, char *buf, size_t size, size_t *len, int 
     case TY_BOOL: put(buf, size, len, "bool"); break;
     case TY_DURATION: put(buf, size, len, "duration"); break;
     case TY_PAIR:
+    case TY_TUPLE:
         put(buf, size, len, "(");
-        type_put(t->a, buf, size, len, depth + 1);
-        put(buf, size, len, ", ");
-        type_put(t->b, buf, size, len, depth + 1);
+        for (int i = 0; i < t->n; i++) {
+            if (i)
+                put(buf, size, len, ", ");
+            type_put(t->el[i], buf, size, len, depth + 1);
+        }
         put(buf, size, len, ")");
         break;
+    case TY_NOTHING: put(buf, size, len, "?"); break;
     case TY_OPTION:
         put(buf, size, len, "Option[");
         type_put(t->a, buf, size, len, depth + 1);
@@ -378,14 +421,18 @@ static void dump_expr(FILE *out, const st_expr *e, int depth)
             fputs(" (destructure)", out);
         break;
     case EX_NAMED_ARG: fprintf(out, "named %s", e->name); break;
+    case EX_LIST: fputs("list", out); break;
+    case EX_INDEX: fputs("index", out); break;
+    case EX_BLOCK: fputs("block", out); break;
+    case EX_LET: fprintf(out, "val %s", e->name); break;
     }
     dump_type(out, e->type);
     if (e->node)
         fprintf(out, " [node %d]", e->node->id);
     fprintf(out, " @%d:%d\n", e->loc.first_line, e->loc.first_column);
-    if (e->a)
+    if (e->a && e->kind != EX_TUPLE) /* a tuple's a, b are args[0], args[1] */
         dump_expr(out, e->a, depth + 1);
-    if (e->b)
+    if (e->b && e->kind != EX_TUPLE)
         dump_expr(out, e->b, depth + 1);
     if (e->c)
         dump_expr(out, e->c, depth + 1);
@@ -401,12 +448,19 @@ static void dump_typeexpr(FILE *out, const st_typeexpr *t, int depth)
     }
     if (t->name) {
         fputs(t->name, out);
+        if (t->a) {
+            fputs("[", out);
+            dump_typeexpr(out, t->a, depth + 1);
+            fputs("]", out);
+        }
         return;
     }
     fputs("(", out);
-    dump_typeexpr(out, t->a, depth + 1);
-    fputs(", ", out);
-    dump_typeexpr(out, t->b, depth + 1);
+    for (int i = 0; i < t->n; i++) {
+        if (i)
+            fputs(", ", out);
+        dump_typeexpr(out, t->el[i], depth + 1);
+    }
     fputs(")", out);
 }
 
@@ -469,6 +523,10 @@ static void dump_decl(FILE *out, const st_decl *d)
         break;
     case DECL_CBLOCK:
         fprintf(out, "cblock line %d, %zu bytes\n", d->code_line, d->code ? strlen(d->code) : 0);
+        break;
+    case DECL_VAL:
+        fprintf(out, "val %s\n", d->name);
+        dump_expr(out, d->value, 1);
         break;
     case DECL_PARAM:
         fprintf(out, "param %s\n", d->name);

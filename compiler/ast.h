@@ -29,14 +29,18 @@ typedef enum st_tykind {
     TY_BOOL,
     TY_PAIR,    /* (a, b) */
     TY_OPTION,  /* Option[a]: values of outer joins */
-    TY_LIST,    /* list of a: only split() makes one; only flatMap takes one */
-    TY_DURATION /* a duration literal used where a value is expected */
+    TY_LIST,    /* list of a: literals, split(); arena arrays (sema_rec.c) */
+    TY_DURATION, /* a duration literal used where a value is expected */
+    TY_TUPLE,   /* (a, b, c, ...): 3 fields or more (el[0..n)) */
+    TY_NOTHING  /* the content of [] and None before their type is known */
 } st_tykind;
 
 typedef struct st_type {
     st_tykind kind;
     const struct st_type *a, *b; /* PAIR: a, b; OPTION/LIST: a */
     int id;                      /* dense, unique per interned type */
+    int n;                       /* PAIR: 2, TUPLE: fields; else 0 */
+    const struct st_type **el;   /* PAIR/TUPLE: the n field types */
 } st_type;
 
 /* ---- expressions ------------------------------------------------------- */
@@ -53,11 +57,17 @@ typedef enum st_exkind {
     EX_METHOD,    /* a.name(args): a stream operator */
     EX_UNARY,     /* op a: op is '-' or '!' */
     EX_BINARY,    /* a op b: op is a char or one of the ST_OP_* below */
-    EX_COND,      /* a ? b : c */
-    EX_TUPLE,     /* (a, b) */
+    EX_COND,      /* a ? b : c, if (a) b else c (no_else: c missing) */
+    EX_TUPLE,     /* (a, b, ...): args; a, b are args[0], args[1] too */
     EX_LAMBDA,    /* params => body (a) */
-    EX_NAMED_ARG  /* name = a (source options: rate = 10, loop = true) */
+    EX_NAMED_ARG, /* name = a (source options: rate = 10, loop = true) */
+    EX_LIST,      /* [args] */
+    EX_INDEX,     /* a[b] */
+    EX_BLOCK,     /* { val x = e; ...; c }: args are the EX_LETs, c the result */
+    EX_LET        /* val name = a (in a block) */
 } st_exkind;
+
+#define ST_MAX_PARAMS 16 /* names on the left of => */
 
 enum { ST_OP_EQ = 256, ST_OP_NE, ST_OP_LE, ST_OP_GE, ST_OP_AND, ST_OP_OR };
 
@@ -71,6 +81,9 @@ typedef enum st_refkind {
     REF_WINDOW,   /* decl is a DECL_WINDOW */
     REF_BUILTIN,  /* builtin is a st_builtin */
     REF_EXTERN,   /* decl is a DECL_EXTERN */
+    REF_LOCAL,    /* a val of a block: let is its EX_LET */
+    REF_CONST,    /* decl is a DECL_VAL */
+    REF_NONE_VALUE, /* the name None */
     REF_RUNPARAM  /* decl is a DECL_PARAM (a run-time parameter) */
 } st_refkind;
 
@@ -79,6 +92,8 @@ typedef enum st_builtin {
     BI_SPLIT, BI_LEN, BI_LOWER, BI_UPPER, BI_TRIM, BI_SUBSTR, BI_CONTAINS,
     BI_STARTSWITH, BI_ENDSWITH, BI_TOINT, BI_TOFLOAT, BI_TOSTRING, BI_FIELD,
     BI_JSON, BI_ISDEFINED, BI_GETORELSE,
+    /* sema_rec.c */
+    BI_SOME, BI_LIST_LEN, BI_SUM, BI_MIN, BI_MAX, BI_LIST_CONTAINS, BI_SORTED, BI_MKSTRING,
     BI_MATCHES, BI_REPLACEALL, BI_REGEXSPLIT, /* sema_regex.c */
     BI_COUNT_
 } st_builtin;
@@ -111,11 +126,11 @@ typedef struct st_expr {
 
     /* EX_LAMBDA: parameters; bad_params when the left of => is not one
        name or a (name, name) pair (reported by sema) */
-    char *params[2];
-    st_loc param_locs[2];
+    char *params[ST_MAX_PARAMS];  /* (a, b, c) => destructures a tuple */
+    st_loc param_locs[ST_MAX_PARAMS];
     int nparams;
     bool bad_params;
-    const st_type *param_types[2]; /* sema */
+    const st_type *param_types[ST_MAX_PARAMS]; /* sema */
     bool destructure;         /* sema: 2 params bound to one pair argument */
 
     /* sema resolution */
@@ -123,7 +138,10 @@ typedef struct st_expr {
     int param_index;
     struct st_decl *decl;
     st_builtin builtin;
-    int field_index;          /* EX_FIELD: 0 for _1, 1 for _2 */
+    int field_index;          /* EX_FIELD: 0 for _1, 1 for _2 ... */
+    bool no_else;             /* EX_COND: an if without else (sema reports) */
+    struct st_expr *let;      /* REF_LOCAL: the EX_LET */
+    int local_id;             /* EX_LET: program-wide number (sema) */
     struct st_node *node;     /* EX_METHOD / stream EX_NAME: its operator node */
     int regex;                /* matches/replaceAll/regexSplit: index in p->regexes */
 } st_expr;
@@ -137,6 +155,7 @@ typedef enum st_declkind {
     DECL_OUTPUT,   /* expr;  (a chain ending in an output operation) */
     DECL_EXTERN,   /* extern NAME(TYPE, ...) : TYPE; */
     DECL_CBLOCK,   /* %{ ... %} */
+    DECL_VAL,      /* val NAME = expr; (a constant: value) */
     DECL_PARAM     /* param NAME = LITERAL; (sema_params.c) */
 } st_declkind;
 
@@ -147,10 +166,12 @@ typedef struct st_setting {
     st_expr *value;
 } st_setting;
 
-/* type syntax in extern declarations: IDENT or (T, T) */
+/* type syntax in extern declarations: IDENT, (T, T, ...), List[T], Option[T] */
 typedef struct st_typeexpr {
-    char *name;                 /* NULL for a pair */
-    struct st_typeexpr *a, *b;  /* pair members */
+    char *name;                 /* NULL for a tuple; List/Option with a */
+    struct st_typeexpr *a, *b;  /* pair members; List/Option: a */
+    struct st_typeexpr **el;    /* tuple members (a, b are the first two) */
+    int n;
     st_loc loc;
 } st_typeexpr;
 
@@ -317,6 +338,11 @@ const st_type *type_basic(st_program *p, st_tykind k);
 const st_type *type_pair(st_program *p, const st_type *a, const st_type *b);
 const st_type *type_option(st_program *p, const st_type *a);
 const st_type *type_list(st_program *p, const st_type *a);
+/* n >= 2 fields; n == 2 is type_pair */
+const st_type *type_tuple(st_program *p, int n, const st_type *const *el);
+/* t or a type inside it (fields, elements, content) is of one of the kinds
+   in the mask, a set of 1u << TY_... */
+bool type_has(const st_type *t, unsigned kinds);
 /* "string", "(string, int)", "Option[int]", "list of string" */
 void type_str(const st_type *t, char *buf, size_t size);
 

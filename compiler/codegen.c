@@ -30,37 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen_int.h"
 #include "codegen_ext.h"
 #include "lower.h"
 #include "sbuf.h"
 
 #define HASH_SEED "0x5eedULL"
-
-typedef struct cg {
-    const st_program *p;
-    const codegen_opts *opts;
-    lw_plan *plan;
-    sbuf out;
-    int tmp;
-    /* every string handed out by cg_str, freed at the end */
-    char **pool;
-    int npool, cappool;
-    /* #line bookkeeping: newlines in out up to counted */
-    size_t counted;
-    int lines;
-    const char *c_name;  /* name for #line resets */
-    sbuf bind;           /* sc_bind()'s statements: params into sources */
-} cg;
-
-/* Expression context: where statements go and what the lambda's
- * parameters are bound to. */
-typedef struct ex {
-    cg *g;
-    int indent;
-    const char *bind[2];
-    const char *fail;   /* statement run after a skip: "continue" */
-    const char *ar;     /* arena expression */
-} ex;
 
 static char *cg_keep(cg *g, char *s)
 {
@@ -74,7 +49,7 @@ static char *cg_keep(cg *g, char *s)
     return s;
 }
 
-__attribute__((format(printf, 2, 3))) static char *cg_str(cg *g, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) char *cg_str(cg *g, const char *fmt, ...)
 {
     sbuf b = { 0 };
     va_list ap;
@@ -87,7 +62,7 @@ __attribute__((format(printf, 2, 3))) static char *cg_str(cg *g, const char *fmt
 }
 
 /* Appends a line of generated code at the given indentation. */
-__attribute__((format(printf, 3, 4))) static void emit(cg *g, int indent, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) void emit(cg *g, int indent, const char *fmt, ...)
 {
     for (int i = 0; i < indent; i++)
         sb_puts(&g->out, "    ");
@@ -109,7 +84,7 @@ static int out_line(cg *g)
 /* A C string literal for n bytes: printable ASCII as is, everything else
  * (and " \ ?) as a 3-digit octal escape, so nothing can end the literal,
  * form a trigraph or merge with a following digit. */
-static char *c_lit(cg *g, const char *s, size_t n)
+char *c_lit(cg *g, const char *s, size_t n)
 {
     sbuf b = { 0 };
     sb_c_lit(&b, s, n);
@@ -135,19 +110,15 @@ static void line_end(cg *g)
 
 /* ---- types ---------------------------------------------------------------- */
 
-static const char *ct(cg *g, const st_type *t)
+const char *ct(cg *g, const st_type *t)
 {
     return cg_str(g, "sc_T%d", t->id);
 }
 
+/* values of t point into an arena (strings, lists) */
 static bool has_strings(const st_type *t)
 {
-    switch (t->kind) {
-    case TY_STRING: return true;
-    case TY_PAIR: return has_strings(t->a) || has_strings(t->b);
-    case TY_OPTION: return has_strings(t->a);
-    default: return false;
-    }
+    return cr_needs_copy(t);
 }
 
 /* Checkpoints: sc_ser_<id> appends a value (ints, floats' bits and bools as
@@ -162,7 +133,6 @@ static void emit_ser_type(cg *g, const st_type *t)
     case TY_INT: emit(g, 0, "{ st_ser_i64(b, *v); }"); break;
     case TY_BOOL: emit(g, 0, "{ st_ser_i64(b, *v ? 1 : 0); }"); break;
     case TY_FLOAT: emit(g, 0, "{ st_ser_f64(b, *v); }"); break;
-    case TY_PAIR: emit(g, 0, "{ sc_ser_%d(b, &v->_1); sc_ser_%d(b, &v->_2); }", t->a->id, t->b->id); break;
     default: emit(g, 0, "{ st_ser_i64(b, v->some ? 1 : 0); if (v->some) sc_ser_%d(b, &v->v); }", t->a->id);
     }
     emit(g, 0, "static __attribute__((unused)) void sc_de_%d(st_rd *r, st_arena *a, sc_T%d *v)", id, id);
@@ -171,7 +141,6 @@ static void emit_ser_type(cg *g, const st_type *t)
     case TY_INT: emit(g, 0, "{ (void)a; *v = st_rd_i64(r); }"); break;
     case TY_BOOL: emit(g, 0, "{ (void)a; *v = st_rd_i64(r) != 0; }"); break;
     case TY_FLOAT: emit(g, 0, "{ (void)a; *v = st_rd_f64(r); }"); break;
-    case TY_PAIR: emit(g, 0, "{ sc_de_%d(r, a, &v->_1); sc_de_%d(r, a, &v->_2); }", t->a->id, t->b->id); break;
     default:
         emit(g, 0, "{ memset(v, 0, sizeof *v); v->some = st_rd_i64(r) != 0; if (v->some) sc_de_%d(r, a, &v->v); }",
              t->a->id);
@@ -184,6 +153,8 @@ static void emit_types(cg *g)
     emit(g, 0, "static inline bool sc_feq(double a, double b) { return (a == b && signbit(a) == signbit(b)) || (a != a && b != b); }");
     for (int i = 0; i < g->p->ntypes; i++) {
         const st_type *t = g->p->types[i];
+        if (cr_emit_type(g, t))
+            continue; /* tuples and lists: codegen_rec.c */
         char buf[256];
         type_str(t, buf, sizeof buf);
         int id = t->id;
@@ -192,11 +163,6 @@ static void emit_types(cg *g)
         case TY_INT: emit(g, 0, "typedef int64_t sc_T%d; /* %s */", id, buf); break;
         case TY_FLOAT: emit(g, 0, "typedef double sc_T%d; /* %s */", id, buf); break;
         case TY_BOOL: emit(g, 0, "typedef bool sc_T%d; /* %s */", id, buf); break;
-        case TY_LIST: emit(g, 0, "typedef st_split sc_T%d; /* %s */", id, buf); continue;
-        case TY_PAIR:
-            emit(g, 0, "typedef struct sc_T%d { %s _1; %s _2; } sc_T%d; /* %s */", id, ct(g, t->a),
-                 ct(g, t->b), id, buf);
-            break;
         case TY_OPTION:
             emit(g, 0, "typedef struct sc_T%d { bool some; %s v; } sc_T%d; /* %s */", id, ct(g, t->a), id,
                  buf);
@@ -211,9 +177,6 @@ static void emit_types(cg *g)
         case TY_INT: emit(g, 0, "{ return st_hash_int(v, seed); }"); break;
         case TY_BOOL: emit(g, 0, "{ return st_hash_int(v ? 1 : 0, seed); }"); break;
         case TY_FLOAT: emit(g, 0, "{ return st_hash_float(v, seed); }"); break;
-        case TY_PAIR:
-            emit(g, 0, "{ return sc_hash_%d(v._2, sc_hash_%d(v._1, seed)); }", t->b->id, t->a->id);
-            break;
         default:
             emit(g, 0, "{ return v.some ? sc_hash_%d(v.v, seed + 1) : st_hash_int(0, seed); }", t->a->id);
         }
@@ -223,9 +186,6 @@ static void emit_types(cg *g)
         case TY_STRING: emit(g, 0, "{ return st_str_eq(a, b); }"); break;
         case TY_INT: case TY_BOOL: emit(g, 0, "{ return a == b; }"); break;
         case TY_FLOAT: emit(g, 0, "{ return sc_feq(a, b); }"); break;
-        case TY_PAIR:
-            emit(g, 0, "{ return sc_eq_%d(a._1, b._1) && sc_eq_%d(a._2, b._2); }", t->a->id, t->b->id);
-            break;
         default:
             emit(g, 0, "{ return a.some == b.some && (!a.some || sc_eq_%d(a.v, b.v)); }", t->a->id);
         }
@@ -236,11 +196,6 @@ static void emit_types(cg *g)
         case TY_INT: emit(g, 0, "{ st_buf_int(b, *v); }"); break;
         case TY_BOOL: emit(g, 0, "{ st_buf_bool(b, *v); }"); break;
         case TY_FLOAT: emit(g, 0, "{ st_buf_float(b, *v); }"); break;
-        case TY_PAIR:
-            emit(g, 0, "{ st_buf_putc(b, '('); sc_fmt_%d(b, &v->_1); st_buf_putc(b, ','); "
-                       "sc_fmt_%d(b, &v->_2); st_buf_putc(b, ')'); }",
-                 t->a->id, t->b->id);
-            break;
         default:
             emit(g, 0, "{ if (v->some) { st_buf_puts(b, \"Some(\"); sc_fmt_%d(b, &v->v); "
                        "st_buf_putc(b, ')'); } else st_buf_puts(b, \"None\"); }",
@@ -254,9 +209,6 @@ static void emit_types(cg *g)
             emit(g, 0, "{ (void)a; return v; }");
         else if (t->kind == TY_STRING)
             emit(g, 0, "{ return st_arena_strdup(a, v); }");
-        else if (t->kind == TY_PAIR)
-            emit(g, 0, "{ v._1 = sc_copy_%d(a, v._1); v._2 = sc_copy_%d(a, v._2); return v; }", t->a->id,
-                 t->b->id);
         else
             emit(g, 0, "{ if (v.some) v.v = sc_copy_%d(a, v.v); return v; }", t->a->id);
         /* toString */
@@ -264,26 +216,26 @@ static void emit_types(cg *g)
         emit(g, 0, "{ st_buf b = { 0 }; sc_fmt_%d(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, "
                    "(int64_t)b.n }); st_buf_free(&b); return s; }", id);
         emit_ser_type(g, t);
+        cr_emit_cmp_alias(g, t);
     }
     sb_puts(&g->out, "\n");
 }
 
 /* ---- expressions -------------------------------------------------------- */
 
-static char *cx(ex *x, const st_expr *e);
 
-static char *tmpname(cg *g)
+char *tmpname(cg *g)
 {
     return cg_str(g, "sc_v%d", ++g->tmp);
 }
 
-static void skip_stmt(ex *x, const char *what, const char *detail)
+void skip_stmt(ex *x, const char *what, const char *detail)
 {
     emit(x->g, x->indent, "    st_skip(job, w, %s, %s);", c_lit(x->g, what, strlen(what)), detail);
     emit(x->g, x->indent, "    %s;", x->fail);
 }
 
-static char *to_str(ex *x, const st_type *t, const char *v)
+char *to_str(ex *x, const st_type *t, const char *v)
 {
     switch (t->kind) {
     case TY_STRING: return (char *)v;
@@ -296,7 +248,7 @@ static char *to_str(ex *x, const st_type *t, const char *v)
 
 /* Compiles e into a nested statement buffer; returns its value and
  * leaves the statements in *stmts (empty when it needs none). */
-static char *cx_nested(ex *x, const st_expr *e, sbuf *stmts, int indent)
+char *cx_nested(ex *x, const st_expr *e, sbuf *stmts, int indent)
 {
     sbuf saved = x->g->out;
     size_t saved_counted = x->g->counted;
@@ -376,7 +328,7 @@ static char *cx_binary(ex *x, const st_expr *e)
             return cg_str(g, "(!st_str_eq(%s, %s))", a, b);
         return cg_str(g, "(st_str_cmp(%s, %s) %s 0)", a, b, op);
     }
-    if ((ta->kind == TY_PAIR || ta->kind == TY_OPTION) && ta == tb)
+    if ((ta->kind == TY_PAIR || ta->kind == TY_TUPLE || ta->kind == TY_OPTION || ta->kind == TY_LIST) && ta == tb)
         return cg_str(g, "(%ssc_eq_%d(%s, %s))", e->op == ST_OP_NE ? "!" : "", ta->id, a, b);
     if ((ta->kind == TY_FLOAT || tb->kind == TY_FLOAT) && (e->op == ST_OP_EQ || e->op == ST_OP_NE))
         return cg_str(g, "((double)(%s) %s (double)(%s))", a, op, b);
@@ -400,6 +352,8 @@ static char *cx_call(ex *x, const st_expr *e)
         return cg_keep(g, b.p);
     }
     assert(e->ref == REF_BUILTIN && e->nargs <= 8);
+    bool iter = x->split_iter; /* only the outermost split() */
+    x->split_iter = false;
     /* getOrElse's default is evaluated only when needed */
     if (e->builtin == BI_GETORELSE) {
         char *o = cx(x, e->args[0]);
@@ -426,6 +380,11 @@ static char *cx_call(ex *x, const st_expr *e)
     switch (e->builtin) {
     case BI_SPLIT:
         t = tmpname(g);
+        if (!iter) {
+            emit(g, x->indent, "%s %s;", ct(g, e->type), t);
+            emit(g, x->indent, "%s.n = st_split_list(%s, %s, %s, &%s.v);", t, x->ar, a[0], a[1], t);
+            return t;
+        }
         emit(g, x->indent, "st_split %s;", t);
         emit(g, x->indent, "st_split_init(&%s, %s, %s);", t, a[0], a[1]);
         return t;
@@ -475,8 +434,8 @@ static char *cx_call(ex *x, const st_expr *e)
     case BI_MATCHES: return cg_str(g, "st_matches(&sc_re[%d], w, %s)", e->regex, a[0]);
     case BI_REGEXSPLIT:
         t = tmpname(g);
-        emit(g, x->indent, "st_split %s;", t);
-        emit(g, x->indent, "st_regex_split(&%s, %s, &sc_re[%d], w, %s);", t, x->ar, e->regex, a[0]);
+        emit(g, x->indent, "%s %s;", ct(g, e->type), t);
+        emit(g, x->indent, "%s.n = st_regex_split(%s, &sc_re[%d], w, %s, &%s.v);", t, x->ar, e->regex, a[0], t);
         return t;
     case BI_REPLACEALL:
         t = tmpname(g);
@@ -498,9 +457,12 @@ static char *cx_call(ex *x, const st_expr *e)
     }
 }
 
-static char *cx(ex *x, const st_expr *e)
+char *cx(ex *x, const st_expr *e)
 {
     cg *g = x->g;
+    char *rec = cr_expr(x, e);
+    if (rec)
+        return rec;
     switch (e->kind) {
     case EX_INT:
         if (e->ival == INT64_MIN)
@@ -531,11 +493,6 @@ static char *cx(ex *x, const st_expr *e)
         return NULL;
     case EX_FIELD:
         return cg_str(g, "(%s)._%d", cx(x, e->a), e->field_index + 1);
-    case EX_TUPLE: {
-        char *a = cx(x, e->a);
-        char *b = cx(x, e->b);
-        return cg_str(g, "((%s){ %s, %s })", ct(g, e->type), a, b);
-    }
     case EX_UNARY: {
         char *a = cx(x, e->a);
         if (e->op == '!')
@@ -552,7 +509,7 @@ static char *cx(ex *x, const st_expr *e)
         char *a = cx_nested(x, e->b, &sa, x->indent + 1);
         char *b = cx_nested(x, e->c, &sb2, x->indent + 1);
         if (sa.n == 0 && sb2.n == 0 && e->type->kind != TY_PAIR && e->type->kind != TY_OPTION &&
-            e->type->kind != TY_LIST) {
+            e->type->kind != TY_LIST && e->type->kind != TY_TUPLE) {
             sb_free(&sa);
             sb_free(&sb2);
             return cg_str(g, "(%s ? %s : %s)", c, a, b);
@@ -625,10 +582,19 @@ static int emit_ops(cg *g, st_node **ops, int n, const char **cur, const st_type
         case OP_FLATMAP:
         case OP_FLATMAPVALUES: {
             bool values = op->op == OP_FLATMAPVALUES;
+            /* split() straight into the loop: no list is made */
+            const st_expr *body = op->fn->a;
+            x.split_iter = body->kind == EX_CALL && body->ref == REF_BUILTIN && body->builtin == BI_SPLIT;
             char *v = cx_lambda(&x, op->fn, values ? cg_str(g, "(%s)._2", *cur) : *cur, NULL);
-            emit(g, *indent, "st_split sc_it%d = %s;", id, v);
-            emit(g, *indent, "st_str sc_p%d;", id);
-            emit(g, *indent, "while (st_split_next(&sc_it%d, &sc_p%d)) {", id, id);
+            if (body->kind == EX_CALL && body->ref == REF_BUILTIN && body->builtin == BI_SPLIT) {
+                emit(g, *indent, "st_split sc_it%d = %s;", id, v);
+                emit(g, *indent, "st_str sc_p%d;", id);
+                emit(g, *indent, "while (st_split_next(&sc_it%d, &sc_p%d)) {", id, id);
+            } else {
+                emit(g, *indent, "%s sc_it%d = %s;", ct(g, body->type), id, v);
+                emit(g, *indent, "for (int64_t sc_i%d = 0; sc_i%d < sc_it%d.n; sc_i%d++) {", id, id, id, id);
+                emit(g, *indent, "    %s sc_p%d = sc_it%d.v[sc_i%d];", ct(g, body->type->a), id, id, id);
+            }
             (*indent)++;
             loops++;
             if (values)
@@ -1653,7 +1619,8 @@ static void emit_output(cg *g, const st_node *n)
         emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
         emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++)");
         emit(g, 1, "        all[q++] = ((const %s *)in->parts[p].data)[r];", ct(g, t));
-        emit(g, 1, "st_rdd rdd = { job->time_ms, total, sizeof(%s), all, sc_fmtv_%d };", ct(g, t), t->id);
+        emit(g, 1, "%s rdd = { job->time_ms, total, sizeof(%s), all, sc_fmtv_%d };", cr_rdd_name(g, t), ct(g, t),
+             t->id);
         emit(g, 1, "%s(&rdd);", n->cfunc_name);
         break;
     }
@@ -1979,17 +1946,6 @@ static const char prelude[] =
     "}\n"
     "\n";
 
-static const char *ctype_name(const st_type *t)
-{
-    switch (t->kind) {
-    case TY_STRING: return "st_str";
-    case TY_INT: return "int64_t";
-    case TY_FLOAT: return "double";
-    case TY_BOOL: return "bool";
-    default: return NULL;
-    }
-}
-
 static void emit_context(cg *g, int ci)
 {
     const st_program *p = g->p;
@@ -2154,6 +2110,10 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
 
     emit(gp, 0, "/* Generated by streamc %s from %s. DO NOT EDIT. */", ST_VERSION_STRING, base);
     sb_puts(&g.out, prelude);
+    /* before the user's code, which may use the types' names */
+    emit_types(gp);
+    cr_emit_consts(gp);
+    cr_emit_rdd_types(gp);
 
     /* user C code, in program order */
     for (int i = 0; i < p->ndecls; i++) {
@@ -2167,29 +2127,29 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
         sb_puts(&g.out, "\n");
         line_end(gp);
     }
-    emit_types(gp);
     cgx_globals(p, &g.out);
 
     for (int i = 0; i < p->ndecls; i++) {
         const st_decl *d = p->decls[i];
         if (d->kind != DECL_EXTERN || !d->ret_type)
             continue;
-        bool scalar = ctype_name(d->ret_type) != NULL;
+        bool known = true;
         for (int k = 0; k < d->nptypes; k++)
-            scalar = scalar && d->param_types[k] && ctype_name(d->param_types[k]);
-        if (!scalar)
+            known = known && d->param_types[k];
+        if (!known)
             continue;
         sbuf b = { 0 };
-        sb_printf(&b, "%s %s(", ctype_name(d->ret_type), d->name);
+        sb_printf(&b, "%s %s(", cr_cname(gp, d->ret_type), d->name);
         for (int k = 0; k < d->nptypes; k++)
-            sb_printf(&b, "%s%s", k ? ", " : "", ctype_name(d->param_types[k]));
+            sb_printf(&b, "%s%s", k ? ", " : "", cr_cname(gp, d->param_types[k]));
         sb_puts(&b, d->nptypes ? ");" : "void);");
         emit(gp, 0, "%s /* extern */", b.p);
         sb_free(&b);
     }
     for (int i = 0; i < p->nnodes; i++)
         if (g.plan->order[i]->op == OP_FOREACHRDD && g.plan->nodes[g.plan->order[i]->id].kind != LW_DEAD)
-            emit(gp, 0, "void %s(const st_rdd *rdd); /* foreachRDD */", g.plan->order[i]->cfunc_name);
+            emit(gp, 0, "void %s(const %s *rdd); /* foreachRDD */", g.plan->order[i]->cfunc_name,
+                 cr_rdd_name(gp, g.plan->order[i]->type));
     sb_puts(&gp->out, "\n");
 
     for (int ci = 0; ci < p->ncontexts; ci++)
@@ -2222,6 +2182,7 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
     for (int i = 0; i < g.npool; i++)
         free(g.pool[i]);
     free(g.pool);
+    free(g.locals);
     lower_free(g.plan);
     return rc;
 }

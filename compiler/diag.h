@@ -39,6 +39,7 @@ typedef enum st_warn {
     W_DEAD_STREAM,     /* source/stream 'x' does not feed any output operation */
     W_UNUSED_PARAM,    /* param 'p' is never used */
     W_WINDOW_GAP,      /* window slide longer than the window */
+    W_UNUSED_VAL,      /* val 'v' is never used (sema_rec.c) */
     W_COUNT
 } st_warn;
 

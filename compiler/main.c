@@ -47,7 +47,7 @@ static void usage(FILE *out)
           "  -Werror      make every warning an error; -Werror=NAME only NAME\n"
           "  -w           no warnings\n"
           "               NAME: unused-source unused-stream unused-window unused-param\n"
-          "               dead-stream (these five: unused) window-gap\n"
+          "               dead-stream unused-val (these six: unused) window-gap\n"
           "  -fdiagnostics-format=text|json\n"
           "               diagnostics as text (default) or as gcc 12's JSON\n"
           "  --color=auto|always|never\n"

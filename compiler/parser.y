@@ -108,7 +108,7 @@ static void set_args(st_expr *e, st_exprlist *l)
     }
 }
 
-/* lhs => body: lhs must be a name or a (name, name) tuple */
+/* lhs => body: lhs must be a name or a (name, name, ...) tuple */
 static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 {
     st_expr *e = expr_new(p, EX_LAMBDA, loc);
@@ -117,12 +117,19 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
         e->params[0] = lhs->name;
         e->param_locs[0] = lhs->loc;
         e->nparams = 1;
-    } else if (lhs->kind == EX_TUPLE && lhs->a->kind == EX_NAME && lhs->b->kind == EX_NAME) {
-        e->params[0] = lhs->a->name;
-        e->param_locs[0] = lhs->a->loc;
-        e->params[1] = lhs->b->name;
-        e->param_locs[1] = lhs->b->loc;
-        e->nparams = 2;
+    } else if (lhs->kind == EX_TUPLE && lhs->nargs <= ST_MAX_PARAMS) {
+        bool bad = false;
+        for (int i = 0; i < lhs->nargs; i++) {
+            e->params[i] = lhs->args[i]->name;
+            e->param_locs[i] = lhs->args[i]->loc;
+            bad = bad || lhs->args[i]->kind != EX_NAME;
+        }
+        e->nparams = lhs->nargs;
+        e->bad_params = bad;
+        if (bad) {
+            e->nparams = 0;
+            e->param_locs[0] = lhs->loc;
+        }
     } else {
         e->bad_params = true;
         e->param_locs[0] = lhs->loc;
@@ -134,7 +141,8 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 %token <id> IDENT "identifier"
 %token <id> KW_CONTEXT "context" KW_SOURCE "source" KW_WINDOW "window"
 %token <id> KW_STREAM "stream" KW_SLIDE "slide" KW_IN "in"
-%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern" KW_PARAM "param"
+%token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern" KW_VAL "val" KW_PARAM "param"
+%token <id> KW_IF "if" KW_ELSE "else"
 %token <expr> INT "integer" FLOAT "number" STRING "string" DURATION "duration" BOOL "boolean"
 %token <cblock> CBLOCK "C block"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" AND "&&" OR "||"
@@ -142,13 +150,15 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 
 %type <id> name
 %type <expr> expr postfix primary arg opt_maxrate opt_slide
-%type <list> args opt_args
+%type <list> args opt_args exprs lets
 %type <settings> settings
 %type <types> types opt_types
 %type <type> type
 %type <id> opt_in opt_storage
 %type <flag> semi
 
+%precedence IFX
+%precedence KW_ELSE
 %right '?' ':'
 %left OR
 %left AND
@@ -219,6 +229,14 @@ stmt:
   | KW_STREAM name '=' expr semi
         {
             st_decl *d = decl_new(PROG, DECL_STREAM, @$);
+            d->name = $2;
+            d->name_loc = @2;
+            d->value = $4;
+            program_add_decl(PROG, d);
+        }
+  | KW_VAL name '=' expr semi
+        {
+            st_decl *d = decl_new(PROG, DECL_VAL, @$);
             d->name = $2;
             d->name_loc = @2;
             d->value = $4;
@@ -331,11 +349,22 @@ type:
             $$->name = $1;
             $$->loc = @$;
         }
-  | '(' type ',' type ')'
+  | name '[' type ']'
         {
             $$ = ast_alloc(PROG, sizeof *$$);
+            $$->name = $1;
+            $$->a = $3;
+            $$->loc = @$;
+        }
+  | '(' type ',' types ')'
+        {
+            $$ = ast_alloc(PROG, sizeof *$$);
+            $$->n = $4->n + 1;
+            $$->el = ast_alloc(PROG, sizeof *$$->el * (size_t)$$->n);
+            $$->el[0] = $2;
+            memcpy($$->el + 1, $4->v, sizeof *$$->el * (size_t)$4->n);
             $$->a = $2;
-            $$->b = $4;
+            $$->b = $4->v[0];
             $$->loc = @$;
         }
   ;
@@ -343,11 +372,27 @@ type:
 /* any keyword but true/false is also a name */
 name:
     IDENT | KW_CONTEXT | KW_SOURCE | KW_WINDOW | KW_STREAM | KW_SLIDE | KW_IN
-  | KW_STORAGE | KW_MAXRATE | KW_EXTERN | KW_PARAM
+  | KW_STORAGE | KW_MAXRATE | KW_EXTERN | KW_VAL | KW_PARAM
   ;
 
 expr:
-    expr '?' expr ':' expr
+    KW_IF '(' expr ')' expr KW_ELSE expr %prec IFX
+        {
+            $$ = expr_new(PROG, EX_COND, @$);
+            $$->a = $3;
+            $$->b = $5;
+            $$->c = $7;
+            $$->op = 'i';
+        }
+  | KW_IF '(' expr ')' expr %prec IFX
+        {
+            $$ = expr_new(PROG, EX_COND, @$);
+            $$->a = $3;
+            $$->b = $5;
+            $$->no_else = true;
+            $$->op = 'i';
+        }
+  | expr '?' expr ':' expr
         {
             $$ = expr_new(PROG, EX_COND, @$);
             $$->a = $1;
@@ -399,6 +444,13 @@ postfix:
             $$->name_loc = @3;
             set_args($$, $5);
         }
+  | postfix '[' expr ']'
+        {
+            $$ = expr_new(PROG, EX_INDEX, @$);
+            $$->a = $1;
+            $$->b = $3;
+            $$->name_loc = @2;
+        }
   ;
 
 primary:
@@ -419,11 +471,49 @@ primary:
         {
             $$ = $2;
         }
-  | '(' expr ',' expr ')'
+  | '(' exprs ')'
         {
             $$ = expr_new(PROG, EX_TUPLE, @$);
-            $$->a = $2;
-            $$->b = $4;
+            set_args($$, $2);
+            $$->a = $2->v[0]; /* as before tuples: a pair's a, b */
+            $$->b = $2->v[1];
+        }
+  | '[' opt_args ']'
+        {
+            $$ = expr_new(PROG, EX_LIST, @$);
+            set_args($$, $2);
+        }
+  | '{' lets expr '}'
+        {
+            $$ = expr_new(PROG, EX_BLOCK, @$);
+            set_args($$, $2);
+            $$->c = $3;
+        }
+  | '{' lets error '}'
+        {
+            /* reported; the statement goes on after the block */
+            $$ = expr_new(PROG, EX_BLOCK, @$);
+            $$->bad = true;
+            yyerrok;
+        }
+  ;
+
+exprs:
+    expr ',' expr       { $$ = list_add(PROG, list_add(PROG, NULL, $1), $3); }
+  | exprs ',' expr      { $$ = list_add(PROG, $1, $3); }
+  ;
+
+/* the vals of a block: val NAME = expr; ... */
+lets:
+    %empty              { $$ = NULL; }
+  | lets KW_VAL name '=' expr ';'
+        {
+            st_expr *l = expr_new(PROG, EX_LET, @$);
+            l->name = $3;
+            l->name_loc = @3;
+            l->a = $5;
+            l->loc = @2;
+            $$ = list_add(PROG, $1, l);
         }
   ;
 
@@ -498,7 +588,7 @@ static bool sym_is_keyword(yysymbol_kind_t k)
     return k == YYSYMBOL_KW_CONTEXT || k == YYSYMBOL_KW_SOURCE || k == YYSYMBOL_KW_WINDOW ||
            k == YYSYMBOL_KW_STREAM || k == YYSYMBOL_KW_SLIDE || k == YYSYMBOL_KW_IN ||
            k == YYSYMBOL_KW_STORAGE || k == YYSYMBOL_KW_MAXRATE || k == YYSYMBOL_KW_EXTERN ||
-           k == YYSYMBOL_KW_PARAM;
+           k == YYSYMBOL_KW_VAL || k == YYSYMBOL_KW_PARAM;
 }
 
 static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner);
@@ -580,7 +670,8 @@ static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
         if ((has_expr || has_name) && sym_is_keyword(e))
             continue;
         if (has_expr && (e == YYSYMBOL_FLOAT || e == YYSYMBOL_STRING || e == YYSYMBOL_DURATION ||
-                         e == YYSYMBOL_BOOL || strcmp(disp[i], "'-'") == 0))
+                         e == YYSYMBOL_BOOL || strcmp(disp[i], "'-'") == 0 || e == YYSYMBOL_KW_IF ||
+                         strcmp(disp[i], "'{'") == 0 || strcmp(disp[i], "'['") == 0))
             continue;
         names[k++] = disp[i];
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sema.h"
+#include "sema_rec.h"
 #include "sema_ext.h"
 #include "sema_cnames.h"
 
@@ -33,6 +34,7 @@ typedef struct sema {
     bool output_unresolved; /* an output statement failed: its context is unknown */
     bool too_deep;          /* "nested too deeply" reported for s->cur */
     const st_type *t_err, *t_str, *t_int, *t_float, *t_bool, *t_dur;
+    sr_ctx rec;             /* records: sema_rec.c */
 } sema;
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -70,7 +72,7 @@ static bool is_err(const st_type *t)
 /* a value of type got may be used where want is expected */
 static bool assignable(const st_type *got, const st_type *want)
 {
-    return got == want || (want->kind == TY_FLOAT && got->kind == TY_INT);
+    return sr_fits(got, want);
 }
 
 static uint64_t hash_name(const char *s)
@@ -113,6 +115,7 @@ static const char *decl_what(const st_decl *d)
     case DECL_WINDOW: return "window";
     case DECL_STREAM: return "stream";
     case DECL_EXTERN: return "extern function";
+    case DECL_VAL: return "constant";
     case DECL_PARAM: return "param";
     default: return "declaration";
     }
@@ -368,13 +371,17 @@ static const st_type *type_builtin(sema *s, st_expr *e, const builtin_sig *b, bo
         bool good;
         switch (c) {
         case 'N': good = t->kind == TY_STRING || is_num(t); break;
-        case 'A': good = t->kind != TY_LIST && t->kind != TY_DURATION; break;
+        case 'A': good = t->kind != TY_DURATION; break;
         case 'O':
             good = t->kind == TY_OPTION;
             if (good)
                 content = t->a;
             break;
-        case 'T': good = content && assignable(t, content); break;
+        case 'T':
+            good = content && assignable(t, content);
+            if (good)
+                sr_coerce(&s->rec, e->args[i], content);
+            break;
         default: good = assignable(t, type_of_code(s, c, NULL)); break;
         }
         if (!good) {
@@ -387,14 +394,10 @@ static const st_type *type_builtin(sema *s, st_expr *e, const builtin_sig *b, bo
             return s->t_err;
         }
     }
+    (void)allow_list;
     if ((b->id == BI_MATCHES || b->id == BI_REPLACEALL || b->id == BI_REGEXSPLIT) &&
         !sema_regex_call(s->p, s->d, e))
         return s->t_err;
-    if (b->ret == 'L' && !allow_list) {
-        diag_error(s->d, e->loc, "%s() returns a list, which only the function of flatMap or flatMapValues "
-                                 "may return", b->name);
-        return s->t_err;
-    }
     return type_of_code(s, b->ret, content);
 }
 
@@ -406,6 +409,9 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
     if (reported)
         return s->t_err;
     if (!d || d->kind != DECL_EXTERN) {
+        const st_type *rt;
+        if (sr_call(&s->rec, e, depth, &rt))
+            return rt;
         const builtin_sig *b = find_builtin(e->name);
         if (b)
             return type_builtin(s, e, b, allow_list, depth);
@@ -414,10 +420,11 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
         if (duration_unit(e->name))
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
         else {
-            const char *c[sizeof builtins / sizeof builtins[0]];
+            const char *c[sizeof builtins / sizeof builtins[0] + 16];
+            int nc = sr_builtin_names(c, 16);
             for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-                c[i] = builtins[i].name;
-            const char *best = hint_function(e->name, c, (int)(sizeof c / sizeof c[0]));
+                c[nc++] = builtins[i].name;
+            const char *best = hint_function(e->name, c, nc);
             if (!best)
                 best = closest_decl(s, e->name, 1u << DECL_EXTERN);
             unknown_name(s, e->name_loc, "call to undeclared function", e->name, best);
@@ -454,6 +461,7 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
                        tstr(want, t1, sizeof t1), tstr(e->args[i]->type, t2, sizeof t2));
             return s->t_err;
         }
+        sr_coerce(&s->rec, e->args[i], want);
     }
     return d->ret_type;
 }
@@ -485,10 +493,17 @@ static const st_type *type_binary(sema *s, st_expr *e, int depth)
         if ((is_num(a) && is_num(b)) || (a->kind == TY_STRING && b->kind == TY_STRING))
             return s->t_bool;
         break;
-    case ST_OP_EQ: case ST_OP_NE:
+    case ST_OP_EQ: case ST_OP_NE: {
         if (a == b || (is_num(a) && is_num(b)))
             return s->t_bool;
+        const st_type *u = sr_unify(&s->rec, a, b);
+        if (u) {
+            sr_coerce(&s->rec, e->a, u);
+            sr_coerce(&s->rec, e->b, u);
+            return s->t_bool;
+        }
         break;
+    }
     case ST_OP_AND: case ST_OP_OR:
         if (a->kind == TY_BOOL && b->kind == TY_BOOL)
             return s->t_bool;
@@ -504,6 +519,9 @@ static const st_type *type_binary(sema *s, st_expr *e, int depth)
 static const st_type *type_name(sema *s, st_expr *e)
 {
     st_expr *lam = s->lam;
+    const st_type *rt;
+    if (sr_name(&s->rec, e, &rt))
+        return rt;
     for (int i = 0; lam && i < lam->nparams; i++) {
         if (strcmp(lam->params[i], e->name) == 0) {
             e->ref = lam->destructure ? REF_PARAM_FIELD : REF_PARAM;
@@ -512,6 +530,8 @@ static const st_type *type_name(sema *s, st_expr *e)
         }
     }
     st_decl *d = lookup(s, e->name);
+    if (d && d->kind == DECL_VAL)
+        return sr_const_ref(&s->rec, e, d, s->cur);
     if (d && d->kind == DECL_PARAM) {
         sema_param_in_function(s->d, d, e, lam != NULL);
         return s->t_err;
@@ -524,14 +544,13 @@ static const st_type *type_name(sema *s, st_expr *e)
             diag_error(s->d, e->loc, "%s '%s' cannot be used as a value", decl_what(d), e->name);
         diag_note(s->d, d->name_loc, "'%s' is declared here", e->name);
     } else
-        unknown_name(s, e->loc, "use of undeclared name", e->name,
-                     lam ? hint_closest(e->name, (const char *const *)lam->params, lam->nparams) : NULL);
+        unknown_name(s, e->loc, "use of undeclared name", e->name, sr_closest_name(&s->rec, e->name, lam, s->cur));
     return s->t_err;
 }
 
 static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth)
 {
-    char t1[128], t2[128];
+    char t1[128];
     switch (e->kind) {
     case EX_INT: return e->bad ? s->t_err : s->t_int;
     case EX_FLOAT: return e->bad ? s->t_err : s->t_float;
@@ -542,25 +561,8 @@ static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
         return s->t_err;
     case EX_NAME: return type_name(s, e);
-    case EX_FIELD: {
-        const st_type *a = type_expr(s, e->a, false, depth + 1);
-        if (is_err(a))
-            return s->t_err;
-        bool f1 = strcmp(e->name, "_1") == 0, f2 = strcmp(e->name, "_2") == 0;
-        if (!f1 && !f2 && a->kind != TY_PAIR && hint_method_habit(s->d, e))
-            return s->t_err;
-        if (!f1 && !f2) {
-            diag_error(s->d, e->name_loc, "unknown field '%s' (pairs have _1 and _2)", e->name);
-            return s->t_err;
-        }
-        if (a->kind != TY_PAIR) {
-            diag_error(s->d, e->name_loc, "field '%s' needs a pair, but the value is %s", e->name,
-                       tstr(a, t1, sizeof t1));
-            return s->t_err;
-        }
-        e->field_index = f1 ? 0 : 1;
-        return f1 ? a->a : a->b;
-    }
+    case EX_FIELD: case EX_TUPLE: case EX_COND: case EX_LIST: case EX_INDEX: case EX_BLOCK:
+        return sr_expr(&s->rec, e, allow_list, depth);
     case EX_CALL: return type_call(s, e, allow_list, depth);
     case EX_METHOD:
         if (hint_method_habit(s->d, e))
@@ -582,36 +584,13 @@ static const st_type *type_expr_(sema *s, st_expr *e, bool allow_list, int depth
         return s->t_err;
     }
     case EX_BINARY: return type_binary(s, e, depth);
-    case EX_COND: {
-        const st_type *c = type_expr(s, e->a, false, depth + 1);
-        const st_type *a = type_expr(s, e->b, allow_list, depth + 1);
-        const st_type *b = type_expr(s, e->c, allow_list, depth + 1);
-        if (!is_err(c) && c->kind != TY_BOOL) {
-            diag_error(s->d, e->a->loc, "condition of '?:' must be bool, not %s", tstr(c, t1, sizeof t1));
-            return s->t_err;
-        }
-        if (is_err(c) || is_err(a) || is_err(b))
-            return s->t_err;
-        if (a == b)
-            return a;
-        if (is_num(a) && is_num(b))
-            return s->t_float;
-        diag_error(s->d, e->loc, "the branches of '?:' have different types %s and %s", tstr(a, t1, sizeof t1),
-                   tstr(b, t2, sizeof t2));
-        return s->t_err;
-    }
-    case EX_TUPLE: {
-        const st_type *a = type_expr(s, e->a, false, depth + 1);
-        const st_type *b = type_expr(s, e->b, false, depth + 1);
-        if (is_err(a) || is_err(b))
-            return s->t_err;
-        return type_pair(s->p, a, b);
-    }
     case EX_LAMBDA:
         diag_error(s->d, e->loc, "a function is not allowed here");
         return s->t_err;
     case EX_NAMED_ARG:
         diag_error(s->d, e->name_loc, "named argument '%s' is not allowed here", e->name);
+        return s->t_err;
+    case EX_LET:
         return s->t_err;
     }
     return s->t_err;
@@ -631,6 +610,11 @@ static const st_type *type_expr(sema *s, st_expr *e, bool allow_list, int depth)
     const st_type *t = type_expr_(s, e, allow_list, depth);
     e->type = t;
     return t;
+}
+
+static const st_type *type_expr_cb(void *s, st_expr *e, bool allow_list, int depth)
+{
+    return type_expr(s, e, allow_list, depth);
 }
 
 /* ---- functions (lambdas) ------------------------------------------------ */
@@ -661,10 +645,14 @@ static const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams,
     if (nparams == 1) {
         if (f->nparams == 1)
             f->param_types[0] = t1;
-        else if (t1->kind == TY_PAIR) {
-            f->destructure = true;
-            f->param_types[0] = t1->a;
-            f->param_types[1] = t1->b;
+        else if ((t1->kind == TY_PAIR || t1->kind == TY_TUPLE) && f->nparams == t1->n) {
+            f->destructure = true; /* (a, b, c) => the fields of a tuple */
+            for (int i = 0; i < t1->n; i++)
+                f->param_types[i] = t1->el[i];
+        } else if (t1->kind == TY_PAIR || t1->kind == TY_TUPLE) {
+            diag_error(s->d, f->param_locs[0], "the function of '%s' takes one parameter or %d for the fields of %s, "
+                                               "not %d", op, t1->n, tstr(t1, b1, sizeof b1), f->nparams);
+            return NULL;
         } else {
             diag_error(s->d, f->param_locs[1], "the function of '%s' takes one parameter: its argument is %s, "
                                                "not a pair", op, tstr(t1, b1, sizeof b1));
@@ -679,15 +667,19 @@ static const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams,
         f->param_types[0] = t1;
         f->param_types[1] = t2;
     }
-    if (f->nparams == 2 && strcmp(f->params[0], f->params[1]) == 0) {
-        diag_error(s->d, f->param_locs[1], "duplicate parameter '%s'", f->params[1]);
-        return NULL;
-    }
+    for (int i = 1; i < f->nparams; i++)
+        for (int k = 0; k < i; k++)
+            if (strcmp(f->params[k], f->params[i]) == 0) {
+                diag_error(s->d, f->param_locs[i], "duplicate parameter '%s'", f->params[i]);
+                return NULL;
+            }
     st_expr *saved = s->lam;
     s->lam = f;
     const st_type *t = type_expr(s, f->a, allow_list, depth + 1);
     s->lam = saved;
     f->type = t;
+    if (!is_err(t) && !sr_check_known(&s->rec, f->a))
+        t = s->t_err;
     return is_err(t) ? NULL : t;
 }
 
@@ -894,8 +886,10 @@ static bool check_result(sema *s, st_expr *f, const st_type *got, const st_type 
     char b1[128], b2[128];
     if (!got)
         return false;
-    if (assignable(got, want))
+    if (assignable(got, want)) {
+        sr_coerce(&s->rec, f->a, want);
         return true;
+    }
     diag_error(s->d, f->a ? f->a->loc : f->loc, "%s function returns %s, but %s %s", what,
                tstr(got, b1, sizeof b1), values, tstr(want, b2, sizeof b2));
     return false;
@@ -1098,6 +1092,19 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         if (is_err(st))
             return NULL;
         st_expr *g = e->args[1];
+        if (sr_has_nothing(st)) {
+            /* (0, None): the function's result says what None holds */
+            s->rec.quiet = true;
+            u = check_fn(s, g, e->name, 2, st, t->b, false, depth);
+            s->rec.quiet = false;
+            const st_type *j = u ? sr_unify(&s->rec, st, u) : NULL;
+            if (!j || sr_has_nothing(j)) {
+                sr_check_known(&s->rec, init);
+                return NULL;
+            }
+            sr_coerce(&s->rec, init, j);
+            st = j;
+        }
         u = check_fn(s, g, e->name, 2, st, t->b, false, depth);
         ok = check_result(s, g, u, st, "updateStateByKey", "the state is");
         n->fn = g;
@@ -1174,8 +1181,10 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
             st_decl *d = lookup(s, f->name);
             if (d && d->kind == DECL_EXTERN) {
                 /* its C declaration would contradict foreachRDD's */
-                diag_error(s->d, f->loc, "foreachRDD calls void %s(const st_rdd *), but '%s' is an extern "
-                                         "function of other types", f->name, f->name);
+                char rb[256];
+                diag_error(s->d, f->loc, "foreachRDD calls void %s(const %s *), but '%s' is an extern "
+                                         "function of other types",
+                           f->name, cname_rdd(in->type, rb, sizeof rb), f->name);
                 diag_note(s->d, d->name_loc, "'%s' is declared here", d->name);
                 d->used = true;
                 ok = false;
@@ -1361,9 +1370,24 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
     if (!t || depth > 50)
         return s->t_err;
     if (!t->name) {
+        const st_type *el[64];
+        bool ok = t->n <= 64;
+        if (!ok)
+            diag_error(s->d, t->loc, "a tuple has at most 64 fields, not %d", t->n);
+        for (int i = 0; ok && i < t->n; i++)
+            ok = !is_err(el[i] = resolve_typeexpr(s, t->el[i], depth + 1));
+        return ok ? type_tuple(s->p, t->n, el) : s->t_err;
+    }
+    if (t->a) {
         const st_type *a = resolve_typeexpr(s, t->a, depth + 1);
-        const st_type *b = resolve_typeexpr(s, t->b, depth + 1);
-        return is_err(a) || is_err(b) ? s->t_err : type_pair(s->p, a, b);
+        if (is_err(a))
+            return s->t_err;
+        if (strcmp(t->name, "List") == 0)
+            return type_list(s->p, a);
+        if (strcmp(t->name, "Option") == 0)
+            return type_option(s->p, a);
+        diag_error(s->d, t->loc, "unknown type '%s[...]' (expected List[T] or Option[T])", t->name);
+        return s->t_err;
     }
     if (strcmp(t->name, "string") == 0)
         return s->t_str;
@@ -1375,8 +1399,8 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
         return s->t_bool;
     const char *best = hint_type(t->name);
     char dym[160];
-    diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool or a pair (T, T))%s", t->name,
-               hint_dym(best, dym, sizeof dym));
+    diag_error(s->d, t->loc, "unknown type '%s' (expected string, int, float, bool, a tuple (T, T, ...), "
+                             "List[T] or Option[T])%s", t->name, hint_dym(best, dym, sizeof dym));
     if (best)
         diag_fixit(s->d, t->loc, best);
     return s->t_err;
@@ -1384,7 +1408,7 @@ static const st_type *resolve_typeexpr(sema *s, st_typeexpr *t, int depth)
 
 static void check_extern(sema *s, st_decl *d)
 {
-    if (find_builtin(d->name)) {
+    if (find_builtin(d->name) || sr_is_builtin(d->name)) {
         diag_error(s->d, d->name_loc, "extern function '%s' has the name of a built-in function", d->name);
     }
     int errors_before = s->d->nerrors;
@@ -1392,18 +1416,8 @@ static void check_extern(sema *s, st_decl *d)
     for (int i = 0; i < d->nptypes; i++)
         d->param_types[i] = resolve_typeexpr(s, d->ptypes[i], 0);
     d->ret_type = resolve_typeexpr(s, d->rtype, 0);
-    /* C code in a %{ %} block cannot name the generated pair structs, so
-       a pair cannot cross into or out of it */
-    for (int i = 0; i <= d->nptypes; i++) {
-        const st_type *t = i < d->nptypes ? d->param_types[i] : d->ret_type;
-        st_typeexpr *te = i < d->nptypes ? d->ptypes[i] : d->rtype;
-        if (t && t->kind == TY_PAIR) {
-            diag_error(s->d, te->loc, "extern functions take and return string, int, float or bool, not a pair: "
-                                      "pass its fields separately");
-        }
-    }
     /* its C name; whether a C block declares it only when its types are right */
-    if (!find_builtin(d->name))
+    if (!find_builtin(d->name) && !sr_is_builtin(d->name))
         cname_check(s->d, s->p, d->name, d->name_loc, "extern", s->d->nerrors == errors_before);
 }
 
@@ -1728,8 +1742,9 @@ static void report_unused(sema *s, bool had_errors)
             else if (!had_errors && d->node && !d->node->live)
                 diag_warn(s->d, W_DEAD_STREAM, d->name_loc, "%s '%s' does not feed any output operation",
                           decl_what(d), d->name);
-        } else if (d->kind == DECL_PARAM && !d->used) {
-            diag_warn(s->d, W_UNUSED_PARAM, d->name_loc, "param '%s' is never used", d->name);
+        } else if ((d->kind == DECL_PARAM || d->kind == DECL_VAL) && !d->used) {
+            diag_warn(s->d, d->kind == DECL_VAL ? W_UNUSED_VAL : W_UNUSED_PARAM, d->name_loc, "%s '%s' is never used",
+                      d->kind == DECL_VAL ? "val" : "param", d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
             diag_warn(s->d, W_UNUSED_WINDOW, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
@@ -1765,6 +1780,7 @@ bool sema_check(st_program *p, st_diag *d)
     s.t_float = type_basic(p, TY_FLOAT);
     s.t_bool = type_basic(p, TY_BOOL);
     s.t_dur = type_basic(p, TY_DURATION);
+    sr_init(&s.rec, p, d, &s, type_expr_cb);
     /* statements lost to syntax errors make rule 5 and the unused warnings
        unreliable */
     bool parse_errors = d->nerrors > 0;
@@ -1781,6 +1797,8 @@ bool sema_check(st_program *p, st_diag *d)
             check_window_decl(&s, x);
         else if (x->kind == DECL_EXTERN)
             check_extern(&s, x);
+        else if (x->kind == DECL_VAL)
+            sr_check_val(&s.rec, x);
         else if (x->kind == DECL_PARAM)
             sema_param_decl(p, d, x);
     }
@@ -1807,5 +1825,6 @@ bool sema_check(st_program *p, st_diag *d)
         report_unused(&s, d->nerrors > 0);
     free(s.tab);
     free(s.ctab);
+    sr_free(&s.rec);
     return d->nerrors == 0;
 }

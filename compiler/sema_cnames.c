@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sema_cnames.h"
+#include "sbuf.h"
 
 /* C11, C23 and GNU keywords (those with a leading '_' fall under the
    reserved rule) */
@@ -88,6 +89,16 @@ static bool code_has_call(const char *s, const char *name)
             s++;
     }
     return false;
+}
+
+const char *cname_rdd(const st_type *t, char *buf, size_t n)
+{
+    sbuf b = { 0 };
+    sb_puts(&b, "sc_rdd_");
+    cr_name_put(&b, t);
+    snprintf(buf, n, "%s", b.p ? b.p : "st_rdd");
+    sb_free(&b);
+    return buf;
 }
 
 bool cname_check(st_diag *d, const st_program *p, const char *name, st_loc loc, const char *what,

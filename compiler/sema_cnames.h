@@ -17,6 +17,7 @@
 #define STREAMC_SEMA_CNAMES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ast.h"
 #include "diag.h"
@@ -28,6 +29,14 @@ bool cname_check(st_diag *d, const st_program *p, const char *name, st_loc loc, 
 
 /* the reason a name is refused by rule or list, NULL if it is not */
 const char *cname_reserved(const char *name);
+
+/* "sc_rdd_pair_string_int": the C type of the batch foreachRDD hands to
+   its function for a stream of t, in buf */
+const char *cname_rdd(const st_type *t, char *buf, size_t n);
+/* the documented C name of t without "sc_" ("pair_string_int"), into b
+   (codegen_rec.c) */
+struct sbuf;
+void cr_name_put(struct sbuf *b, const st_type *t);
 
 /* prefix: the first argument of saveAsTextFiles; suffix: NULL or the second */
 bool save_names_check(st_diag *d, const st_expr *prefix, const st_expr *suffix);

@@ -13,7 +13,8 @@
 
 /* ---- sema_regex.c ---- */
 /* After the argument types of matches/replaceAll/regexSplit were checked:
-   the regex (argument 2) must be a string literal that compiles as a
+   the regex (argument 2) must be a string literal (or a val holding
+   one) that compiles as a
    POSIX extended regex; a literal replacement must fit its groups. Sets
    e->regex (an index into p->regexes). False after an error. */
 bool sema_regex_call(st_program *p, st_diag *d, st_expr *e);
@@ -63,6 +64,9 @@ const char *hint_spark_source(const char *name, const char **fixit);
    EX_FIELD or an EX_METHOD in a function): reports it with the built-in
    to write; false when e->name is no such habit. */
 bool hint_method_habit(st_diag *d, const st_expr *e);
+/* Seq(x, y), List(x, y), Array(...) ... called: reports it with the list
+   literal [x, y] to write; false when e->name is none of them. */
+bool hint_collection_call(st_diag *d, const st_expr *e);
 /* `s.print;`: an operator written without parentheses (EX_FIELD). */
 bool hint_op_without_parens(st_diag *d, const st_expr *e);
 /* After "expects a function": a note when f uses Scala's _ placeholders. */

@@ -245,7 +245,12 @@ static const habit habits[] = {
     { "substring", "substr", "substr(s, from, n) takes a length n, not an end index" },
     { "isDefined", "isDefined", NULL },
     { "getOrElse", "getOrElse", NULL },
-    { "isEmpty", "len", "a string is empty when len(s) == 0" },
+    { "isEmpty", "len", "a string or a list is empty when len(x) == 0" },
+    { "sum", "sum", NULL },
+    { "min", "min", NULL },
+    { "max", "max", NULL },
+    { "sorted", "sorted", NULL },
+    { "mkString", "mkString", NULL },
 };
 
 /* Source text of loc when it lies on one line; false otherwise. */
@@ -295,6 +300,29 @@ bool hint_method_habit(st_diag *d, const st_expr *e)
         diag_fixit(d, e->loc, fix);
     if (h->note)
         diag_note(d, e->loc, "%s", h->note);
+    return true;
+}
+
+bool hint_collection_call(st_diag *d, const st_expr *e)
+{
+    static const char *const names[] = { "Seq", "List", "Array", "Vector", "Set", "ListBuffer" };
+    bool found = false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        found = found || strcmp(names[i], e->name) == 0;
+    if (!found)
+        return false;
+    char args[300] = "", fix[310];
+    bool have = e->nargs == 0;
+    if (e->nargs > 0) {
+        st_loc al = e->args[0]->loc;
+        al.last_line = e->args[e->nargs - 1]->loc.last_line;
+        al.last_column = e->args[e->nargs - 1]->loc.last_column;
+        have = loc_text(d, al, args, sizeof args);
+    }
+    snprintf(fix, sizeof fix, "[%s]", have ? args : "...");
+    diag_error(d, e->loc, "%s(...) does not exist: a list is written %s", e->name, fix);
+    if (have)
+        diag_fixit(d, e->loc, fix);
     return true;
 }
 

@@ -195,13 +195,31 @@ static bool rx_affordable(const char *s, size_t n)
     return size <= RX_MAX && scan.nul <= RX_NUL && depth <= RX_DEPTH;
 }
 
+static bool regex_call(st_program *p, st_diag *d, st_expr *e, st_expr *re);
+
 bool sema_regex_call(st_program *p, st_diag *d, st_expr *e)
 {
+    st_expr *use = e->args[1], *re = use;
+    /* a val constant (or a chain of them) holding a literal is that
+       literal: compiled once, errors at the literal with a note here */
+    for (int hops = 0; re->kind == EX_NAME && re->ref == REF_CONST && re->decl && re->decl->value &&
+                       re->decl->value->type && hops < 1000; hops++)
+        re = re->decl->value;
+    if (re->kind != EX_STRING)
+        re = use;
+    int before = d->nerrors;
+    bool ok = regex_call(p, d, e, re);
+    if (!ok && re != use && d->nerrors > before)
+        diag_note(d, use->loc, "'%s' is the regex of %s() here", use->name, e->name);
+    return ok;
+}
+
+static bool regex_call(st_program *p, st_diag *d, st_expr *e, st_expr *re)
+{
     const char *fn = e->name;
-    st_expr *re = e->args[1];
     if (re->kind != EX_STRING) {
-        diag_error(d, re->loc, "the regex of %s() must be a string literal (it is compiled once, with the "
-                               "program)", fn);
+        diag_error(d, re->loc, "the regex of %s() must be a string literal or a val holding one (it is "
+                               "compiled once, with the program)", fn);
         return false;
     }
     if (memchr(re->sval, '\0', re->slen)) {

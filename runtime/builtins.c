@@ -280,8 +280,6 @@ void st_split_init(st_split *it, st_str s, st_str sep)
     it->pos = 0;
     it->done = false;
     it->end = 0;
-    it->pv = NULL;
-    it->pn = 0;
     if (s.n == 0)
         return;   /* "" gives one "": see st_split_next_any */
     if (sep.n == 1) {
@@ -307,15 +305,6 @@ bool st_split_next_any(st_split *it, st_str *out)
 {
     if (it->done)
         return false;
-    if (it->pv) {
-        /* regexSplit: pieces already cut; pos counts them */
-        if (it->pos >= it->pn) {
-            it->done = true;
-            return false;
-        }
-        *out = it->pv[it->pos++];
-        return true;
-    }
     if (it->s.n == 0) {
         it->done = true;
         *out = it->s;

@@ -103,9 +103,8 @@ static void *reserve(st_arena *a, void *v, int64_t used, int64_t need, int64_t *
     return nv;
 }
 
-void st_regex_split(st_split *it, st_arena *a, const st_regex *re, int w, st_str s)
+int64_t st_regex_split(st_arena *a, const st_regex *re, int w, st_str s, st_str **out)
 {
-    memset(it, 0, sizeof *it);
     if (!s.p)
         s.p = "";
     const regex_t *rx = copy_of(re, w);
@@ -133,9 +132,8 @@ void st_regex_split(st_split *it, st_arena *a, const st_regex *re, int w, st_str
         while (pn > 0 && pv[pn - 1].n == 0)
             pn--;
     }
-    it->s = s;
-    it->pv = pv;
-    it->pn = pn;
+    *out = pv;
+    return pn;
 }
 
 bool st_replace_all(st_arena *a, const st_regex *re, int w, st_str s, st_str rep, st_str *out)

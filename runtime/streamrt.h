@@ -159,8 +159,6 @@ typedef struct st_split {
     int64_t pos;   /* next start */
     int64_t end;   /* end of the last non-empty piece (trailing empties dropped) */
     bool done;
-    const st_str *pv; /* regexSplit: the pieces, already cut (NULL for split) */
-    int64_t pn;
 } st_split;
 void st_split_init(st_split *it, st_str s, st_str sep);
 bool st_split_next_any(st_split *it, st_str *out);   /* any separator */
@@ -181,6 +179,16 @@ static inline bool st_split_next(st_split *it, st_str *out)
     }
     return st_split_next_any(it, out);
 }
+
+/* ---- lists (runtime/lists.c) ---------------------------------------------
+ * A list value is { int64_t n; T *v; } with v in the batch arena. */
+/* split(s, sep) as a list: the pieces st_split gives, in a; *out gets
+   them and the count is returned */
+int64_t st_split_list(st_arena *a, st_str s, st_str sep, st_str **out);
+/* start + parts joined by sep + end, in a (mkString) */
+st_str st_join(st_arena *a, const st_str *parts, int64_t n, st_str start, st_str sep, st_str end);
+/* A stable sort of n elements of size bytes (sorted()); scratch in a. */
+void st_sort_stable(st_arena *a, void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* A keyed result and the stamp that orders it (its key's first record);
    st_sort_stamped sorts by stamp (distinct, >= 0), with tmp as scratch
@@ -455,9 +463,9 @@ bool st_matches(const st_regex *re, int w, st_str s);
    gives ""), \x is x. False when rep is malformed (skip the record):
    see st_rep.h. The result is s itself when nothing matched. */
 bool st_replace_all(st_arena *a, const st_regex *re, int w, st_str s, st_str rep, st_str *out);
-/* Java's String.split(re): an iterator over the pieces (st_split_next);
-   trailing empty strings removed, no leading empty string for an empty
-   match at the start. */
-void st_regex_split(st_split *it, st_arena *a, const st_regex *re, int w, st_str s);
+/* Java's String.split(re) as a list (like st_split_list): *out gets the
+   pieces, in a, and their count is returned; trailing empty strings
+   removed, no leading empty string for an empty match at the start. */
+int64_t st_regex_split(st_arena *a, const st_regex *re, int w, st_str s, st_str **out);
 
 #endif

@@ -29,7 +29,9 @@ objs=""
 for f in compiler/*.c build/obj/compiler/parser.tab.c build/obj/compiler/lexer.c; do
     [ "$(basename "$f")" = main.c ] && continue
     o="$out/obj/$(basename "$f" .c).o"
-    if [ ! -f "$o" ] || [ "$f" -nt "$o" ]; then
+    # rebuilt when its source or any compiler header is newer (a header
+    # change alters struct layouts every object must agree on)
+    if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find compiler build/obj/compiler -name '*.h' -newer "$o")" ]; then
         clang $flags -w -c "$f" -o "$o"
     fi
     objs="$objs $o"
@@ -41,7 +43,8 @@ done
 if [ -d tests/fuzz/regressions ] && [ -n "$(ls tests/fuzz/regressions)" ]; then
     "$out/fuzz_frontend" tests/fuzz/regressions/* >/dev/null 2>&1 || { echo "fuzz: a regression input fails"; exit 1; }
 fi
-# -max_len keeps inputs program-sized; -timeout catches hangs
+# -max_len keeps inputs program-sized; -timeout catches hangs; the
+# dictionary holds the language's tokens (records: val, if, [ ], Some ..., regexes, param)
 "$out/fuzz_frontend" -runs="$runs" -max_len=4096 -timeout=10 -print_final_stats=1 -dict=tests/fuzz/stream.dict \
     -artifact_prefix="$out/" "$out/corpus" 2>"$out/log" || { tail -40 "$out/log"; exit 1; }
 grep -E 'stat::number_of_executed_units|Done' "$out/log" | tail -2

@@ -114,6 +114,9 @@ static __attribute__((unused)) void sc_ser_1(st_buf *b, const sc_T1 *v)
 { st_ser_str(b, *v); }
 static __attribute__((unused)) void sc_de_1(st_rd *r, st_arena *a, sc_T1 *v)
 { *v = st_rd_str(r, a); }
+static __attribute__((unused)) int sc_cmp_1(sc_T1 a, sc_T1 b)
+{ int c = st_str_cmp(a, b); return (c > 0) - (c < 0); }
+static __attribute__((unused)) int sc_cmpv_1(const void *a, const void *b) { return sc_cmp_1(*(const sc_T1 *)a, *(const sc_T1 *)b); }
 typedef int64_t sc_T2; /* int */
 static inline uint64_t sc_hash_2(sc_T2 v, uint64_t seed)
 { return st_hash_int(v, seed); }
@@ -130,6 +133,9 @@ static __attribute__((unused)) void sc_ser_2(st_buf *b, const sc_T2 *v)
 { st_ser_i64(b, *v); }
 static __attribute__((unused)) void sc_de_2(st_rd *r, st_arena *a, sc_T2 *v)
 { (void)a; *v = st_rd_i64(r); }
+static __attribute__((unused)) int sc_cmp_2(sc_T2 a, sc_T2 b)
+{ return (a > b) - (a < b); }
+static __attribute__((unused)) int sc_cmpv_2(const void *a, const void *b) { return sc_cmp_2(*(const sc_T2 *)a, *(const sc_T2 *)b); }
 typedef double sc_T3; /* float */
 static inline uint64_t sc_hash_3(sc_T3 v, uint64_t seed)
 { return st_hash_float(v, seed); }
@@ -146,6 +152,9 @@ static __attribute__((unused)) void sc_ser_3(st_buf *b, const sc_T3 *v)
 { st_ser_f64(b, *v); }
 static __attribute__((unused)) void sc_de_3(st_rd *r, st_arena *a, sc_T3 *v)
 { (void)a; *v = st_rd_f64(r); }
+static __attribute__((unused)) int sc_cmp_3(sc_T3 a, sc_T3 b)
+{ return (a > b) - (a < b); }
+static __attribute__((unused)) int sc_cmpv_3(const void *a, const void *b) { return sc_cmp_3(*(const sc_T3 *)a, *(const sc_T3 *)b); }
 typedef bool sc_T4; /* bool */
 static inline uint64_t sc_hash_4(sc_T4 v, uint64_t seed)
 { return st_hash_int(v ? 1 : 0, seed); }
@@ -162,23 +171,119 @@ static __attribute__((unused)) void sc_ser_4(st_buf *b, const sc_T4 *v)
 { st_ser_i64(b, *v ? 1 : 0); }
 static __attribute__((unused)) void sc_de_4(st_rd *r, st_arena *a, sc_T4 *v)
 { (void)a; *v = st_rd_i64(r) != 0; }
-typedef st_split sc_T6; /* list of string */
+static __attribute__((unused)) int sc_cmp_4(sc_T4 a, sc_T4 b)
+{ return (a > b) - (a < b); }
+static __attribute__((unused)) int sc_cmpv_4(const void *a, const void *b) { return sc_cmp_4(*(const sc_T4 *)a, *(const sc_T4 *)b); }
+typedef struct sc_T6 { int64_t n; sc_T1 *v; } sc_T6; /* list of string */
+static inline uint64_t sc_hash_6(sc_T6 v, uint64_t seed)
+{
+    seed = st_hash_int(v.n, seed);
+    for (int64_t i = 0; i < v.n; i++)
+        seed = sc_hash_1(v.v[i], seed);
+    return seed;
+}
+static inline bool sc_eq_6(sc_T6 a, sc_T6 b)
+{
+    if (a.n != b.n)
+        return false;
+    for (int64_t i = 0; i < a.n; i++)
+        if (!sc_eq_1(a.v[i], b.v[i]))
+            return false;
+    return true;
+}
+static __attribute__((unused)) void sc_fmt_6(st_buf *b, const sc_T6 *v)
+{
+    st_buf_puts(b, "List(");
+    for (int64_t i = 0; i < v->n; i++) {
+        if (i)
+            st_buf_puts(b, ", ");
+        sc_fmt_1(b, &v->v[i]);
+    }
+    st_buf_putc(b, ')');
+}
+static inline sc_T6 sc_copy_6(st_arena *a, sc_T6 v)
+{
+    if (v.n == 0)
+        return v;
+    sc_T1 *p = st_arena_alloc(a, (size_t)v.n * sizeof *p);
+    for (int64_t i = 0; i < v.n; i++)
+        p[i] = sc_copy_1(a, v.v[i]);
+    v.v = p;
+    return v;
+}
+static __attribute__((unused)) void sc_ser_6(st_buf *b, const sc_T6 *v)
+{
+    st_ser_i64(b, v->n);
+    for (int64_t i = 0; i < v->n; i++)
+        sc_ser_1(b, &v->v[i]);
+}
+static __attribute__((unused)) void sc_de_6(st_rd *r, st_arena *a, sc_T6 *v)
+{
+    v->n = sc_rd_count(r);
+    v->v = v->n ? st_arena_alloc(a, (size_t)v->n * sizeof *v->v) : NULL;
+    for (int64_t i = 0; i < v->n; i++)
+        sc_de_1(r, a, &v->v[i]);
+}
+static __attribute__((unused)) void sc_fmtv_6(st_buf *b, const void *v) { sc_fmt_6(b, (const sc_T6 *)v); }
+static __attribute__((unused)) st_str sc_tostr_6(st_arena *a, sc_T6 v)
+{ st_buf b = { 0 }; sc_fmt_6(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
+static __attribute__((unused)) int sc_cmp_6(sc_T6 a, sc_T6 b)
+{
+    for (int64_t i = 0; i < a.n && i < b.n; i++) {
+        int c = sc_cmp_1(a.v[i], b.v[i]);
+        if (c)
+            return c;
+    }
+    return (a.n > b.n) - (a.n < b.n);
+}
+static __attribute__((unused)) int sc_cmpv_6(const void *a, const void *b) { return sc_cmp_6(*(const sc_T6 *)a, *(const sc_T6 *)b); }
+typedef sc_T6 sc_list_string;
 typedef struct sc_T7 { sc_T1 _1; sc_T2 _2; } sc_T7; /* (string, int) */
 static inline uint64_t sc_hash_7(sc_T7 v, uint64_t seed)
-{ return sc_hash_2(v._2, sc_hash_1(v._1, seed)); }
+{
+    seed = sc_hash_1(v._1, seed);
+    seed = sc_hash_2(v._2, seed);
+    return seed;
+}
 static inline bool sc_eq_7(sc_T7 a, sc_T7 b)
 { return sc_eq_1(a._1, b._1) && sc_eq_2(a._2, b._2); }
 static __attribute__((unused)) void sc_fmt_7(st_buf *b, const sc_T7 *v)
-{ st_buf_putc(b, '('); sc_fmt_1(b, &v->_1); st_buf_putc(b, ','); sc_fmt_2(b, &v->_2); st_buf_putc(b, ')'); }
-static __attribute__((unused)) void sc_fmtv_7(st_buf *b, const void *v) { sc_fmt_7(b, (const sc_T7 *)v); }
+{
+    st_buf_putc(b, '(');
+    sc_fmt_1(b, &v->_1);
+    st_buf_putc(b, ',');
+    sc_fmt_2(b, &v->_2);
+    st_buf_putc(b, ')');
+}
 static inline sc_T7 sc_copy_7(st_arena *a, sc_T7 v)
-{ v._1 = sc_copy_1(a, v._1); v._2 = sc_copy_2(a, v._2); return v; }
+{
+    v._1 = sc_copy_1(a, v._1);
+    return v;
+}
+static __attribute__((unused)) void sc_ser_7(st_buf *b, const sc_T7 *v)
+{
+    sc_ser_1(b, &v->_1);
+    sc_ser_2(b, &v->_2);
+}
+static __attribute__((unused)) void sc_de_7(st_rd *r, st_arena *a, sc_T7 *v)
+{
+    sc_de_1(r, a, &v->_1);
+    sc_de_2(r, a, &v->_2);
+}
+static __attribute__((unused)) void sc_fmtv_7(st_buf *b, const void *v) { sc_fmt_7(b, (const sc_T7 *)v); }
 static __attribute__((unused)) st_str sc_tostr_7(st_arena *a, sc_T7 v)
 { st_buf b = { 0 }; sc_fmt_7(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
-static __attribute__((unused)) void sc_ser_7(st_buf *b, const sc_T7 *v)
-{ sc_ser_1(b, &v->_1); sc_ser_2(b, &v->_2); }
-static __attribute__((unused)) void sc_de_7(st_rd *r, st_arena *a, sc_T7 *v)
-{ sc_de_1(r, a, &v->_1); sc_de_2(r, a, &v->_2); }
+static __attribute__((unused)) int sc_cmp_7(sc_T7 a, sc_T7 b)
+{
+    int c;
+    if ((c = sc_cmp_1(a._1, b._1)))
+        return c;
+    if ((c = sc_cmp_2(a._2, b._2)))
+        return c;
+    return 0;
+}
+static __attribute__((unused)) int sc_cmpv_7(const void *a, const void *b) { return sc_cmp_7(*(const sc_T7 *)a, *(const sc_T7 *)b); }
+typedef sc_T7 sc_pair_string_int;
 
 
 /* ==== context demo ==== */

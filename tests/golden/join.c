@@ -114,6 +114,9 @@ static __attribute__((unused)) void sc_ser_1(st_buf *b, const sc_T1 *v)
 { st_ser_str(b, *v); }
 static __attribute__((unused)) void sc_de_1(st_rd *r, st_arena *a, sc_T1 *v)
 { *v = st_rd_str(r, a); }
+static __attribute__((unused)) int sc_cmp_1(sc_T1 a, sc_T1 b)
+{ int c = st_str_cmp(a, b); return (c > 0) - (c < 0); }
+static __attribute__((unused)) int sc_cmpv_1(const void *a, const void *b) { return sc_cmp_1(*(const sc_T1 *)a, *(const sc_T1 *)b); }
 typedef int64_t sc_T2; /* int */
 static inline uint64_t sc_hash_2(sc_T2 v, uint64_t seed)
 { return st_hash_int(v, seed); }
@@ -130,6 +133,9 @@ static __attribute__((unused)) void sc_ser_2(st_buf *b, const sc_T2 *v)
 { st_ser_i64(b, *v); }
 static __attribute__((unused)) void sc_de_2(st_rd *r, st_arena *a, sc_T2 *v)
 { (void)a; *v = st_rd_i64(r); }
+static __attribute__((unused)) int sc_cmp_2(sc_T2 a, sc_T2 b)
+{ return (a > b) - (a < b); }
+static __attribute__((unused)) int sc_cmpv_2(const void *a, const void *b) { return sc_cmp_2(*(const sc_T2 *)a, *(const sc_T2 *)b); }
 typedef double sc_T3; /* float */
 static inline uint64_t sc_hash_3(sc_T3 v, uint64_t seed)
 { return st_hash_float(v, seed); }
@@ -146,6 +152,9 @@ static __attribute__((unused)) void sc_ser_3(st_buf *b, const sc_T3 *v)
 { st_ser_f64(b, *v); }
 static __attribute__((unused)) void sc_de_3(st_rd *r, st_arena *a, sc_T3 *v)
 { (void)a; *v = st_rd_f64(r); }
+static __attribute__((unused)) int sc_cmp_3(sc_T3 a, sc_T3 b)
+{ return (a > b) - (a < b); }
+static __attribute__((unused)) int sc_cmpv_3(const void *a, const void *b) { return sc_cmp_3(*(const sc_T3 *)a, *(const sc_T3 *)b); }
 typedef bool sc_T4; /* bool */
 static inline uint64_t sc_hash_4(sc_T4 v, uint64_t seed)
 { return st_hash_int(v ? 1 : 0, seed); }
@@ -162,22 +171,56 @@ static __attribute__((unused)) void sc_ser_4(st_buf *b, const sc_T4 *v)
 { st_ser_i64(b, *v ? 1 : 0); }
 static __attribute__((unused)) void sc_de_4(st_rd *r, st_arena *a, sc_T4 *v)
 { (void)a; *v = st_rd_i64(r) != 0; }
+static __attribute__((unused)) int sc_cmp_4(sc_T4 a, sc_T4 b)
+{ return (a > b) - (a < b); }
+static __attribute__((unused)) int sc_cmpv_4(const void *a, const void *b) { return sc_cmp_4(*(const sc_T4 *)a, *(const sc_T4 *)b); }
 typedef struct sc_T6 { sc_T1 _1; sc_T1 _2; } sc_T6; /* (string, string) */
 static inline uint64_t sc_hash_6(sc_T6 v, uint64_t seed)
-{ return sc_hash_1(v._2, sc_hash_1(v._1, seed)); }
+{
+    seed = sc_hash_1(v._1, seed);
+    seed = sc_hash_1(v._2, seed);
+    return seed;
+}
 static inline bool sc_eq_6(sc_T6 a, sc_T6 b)
 { return sc_eq_1(a._1, b._1) && sc_eq_1(a._2, b._2); }
 static __attribute__((unused)) void sc_fmt_6(st_buf *b, const sc_T6 *v)
-{ st_buf_putc(b, '('); sc_fmt_1(b, &v->_1); st_buf_putc(b, ','); sc_fmt_1(b, &v->_2); st_buf_putc(b, ')'); }
-static __attribute__((unused)) void sc_fmtv_6(st_buf *b, const void *v) { sc_fmt_6(b, (const sc_T6 *)v); }
+{
+    st_buf_putc(b, '(');
+    sc_fmt_1(b, &v->_1);
+    st_buf_putc(b, ',');
+    sc_fmt_1(b, &v->_2);
+    st_buf_putc(b, ')');
+}
 static inline sc_T6 sc_copy_6(st_arena *a, sc_T6 v)
-{ v._1 = sc_copy_1(a, v._1); v._2 = sc_copy_1(a, v._2); return v; }
+{
+    v._1 = sc_copy_1(a, v._1);
+    v._2 = sc_copy_1(a, v._2);
+    return v;
+}
+static __attribute__((unused)) void sc_ser_6(st_buf *b, const sc_T6 *v)
+{
+    sc_ser_1(b, &v->_1);
+    sc_ser_1(b, &v->_2);
+}
+static __attribute__((unused)) void sc_de_6(st_rd *r, st_arena *a, sc_T6 *v)
+{
+    sc_de_1(r, a, &v->_1);
+    sc_de_1(r, a, &v->_2);
+}
+static __attribute__((unused)) void sc_fmtv_6(st_buf *b, const void *v) { sc_fmt_6(b, (const sc_T6 *)v); }
 static __attribute__((unused)) st_str sc_tostr_6(st_arena *a, sc_T6 v)
 { st_buf b = { 0 }; sc_fmt_6(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
-static __attribute__((unused)) void sc_ser_6(st_buf *b, const sc_T6 *v)
-{ sc_ser_1(b, &v->_1); sc_ser_1(b, &v->_2); }
-static __attribute__((unused)) void sc_de_6(st_rd *r, st_arena *a, sc_T6 *v)
-{ sc_de_1(r, a, &v->_1); sc_de_1(r, a, &v->_2); }
+static __attribute__((unused)) int sc_cmp_6(sc_T6 a, sc_T6 b)
+{
+    int c;
+    if ((c = sc_cmp_1(a._1, b._1)))
+        return c;
+    if ((c = sc_cmp_1(a._2, b._2)))
+        return c;
+    return 0;
+}
+static __attribute__((unused)) int sc_cmpv_6(const void *a, const void *b) { return sc_cmp_6(*(const sc_T6 *)a, *(const sc_T6 *)b); }
+typedef sc_T6 sc_pair_string_string;
 typedef struct sc_T7 { bool some; sc_T1 v; } sc_T7; /* Option[string] */
 static inline uint64_t sc_hash_7(sc_T7 v, uint64_t seed)
 { return v.some ? sc_hash_1(v.v, seed + 1) : st_hash_int(0, seed); }
@@ -194,54 +237,150 @@ static __attribute__((unused)) void sc_ser_7(st_buf *b, const sc_T7 *v)
 { st_ser_i64(b, v->some ? 1 : 0); if (v->some) sc_ser_1(b, &v->v); }
 static __attribute__((unused)) void sc_de_7(st_rd *r, st_arena *a, sc_T7 *v)
 { memset(v, 0, sizeof *v); v->some = st_rd_i64(r) != 0; if (v->some) sc_de_1(r, a, &v->v); }
+static __attribute__((unused)) int sc_cmp_7(sc_T7 a, sc_T7 b)
+{ return a.some != b.some ? (a.some ? 1 : -1) : a.some ? sc_cmp_1(a.v, b.v) : 0; }
+static __attribute__((unused)) int sc_cmpv_7(const void *a, const void *b) { return sc_cmp_7(*(const sc_T7 *)a, *(const sc_T7 *)b); }
+typedef sc_T7 sc_option_string;
 typedef struct sc_T8 { sc_T1 _1; sc_T7 _2; } sc_T8; /* (string, Option[string]) */
 static inline uint64_t sc_hash_8(sc_T8 v, uint64_t seed)
-{ return sc_hash_7(v._2, sc_hash_1(v._1, seed)); }
+{
+    seed = sc_hash_1(v._1, seed);
+    seed = sc_hash_7(v._2, seed);
+    return seed;
+}
 static inline bool sc_eq_8(sc_T8 a, sc_T8 b)
 { return sc_eq_1(a._1, b._1) && sc_eq_7(a._2, b._2); }
 static __attribute__((unused)) void sc_fmt_8(st_buf *b, const sc_T8 *v)
-{ st_buf_putc(b, '('); sc_fmt_1(b, &v->_1); st_buf_putc(b, ','); sc_fmt_7(b, &v->_2); st_buf_putc(b, ')'); }
-static __attribute__((unused)) void sc_fmtv_8(st_buf *b, const void *v) { sc_fmt_8(b, (const sc_T8 *)v); }
+{
+    st_buf_putc(b, '(');
+    sc_fmt_1(b, &v->_1);
+    st_buf_putc(b, ',');
+    sc_fmt_7(b, &v->_2);
+    st_buf_putc(b, ')');
+}
 static inline sc_T8 sc_copy_8(st_arena *a, sc_T8 v)
-{ v._1 = sc_copy_1(a, v._1); v._2 = sc_copy_7(a, v._2); return v; }
+{
+    v._1 = sc_copy_1(a, v._1);
+    v._2 = sc_copy_7(a, v._2);
+    return v;
+}
+static __attribute__((unused)) void sc_ser_8(st_buf *b, const sc_T8 *v)
+{
+    sc_ser_1(b, &v->_1);
+    sc_ser_7(b, &v->_2);
+}
+static __attribute__((unused)) void sc_de_8(st_rd *r, st_arena *a, sc_T8 *v)
+{
+    sc_de_1(r, a, &v->_1);
+    sc_de_7(r, a, &v->_2);
+}
+static __attribute__((unused)) void sc_fmtv_8(st_buf *b, const void *v) { sc_fmt_8(b, (const sc_T8 *)v); }
 static __attribute__((unused)) st_str sc_tostr_8(st_arena *a, sc_T8 v)
 { st_buf b = { 0 }; sc_fmt_8(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
-static __attribute__((unused)) void sc_ser_8(st_buf *b, const sc_T8 *v)
-{ sc_ser_1(b, &v->_1); sc_ser_7(b, &v->_2); }
-static __attribute__((unused)) void sc_de_8(st_rd *r, st_arena *a, sc_T8 *v)
-{ sc_de_1(r, a, &v->_1); sc_de_7(r, a, &v->_2); }
+static __attribute__((unused)) int sc_cmp_8(sc_T8 a, sc_T8 b)
+{
+    int c;
+    if ((c = sc_cmp_1(a._1, b._1)))
+        return c;
+    if ((c = sc_cmp_7(a._2, b._2)))
+        return c;
+    return 0;
+}
+static __attribute__((unused)) int sc_cmpv_8(const void *a, const void *b) { return sc_cmp_8(*(const sc_T8 *)a, *(const sc_T8 *)b); }
+typedef sc_T8 sc_pair_string_option_string;
 typedef struct sc_T9 { sc_T1 _1; sc_T8 _2; } sc_T9; /* (string, (string, Option[string])) */
 static inline uint64_t sc_hash_9(sc_T9 v, uint64_t seed)
-{ return sc_hash_8(v._2, sc_hash_1(v._1, seed)); }
+{
+    seed = sc_hash_1(v._1, seed);
+    seed = sc_hash_8(v._2, seed);
+    return seed;
+}
 static inline bool sc_eq_9(sc_T9 a, sc_T9 b)
 { return sc_eq_1(a._1, b._1) && sc_eq_8(a._2, b._2); }
 static __attribute__((unused)) void sc_fmt_9(st_buf *b, const sc_T9 *v)
-{ st_buf_putc(b, '('); sc_fmt_1(b, &v->_1); st_buf_putc(b, ','); sc_fmt_8(b, &v->_2); st_buf_putc(b, ')'); }
-static __attribute__((unused)) void sc_fmtv_9(st_buf *b, const void *v) { sc_fmt_9(b, (const sc_T9 *)v); }
+{
+    st_buf_putc(b, '(');
+    sc_fmt_1(b, &v->_1);
+    st_buf_putc(b, ',');
+    sc_fmt_8(b, &v->_2);
+    st_buf_putc(b, ')');
+}
 static inline sc_T9 sc_copy_9(st_arena *a, sc_T9 v)
-{ v._1 = sc_copy_1(a, v._1); v._2 = sc_copy_8(a, v._2); return v; }
+{
+    v._1 = sc_copy_1(a, v._1);
+    v._2 = sc_copy_8(a, v._2);
+    return v;
+}
+static __attribute__((unused)) void sc_ser_9(st_buf *b, const sc_T9 *v)
+{
+    sc_ser_1(b, &v->_1);
+    sc_ser_8(b, &v->_2);
+}
+static __attribute__((unused)) void sc_de_9(st_rd *r, st_arena *a, sc_T9 *v)
+{
+    sc_de_1(r, a, &v->_1);
+    sc_de_8(r, a, &v->_2);
+}
+static __attribute__((unused)) void sc_fmtv_9(st_buf *b, const void *v) { sc_fmt_9(b, (const sc_T9 *)v); }
 static __attribute__((unused)) st_str sc_tostr_9(st_arena *a, sc_T9 v)
 { st_buf b = { 0 }; sc_fmt_9(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
-static __attribute__((unused)) void sc_ser_9(st_buf *b, const sc_T9 *v)
-{ sc_ser_1(b, &v->_1); sc_ser_8(b, &v->_2); }
-static __attribute__((unused)) void sc_de_9(st_rd *r, st_arena *a, sc_T9 *v)
-{ sc_de_1(r, a, &v->_1); sc_de_8(r, a, &v->_2); }
+static __attribute__((unused)) int sc_cmp_9(sc_T9 a, sc_T9 b)
+{
+    int c;
+    if ((c = sc_cmp_1(a._1, b._1)))
+        return c;
+    if ((c = sc_cmp_8(a._2, b._2)))
+        return c;
+    return 0;
+}
+static __attribute__((unused)) int sc_cmpv_9(const void *a, const void *b) { return sc_cmp_9(*(const sc_T9 *)a, *(const sc_T9 *)b); }
+typedef sc_T9 sc_pair_string_pair_string_option_string;
 typedef struct sc_T10 { sc_T1 _1; sc_T2 _2; } sc_T10; /* (string, int) */
 static inline uint64_t sc_hash_10(sc_T10 v, uint64_t seed)
-{ return sc_hash_2(v._2, sc_hash_1(v._1, seed)); }
+{
+    seed = sc_hash_1(v._1, seed);
+    seed = sc_hash_2(v._2, seed);
+    return seed;
+}
 static inline bool sc_eq_10(sc_T10 a, sc_T10 b)
 { return sc_eq_1(a._1, b._1) && sc_eq_2(a._2, b._2); }
 static __attribute__((unused)) void sc_fmt_10(st_buf *b, const sc_T10 *v)
-{ st_buf_putc(b, '('); sc_fmt_1(b, &v->_1); st_buf_putc(b, ','); sc_fmt_2(b, &v->_2); st_buf_putc(b, ')'); }
-static __attribute__((unused)) void sc_fmtv_10(st_buf *b, const void *v) { sc_fmt_10(b, (const sc_T10 *)v); }
+{
+    st_buf_putc(b, '(');
+    sc_fmt_1(b, &v->_1);
+    st_buf_putc(b, ',');
+    sc_fmt_2(b, &v->_2);
+    st_buf_putc(b, ')');
+}
 static inline sc_T10 sc_copy_10(st_arena *a, sc_T10 v)
-{ v._1 = sc_copy_1(a, v._1); v._2 = sc_copy_2(a, v._2); return v; }
+{
+    v._1 = sc_copy_1(a, v._1);
+    return v;
+}
+static __attribute__((unused)) void sc_ser_10(st_buf *b, const sc_T10 *v)
+{
+    sc_ser_1(b, &v->_1);
+    sc_ser_2(b, &v->_2);
+}
+static __attribute__((unused)) void sc_de_10(st_rd *r, st_arena *a, sc_T10 *v)
+{
+    sc_de_1(r, a, &v->_1);
+    sc_de_2(r, a, &v->_2);
+}
+static __attribute__((unused)) void sc_fmtv_10(st_buf *b, const void *v) { sc_fmt_10(b, (const sc_T10 *)v); }
 static __attribute__((unused)) st_str sc_tostr_10(st_arena *a, sc_T10 v)
 { st_buf b = { 0 }; sc_fmt_10(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, (int64_t)b.n }); st_buf_free(&b); return s; }
-static __attribute__((unused)) void sc_ser_10(st_buf *b, const sc_T10 *v)
-{ sc_ser_1(b, &v->_1); sc_ser_2(b, &v->_2); }
-static __attribute__((unused)) void sc_de_10(st_rd *r, st_arena *a, sc_T10 *v)
-{ sc_de_1(r, a, &v->_1); sc_de_2(r, a, &v->_2); }
+static __attribute__((unused)) int sc_cmp_10(sc_T10 a, sc_T10 b)
+{
+    int c;
+    if ((c = sc_cmp_1(a._1, b._1)))
+        return c;
+    if ((c = sc_cmp_2(a._2, b._2)))
+        return c;
+    return 0;
+}
+static __attribute__((unused)) int sc_cmpv_10(const void *a, const void *b) { return sc_cmp_10(*(const sc_T10 *)a, *(const sc_T10 *)b); }
+typedef sc_T10 sc_pair_string_int;
 
 
 /* ==== context shop ==== */

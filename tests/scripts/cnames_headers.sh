@@ -36,8 +36,8 @@ cat > near.stream <<'EOS'
 #include <stdio.h>
 static int64_t strlen2(st_str s) { return (int64_t)s.n; }
 static int64_t mainly(int64_t x) { return x + 1; }
-void exit_batch(const st_rdd *rdd) { printf("batch of %lld\n", (long long)rdd->count); }
-static void st(const st_rdd *rdd) { (void)rdd; }
+void exit_batch(const sc_rdd_string *rdd) { printf("batch of %lld\n", (long long)rdd->count); }
+static void st(const sc_rdd_string *rdd) { (void)rdd; }
 %}
 extern strlen2(string) : int;
 extern mainly(int) : int;

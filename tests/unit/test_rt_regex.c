@@ -36,16 +36,13 @@ static void check_split(const char *s, const char *re, const char *want, int64_t
 {
     st_regex r = make(re, 2);
     st_arena *a = st_arena_new();
-    st_split it;
-    st_regex_split(&it, a, &r, 1, str(s));
+    st_str *pv;
+    int64_t pn = st_regex_split(a, &r, 1, str(s), &pv);
     char buf[256] = "";
     size_t len = 0;
     int64_t k = 0;
-    st_str piece;
-    while (st_split_next(&it, &piece)) {
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%.*s", k ? "|" : "", (int)piece.n, piece.p);
-        k++;
-    }
+    for (; k < pn; k++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%.*s", k ? "|" : "", (int)pv[k].n, pv[k].p);
     if (strcmp(buf, want) != 0 || k != n)
         fail_msg("regexSplit(\"%s\", \"%s\"): got \"%s\" (%lld), want \"%s\" (%lld)", s, re, buf, (long long)k,
                  want, (long long)n);

@@ -260,7 +260,7 @@ static void test_foreach_and_extern(void **state)
 {
     (void)state;
     fe_run r;
-    fe_parse(&r, "%{ void f(const st_rdd *); double w(st_str, int64_t); %}\nextern w(string, int) : float;\n" CTX
+    fe_parse(&r, "%{ void f(const sc_rdd_float *); double w(st_str, int64_t); %}\nextern w(string, int) : float;\n" CTX
                  "source s = stdin();\ns.map(x => w(x, 2)).foreachRDD(f);",
              true);
     assert_true(r.ok);
@@ -274,7 +274,7 @@ static void test_foreach_and_extern(void **state)
     /* an extern's C declaration would contradict foreachRDD's */
     assert_errors("%{ double w(st_str, int64_t); %}\nextern w(string, int) : float;\n" CTX
                   "source s = stdin();\ns.foreachRDD(w);",
-                  1, "foreachRDD calls void w(const st_rdd *), but 'w' is an extern function of other types");
+                  1, "foreachRDD calls void w(const sc_rdd_string *), but 'w' is an extern function of other types");
 }
 
 static void test_deep_nesting(void **state)
