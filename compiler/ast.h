@@ -154,9 +154,14 @@ typedef struct st_typeexpr {
     st_loc loc;
 } st_typeexpr;
 
-typedef enum st_source_kind {
-    SRC_SOCKET, SRC_TEXTFILES, SRC_FILE, SRC_STDIN, SRC_RATE
+typedef enum st_source_kind {   /* one per row of runtime/st_kinds.def */
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) SRC_##ID,
+#include "st_kinds.def"
 } st_source_kind;
+enum { SRC_COUNT_ = 0
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) + 1
+#include "st_kinds.def"
+};
 
 /* the source arguments a param may stand for (st_decl.arg_param) */
 typedef enum st_srcarg { SA_HOST, SA_PORT, SA_PATH, SA_RATE, SA_LOOP, SA_MAXRATE, SA_COUNT_ } st_srcarg;

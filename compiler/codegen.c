@@ -2117,8 +2117,10 @@ static void emit_context(cg *g, int ci)
         if (nsrc++ == 0)
             emit(g, 0, "static %sst_source_desc sc_src%d[] = {", p->nparams ? "" : "const ", ci);
         const st_decl *s = n->source;
-        static const char *kinds[] = { "ST_SRC_SOCKET", "ST_SRC_TEXTFILES", "ST_SRC_FILE", "ST_SRC_STDIN",
-                                       "ST_SRC_RATE" };
+        static const char *const kinds[] = {
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) "ST_SRC_" #ID,
+#include "st_kinds.def"
+        };
         emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d },",
              c_lit(g, s->name, strlen(s->name)), kinds[s->src_kind], s->host ? c_lit(g, s->host, strlen(s->host)) : "NULL",
              (long long)s->port, s->path ? c_lit(g, s->path, strlen(s->path)) : "NULL", (long long)s->rate,

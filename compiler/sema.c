@@ -1492,7 +1492,8 @@ static void check_source(sema *s, st_decl *d)
             v->type = v->a->kind == EX_INT ? s->t_int : s->t_err;
         if (a->kind == EX_NAMED_ARG) {
             a->type = v->type;
-            if (strcmp(k, "file") != 0) {
+            const char *on[1];
+            if (sema_kind_opts(sema_kind_find(k), on, 1) == 0) {
                 diag_error(s->d, a->name_loc, "%s() has no option '%s'", k, a->name);
                 ok = false;
             }
@@ -1503,7 +1504,8 @@ static void check_source(sema *s, st_decl *d)
     }
     int64_t v;
     st_type const *tstr_ = s->t_str;
-    if (strcmp(k, "socket") == 0) {
+    int kid = sema_kind_find(k);
+    if (kid == SRC_SOCKET) {
         d->src_kind = SRC_SOCKET;
         if (npos != 2)
             diag_error(s->d, d->kind_loc, "socket() takes a host and a port, as in socket(\"localhost\", 9999)");
@@ -1517,9 +1519,9 @@ static void check_source(sema *s, st_decl *d)
             else
                 d->port = v;
         }
-    } else if (strcmp(k, "textFileStream") == 0 || strcmp(k, "file") == 0) {
-        bool file = k[0] == 'f';
-        d->src_kind = file ? SRC_FILE : SRC_TEXTFILES;
+    } else if (kid == SRC_TEXTFILES || kid == SRC_FILE) {
+        bool file = kid == SRC_FILE;
+        d->src_kind = kid;
         if (npos != 1 || pos[0]->kind != EX_STRING)
             diag_error(s->d, npos == 1 ? pos[0]->loc : d->kind_loc, "%s() takes a %s name, as in %s(\"%s\")", k,
                        file ? "file" : "directory", k, file ? "data.txt" : "incoming");
@@ -1547,20 +1549,21 @@ static void check_source(sema *s, st_decl *d)
                     d->loop = a->a->bval;
             } else
             {
-                static const char *const names[] = { "rate", "loop" };
-                char dym[160];
-                const char *best = hint_closest(a->name, names, 2);
-                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)%s", a->name,
-                           hint_dym(best, dym, sizeof dym));
+                const char *names[8];
+                int nn = sema_kind_opts(kid, names, 8);
+                char dym[160], list[160];
+                const char *best = hint_closest(a->name, names, nn);
+                diag_error(s->d, a->name_loc, "%s() has no option '%s' (expected %s)%s", k, a->name,
+                           sema_kind_join(names, nn, list, sizeof list), hint_dym(best, dym, sizeof dym));
                 if (best)
                     diag_fixit(s->d, a->name_loc, best);
             }
         }
-    } else if (strcmp(k, "stdin") == 0) {
+    } else if (kid == SRC_STDIN) {
         d->src_kind = SRC_STDIN;
         if (npos != 0)
             diag_error(s->d, d->kind_loc, "stdin() takes no arguments");
-    } else if (strcmp(k, "rate") == 0) {
+    } else if (kid == SRC_RATE) {
         d->src_kind = SRC_RATE;
         if (npos != 1 || !const_int(pos[0], &v) || v < 1)
             diag_error(s->d, npos == 1 ? pos[0]->loc : d->kind_loc,
@@ -1569,11 +1572,12 @@ static void check_source(sema *s, st_decl *d)
             d->rate = v;
     } else {
         const char *fix, *note = hint_spark_source(k, &fix);
-        static const char *const kinds[] = { "socket", "textFileStream", "file", "stdin", "rate" };
-        const char *best = note ? fix : hint_closest(k, kinds, 5);
-        char dym[160];
-        diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected socket, textFileStream, file, stdin or "
-                                      "rate)%s", k, note ? "" : hint_dym(best, dym, sizeof dym));
+        int nk;
+        const char *const *kinds = sema_kind_names(&nk);
+        const char *best = note ? fix : hint_closest(k, kinds, nk);
+        char dym[160], list[200];
+        diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected %s)%s", k,
+                   sema_kind_join(kinds, nk, list, sizeof list), note ? "" : hint_dym(best, dym, sizeof dym));
         if (best)
             diag_fixit(s->d, d->kind_loc, best);
         if (note)
@@ -1615,7 +1619,7 @@ static void check_source(sema *s, st_decl *d)
     st_node *n = node_new(s->p, OP_SOURCE, d->kind_loc);
     n->source = d;
     n->ctx = ctx;
-    n->type = d->src_kind == SRC_RATE ? s->t_int : tstr_;
+    n->type = sema_kind_ints(d->src_kind) ? s->t_int : tstr_;
     if (ctx) {
         n->slide_ms = ctx->batch_ms;
         n->slide_loc = ctx->batch_loc;

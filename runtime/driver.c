@@ -20,14 +20,11 @@
 
 static const char *kind_name(st_src_kind k)
 {
-    switch (k) {
-    case ST_SRC_SOCKET: return "socket";
-    case ST_SRC_TEXTFILES: return "textFileStream";
-    case ST_SRC_FILE: return "file";
-    case ST_SRC_STDIN: return "stdin";
-    case ST_SRC_RATE: return "rate";
-    }
-    return "?";
+    static const char *const names[] = {
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) NAME,
+#include "st_kinds.def"
+    };
+    return (unsigned)k < ST_SRC_COUNT_ ? names[k] : "?";
 }
 
 static void describe_source(FILE *f, const st_source_desc *s)
