@@ -210,6 +210,7 @@ typedef struct st_decl {
     char *host, *path;            /* socket host; file/textFileStream path */
     int64_t port, rate, max_rate_v;  /* rate: rate(N) or file(rate = N); 0 = none */
     bool loop;
+    char *recv_fn, *recv_arg;     /* receiver(fn [, "arg"]): the C function and its argument */
     struct st_decl *arg_param[SA_COUNT_]; /* sema: the param each argument is, or NULL */
 
     /* DECL_PARAM: value is the literal default (sema_params.c) */

@@ -2121,10 +2121,11 @@ static void emit_context(cg *g, int ci)
 #define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) "ST_SRC_" #ID,
 #include "st_kinds.def"
         };
-        emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d },",
+        emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d, %s, %s },",
              c_lit(g, s->name, strlen(s->name)), kinds[s->src_kind], s->host ? c_lit(g, s->host, strlen(s->host)) : "NULL",
              (long long)s->port, s->path ? c_lit(g, s->path, strlen(s->path)) : "NULL", (long long)s->rate,
-             s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage);
+             s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage, s->recv_fn ? s->recv_fn : "NULL",
+             s->recv_arg ? c_lit(g, s->recv_arg, strlen(s->recv_arg)) : "NULL");
         static const char *const fields[SA_COUNT_] = { "host", "port", "path", "rate", "loop", "max_rate" };
         for (int a = 0; a < SA_COUNT_; a++) {
             char v[64];

@@ -455,7 +455,7 @@ static void drop_records(rt_block *b)
 int rt_bs_add(rt_bstore *bs, int i, rt_block *b)
 {
     const st_source_desc *d = &bs->c->desc->sources[i];
-    bool ints = d->kind == ST_SRC_RATE, repl = (d->storage & ST_STORE_REPL) != 0;
+    bool ints = rt_kind_ints(d->kind), repl = (d->storage & ST_STORE_REPL) != 0;
     size_t size = ints ? (size_t)b->n * sizeof *b->ints
                        : (size_t)block_bytes(b) + (size_t)b->n * 2 * sizeof *b->offs;
     int rc = 0;
@@ -910,7 +910,7 @@ static int scan_entry(void *arg, char type, const char *p, size_t n, int64_t seq
         bhead h;
         if (!decode_head(&r, &h, NULL, NULL) || h.src < 0 || h.src >= bs->nsrc)
             DAMAGE("its block entry does not parse");
-        bool ints = bs->c->desc->sources[h.src].kind == ST_SRC_RATE;
+        bool ints = rt_kind_ints(bs->c->desc->sources[h.src].kind);
         if (ints != ((h.flags & F_INTS) != 0))
             DAMAGE("its block entry holds %s records for source '%s'", ints ? "string" : "int",
                    bs->c->desc->sources[h.src].name);

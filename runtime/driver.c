@@ -6,7 +6,7 @@
  * flag and self-pipe below (a signal handler has nowhere else to write).
  *
  * Mode: replay when any --replay is given (then rate and file sources
- * without one are virtualised too); otherwise real time (recv.c). */
+ * without one are virtualised too); otherwise real time (engine_run.c). */
 #include "rt_internal.h"
 #include "rt_obs.h"
 
@@ -20,11 +20,7 @@
 
 static const char *kind_name(st_src_kind k)
 {
-    static const char *const names[] = {
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) NAME,
-#include "st_kinds.def"
-    };
-    return (unsigned)k < ST_SRC_COUNT_ ? names[k] : "?";
+    return rt_kind_name(k);
 }
 
 static void describe_source(FILE *f, const st_source_desc *s)
@@ -517,7 +513,7 @@ static int run_replay(rt_prog *p)
                     break;
                 }
                 if (r) {
-                    rt_vsrc_replay(v, text, n, r->file, sd->kind == ST_SRC_RATE,
+                    rt_vsrc_replay(v, text, n, r->file, rt_kind_ints(sd->kind),
                                    cd->batch_ms, cd->block_ms, ctx->pool, replay_warn, ctx);
                     files[s] = r->file;
                     lens[s] = n;

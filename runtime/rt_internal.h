@@ -7,8 +7,9 @@
  * Modules: arena.c (memory), buf.c (text buffers, number formatting),
  * builtins.c (language built-ins), hash.c (xxHash), pool.c (worker pool),
  * vsrc.c (virtual sources: replay files, the virtual clock), output.c
- * (print, save, skip, logging), recv.c (real-time receivers), driver.c
- * (st_main: options, replay and real-time runs, signals).
+ * (print, save, skip, logging), engine_store.c, engine_sched.c,
+ * engine_run.c, recovery.c and sources/ (the real-time run, receivers),
+ * driver.c (st_main: options, replay and real-time runs, signals).
  */
 #ifndef RT_INTERNAL_H
 #define RT_INTERNAL_H
@@ -114,7 +115,7 @@ typedef struct rt_ctx {
     atomic_llong skipped;     /* skips not yet attributed to a batch */
     atomic_llong throttled_ms; /* receivers held back by backpressure, not yet reported */
     atomic_llong spilled;     /* blocks spilled to disk, not yet reported */
-    /* real time (recv.c, flow.h): accounted bytes of records received and
+    /* real time (engine_store.c, flow.h): accounted bytes of records received and
        not yet processed, their peak since the last --stats line and over
        the run, and the hold-off limit (0 in replay) */
     atomic_llong held, held_peak, held_max;
@@ -261,7 +262,12 @@ void rt_load_file_name(const char *prog);
 /* Whole file into a malloc'd, NUL-terminated buffer. 0 or an errno. */
 int rt_read_file(const char *path, char **out, size_t *n);
 
-/* ---- options and the two run modes (driver.c, recv.c) ------------------- */
+/* ---- the table of source kinds, st_kinds.def (kinds.c) ---- */
+const char *rt_kind_name(st_src_kind k);
+bool rt_kind_ints(st_src_kind k);      /* Int records (else String) */
+bool rt_kind_replays(st_src_kind k);   /* its receiver can replay a position */
+
+/* ---- options and the two run modes (driver.c, engine_*.c) ------------------- */
 /* Parses argv into o; 0, or 2 after printing a usage error on err. */
 int rt_parse_opts(const st_program_desc *prog, int argc, char **argv,
                   rt_opts *o, FILE *err);
@@ -270,7 +276,7 @@ void rt_opts_free(rt_opts *o);
 int64_t rt_parse_duration(const char *s);
 /* Whether SIGINT/SIGTERM arrived during st_main (driver.c). */
 bool rt_signalled(void);
-/* Real-time run of every context (recv.c); sigfd is the signal self-pipe
+/* Real-time run of every context (engine_run.c); sigfd is the signal self-pipe
    (-1: none). Returns 0 or 1. */
 int rt_run_realtime(rt_prog *p, int sigfd);
 

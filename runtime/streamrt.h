@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "st_receiver.h"   /* the receiver interface (user receivers) */
 
 #define ST_VERSION "0.1.0"
 
@@ -260,6 +261,9 @@ typedef struct st_source_desc {
     bool loop;             /* file(loop = true) */
     int64_t max_rate;      /* maxRate: records/s per receiver; 0 = no limit */
     int storage;           /* ST_STORE_* bits */
+    /* receiver(fn [, "arg"]): fn fills the callbacks (st_receiver.h) */
+    void (*receiver)(struct st_receiver *r, const char *arg);
+    const char *arg;
 } st_source_desc;
 
 typedef struct st_job st_job;
