@@ -155,11 +155,11 @@ typedef struct st_typeexpr {
 } st_typeexpr;
 
 typedef enum st_source_kind {   /* one per row of runtime/st_kinds.def */
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) SRC_##ID,
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) SRC_##ID,
 #include "st_kinds.def"
 } st_source_kind;
 enum { SRC_COUNT_ = 0
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) + 1
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) + 1
 #include "st_kinds.def"
 };
 

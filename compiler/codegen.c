@@ -2118,7 +2118,7 @@ static void emit_context(cg *g, int ci)
             emit(g, 0, "static %sst_source_desc sc_src%d[] = {", p->nparams ? "" : "const ", ci);
         const st_decl *s = n->source;
         static const char *const kinds[] = {
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) "ST_SRC_" #ID,
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) "ST_SRC_" #ID,
 #include "st_kinds.def"
         };
         emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d, %s, %s },",
@@ -2193,6 +2193,9 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
     for (int i = 0; i < p->nnodes; i++)
         if (g.plan->order[i]->op == OP_FOREACHRDD && g.plan->nodes[g.plan->order[i]->id].kind != LW_DEAD)
             emit(gp, 0, "void %s(const st_rdd *rdd); /* foreachRDD */", g.plan->order[i]->cfunc_name);
+    for (int i = 0; i < p->ndecls; i++)
+        if (p->decls[i]->kind == DECL_SOURCE && p->decls[i]->recv_fn)
+            emit(gp, 0, "void %s(st_receiver *r, const char *arg); /* receiver */", p->decls[i]->recv_fn);
     sb_puts(&gp->out, "\n");
 
     for (int ci = 0; ci < p->ncontexts; ci++)

@@ -1476,7 +1476,7 @@ static void check_source(sema *s, st_decl *d)
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
-    for (int i = 0; i < d->nargs; i++) {
+    for (int i = 0; i < d->nargs && sema_kind_find(k) != SRC_RECEIVER; i++) {
         st_expr *a = d->args[i];
         st_expr *v = a->kind == EX_NAMED_ARG ? a->a : a;
         if (v->kind == EX_LAMBDA || v->kind == EX_NAMED_ARG) {
@@ -1563,6 +1563,9 @@ static void check_source(sema *s, st_decl *d)
         d->src_kind = SRC_STDIN;
         if (npos != 0)
             diag_error(s->d, d->kind_loc, "stdin() takes no arguments");
+    } else if (kid == SRC_RECEIVER) {
+        d->src_kind = SRC_RECEIVER;
+        ok = sema_receiver_args(s->d, s->p, d);
     } else if (kid == SRC_RATE) {
         d->src_kind = SRC_RATE;
         if (npos != 1 || !const_int(pos[0], &v) || v < 1)

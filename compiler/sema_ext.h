@@ -73,6 +73,7 @@ int sema_kind_find(const char *name);   /* its SRC_* or -1 */
 bool sema_kind_ints(int kind);          /* its elements are Int (else String) */
 const char *const *sema_kind_names(int *n);
 int sema_kind_opts(int kind, const char **out, int max);   /* its named options */
+bool sema_receiver_args(st_diag *dg, const st_program *p, st_decl *d);   /* receiver(fn [, "arg"]) */
 const char *sema_kind_join(const char *const *v, int n, char *buf, size_t cap);   /* "a, b or c" */
 
 #endif

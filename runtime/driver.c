@@ -42,6 +42,7 @@ static void describe_source(FILE *f, const st_source_desc *s)
         break;
     case ST_SRC_STDIN: fputs("stdin()", f); break;
     case ST_SRC_RATE: fprintf(f, "rate(%lld)", (long long)s->rate); break;
+    case ST_SRC_RECEIVER: fprintf(f, "receiver(%s)", s->arg ? s->arg : ""); break;
     }
 }
 

@@ -77,6 +77,7 @@ struct st_recv {
     st_receiver rv;          /* its callbacks */
     void *state;             /* st_recv_set_state */
     bool fatal;              /* st_recv_fatal was called */
+    bool opened;             /* rv.open succeeded (rv.close is due) */
 };
 
 typedef struct rjob {

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* A receiver's thread: opens and runs it, again after ST_RECV_RESTART
-   (Spark's restart(): after a delay, records stored before stay stored),
-   until it ends or is stopped. ST_RECV_FATAL fails the run (exit 1). */
+/* A receiver's thread: opens and runs it, runs it again after
+   ST_RECV_RESTART (Spark's restart(): after a delay; records stored
+   before stay stored), until it ends or is stopped. ST_RECV_FATAL fails
+   the run (exit 1). It is closed at the end of the run, once every batch
+   has been committed. */
 void *rt_receiver_main(void *arg)
 {
     rsrc *s = arg;
@@ -25,12 +27,11 @@ void *rt_receiver_main(void *arg)
         int rc;
         if (!s->rv.run)
             rc = st_recv_fatal(s, "the receiver sets no run callback");
-        else if (s->rv.open && s->rv.open(s) != 0)
+        else if (!s->opened && s->rv.open && s->rv.open(s) != 0)
             rc = s->fatal ? ST_RECV_FATAL : ST_RECV_RESTART;
         else {
+            s->opened = true;
             rc = s->rv.run(s);
-            if (s->rv.close)
-                s->rv.close(s);
         }
         if (rc == ST_RECV_FATAL || s->fatal) {
             rt_rctx_fail(s->r);
@@ -181,6 +182,8 @@ int rt_run_realtime(rt_prog *p, int sigfd)
             rsrc *s = &r->src[i];
             if (s->started)
                 pthread_join(s->thread, NULL);
+            if (s->opened && s->rv.close)
+                s->rv.close(s);
             for (int64_t f = 0; f < s->nfiles; f++)
                 free(s->files[f]);
             free(s->files);

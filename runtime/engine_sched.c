@@ -172,6 +172,22 @@ static void estimate(rctx *r, const rt_batch *b, int64_t processing_ms, int64_t 
     }
 }
 
+/* Tells each receiver with a commit callback the positions of a batch
+   whose outputs have all completed (and, with a checkpoint, whose
+   completion is logged), in order (st_receiver.commit). Batches run
+   again by recovery, before the receivers start, are not committed. */
+static void commit(rctx *r, const rt_batch *b)
+{
+    for (int i = 0; i < r->nsrc && i < b->nsrc; i++) {
+        rsrc *s = &r->src[i];
+        if (!s->rv.commit)
+            continue;
+        for (int64_t k = 0; k < b->nblocks[i]; k++)
+            for (int64_t f = 0; f < b->blocks[i][k].nfiles; f++)
+                s->rv.commit(s, b->blocks[i][k].files[f], strlen(b->blocks[i][k].files[f]));
+    }
+}
+
 void *rt_sched_main(void *arg)
 {
     rctx *r = arg;
@@ -195,7 +211,11 @@ void *rt_sched_main(void *arg)
         if (!atomic_load(&p->failed)) {
             int64_t delay = rt_epoch_ms() - j->b.time_ms;
             int64_t t0 = rt_mono_ms();
-            if (rt_bs_load(&r->bs, &j->b) != 0 || rt_rctx_run_batch(r, &j->b, delay < 0 ? 0 : delay) != 0) {
+            bool ran = rt_bs_load(&r->bs, &j->b) == 0 &&
+                       rt_rctx_run_batch(r, &j->b, delay < 0 ? 0 : delay) == 0;
+            if (ran)
+                commit(r, &j->b);
+            if (!ran) {
                 rt_rctx_fail(r);
             } else if (r->ckdir) {
                 last.time_ms = j->b.time_ms;

@@ -3,7 +3,7 @@
  * receiver (runtime/sources/RECEIVER.c). */
 #include "engine.h"
 
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) extern const st_receiver st_recv_##RECEIVER;
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) extern const st_receiver st_recv_##RECEIVER;
 #include "st_kinds.def"
 
 typedef struct rt_kind {
@@ -15,7 +15,7 @@ typedef struct rt_kind {
 #define ELEM_INT true
 #define ELEM_STR false
 static const rt_kind kinds[] = {
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) { NAME, ELEM_##ELEM, REPLAY, &st_recv_##RECEIVER },
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) { NAME, ELEM_##ELEM, REPLAY, &st_recv_##RECEIVER },
 #include "st_kinds.def"
 };
 

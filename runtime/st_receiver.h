@@ -4,21 +4,26 @@
  * receiver(fn [, "arg"]);` with fn written in a %{ %} block.
  *
  * Life of a receiver (one thread per source; Spark's Receiver):
- *   open(h)      optional: make the receiver's state (st_recv_set_state)
+ *   open(h)      optional, once: make the receiver's state (st_recv_set_state);
+ *                0, or what st_recv_fatal / st_recv_restart returned (a
+ *                restart opens it again after the delay)
  *   run(h)       receive until st_recv_stopped(h) or the source ends,
  *                storing records with st_recv_store*(); returns
  *                ST_RECV_DONE (ended or stopped), ST_RECV_RESTART (after
- *                st_recv_restart: the engine closes it, waits
- *                ST_RECV_RESTART_MS and opens and runs it again) or
+ *                st_recv_restart: the engine waits ST_RECV_RESTART_MS and
+ *                calls run again; what was stored stays stored) or
  *                ST_RECV_FATAL (after st_recv_fatal: the job stops, exit 1)
- *   close(h)     optional: free the state (after every run)
- *   commit(h, pos, n)  optional: every position marked in a batch whose
- *                outputs have all completed, in order (acknowledge it to
- *                the source: a Kafka offset, a Redis stream ID)
+ *   commit(h, pos, n)  optional, on the scheduler's thread: each position
+ *                marked in a batch whose outputs have all completed (and,
+ *                with a checkpoint, whose completion is logged), in order:
+ *                acknowledge it to the source (a Kafka offset, a Redis
+ *                stream ID). Batches recovery runs again are not committed.
  *   replay(h, pos, n)  optional: after a crash, store again the records
  *                of a block whose records were not logged (MEMORY_ONLY),
  *                from the position it carried; NULL when the source cannot
  *                replay (its lost blocks are reported lost)
+ *   close(h)     optional, once at the end of the run, after the last
+ *                commit: free the state
  *
  * The store functions apply backpressure (they hold off while the context
  * holds its limit of bytes received and not processed, or two batches wait)
@@ -26,8 +31,10 @@
  * the records; they return false once the receiver is stopped (run should
  * then return). Records stored between two positions go into the same
  * block with the later position: a position is "every record up to here".
- * Thread: every st_recv_* function is for the receiver's own thread, except
- * st_recv_stop_fd and st_recv_opt_* which any may call. */
+ * Positions are byte strings without NUL bytes (a file name,
+ * "partition:offset", a stream ID). Thread: the store, position, sleep
+ * and error functions are for the receiver's own thread; the others any
+ * callback may call. */
 #ifndef ST_RECEIVER_H
 #define ST_RECEIVER_H
 

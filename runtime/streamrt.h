@@ -240,11 +240,11 @@ st_str st_rd_str(st_rd *r, st_arena *a);   /* bytes copied into a; bad on short/
 
 /* ---- the program description the generated code hands to st_main ------- */
 typedef enum st_src_kind {   /* one per row of st_kinds.def */
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) ST_SRC_##ID,
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) ST_SRC_##ID,
 #include "st_kinds.def"
 } st_src_kind;
 enum { ST_SRC_COUNT_ = 0
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, RECEIVER) + 1
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) + 1
 #include "st_kinds.def"
 };
 
