@@ -78,6 +78,7 @@ struct st_recv {
     void *state;             /* st_recv_set_state */
     bool fatal;              /* st_recv_fatal was called */
     bool opened;             /* rv.open succeeded (rv.close is due) */
+    bool replaying;          /* a handle for rv.replay (recovery.c): no backpressure */
 };
 
 typedef struct rjob {

@@ -418,9 +418,11 @@ bool st_recv_store(st_recv *h, const char *p, size_t n)
         st_recv_error(h, "a String record stored into an Int source is skipped");
         return true;
     }
-    rt_lim_follow(&h->lim);
-    if (!rt_bp_wait(h->r, h) || !rt_lim_take(&h->lim, h->r))
-        return false;
+    if (!h->replaying) {
+        rt_lim_follow(&h->lim);
+        if (!rt_bp_wait(h->r, h) || !rt_lim_take(&h->lim, h->r))
+            return false;
+    }
     pthread_mutex_lock(&h->mu);
     rt_push_str_locked(h, p, n);
     pthread_mutex_unlock(&h->mu);

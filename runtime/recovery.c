@@ -7,6 +7,45 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* The block store's replay hooks: a recovered block whose records were
+   not logged is stored again by its receiver's replay callback, into a
+   handle of its own (the receiver may be running: replay may be called
+   on the scheduler's thread while run is), without backpressure. */
+static bool can_replay(void *arg, int src)
+{
+    rctx *r = arg;
+    return src >= 0 && src < r->nsrc && r->src[src].rv.replay != NULL;
+}
+
+static int replay(void *arg, int src, const char *pos, size_t n, st_buf *bytes, int64_t **offs,
+                  int64_t *nrec)
+{
+    rctx *r = arg;
+    rsrc *s = &r->src[src];
+    rsrc *t = rt_xcalloc(1, sizeof *t);
+    t->d = s->d;
+    t->r = r;
+    t->index = s->index;
+    t->rv = s->rv;
+    t->state = s->state;
+    t->replaying = true;
+    pthread_mutex_init(&t->mu, NULL);
+    int rc = 0;
+    for (size_t at = 0; at < n && rc == 0; at += strlen(pos + at) + 1)
+        rc = s->rv.replay(t, pos + at, strlen(pos + at));
+    rt_held_add(r->c, -t->cost);   /* accounted as the batch's, not as received */
+    *bytes = t->bytes;
+    *offs = t->offs;
+    *nrec = t->n;
+    for (int64_t f = 0; f < t->nfiles; f++)
+        free(t->files[f]);
+    free(t->files);
+    free(t->ints);
+    pthread_mutex_destroy(&t->mu);
+    free(t);
+    return rc;
+}
+
 /* Opens the context's checkpoint (when it has one): restores the newest
    snapshot, runs again every batch the log says was allocated after it
    (their outputs only when they had not completed), and starts the log.
@@ -21,6 +60,9 @@ int rt_recover(rctx *r)
     r->ckdir = rt_ckpt_dir(c, true);
     int err = errno;
     rt_bs_init(&r->bs, c, r->ckdir, c->prog->opts.memory >= 0 ? c->prog->opts.memory : RT_BLOCK_BUDGET);
+    r->bs.can_replay = can_replay;
+    r->bs.replay = replay;
+    r->bs.replay_arg = r;
     if (!r->ckdir)
         return err ? -1 : 0;   /* a directory that cannot be made is logged */
     rt_restore rs;

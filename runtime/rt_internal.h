@@ -347,8 +347,8 @@ int rt_fsync_dir(const char *dir);
  * batch's allocation of blocks and every batch's completion; the DISK
  * levels spill blocks (DISK_ONLY always, MEMORY_AND_DISK once the blocks
  * in memory pass the budget) and read them back when their batch runs. */
-/* RT_BLK_FILES: recovered, its records not logged; read again from the
-   files its log entry names (textFileStream). */
+/* RT_BLK_FILES: recovered, its records not logged; stored again by its
+   receiver from the positions its log entry names (st_receiver.replay). */
 enum { RT_BLK_MEM, RT_BLK_WAL, RT_BLK_SPILL, RT_BLK_LOST, RT_BLK_FILES };
 
 typedef struct rt_block {
@@ -361,7 +361,7 @@ typedef struct rt_block {
     int where;                /* RT_BLK_* */
     int64_t seg, off, len;    /* WAL: segment and payload; SPILL: len */
     size_t mem;               /* bytes it holds in memory */
-    char **files;             /* textFileStream: the files it holds whole */
+    char **files;             /* the positions marked in it (st_recv_position) */
     int64_t nfiles;
     int64_t cum;              /* the source's records through this block */
     int src;                  /* RT_BLK_FILES: its source */
@@ -385,7 +385,7 @@ typedef struct rt_bsrc {
     int64_t next_id, taken;
     int64_t recs;             /* records of all blocks added (ids < next_id) */
     int64_t lost_upto;        /* unlogged blocks below this id were reported lost */
-    char **files;             /* textFileStream: files logged, never read again */
+    char **files;             /* positions logged (a textFileStream's files: never read again) */
     int64_t nfiles, fcap;
     uint64_t *fidx, fslots;   /* their index by name hash (blockstore.c) */
 } rt_bsrc;
@@ -414,6 +414,15 @@ typedef struct rt_bstore {
     uint64_t ident;           /* the program identity in the log and manifest */
     int64_t snap_t, snap_recs;  /* the newest snapshot, for the manifest */
     atomic_bool removed;      /* the log was found removed (logged once) */
+    /* Replay of a recovered block from its positions (the engine's, set
+       before rt_bs_recover): can_replay says whether source src's receiver
+       can; replay stores the records at the positions pos (n bytes of
+       NUL-terminated positions) into bytes and offs (2 per record, *nrec
+       of them). 0 or -1 (logged). */
+    bool (*can_replay)(void *arg, int src);
+    int (*replay)(void *arg, int src, const char *pos, size_t n, st_buf *bytes, int64_t **offs,
+                  int64_t *nrec);
+    void *replay_arg;
 } rt_bstore;
 
 void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget);

@@ -64,6 +64,16 @@ static bool read_whole_file(rsrc *s, const char *path, const char *name, rt_limi
     return go;
 }
 
+/* The log has the file: read ("NAME") or there at the first start and
+   logged unread ("/NAME"). */
+static bool logged_before(st_recv *h, const char *name)
+{
+    char unread[NAME_MAX + 2];
+    snprintf(unread, sizeof unread, "/%s", name);
+    return st_recv_position_logged(h, name, strlen(name)) ||
+           st_recv_position_logged(h, unread, strlen(unread));
+}
+
 static void recv_dir(rsrc *s, rt_limiter *lim)
 {
     rt_prog *p = s->r->c->prog;
@@ -111,8 +121,7 @@ static void recv_dir(rsrc *s, rt_limiter *lim)
                     /* newFilesOnly: what is there at the first start stays
                        unread (and is logged as read, so that a restart
                        knows); after a restart, what the log has is read */
-                    f->done = logged ? rt_bs_has_file(&s->r->bs, s->index, e->d_name)
-                                     : first;
+                    f->done = logged ? logged_before(s, e->d_name) : first;
                     if (first && !f->done && !s->r->recovering) {
                         f->done = true;
                         if (logged) {
@@ -152,4 +161,35 @@ static int run(st_recv *h)
     return ST_RECV_DONE;
 }
 
-const st_receiver st_recv_textfiles = { .run = run };
+/* A recovered block's file, read again (its position is the file's name;
+   "/NAME" was logged unread, and holds nothing). */
+static int replay(st_recv *h, const char *pos, size_t n)
+{
+    if (n == 0 || pos[0] == '/')
+        return 0;
+    const char *dir = st_recv_opt_str(h, "path");
+    st_buf path = { 0 };
+    st_buf_puts(&path, dir ? dir : ".");
+    st_buf_putc(&path, '/');
+    st_buf_put(&path, pos, n);
+    st_buf_putc(&path, '\0');
+    char *text;
+    size_t len;
+    int e = rt_read_file(path.p, &text, &len);
+    if (e) {
+        rt_log(h->r->c->prog, "warning", "source '%s': cannot read %s again for a recovered batch: %s; "
+               "its lines are lost", st_recv_name(h), path.p, strerror(e));
+    } else {
+        st_str *lines;
+        int64_t nl = rt_split_lines(text, len, &lines);
+        for (int64_t k = 0; k < nl; k++)
+            if ((size_t)lines[k].n <= RT_MAX_RECORD)   /* skipped (and counted) when first read */
+                st_recv_store(h, lines[k].p, (size_t)lines[k].n);
+        free(lines);
+        free(text);
+    }
+    st_buf_free(&path);
+    return 0;
+}
+
+const st_receiver st_recv_textfiles = { .run = run, .replay = replay };
