@@ -408,6 +408,16 @@ bool st_recv_sleep(st_recv *h, int64_t ms)
     return rt_rctx_sleep(h->r, rt_mono_ms() + (ms > 0 ? ms : 0));
 }
 
+/* Holds off (backpressure, then the rate limit) before one record; false
+   when stopped. A replay handle (recovery.c) stores at once. */
+static bool may_store(st_recv *h)
+{
+    if (h->replaying)
+        return true;
+    rt_lim_follow(&h->lim);
+    return rt_bp_wait(h->r, h) && rt_lim_take(&h->lim, h->r);
+}
+
 bool st_recv_store(st_recv *h, const char *p, size_t n)
 {
     if (n > RT_MAX_RECORD) {
@@ -418,11 +428,8 @@ bool st_recv_store(st_recv *h, const char *p, size_t n)
         st_recv_error(h, "a String record stored into an Int source is skipped");
         return true;
     }
-    if (!h->replaying) {
-        rt_lim_follow(&h->lim);
-        if (!rt_bp_wait(h->r, h) || !rt_lim_take(&h->lim, h->r))
-            return false;
-    }
+    if (!may_store(h))
+        return false;
     pthread_mutex_lock(&h->mu);
     rt_push_str_locked(h, p, n);
     pthread_mutex_unlock(&h->mu);
@@ -436,8 +443,7 @@ bool st_recv_store_int(st_recv *h, int64_t v)
         int n = snprintf(t, sizeof t, "%lld", (long long)v);
         return st_recv_store(h, t, (size_t)n);
     }
-    rt_lim_follow(&h->lim);
-    if (!rt_bp_wait(h->r, h) || !rt_lim_take(&h->lim, h->r))
+    if (!may_store(h))
         return false;
     pthread_mutex_lock(&h->mu);
     rt_grow((void **)&h->ints, &h->icap, h->n + 1, sizeof *h->ints);
