@@ -82,12 +82,17 @@ build rr
 sed -e 's/receiver(files_in)/receiver(files_in, "no replay")/' -e 's/"ck"/"nk"/' rr.stream > nr.stream
 build nr
 
-./rr >o1 2>e1 &
-pid=$!
+# crash PROG OUT ERR: runs PROG until it has counted in/a.txt, kills it
+crash() {
+    "./$1" >"$2" 2>"$3" &
+    pid=$!
+    wait_for "$2" '(lines,100)'
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null || true
+}
+
 seq 1 100 > in/.a && mv in/.a in/a.txt
-wait_for o1 '(lines,100)'
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
+crash rr o1 e1
 ./rr >o2 2>e2 &
 pid=$!
 wait_for e2 'recovered from'
@@ -102,11 +107,7 @@ grep -q '(lines,250)\|(lines,200)' o2 && fail "a file was read twice: $(cat o2)"
 
 # without a replay callback, the same crash loses the recovered block
 rm -f in/b.txt
-./nr >n1 2>f1 &
-pid=$!
-wait_for n1 '(lines,100)'
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
+crash nr n1 f1
 ./nr >n2 2>f2 &
 pid=$!
 wait_for f2 'were not logged'
