@@ -18,7 +18,7 @@
 # the build tree works without installing):
 #   $(BUILD)/bin/streamc
 #   $(BUILD)/lib/streamc/libstreamrt.a
-#   $(BUILD)/include/streamc/streamrt.h (+ st_map.h)
+#   $(BUILD)/include/streamc/streamrt.h (+ st_map.h, st_receiver.h, st_kinds.def)
 
 BUILD   ?= build
 SAN     ?=
@@ -52,9 +52,9 @@ COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
 COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 
 # ---- runtime -------------------------------------------------------------
-RT_SRCS   := $(wildcard runtime/*.c)
+RT_SRCS   := $(wildcard runtime/*.c runtime/sources/*.c)
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
-RT_HDRS   := runtime/streamrt.h $(wildcard runtime/st_map.h)
+RT_HDRS   := runtime/streamrt.h runtime/st_kinds.def $(wildcard runtime/st_map.h runtime/st_receiver.h)
 
 .PHONY: all test check check-san install uninstall clean demo bench fuzz golden FORCE
 all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h bin/streamc
@@ -82,7 +82,7 @@ $(OBJ)/compiler/parser.tab.o: $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/lexer
 $(OBJ)/compiler/lexer.o: $(OBJ)/compiler/lexer.c $(OBJ)/compiler/parser.tab.h $(wildcard compiler/*.h)
 	$(CC) $(ALLCFLAGS) $(COMP_INC) -Wno-missing-prototypes -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
-$(OBJ)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) $(COMP_GEN)
+$(OBJ)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) runtime/st_kinds.def $(COMP_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(COMP_INC) -c -o $@ $<
 
@@ -98,7 +98,7 @@ $(BIN)/streamc: $(OBJ)/compiler/main.o $(COMP_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $^ $(LDFLAGS)
 
-$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h)
+$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Iruntime -c -o $@ $<
 
@@ -182,7 +182,7 @@ install: all $(BUILD)/streamrt.pc
 	install -d $(I_BIN) $(I_LIB) $(I_INC) $(I_PC) $(I_MAN) $(I_COMP)
 	install -m 755 $(BIN)/streamc $(I_BIN)/streamc
 	install -m 644 $(LIBDIR)/libstreamrt.a $(I_LIB)/
-	install -m 644 $(INCDIR)/*.h $(I_INC)/
+	install -m 644 $(INCDIR)/*.h $(INCDIR)/*.def $(I_INC)/
 	install -m 644 $(BUILD)/streamrt.pc $(I_PC)/streamrt.pc
 	install -m 644 $(MANPAGES) $(I_MAN)/
 	install -m 644 completion/streamc.bash $(I_COMP)/streamc

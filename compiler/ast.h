@@ -175,9 +175,14 @@ typedef struct st_typeexpr {
     st_loc loc;
 } st_typeexpr;
 
-typedef enum st_source_kind {
-    SRC_SOCKET, SRC_TEXTFILES, SRC_FILE, SRC_STDIN, SRC_RATE
+typedef enum st_source_kind {   /* one per row of runtime/st_kinds.def */
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) SRC_##ID,
+#include "st_kinds.def"
 } st_source_kind;
+enum { SRC_COUNT_ = 0
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) + 1
+#include "st_kinds.def"
+};
 
 /* the source arguments a param may stand for (st_decl.arg_param) */
 typedef enum st_srcarg { SA_HOST, SA_PORT, SA_PATH, SA_RATE, SA_LOOP, SA_MAXRATE, SA_COUNT_ } st_srcarg;
@@ -226,6 +231,7 @@ typedef struct st_decl {
     char *host, *path;            /* socket host; file/textFileStream path */
     int64_t port, rate, max_rate_v;  /* rate: rate(N) or file(rate = N); 0 = none */
     bool loop;
+    char *recv_fn, *recv_arg;     /* receiver(fn [, "arg"]): the C function and its argument */
     struct st_decl *arg_param[SA_COUNT_]; /* sema: the param each argument is, or NULL */
 
     /* DECL_PARAM: value is the literal default (sema_params.c) */

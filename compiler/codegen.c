@@ -2073,12 +2073,15 @@ static void emit_context(cg *g, int ci)
         if (nsrc++ == 0)
             emit(g, 0, "static %sst_source_desc sc_src%d[] = {", p->nparams ? "" : "const ", ci);
         const st_decl *s = n->source;
-        static const char *kinds[] = { "ST_SRC_SOCKET", "ST_SRC_TEXTFILES", "ST_SRC_FILE", "ST_SRC_STDIN",
-                                       "ST_SRC_RATE" };
-        emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d },",
+        static const char *const kinds[] = {
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) "ST_SRC_" #ID,
+#include "st_kinds.def"
+        };
+        emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d, %s, %s },",
              c_lit(g, s->name, strlen(s->name)), kinds[s->src_kind], s->host ? c_lit(g, s->host, strlen(s->host)) : "NULL",
              (long long)s->port, s->path ? c_lit(g, s->path, strlen(s->path)) : "NULL", (long long)s->rate,
-             s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage);
+             s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage, s->recv_fn ? s->recv_fn : "NULL",
+             s->recv_arg ? c_lit(g, s->recv_arg, strlen(s->recv_arg)) : "NULL");
         static const char *const fields[SA_COUNT_] = { "host", "port", "path", "rate", "loop", "max_rate" };
         for (int a = 0; a < SA_COUNT_; a++) {
             char v[64];
@@ -2150,6 +2153,9 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
         if (g.plan->order[i]->op == OP_FOREACHRDD && g.plan->nodes[g.plan->order[i]->id].kind != LW_DEAD)
             emit(gp, 0, "void %s(const %s *rdd); /* foreachRDD */", g.plan->order[i]->cfunc_name,
                  cr_rdd_name(gp, g.plan->order[i]->type));
+    for (int i = 0; i < p->ndecls; i++)
+        if (p->decls[i]->kind == DECL_SOURCE && p->decls[i]->recv_fn)
+            emit(gp, 0, "void %s(st_receiver *r, const char *arg); /* receiver */", p->decls[i]->recv_fn);
     sb_puts(&gp->out, "\n");
 
     for (int ci = 0; ci < p->ncontexts; ci++)

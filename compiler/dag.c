@@ -82,6 +82,7 @@ static void source_lines(dnode *d, const st_decl *s)
         break;
     case SRC_STDIN: add_line(d, xasprintf("stdin()")); break;
     case SRC_RATE: add_line(d, xasprintf("rate(%lld)", (long long)s->rate)); break;
+    case SRC_RECEIVER: add_line(d, xasprintf("receiver(%s)", s->recv_fn ? s->recv_fn : "")); break;
     }
     if (s->max_rate_v > 0)
         add_line(d, xasprintf("%s, maxRate %lld", storage_name(s->storage, st, sizeof st),

@@ -1490,7 +1490,7 @@ static void check_source(sema *s, st_decl *d)
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
-    for (int i = 0; i < d->nargs; i++) {
+    for (int i = 0; i < d->nargs && sema_kind_find(k) != SRC_RECEIVER; i++) {
         st_expr *a = d->args[i];
         st_expr *v = a->kind == EX_NAMED_ARG ? a->a : a;
         if (v->kind == EX_LAMBDA || v->kind == EX_NAMED_ARG) {
@@ -1506,7 +1506,8 @@ static void check_source(sema *s, st_decl *d)
             v->type = v->a->kind == EX_INT ? s->t_int : s->t_err;
         if (a->kind == EX_NAMED_ARG) {
             a->type = v->type;
-            if (strcmp(k, "file") != 0) {
+            const char *on[1];
+            if (sema_kind_opts(sema_kind_find(k), on, 1) == 0) {
                 diag_error(s->d, a->name_loc, "%s() has no option '%s'", k, a->name);
                 ok = false;
             }
@@ -1517,7 +1518,8 @@ static void check_source(sema *s, st_decl *d)
     }
     int64_t v;
     st_type const *tstr_ = s->t_str;
-    if (strcmp(k, "socket") == 0) {
+    int kid = sema_kind_find(k);
+    if (kid == SRC_SOCKET) {
         d->src_kind = SRC_SOCKET;
         if (npos != 2)
             diag_error(s->d, d->kind_loc, "socket() takes a host and a port, as in socket(\"localhost\", 9999)");
@@ -1531,9 +1533,9 @@ static void check_source(sema *s, st_decl *d)
             else
                 d->port = v;
         }
-    } else if (strcmp(k, "textFileStream") == 0 || strcmp(k, "file") == 0) {
-        bool file = k[0] == 'f';
-        d->src_kind = file ? SRC_FILE : SRC_TEXTFILES;
+    } else if (kid == SRC_TEXTFILES || kid == SRC_FILE) {
+        bool file = kid == SRC_FILE;
+        d->src_kind = kid;
         if (npos != 1 || pos[0]->kind != EX_STRING)
             diag_error(s->d, npos == 1 ? pos[0]->loc : d->kind_loc, "%s() takes a %s name, as in %s(\"%s\")", k,
                        file ? "file" : "directory", k, file ? "data.txt" : "incoming");
@@ -1561,20 +1563,24 @@ static void check_source(sema *s, st_decl *d)
                     d->loop = a->a->bval;
             } else
             {
-                static const char *const names[] = { "rate", "loop" };
-                char dym[160];
-                const char *best = hint_closest(a->name, names, 2);
-                diag_error(s->d, a->name_loc, "file() has no option '%s' (expected rate or loop)%s", a->name,
-                           hint_dym(best, dym, sizeof dym));
+                const char *names[8];
+                int nn = sema_kind_opts(kid, names, 8);
+                char dym[160], list[160];
+                const char *best = hint_closest(a->name, names, nn);
+                diag_error(s->d, a->name_loc, "%s() has no option '%s' (expected %s)%s", k, a->name,
+                           sema_kind_join(names, nn, list, sizeof list), hint_dym(best, dym, sizeof dym));
                 if (best)
                     diag_fixit(s->d, a->name_loc, best);
             }
         }
-    } else if (strcmp(k, "stdin") == 0) {
+    } else if (kid == SRC_STDIN) {
         d->src_kind = SRC_STDIN;
         if (npos != 0)
             diag_error(s->d, d->kind_loc, "stdin() takes no arguments");
-    } else if (strcmp(k, "rate") == 0) {
+    } else if (kid == SRC_RECEIVER) {
+        d->src_kind = SRC_RECEIVER;
+        ok = sema_receiver_args(s->d, s->p, d);
+    } else if (kid == SRC_RATE) {
         d->src_kind = SRC_RATE;
         if (npos != 1 || !const_int(pos[0], &v) || v < 1)
             diag_error(s->d, npos == 1 ? pos[0]->loc : d->kind_loc,
@@ -1583,11 +1589,12 @@ static void check_source(sema *s, st_decl *d)
             d->rate = v;
     } else {
         const char *fix, *note = hint_spark_source(k, &fix);
-        static const char *const kinds[] = { "socket", "textFileStream", "file", "stdin", "rate" };
-        const char *best = note ? fix : hint_closest(k, kinds, 5);
-        char dym[160];
-        diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected socket, textFileStream, file, stdin or "
-                                      "rate)%s", k, note ? "" : hint_dym(best, dym, sizeof dym));
+        int nk;
+        const char *const *kinds = sema_kind_names(&nk);
+        const char *best = note ? fix : hint_closest(k, kinds, nk);
+        char dym[160], list[200];
+        diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected %s)%s", k,
+                   sema_kind_join(kinds, nk, list, sizeof list), note ? "" : hint_dym(best, dym, sizeof dym));
         if (best)
             diag_fixit(s->d, d->kind_loc, best);
         if (note)
@@ -1629,7 +1636,7 @@ static void check_source(sema *s, st_decl *d)
     st_node *n = node_new(s->p, OP_SOURCE, d->kind_loc);
     n->source = d;
     n->ctx = ctx;
-    n->type = d->src_kind == SRC_RATE ? s->t_int : tstr_;
+    n->type = sema_kind_ints(d->src_kind) ? s->t_int : tstr_;
     if (ctx) {
         n->slide_ms = ctx->batch_ms;
         n->slide_loc = ctx->batch_loc;

@@ -173,9 +173,9 @@ st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t m
 /* Source arguments that name params (sema_ext.h). */
 void sema_source_params(st_program *p, st_diag *dg, st_decl *d, st_decl *(*param_of)(void *ctx, st_expr *e), void *ctx)
 {
-    const char *k = d->kind_name;
-    bool sock = strcmp(k, "socket") == 0, file = strcmp(k, "file") == 0;
-    bool files = file || strcmp(k, "textFileStream") == 0, rate = strcmp(k, "rate") == 0;
+    int kid = sema_kind_find(d->kind_name);
+    bool sock = kid == SRC_SOCKET, file = kid == SRC_FILE;
+    bool files = file || kid == SRC_TEXTFILES, rate = kid == SRC_RATE;
     int npos = 0;
     for (int i = 0; i < d->nargs; i++) {
         st_expr *a = d->args[i];

@@ -455,7 +455,7 @@ static void drop_records(rt_block *b)
 int rt_bs_add(rt_bstore *bs, int i, rt_block *b)
 {
     const st_source_desc *d = &bs->c->desc->sources[i];
-    bool ints = d->kind == ST_SRC_RATE, repl = (d->storage & ST_STORE_REPL) != 0;
+    bool ints = rt_kind_ints(d->kind), repl = (d->storage & ST_STORE_REPL) != 0;
     size_t size = ints ? (size_t)b->n * sizeof *b->ints
                        : (size_t)block_bytes(b) + (size_t)b->n * 2 * sizeof *b->offs;
     int rc = 0;
@@ -481,10 +481,8 @@ int rt_bs_add(rt_bstore *bs, int i, rt_block *b)
                 b->len = (int64_t)enc.n;
             }
             seg_get(bs, seq)->unalloc++;
-            for (int64_t f = 0; f < b->nfiles; f++) {
-                const char *fn = b->files[f] + (b->files[f][0] == '/');
-                file_add(s, fn, (int64_t)strlen(fn));
-            }
+            for (int64_t f = 0; f < b->nfiles; f++)
+                file_add(s, b->files[f], (int64_t)strlen(b->files[f]));
         }
         st_buf_free(&enc);
     }
@@ -596,15 +594,14 @@ static void collect_name(void *arg, int64_t src, const char *p, int64_t n)
 {
     (void)src;
     st_buf *names = arg;
-    if (n > 0 && p[0] == '/')
-        return;   /* logged unread: there at the first start */
     st_buf_put(names, p, (size_t)n);
     st_buf_putc(names, '\0');
 }
 
-/* A recovered block without its records (no _2 level): the files its log
-   entry names are read again, as Spark re-reads a file stream's files for
-   the batches it recovers. */
+/* A recovered block without its records (no _2 level): its source's
+   receiver stores them again from the positions its log entry names
+   (bs->replay; a textFileStream reads its files again, as Spark re-reads
+   a file stream's files for the batches it recovers). */
 static int load_files(rt_bstore *bs, int i, rt_block *b)
 {
     const st_source_desc *d = &bs->c->desc->sources[i];
@@ -623,40 +620,14 @@ static int load_files(rt_bstore *bs, int i, rt_block *b)
                (long long)b->id);
         goto out;
     }
-    int64_t cap = 0, n = 0;
+    int64_t n = 0;
     b->offs = NULL;
-    for (size_t at = 0; at < names.n; at += strlen(names.p + at) + 1) {
-        st_buf path = { 0 };
-        st_buf_puts(&path, d->path ? d->path : ".");
-        st_buf_putc(&path, '/');
-        st_buf_puts(&path, names.p + at);
-        st_buf_putc(&path, '\0');
-        char *text;
-        size_t len;
-        int e = rt_read_file(path.p, &text, &len);
-        if (e) {
-            rt_log(bs->c->prog, "warning", "source '%s': cannot read %s again for a recovered batch: %s; "
-                   "its lines are lost", d->name, path.p, strerror(e));
-        } else {
-            st_str *lines;
-            int64_t nl = rt_split_lines(text, len, &lines);
-            for (int64_t k = 0; k < nl; k++) {
-                if ((size_t)lines[k].n > RT_MAX_RECORD)
-                    continue;   /* skipped (and counted) when it was first read */
-                rt_grow((void **)&b->offs, &cap, 2 * (n + 1), sizeof *b->offs);
-                b->offs[2 * n] = (int64_t)bytes.n;
-                b->offs[2 * n + 1] = lines[k].n;
-                st_buf_put(&bytes, lines[k].p, (size_t)lines[k].n);
-                n++;
-            }
-            free(lines);
-            free(text);
-        }
-        st_buf_free(&path);
-    }
+    if (!bs->replay || bs->replay(bs->replay_arg, i, names.p, names.n, &bytes, &b->offs, &n) != 0)
+        goto out;
     if (n != b->n)
-        rt_log(bs->c->prog, "warning", "source '%s': the files of recovered block %lld hold %lld lines now, "
-               "%lld when they were first read", d->name, (long long)b->id, (long long)n, (long long)b->n);
+        rt_log(bs->c->prog, "warning", "source '%s': the positions of recovered block %lld hold %lld records "
+               "now, %lld when they were first received", d->name, (long long)b->id, (long long)n,
+               (long long)b->n);
     b->n = n;
     b->bytes = bytes.p ? bytes.p : rt_xmalloc(1);
     rc = 0;
@@ -868,10 +839,6 @@ static void scan_file(void *arg, int64_t src, const char *p, int64_t n)
 {
     rt_bstore *bs = arg;
     if (src >= 0 && src < bs->nsrc) {
-        if (n > 1 && p[0] == '/') {   /* logged unread (there at the first start) */
-            p++;
-            n--;
-        }
         file_add(&bs->src[src], p, n);
     }
 }
@@ -910,7 +877,7 @@ static int scan_entry(void *arg, char type, const char *p, size_t n, int64_t seq
         bhead h;
         if (!decode_head(&r, &h, NULL, NULL) || h.src < 0 || h.src >= bs->nsrc)
             DAMAGE("its block entry does not parse");
-        bool ints = bs->c->desc->sources[h.src].kind == ST_SRC_RATE;
+        bool ints = rt_kind_ints(bs->c->desc->sources[h.src].kind);
         if (ints != ((h.flags & F_INTS) != 0))
             DAMAGE("its block entry holds %s records for source '%s'", ints ? "string" : "int",
                    bs->c->desc->sources[h.src].name);
@@ -1003,8 +970,8 @@ static rt_block recovered(rt_bstore *bs, const rblk *r, int64_t lost_upto)
     b.len = r->len;
     if (r->flags & F_DATA) {
         b.where = RT_BLK_WAL;
-    } else if (r->nfiles > 0 && r->n > 0) {
-        b.where = RT_BLK_FILES;   /* the files are the durable copy */
+    } else if (r->nfiles > 0 && r->n > 0 && bs->can_replay && bs->can_replay(bs->replay_arg, (int)r->src)) {
+        b.where = RT_BLK_FILES;   /* its source is the durable copy */
     } else {
         b.where = RT_BLK_LOST;
         if (r->id >= lost_upto)

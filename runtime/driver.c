@@ -6,7 +6,7 @@
  * flag and self-pipe below (a signal handler has nowhere else to write).
  *
  * Mode: replay when any --replay is given (then rate and file sources
- * without one are virtualised too); otherwise real time (recv.c). */
+ * without one are virtualised too); otherwise real time (engine_run.c). */
 #include "rt_internal.h"
 #include "rt_obs.h"
 
@@ -20,14 +20,7 @@
 
 static const char *kind_name(st_src_kind k)
 {
-    switch (k) {
-    case ST_SRC_SOCKET: return "socket";
-    case ST_SRC_TEXTFILES: return "textFileStream";
-    case ST_SRC_FILE: return "file";
-    case ST_SRC_STDIN: return "stdin";
-    case ST_SRC_RATE: return "rate";
-    }
-    return "?";
+    return rt_kind_name(k);
 }
 
 static void describe_source(FILE *f, const st_source_desc *s)
@@ -49,6 +42,7 @@ static void describe_source(FILE *f, const st_source_desc *s)
         break;
     case ST_SRC_STDIN: fputs("stdin()", f); break;
     case ST_SRC_RATE: fprintf(f, "rate(%lld)", (long long)s->rate); break;
+    case ST_SRC_RECEIVER: fprintf(f, "receiver(%s)", s->arg ? s->arg : ""); break;
     }
 }
 
@@ -520,7 +514,7 @@ static int run_replay(rt_prog *p)
                     break;
                 }
                 if (r) {
-                    rt_vsrc_replay(v, text, n, r->file, sd->kind == ST_SRC_RATE,
+                    rt_vsrc_replay(v, text, n, r->file, rt_kind_ints(sd->kind),
                                    cd->batch_ms, cd->block_ms, ctx->pool, replay_warn, ctx);
                     files[s] = r->file;
                     lens[s] = n;

@@ -7,8 +7,9 @@
  * Modules: arena.c (memory), buf.c (text buffers, number formatting),
  * builtins.c (language built-ins), hash.c (xxHash), pool.c (worker pool),
  * vsrc.c (virtual sources: replay files, the virtual clock), output.c
- * (print, save, skip, logging), recv.c (real-time receivers), driver.c
- * (st_main: options, replay and real-time runs, signals).
+ * (print, save, skip, logging), engine_store.c, engine_sched.c,
+ * engine_run.c, recovery.c and sources/ (the real-time run, receivers),
+ * driver.c (st_main: options, replay and real-time runs, signals).
  */
 #ifndef RT_INTERNAL_H
 #define RT_INTERNAL_H
@@ -114,7 +115,7 @@ typedef struct rt_ctx {
     atomic_llong skipped;     /* skips not yet attributed to a batch */
     atomic_llong throttled_ms; /* receivers held back by backpressure, not yet reported */
     atomic_llong spilled;     /* blocks spilled to disk, not yet reported */
-    /* real time (recv.c, flow.h): accounted bytes of records received and
+    /* real time (engine_store.c, flow.h): accounted bytes of records received and
        not yet processed, their peak since the last --stats line and over
        the run, and the hold-off limit (0 in replay) */
     atomic_llong held, held_peak, held_max;
@@ -261,7 +262,12 @@ void rt_load_file_name(const char *prog);
 /* Whole file into a malloc'd, NUL-terminated buffer. 0 or an errno. */
 int rt_read_file(const char *path, char **out, size_t *n);
 
-/* ---- options and the two run modes (driver.c, recv.c) ------------------- */
+/* ---- the table of source kinds, st_kinds.def (kinds.c) ---- */
+const char *rt_kind_name(st_src_kind k);
+bool rt_kind_ints(st_src_kind k);      /* Int records (else String) */
+bool rt_kind_replays(st_src_kind k);   /* its receiver can replay a position */
+
+/* ---- options and the two run modes (driver.c, engine_*.c) ------------------- */
 /* Parses argv into o; 0, or 2 after printing a usage error on err. */
 int rt_parse_opts(const st_program_desc *prog, int argc, char **argv,
                   rt_opts *o, FILE *err);
@@ -270,7 +276,7 @@ void rt_opts_free(rt_opts *o);
 int64_t rt_parse_duration(const char *s);
 /* Whether SIGINT/SIGTERM arrived during st_main (driver.c). */
 bool rt_signalled(void);
-/* Real-time run of every context (recv.c); sigfd is the signal self-pipe
+/* Real-time run of every context (engine_run.c); sigfd is the signal self-pipe
    (-1: none). Returns 0 or 1. */
 int rt_run_realtime(rt_prog *p, int sigfd);
 
@@ -341,8 +347,8 @@ int rt_fsync_dir(const char *dir);
  * batch's allocation of blocks and every batch's completion; the DISK
  * levels spill blocks (DISK_ONLY always, MEMORY_AND_DISK once the blocks
  * in memory pass the budget) and read them back when their batch runs. */
-/* RT_BLK_FILES: recovered, its records not logged; read again from the
-   files its log entry names (textFileStream). */
+/* RT_BLK_FILES: recovered, its records not logged; stored again by its
+   receiver from the positions its log entry names (st_receiver.replay). */
 enum { RT_BLK_MEM, RT_BLK_WAL, RT_BLK_SPILL, RT_BLK_LOST, RT_BLK_FILES };
 
 typedef struct rt_block {
@@ -355,7 +361,7 @@ typedef struct rt_block {
     int where;                /* RT_BLK_* */
     int64_t seg, off, len;    /* WAL: segment and payload; SPILL: len */
     size_t mem;               /* bytes it holds in memory */
-    char **files;             /* textFileStream: the files it holds whole */
+    char **files;             /* the positions marked in it (st_recv_position) */
     int64_t nfiles;
     int64_t cum;              /* the source's records through this block */
     int src;                  /* RT_BLK_FILES: its source */
@@ -379,7 +385,7 @@ typedef struct rt_bsrc {
     int64_t next_id, taken;
     int64_t recs;             /* records of all blocks added (ids < next_id) */
     int64_t lost_upto;        /* unlogged blocks below this id were reported lost */
-    char **files;             /* textFileStream: files logged, never read again */
+    char **files;             /* positions logged (a textFileStream's files: never read again) */
     int64_t nfiles, fcap;
     uint64_t *fidx, fslots;   /* their index by name hash (blockstore.c) */
 } rt_bsrc;
@@ -408,6 +414,15 @@ typedef struct rt_bstore {
     uint64_t ident;           /* the program identity in the log and manifest */
     int64_t snap_t, snap_recs;  /* the newest snapshot, for the manifest */
     atomic_bool removed;      /* the log was found removed (logged once) */
+    /* Replay of a recovered block from its positions (the engine's, set
+       before rt_bs_recover): can_replay says whether source src's receiver
+       can; replay stores the records at the positions pos (n bytes of
+       NUL-terminated positions) into bytes and offs (2 per record, *nrec
+       of them). 0 or -1 (logged). */
+    bool (*can_replay)(void *arg, int src);
+    int (*replay)(void *arg, int src, const char *pos, size_t n, st_buf *bytes, int64_t **offs,
+                  int64_t *nrec);
+    void *replay_arg;
 } rt_bstore;
 
 void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget);

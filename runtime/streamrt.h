@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "st_receiver.h"   /* the receiver interface (user receivers) */
 
 #define ST_VERSION "0.1.0"
 
@@ -246,9 +247,14 @@ double st_rd_f64(st_rd *r);
 st_str st_rd_str(st_rd *r, st_arena *a);   /* bytes copied into a; bad on short/negative length */
 
 /* ---- the program description the generated code hands to st_main ------- */
-typedef enum st_src_kind {
-    ST_SRC_SOCKET, ST_SRC_TEXTFILES, ST_SRC_FILE, ST_SRC_STDIN, ST_SRC_RATE
+typedef enum st_src_kind {   /* one per row of st_kinds.def */
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) ST_SRC_##ID,
+#include "st_kinds.def"
 } st_src_kind;
+enum { ST_SRC_COUNT_ = 0
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) + 1
+#include "st_kinds.def"
+};
 
 /* storage level bits (as the compiler's st_storage) */
 enum { ST_STORE_SER = 1, ST_STORE_DISK = 2, ST_STORE_NOMEM = 4, ST_STORE_REPL = 8 };
@@ -263,6 +269,9 @@ typedef struct st_source_desc {
     bool loop;             /* file(loop = true) */
     int64_t max_rate;      /* maxRate: records/s per receiver; 0 = no limit */
     int storage;           /* ST_STORE_* bits */
+    /* receiver(fn [, "arg"]): fn fills the callbacks (st_receiver.h) */
+    void (*receiver)(struct st_receiver *r, const char *arg);
+    const char *arg;
 } st_source_desc;
 
 typedef struct st_job st_job;

@@ -53,9 +53,9 @@ echo "fuzz: $runs executions, no finding"
 # ---- recovery: the runtime's readers of a checkpoint directory ----
 mkdir -p "$out/rtobj" "$out/rcorpus"
 robjs=""
-for f in runtime/*.c; do
-    o="$out/rtobj/$(basename "$f" .c).o"
-    if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ runtime/rt_internal.h -nt "$o" ]; then
+for f in runtime/*.c runtime/sources/*.c; do
+    o="$out/rtobj/$(echo "${f#runtime/}" | tr / -)"; o="${o%.c}.o"
+    if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ runtime/rt_internal.h -nt "$o" ] || [ runtime/engine.h -nt "$o" ]; then
         clang $flags -w -c "$f" -o "$o"
     fi
     robjs="$robjs $o"

@@ -774,8 +774,8 @@ static int sc_load0(void *state, st_rd *in)
 }
 
 static const st_source_desc sc_src0[] = {
-    { "views", ST_SRC_SOCKET, "localhost", 9001, NULL, INT64_C(0), false, INT64_C(0), 11 },
-    { "users", ST_SRC_SOCKET, "localhost", 9002, NULL, INT64_C(0), false, INT64_C(0), 11 },
+    { "views", ST_SRC_SOCKET, "localhost", 9001, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL },
+    { "users", ST_SRC_SOCKET, "localhost", 9002, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL },
 };
 #define SC_NSRC0 2
 #define SC_SRC0 sc_src0

@@ -545,7 +545,7 @@ static int sc_load0(void *state, st_rd *in)
 }
 
 static const st_source_desc sc_src0[] = {
-    { "logs", ST_SRC_FILE, NULL, 0, "examples/data/app.log", INT64_C(0), false, INT64_C(0), 11 },
+    { "logs", ST_SRC_FILE, NULL, 0, "examples/data/app.log", INT64_C(0), false, INT64_C(0), 11, NULL, NULL },
 };
 #define SC_NSRC0 1
 #define SC_SRC0 sc_src0

@@ -648,7 +648,7 @@ static int sc_load0(void *state, st_rd *in)
 }
 
 static const st_source_desc sc_src0[] = {
-    { "lines", ST_SRC_SOCKET, "localhost", 9999, NULL, INT64_C(0), false, INT64_C(0), 11 },
+    { "lines", ST_SRC_SOCKET, "localhost", 9999, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL },
 };
 #define SC_NSRC0 1
 #define SC_SRC0 sc_src0

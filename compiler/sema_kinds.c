@@ -1,0 +1,121 @@
+/* sema_kinds.c: the source kinds as sema sees them, from the one table
+ * runtime/st_kinds.def (shared with codegen and the runtime): a kind's
+ * number from its name, its element type, its named options, and the
+ * lists the diagnostics print ("expected socket, ... or rate"). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sema_ext.h"
+#include "sema_cnames.h"
+
+typedef struct kind_row {
+    const char *name;
+    bool ints, listed;
+} kind_row;
+
+#define ELEM_INT true
+#define ELEM_STR false
+static const kind_row rows[] = {
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) { NAME, ELEM_##ELEM, LISTED },
+#include "st_kinds.def"
+};
+
+
+typedef struct opt_row {
+    int kind;
+    const char *name;
+} opt_row;
+
+static const opt_row opts[] = {
+#define ST_SOURCE_OPT(ID, NAME, TYPE, DEFAULT) { SRC_##ID, NAME },
+#include "st_kinds.def"
+};
+
+int sema_kind_find(const char *name)
+{
+    for (int i = 0; i < SRC_COUNT_; i++)
+        if (strcmp(rows[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+bool sema_kind_ints(int kind)
+{
+    return kind >= 0 && kind < SRC_COUNT_ && rows[kind].ints;
+}
+
+/* the kinds the diagnostics list (not receiver(fn): the user's own) */
+const char *const *sema_kind_names(int *n)
+{
+    static const char *names[SRC_COUNT_];
+    static int nn;
+    if (!nn)
+        for (int i = 0; i < SRC_COUNT_; i++)
+            if (rows[i].listed)
+                names[nn++] = rows[i].name;
+    *n = nn;
+    return names;
+}
+
+int sema_kind_opts(int kind, const char **out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        if (opts[i].kind == kind && n < max)
+            out[n++] = opts[i].name;
+    return n;
+}
+
+/* "a, b, c or d" */
+const char *sema_kind_join(const char *const *v, int n, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+                                v[i]);
+    return buf;
+}
+
+/* receiver(fn [, "arg"]): fn names a C function of a %{ %} block that
+   fills an st_receiver (st_receiver.h). */
+bool sema_receiver_args(st_diag *dg, const st_program *p, st_decl *d)
+{
+    int n = d->nargs;
+    st_expr *f = n > 0 ? d->args[0] : NULL, *a = n > 1 ? d->args[1] : NULL;
+    if (n < 1 || n > 2 || f->kind != EX_NAME || (a && a->kind != EX_STRING)) {
+        st_loc at = n < 1 || n > 2 ? d->kind_loc : f->kind != EX_NAME ? f->loc : a->loc;
+        diag_error(dg, at, "receiver() takes the name of a C function (from a %%{ ... %%} block) and an "
+                           "optional string, as in receiver(my_receiver, \"arg\")");
+        return false;
+    }
+    const char *why = cname_reserved(f->name);
+    if (why) {
+        diag_error(dg, f->loc, "the C function of receiver() cannot be named '%s': %s", f->name, why);
+        return false;
+    }
+    bool found = false;
+    size_t ln = strlen(f->name);
+    for (int i = 0; i < p->ndecls && !found; i++) {
+        const st_decl *x = p->decls[i];
+        for (const char *c = x->kind == DECL_CBLOCK && x->code ? x->code : ""; (c = strstr(c, f->name)); c += ln) {
+            bool start = c == x->code || !(c[-1] == '_' || isalnum((unsigned char)c[-1]));
+            const char *e = c + ln;
+            while (*e == ' ' || *e == '\t' || *e == '\n')
+                e++;
+            if (start && *e == '(') {
+                found = true;
+                break;
+            }
+        }
+    }
+    if (!found) {
+        diag_error(dg, f->loc, "receiver() calls the C function '%s', but no %%{ ... %%} block defines it",
+                   f->name);
+        return false;
+    }
+    d->recv_fn = f->name;
+    d->recv_arg = a ? a->sval : NULL;
+    return true;
+}

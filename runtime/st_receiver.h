@@ -1,0 +1,99 @@
+/* st_receiver.h: the receiver interface. Every source kind of
+ * runtime/st_kinds.def runs as an st_receiver (its file is
+ * runtime/sources/KIND.c), and so does a user receiver, `source s =
+ * receiver(fn [, "arg"]);` with fn written in a %{ %} block.
+ *
+ * Life of a receiver (one thread per source; Spark's Receiver):
+ *   open(h)      optional, once: make the receiver's state (st_recv_set_state);
+ *                0, or what st_recv_fatal / st_recv_restart returned (a
+ *                restart opens it again after the delay)
+ *   run(h)       receive until st_recv_stopped(h) or the source ends,
+ *                storing records with st_recv_store*(); returns
+ *                ST_RECV_DONE (ended or stopped), ST_RECV_RESTART (after
+ *                st_recv_restart: the engine waits ST_RECV_RESTART_MS and
+ *                calls run again; what was stored stays stored) or
+ *                ST_RECV_FATAL (after st_recv_fatal: the job stops, exit 1)
+ *   commit(h, pos, n)  optional, on the scheduler's thread: each position
+ *                marked in a batch whose outputs have all completed (and,
+ *                with a checkpoint, whose completion is logged), in order:
+ *                acknowledge it to the source (a Kafka offset, a Redis
+ *                stream ID). Batches recovery runs again are not committed.
+ *   replay(h, pos, n)  optional: after a crash, store again the records
+ *                of a block whose records were not logged (MEMORY_ONLY),
+ *                from the position it carried; NULL when the source cannot
+ *                replay (its lost blocks are reported lost)
+ *   close(h)     optional, once at the end of the run, after the last
+ *                commit: free the state
+ *
+ * The store functions apply backpressure (they hold off while the context
+ * holds its limit of bytes received and not processed, or two batches wait)
+ * and the source's rate limit (maxRate, the rate estimator), and account
+ * the records; they return false once the receiver is stopped (run should
+ * then return). Records stored between two positions go into the same
+ * block with the later position: a position is "every record up to here".
+ * Positions are byte strings without NUL bytes (a file name,
+ * "partition:offset", a stream ID). Thread: the store, position, sleep
+ * and error functions are for the receiver's own thread; the others any
+ * callback may call. */
+#ifndef ST_RECEIVER_H
+#define ST_RECEIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct st_recv st_recv;   /* the engine's handle of one running receiver */
+
+enum { ST_RECV_DONE, ST_RECV_RESTART, ST_RECV_FATAL };
+#define ST_RECV_RESTART_MS 100
+
+typedef struct st_receiver {
+    int (*open)(st_recv *h);      /* 0, or -1 after st_recv_fatal/st_recv_restart */
+    int (*run)(st_recv *h);       /* ST_RECV_* */
+    void (*close)(st_recv *h);
+    void (*commit)(st_recv *h, const char *pos, size_t n);
+    int (*replay)(st_recv *h, const char *pos, size_t n);   /* 0 or -1 (logged) */
+} st_receiver;
+
+/* A user receiver's function (receiver(fn, "arg")): fills r (run at
+   least); arg is the optional second argument, or NULL. */
+typedef void st_receiver_fn(st_receiver *r, const char *arg);
+
+/* ---- options and identity ---- */
+const char *st_recv_name(const st_recv *h);        /* the source's DSL name */
+const char *st_recv_arg(const st_recv *h);         /* receiver(fn, "arg"): arg, or NULL */
+const char *st_recv_opt_str(const st_recv *h, const char *name);   /* "host", "path"; NULL if unset */
+int64_t st_recv_opt_int(const st_recv *h, const char *name);       /* "port", "rate", "loop"; 0 if unset */
+void st_recv_set_state(st_recv *h, void *state);
+void *st_recv_state(const st_recv *h);
+bool st_recv_recovering(const st_recv *h);         /* started from a checkpoint */
+bool st_recv_logged(const st_recv *h);             /* has a checkpoint (positions are logged) */
+
+/* ---- stopping and waiting ---- */
+bool st_recv_stopped(st_recv *h);
+int st_recv_stop_fd(const st_recv *h);             /* readable once stopped: poll it with yours */
+bool st_recv_sleep(st_recv *h, int64_t ms);        /* false when stopped first */
+
+/* ---- storing ---- */
+bool st_recv_store(st_recv *h, const char *p, size_t n);   /* one String record */
+bool st_recv_store_int(st_recv *h, int64_t v);             /* one Int record */
+/* Every '\n'-terminated line of [p, p+n) as a record ('\r\n' too); *used:
+   the bytes consumed (the unterminated rest is left). */
+bool st_recv_store_lines(st_recv *h, const char *p, size_t n, size_t *used);
+/* Marks a position (opaque bytes, at most ST_RECV_POS_MAX) after the
+   records stored so far: the block that holds them carries it through
+   the block store, the write-ahead log and snapshots. */
+#define ST_RECV_POS_MAX 4096
+void st_recv_position(st_recv *h, const void *pos, size_t n);
+/* Whether the checkpoint's log already holds this position (as marked by
+   an earlier run): what a source must not receive again after a restart. */
+bool st_recv_position_logged(st_recv *h, const void *pos, size_t n);
+
+/* ---- errors (each is logged with the source's name and counted as a
+   receiver error in --stats and --metrics) ---- */
+void st_recv_error(st_recv *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* run should return what these return */
+int st_recv_restart(st_recv *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int st_recv_fatal(st_recv *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
