@@ -1183,7 +1183,8 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
     int64_t nseg = rs ? rs->nsegs : 0;
     for (int64_t k = 0; k < nseg && rc == 0; k++) {
         int64_t seq = rs->segs[k];
-        rt_wal_scan ws = { .ident = bs->ident, .newest = k == nseg - 1 };
+        /* a segment the manifest lists had its header synced before */
+        rt_wal_scan ws = { .ident = bs->ident, .newest = k == nseg - 1, .listed = seq <= rs->max_listed };
         seg_get(bs, seq);   /* even an empty one, so that it is pruned */
         sc.bad = false;
         int r = rt_wal_scan_segment(bs->dir, seq, &ws, scan_entry, &sc);

@@ -248,6 +248,7 @@ int rt_ckpt_restore(rt_ctx *c, rt_bstore *bs, const char *dir, rt_restore *out)
         }
     }
     int64_t max_listed = m.nsegs ? m.segs[m.nsegs - 1] : -1;
+    out->max_listed = trust_disk ? -1 : max_listed;
     for (int64_t j = 0; j < nseg && rc == 0; j++) {
         if (trust_disk || listed(&m, segs[j]) || segs[j] > max_listed)
             out->segs[out->nsegs++] = segs[j];

@@ -311,6 +311,7 @@ typedef int (*rt_wal_fn)(void *arg, char type, const char *p, size_t n, int64_t 
 typedef struct rt_wal_scan {
     uint64_t ident;           /* in: the program identity expected */
     bool newest;              /* in: the newest segment: it may end in a torn tail */
+    bool listed;              /* in: the manifest lists it, so its header was synced first */
     int64_t end;              /* out: offset after the last whole entry */
     int64_t torn;             /* out: bytes after end taken for a torn tail */
     int64_t entries;          /* out: whole entries */
@@ -511,6 +512,7 @@ typedef struct rt_restore {
     bool missing_seg;         /* a listed segment is gone (accepted loss) */
     int64_t lost_from;        /* with fallback: the unusable snapshot's time */
     int64_t committed_recs;   /* records through the manifest's snapshot; -1: unknown */
+    int64_t max_listed;       /* the manifest's newest segment (-1: none, or no manifest) */
 } rt_restore;
 /* Reads the manifest, checks the listed segments are there and chooses
    the snapshot (loaded into c->state); refuses (-1, logged) what cannot
