@@ -210,11 +210,25 @@ static char *spill_path(const rt_bstore *bs, int i, int64_t id)
 }
 
 /* Appends to the log, counting its bytes for --metrics. */
+/* The log stays a prefix of what happened: once an append failed (a
+ * full disk), no later entry is written, so that no batch names a block
+ * the log lacks and the batches stay consecutive; the job fails. */
 static int wal_put(rt_bstore *bs, char type, const void *p, size_t n, int64_t *seq, int64_t *off)
 {
+    int e = atomic_load(&bs->log_err);
+    if (e) {
+        errno = e;
+        return -1;
+    }
     int rc = rt_wal_append(&bs->wal, type, p, n, seq, off);
     if (rc == 0)
         atomic_fetch_add_explicit(&bs->c->wal_bytes, (long long)n, memory_order_relaxed);
+    else {
+        e = errno ? errno : EIO;
+        int zero = 0;
+        atomic_compare_exchange_strong(&bs->log_err, &zero, e);
+        errno = e;
+    }
     return rc;
 }
 
