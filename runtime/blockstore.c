@@ -280,6 +280,8 @@ void rt_bs_close(rt_bstore *bs)
     if (bs->logging)
         rt_wal_close(&bs->wal);
     remove_spill_dir(bs);
+    if (bs->lock_fd)
+        close(bs->lock_fd - 1);
     free(bs->dir);
     pthread_mutex_destroy(&bs->mu);
     memset(bs, 0, sizeof *bs);

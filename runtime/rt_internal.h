@@ -410,6 +410,7 @@ typedef struct rt_bstore {
     int64_t snap_t, snap_recs;  /* the newest snapshot, for the manifest */
     atomic_bool removed;      /* the log was found removed (logged once) */
     atomic_int log_err;       /* errno of the first failed append (0: none): no entry follows it */
+    int lock_fd;              /* 1 + the descriptor of DIR/lock, locked while the process runs (0: none) */
 } rt_bstore;
 
 void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget);
