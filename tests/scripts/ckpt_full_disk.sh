@@ -6,15 +6,7 @@
 # write failed, so a restart with room recovers without a refusal, to
 # exactly the last total printed, and goes on from there.
 . "$(dirname "$0")/lib.sh"
-cat > job.stream <<'EOS'
-context c {
-    batch = 200ms;
-    checkpoint = "ck";
-}
-source s = stdin();
-s.map(l => ("n", 1)).updateStateByKey(0, (a, v) => a + v).print();
-EOS
-build job
+stdin_total_job
 # 1000 lines at a time, each chunk printed before the next is written,
 # until the log cannot grow (about 7 bytes a record: a few chunks)
 mkfifo in1

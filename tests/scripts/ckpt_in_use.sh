@@ -3,15 +3,7 @@
 # the directory and the process that holds it) and touches nothing: the
 # first goes on, and its records are all recovered after it is killed.
 . "$(dirname "$0")/lib.sh"
-cat > job.stream <<'EOS'
-context c {
-    batch = 200ms;
-    checkpoint = "ck";
-}
-source s = stdin();
-s.map(l => ("n", 1)).updateStateByKey(0, (a, v) => a + v).print();
-EOS
-build job
+stdin_total_job
 mkfifo in1
 ./job <in1 >o1 2>e1 &
 pid=$!

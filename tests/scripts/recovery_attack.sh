@@ -7,27 +7,8 @@
 # not list yet, empty or cut in its header, is such a start and is
 # removed, the total exact.
 . "$(dirname "$0")/lib.sh"
-cat > job.stream <<'EOS'
-context c {
-    batch = 200ms;
-    checkpoint = "ck";
-}
-source s = stdin();
-s.map(l => ("n", 1)).updateStateByKey(0, (a, v) => a + v).print();
-EOS
-build job
-seq 1 1000 | ./job >o1 2>e1 || fail "run 1: exit $?: $(cat e1)"
-seq 1 1000 | ./job >o2 2>e2 || fail "run 2: exit $?: $(cat e2)"
-mkfifo in3
-./job <in3 >o3 2>e3 &
-pid=$!
-exec 3>in3
-seq 1 1000 >&3
-wait_for o3 '(n,3000)'
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
-exec 3>&-
-mv ck orig
+stdin_total_job
+killed_third_run
 seg=$(cd orig/c && ls log-* | tail -1)
 n=$(( 10#${seg#log-} ))
 next=$(printf 'log-%010d' $((n + 1)))
