@@ -179,20 +179,21 @@ $(BUILD)/streamrt.pc: streamrt.pc.in compiler/codegen.h $(OBJ)/compiler/prefix.s
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' streamrt.pc.in > $@
 
 install: all $(BUILD)/streamrt.pc
-	install -d $(I_BIN) $(I_LIB) $(I_INC) $(I_PC) $(I_MAN) $(I_COMP)
-	install -m 755 $(BIN)/streamc $(I_BIN)/streamc
-	install -m 644 $(LIBDIR)/libstreamrt.a $(I_LIB)/
-	install -m 644 $(INCDIR)/*.h $(INCDIR)/*.def $(I_INC)/
-	install -m 644 $(BUILD)/streamrt.pc $(I_PC)/streamrt.pc
-	install -m 644 $(MANPAGES) $(I_MAN)/
-	install -m 644 completion/streamc.bash $(I_COMP)/streamc
+	install -d "$(I_BIN)" "$(I_LIB)" "$(I_INC)" "$(I_PC)" "$(I_MAN)" "$(I_COMP)"
+	install -m 755 $(BIN)/streamc "$(I_BIN)/streamc"
+	install -m 644 $(LIBDIR)/libstreamrt.a "$(I_LIB)/"
+	install -m 644 $(INCDIR)/*.h $(INCDIR)/*.def "$(I_INC)/"
+	install -m 644 $(BUILD)/streamrt.pc "$(I_PC)/streamrt.pc"
+	install -m 644 $(MANPAGES) "$(I_MAN)/"
+	install -m 644 completion/streamc.bash "$(I_COMP)/streamc"
 
 # removes what install wrote, and the two directories that are streamc's own
+# (quoted: PREFIX and DESTDIR may hold spaces)
 uninstall:
-	rm -f $(I_BIN)/streamc $(I_LIB)/libstreamrt.a $(I_PC)/streamrt.pc $(I_COMP)/streamc
-	rm -f $(addprefix $(I_INC)/,$(notdir $(RT_HDRS)))
-	rm -f $(addprefix $(I_MAN)/,$(notdir $(MANPAGES)))
-	rmdir $(I_LIB) $(I_INC) 2>/dev/null || true
+	rm -f "$(I_BIN)/streamc" "$(I_LIB)/libstreamrt.a" "$(I_PC)/streamrt.pc" "$(I_COMP)/streamc"
+	for f in $(notdir $(RT_HDRS)); do rm -f "$(I_INC)/$$f"; done
+	for f in $(notdir $(MANPAGES)); do rm -f "$(I_MAN)/$$f"; done
+	rmdir "$(I_LIB)" "$(I_INC)" 2>/dev/null || true
 
 clean:
 	rm -rf build bin

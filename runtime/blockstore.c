@@ -210,11 +210,25 @@ static char *spill_path(const rt_bstore *bs, int i, int64_t id)
 }
 
 /* Appends to the log, counting its bytes for --metrics. */
+/* The log stays a prefix of what happened: once an append failed (a
+ * full disk), no later entry is written, so that no batch names a block
+ * the log lacks and the batches stay consecutive; the job fails. */
 static int wal_put(rt_bstore *bs, char type, const void *p, size_t n, int64_t *seq, int64_t *off)
 {
+    int e = atomic_load(&bs->log_err);
+    if (e) {
+        errno = e;
+        return -1;
+    }
     int rc = rt_wal_append(&bs->wal, type, p, n, seq, off);
     if (rc == 0)
         atomic_fetch_add_explicit(&bs->c->wal_bytes, (long long)n, memory_order_relaxed);
+    else {
+        e = errno ? errno : EIO;
+        int zero = 0;
+        atomic_compare_exchange_strong(&bs->log_err, &zero, e);
+        errno = e;
+    }
     return rc;
 }
 
@@ -266,6 +280,8 @@ void rt_bs_close(rt_bstore *bs)
     if (bs->logging)
         rt_wal_close(&bs->wal);
     remove_spill_dir(bs);
+    if (bs->lock_fd)
+        close(bs->lock_fd - 1);
     free(bs->dir);
     pthread_mutex_destroy(&bs->mu);
     memset(bs, 0, sizeof *bs);
@@ -1150,7 +1166,8 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
     int64_t nseg = rs ? rs->nsegs : 0;
     for (int64_t k = 0; k < nseg && rc == 0; k++) {
         int64_t seq = rs->segs[k];
-        rt_wal_scan ws = { .ident = bs->ident, .newest = k == nseg - 1 };
+        /* a segment the manifest lists had its header synced before */
+        rt_wal_scan ws = { .ident = bs->ident, .newest = k == nseg - 1, .listed = seq <= rs->max_listed };
         seg_get(bs, seq);   /* even an empty one, so that it is pruned */
         sc.bad = false;
         int r = rt_wal_scan_segment(bs->dir, seq, &ws, scan_entry, &sc);

@@ -183,6 +183,40 @@ static int refuse(rt_ctx *c, bool accept, const char *fmt, ...)
     return -1;
 }
 
+/* DIR/lock, locked (fcntl, so per process) as long as the process runs:
+ * a second process on the same directory would prune the first one's log
+ * and interleave its manifests. A file system without locks is used as
+ * it is. 0, or -1 (logged) when another process holds it. */
+static int lock_dir(rt_ctx *c, rt_bstore *bs, const char *dir)
+{
+    if (bs->lock_fd)
+        return 0;
+    char *path = rt_path_join(dir, "lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    free(path);
+    if (fd < 0)
+        return 0;   /* a read-only directory: what follows fails, logged */
+    struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (fcntl(fd, F_SETLK, &l) != 0) {
+        if (errno == EACCES || errno == EAGAIN) {
+            struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+            long pid = fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK ? (long)q.l_pid : 0;
+            if (pid > 0)
+                rt_log(c->prog, "error", "checkpoint %s is in use by another process (pid %ld); stop it, "
+                       "or choose another directory", dir, pid);
+            else
+                rt_log(c->prog, "error", "checkpoint %s is in use by another process; stop it, or choose "
+                       "another directory", dir);
+            close(fd);
+            return -1;
+        }
+        close(fd);   /* no locks here (ENOLCK ...) */
+        return 0;
+    }
+    bs->lock_fd = fd + 1;
+    return 0;
+}
+
 int rt_ckpt_restore(rt_ctx *c, rt_bstore *bs, const char *dir, rt_restore *out)
 {
     bool accept = c->prog && c->prog->opts.accept_loss;
@@ -190,6 +224,8 @@ int rt_ckpt_restore(rt_ctx *c, rt_bstore *bs, const char *dir, rt_restore *out)
     memset(out, 0, sizeof *out);
     out->snap_t = INT64_MIN;
     bs->ident = ident;
+    if (lock_dir(c, bs, dir) != 0)
+        return -1;
     char why[200];
     rt_manifest m;
     int mr = rt_manifest_read(dir, ident, &m, why, sizeof why);
@@ -248,6 +284,7 @@ int rt_ckpt_restore(rt_ctx *c, rt_bstore *bs, const char *dir, rt_restore *out)
         }
     }
     int64_t max_listed = m.nsegs ? m.segs[m.nsegs - 1] : -1;
+    out->max_listed = trust_disk ? -1 : max_listed;
     for (int64_t j = 0; j < nseg && rc == 0; j++) {
         if (trust_disk || listed(&m, segs[j]) || segs[j] > max_listed)
             out->segs[out->nsegs++] = segs[j];

@@ -317,6 +317,7 @@ typedef int (*rt_wal_fn)(void *arg, char type, const char *p, size_t n, int64_t 
 typedef struct rt_wal_scan {
     uint64_t ident;           /* in: the program identity expected */
     bool newest;              /* in: the newest segment: it may end in a torn tail */
+    bool listed;              /* in: the manifest lists it, so its header was synced first */
     int64_t end;              /* out: offset after the last whole entry */
     int64_t torn;             /* out: bytes after end taken for a torn tail */
     int64_t entries;          /* out: whole entries */
@@ -423,6 +424,8 @@ typedef struct rt_bstore {
     int (*replay)(void *arg, int src, const char *pos, size_t n, st_buf *bytes, int64_t **offs,
                   int64_t *nrec);
     void *replay_arg;
+    atomic_int log_err;       /* errno of the first failed append (0: none): no entry follows it */
+    int lock_fd;              /* 1 + the descriptor of DIR/lock, locked while the process runs (0: none) */
 } rt_bstore;
 
 void rt_bs_init(rt_bstore *bs, rt_ctx *c, const char *dir, int64_t budget);
@@ -526,6 +529,7 @@ typedef struct rt_restore {
     bool missing_seg;         /* a listed segment is gone (accepted loss) */
     int64_t lost_from;        /* with fallback: the unusable snapshot's time */
     int64_t committed_recs;   /* records through the manifest's snapshot; -1: unknown */
+    int64_t max_listed;       /* the manifest's newest segment (-1: none, or no manifest) */
 } rt_restore;
 /* Reads the manifest, checks the listed segments are there and chooses
    the snapshot (loaded into c->state); refuses (-1, logged) what cannot

@@ -340,7 +340,7 @@ int rt_wal_scan_text(const char *text, size_t n, int64_t seq, rt_wal_scan *s, rt
     s->foreign = false;
     s->why[0] = '\0';
     if (n < RT_WAL_HEADER) {
-        if (s->newest && (n == 0 || memcmp(t, MAGIC, n < 6 ? n : 6) == 0)) {
+        if (s->newest && !s->listed && (n == 0 || memcmp(t, MAGIC, n < 6 ? n : 6) == 0)) {
             s->torn = (int64_t)n;   /* created as the process died */
             return 0;
         }

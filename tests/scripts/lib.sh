@@ -30,3 +30,35 @@ metrics_port() {
     done
     fail "$1: no metrics address in: $(cat "$2")"
 }
+# stdin_total_job: writes and builds ./job, a stdin job that keeps an
+# updateStateByKey total, printed as (n,TOTAL), in checkpoint ck/c
+# (200 ms batches): the recovery tests' subject.
+stdin_total_job() {
+    cat > job.stream <<'EOS'
+context c {
+    batch = 200ms;
+    checkpoint = "ck";
+}
+source s = stdin();
+s.map(l => ("n", 1)).updateStateByKey(0, (a, v) => a + v).print();
+EOS
+    build job
+}
+# killed_third_run: with stdin_total_job's ./job, two clean runs of 1000
+# lines (two snapshots), then a third killed with SIGKILL once it printed
+# (n,3000); its checkpoint is moved to orig.
+killed_third_run() {
+    seq 1 1000 | ./job >o1 2>e1 || fail "run 1: exit $?: $(cat e1)"
+    seq 1 1000 | ./job >o2 2>e2 || fail "run 2: exit $?: $(cat e2)"
+    grep -q '(n,2000)' o2 || fail "run 2 did not reach 2000: $(cat o2)"
+    mkfifo in3
+    ./job <in3 >o3 2>e3 &
+    local pid=$!
+    exec 3>in3
+    seq 1 1000 >&3
+    wait_for o3 '(n,3000)'
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null || true
+    exec 3>&-
+    mv ck orig
+}

@@ -8,28 +8,8 @@
 # the message that names the file, the offset and what is missing;
 # --accept-loss goes on and reports exactly the batches and records lost.
 . "$(dirname "$0")/lib.sh"
-cat > job.stream <<'EOS'
-context c {
-    batch = 200ms;
-    checkpoint = "ck";
-}
-source s = stdin();
-s.map(l => ("n", 1)).updateStateByKey(0, (a, v) => a + v).print();
-EOS
-build job
-seq 1 1000 | ./job >o1 2>e1 || fail "run 1: exit $?: $(cat e1)"
-seq 1 1000 | ./job >o2 2>e2 || fail "run 2: exit $?: $(cat e2)"
-grep -q '(n,2000)' o2 || fail "run 2 did not reach 2000: $(cat o2)"
-mkfifo in3
-./job <in3 >o3 2>e3 &
-pid=$!
-exec 3>in3
-seq 1 1000 >&3
-wait_for o3 '(n,3000)'
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
-exec 3>&-
-mv ck orig
+stdin_total_job
+killed_third_run
 snaps=$(cd orig/c && ls state-* | sed 's/state-0*//')
 s1=$(echo "$snaps" | head -1)
 s2=$(echo "$snaps" | tail -1)
