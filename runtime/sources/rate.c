@@ -5,10 +5,26 @@
 /* A rate source held back falls behind its nominal rate: the time it
    waits is not made up later, its integers stay consecutive (none is
    skipped), and at the end it says how far behind it is. */
+/* The integers go on where the source left off: after a restart from a
+   checkpoint, after the records of every block the log holds (what a
+   crash cut from the open block was never in a batch, so it is made
+   again); after a receiver restart, after what it stored. */
+static int64_t rate_next(rsrc *s)
+{
+    rt_bstore *bs = &s->r->bs;
+    pthread_mutex_lock(&bs->mu);
+    int64_t n = bs->src ? bs->src[s->index].recs : 0;
+    pthread_mutex_unlock(&bs->mu);
+    pthread_mutex_lock(&s->mu);
+    n += s->n;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
 static void recv_rate(rsrc *s, rt_limiter *lim)
 {
     rt_ctx *c = s->r->c;
-    int64_t next = 0, t0 = rt_mono_ms();
+    int64_t next = rate_next(s), first = next, t0 = rt_mono_ms();
     while (!rt_rctx_stopped(s->r)) {
         if (!rt_bp_wait(s->r, s))
             break;
@@ -43,11 +59,11 @@ static void recv_rate(rsrc *s, rt_limiter *lim)
     }
     int64_t back = atomic_load(&s->held_back_ms);
     double nominal = (double)lim->base * (double)(rt_mono_ms() - t0) / 1000.0;
-    if (back > 0 && nominal > (double)next)
+    if (back > 0 && nominal > (double)(next - first))
         rt_log(c->prog, "note", "source '%s': held back %lld ms by backpressure; it generated "
                "%lld records, about %.0f fewer than rate(%lld) would have in that time "
-               "(none skipped: they come later)", s->d->name, (long long)back, (long long)next,
-               nominal - (double)next, (long long)lim->base);
+               "(none skipped: they come later)", s->d->name, (long long)back, (long long)(next - first),
+               nominal - (double)(next - first), (long long)lim->base);
 }
 
 static int run(st_recv *h)
