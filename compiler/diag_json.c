@@ -1,5 +1,6 @@
 /* diag_json.c: the JSON form of diagnostics (see diag_json.h). */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,4 +230,16 @@ void diag_json_finish(st_diag *d)
     free(d->jchildren);
     d->json = d->jchildren = NULL;
     d->njson = d->capjson = d->njchildren = d->capjchildren = 0;
+}
+
+void diag_json_fatal(FILE *out, const char *msg)
+{
+    char *s = NULL;
+    size_t n = 0, cap = 0;
+    jbuf b = { &s, &n, &cap };
+    jputs(b, "[{\"kind\": \"fatal error\", \"message\": ");
+    jstring(b, msg);
+    jputs(b, ", \"locations\": [], \"children\": [], \"column-origin\": 1, \"escape-source\": false}]");
+    fprintf(out, "%s\n", s ? s : "[]");
+    free(s);
 }

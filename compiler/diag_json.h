@@ -18,6 +18,7 @@
 #define STREAMC_DIAG_JSON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "diag.h"
 
@@ -27,5 +28,8 @@ void diag_json_add(st_diag *d, const char *kind, st_loc loc, const char *msg, co
    of a diagnostic is kept, and only before its first note. */
 void diag_json_fixit(st_diag *d, st_loc loc, const char *text);
 void diag_json_finish(st_diag *d);
+/* A fatal error before any source is read (an input that cannot be read),
+   as gcc 12 writes it: one "fatal error" with no location. */
+void diag_json_fatal(FILE *out, const char *msg);
 
 #endif

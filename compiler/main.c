@@ -20,6 +20,7 @@
 #include "codegen.h"
 #include "dag.h"
 #include "diag.h"
+#include "diag_json.h"
 #include "parse.h"
 #include "sema.h"
 #include "source.h"
@@ -275,7 +276,10 @@ int main(int argc, char **argv)
     char err[512];
     st_source *src = source_load(file, err, sizeof err);
     if (!src) {
-        fprintf(stderr, "streamc: error: %s\n", err);
+        if (dopts.json)
+            diag_json_fatal(stderr, err);
+        else
+            fprintf(stderr, "streamc: error: %s\n", err);
         return 2;
     }
     st_diag diag;

@@ -40,4 +40,10 @@ printf 'context c { batch = 1s; }\nsource s = stdin();\ns.print();\n' > clean.st
 (cd "$D" && "$STREAMC" -fdiagnostics-format=json -Werror --color=always --check warnings.stream) 2>j.err && fail "-Werror: exit 0"
 ! grep -q "$(printf '\033')" j.err || fail "colour in json"
 ! grep -q 'treated as errors' j.err || fail "-Werror line in json"
+# an input that cannot be read: one fatal error, as gcc 12 writes it, exit 2
+rc=0; "$STREAMC" -fdiagnostics-format=json --check no/such.stream 2>j.err || rc=$?
+[ "$rc" = 2 ] || fail "missing input: exit $rc"
+[ "$(cat j.err)" = '[{"kind": "fatal error", "message": "cannot open '"'"'no/such.stream'"'"': No such file or directory", "locations": [], "children": [], "column-origin": 1, "escape-source": false}]' ] \
+    || fail "missing input: $(cat j.err)"
+python3 -m json.tool j.err >/dev/null || fail "missing input: not JSON"
 echo ok
