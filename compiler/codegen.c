@@ -121,36 +121,12 @@ static bool has_strings(const st_type *t)
     return cr_needs_copy(t);
 }
 
-/* Checkpoints: sc_ser_<id> appends a value (ints, floats' bits and bools as
- * 8 bytes, strings as length and bytes, pairs and options field by field),
- * sc_de_<id> reads one back, copying strings into the arena given. */
-static void emit_ser_type(cg *g, const st_type *t)
-{
-    int id = t->id;
-    emit(g, 0, "static __attribute__((unused)) void sc_ser_%d(st_buf *b, const sc_T%d *v)", id, id);
-    switch (t->kind) {
-    case TY_STRING: emit(g, 0, "{ st_ser_str(b, *v); }"); break;
-    case TY_INT: emit(g, 0, "{ st_ser_i64(b, *v); }"); break;
-    case TY_BOOL: emit(g, 0, "{ st_ser_i64(b, *v ? 1 : 0); }"); break;
-    case TY_FLOAT: emit(g, 0, "{ st_ser_f64(b, *v); }"); break;
-    default: emit(g, 0, "{ st_ser_i64(b, v->some ? 1 : 0); if (v->some) sc_ser_%d(b, &v->v); }", t->a->id);
-    }
-    emit(g, 0, "static __attribute__((unused)) void sc_de_%d(st_rd *r, st_arena *a, sc_T%d *v)", id, id);
-    switch (t->kind) {
-    case TY_STRING: emit(g, 0, "{ *v = st_rd_str(r, a); }"); break;
-    case TY_INT: emit(g, 0, "{ (void)a; *v = st_rd_i64(r); }"); break;
-    case TY_BOOL: emit(g, 0, "{ (void)a; *v = st_rd_i64(r) != 0; }"); break;
-    case TY_FLOAT: emit(g, 0, "{ (void)a; *v = st_rd_f64(r); }"); break;
-    default:
-        emit(g, 0, "{ memset(v, 0, sizeof *v); v->some = st_rd_i64(r) != 0; if (v->some) sc_de_%d(r, a, &v->v); }",
-             t->a->id);
-    }
-}
-
+/* Each type is one macro line of st_gen.h, which defines sc_T<id> and its
+ * typed functions (hash, eq, fmt, copy, ser/de, cmp); tuples of more than
+ * two and types without a C form: codegen_rec.c. */
 static void emit_types(cg *g)
 {
     emit(g, 0, "/* ---- types ---- */");
-    emit(g, 0, "static inline bool sc_feq(double a, double b) { return (a == b && signbit(a) == signbit(b)) || (a != a && b != b); }");
     for (int i = 0; i < g->p->ntypes; i++) {
         const st_type *t = g->p->types[i];
         if (cr_emit_type(g, t))
@@ -159,64 +135,17 @@ static void emit_types(cg *g)
         type_str(t, buf, sizeof buf);
         int id = t->id;
         switch (t->kind) {
-        case TY_STRING: emit(g, 0, "typedef st_str sc_T%d; /* %s */", id, buf); break;
-        case TY_INT: emit(g, 0, "typedef int64_t sc_T%d; /* %s */", id, buf); break;
-        case TY_FLOAT: emit(g, 0, "typedef double sc_T%d; /* %s */", id, buf); break;
-        case TY_BOOL: emit(g, 0, "typedef bool sc_T%d; /* %s */", id, buf); break;
+        case TY_STRING: emit(g, 0, "ST_GEN_STRING(%d) /* %s */", id, buf); break;
+        case TY_INT: emit(g, 0, "ST_GEN_INT(%d) /* %s */", id, buf); break;
+        case TY_FLOAT: emit(g, 0, "ST_GEN_FLOAT(%d) /* %s */", id, buf); break;
+        case TY_BOOL: emit(g, 0, "ST_GEN_BOOL(%d) /* %s */", id, buf); break;
         case TY_OPTION:
-            emit(g, 0, "typedef struct sc_T%d { bool some; %s v; } sc_T%d; /* %s */", id, ct(g, t->a), id,
-                 buf);
+            emit(g, 0, "ST_GEN_OPTION(%d, %d) /* %s */", id, t->a->id, buf);
+            emit(g, 0, "typedef sc_T%d %s;", id, cr_cname(g, t));
             break;
         default:
             continue;
         }
-        /* hash */
-        emit(g, 0, "static inline uint64_t sc_hash_%d(sc_T%d v, uint64_t seed)", id, id);
-        switch (t->kind) {
-        case TY_STRING: emit(g, 0, "{ return st_hash_str(v, seed); }"); break;
-        case TY_INT: emit(g, 0, "{ return st_hash_int(v, seed); }"); break;
-        case TY_BOOL: emit(g, 0, "{ return st_hash_int(v ? 1 : 0, seed); }"); break;
-        case TY_FLOAT: emit(g, 0, "{ return st_hash_float(v, seed); }"); break;
-        default:
-            emit(g, 0, "{ return v.some ? sc_hash_%d(v.v, seed + 1) : st_hash_int(0, seed); }", t->a->id);
-        }
-        /* equality */
-        emit(g, 0, "static inline bool sc_eq_%d(sc_T%d a, sc_T%d b)", id, id, id);
-        switch (t->kind) {
-        case TY_STRING: emit(g, 0, "{ return st_str_eq(a, b); }"); break;
-        case TY_INT: case TY_BOOL: emit(g, 0, "{ return a == b; }"); break;
-        case TY_FLOAT: emit(g, 0, "{ return sc_feq(a, b); }"); break;
-        default:
-            emit(g, 0, "{ return a.some == b.some && (!a.some || sc_eq_%d(a.v, b.v)); }", t->a->id);
-        }
-        /* formatting as Spark's toString */
-        emit(g, 0, "static __attribute__((unused)) void sc_fmt_%d(st_buf *b, const sc_T%d *v)", id, id);
-        switch (t->kind) {
-        case TY_STRING: emit(g, 0, "{ st_buf_str(b, *v); }"); break;
-        case TY_INT: emit(g, 0, "{ st_buf_int(b, *v); }"); break;
-        case TY_BOOL: emit(g, 0, "{ st_buf_bool(b, *v); }"); break;
-        case TY_FLOAT: emit(g, 0, "{ st_buf_float(b, *v); }"); break;
-        default:
-            emit(g, 0, "{ if (v->some) { st_buf_puts(b, \"Some(\"); sc_fmt_%d(b, &v->v); "
-                       "st_buf_putc(b, ')'); } else st_buf_puts(b, \"None\"); }",
-                 t->a->id);
-        }
-        emit(g, 0, "static __attribute__((unused)) void sc_fmtv_%d(st_buf *b, const void *v) "
-                   "{ sc_fmt_%d(b, (const sc_T%d *)v); }", id, id, id);
-        /* deep copy into an arena */
-        emit(g, 0, "static inline sc_T%d sc_copy_%d(st_arena *a, sc_T%d v)", id, id, id);
-        if (!has_strings(t))
-            emit(g, 0, "{ (void)a; return v; }");
-        else if (t->kind == TY_STRING)
-            emit(g, 0, "{ return st_arena_strdup(a, v); }");
-        else
-            emit(g, 0, "{ if (v.some) v.v = sc_copy_%d(a, v.v); return v; }", t->a->id);
-        /* toString */
-        emit(g, 0, "static __attribute__((unused)) st_str sc_tostr_%d(st_arena *a, sc_T%d v)", id, id);
-        emit(g, 0, "{ st_buf b = { 0 }; sc_fmt_%d(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, "
-                   "(int64_t)b.n }); st_buf_free(&b); return s; }", id);
-        emit_ser_type(g, t);
-        cr_emit_cmp_alias(g, t);
     }
     sb_puts(&g->out, "\n");
 }
@@ -1847,104 +1776,8 @@ static void emit_load(cg *g, int ci)
 
 /* ---- the file ------------------------------------------------------------ */
 
-static const char prelude[] =
-    "#include <math.h>\n"
-    "#include <stdbool.h>\n"
-    "#include <stdint.h>\n"
-    "#include <stdlib.h>\n"
-    "#include <string.h>\n"
-    "\n"
-    "#include \"streamrt.h\"\n"
-    "#include \"st_map.h\"\n"
-    "\n"
-    "#define SC_UNUSED __attribute__((unused))\n"
-    "/* keyed state is split in this many shards, updated in parallel */\n"
-    "#define SC_SHARDS 8\n"
-    "/* at most this many key partitions per worker in keyed stages */\n"
-    "#define SC_MAX_PARTS 64\n"
-    "\n"
-    "/* float -> int as Java's (long) cast: saturating, NaN -> 0 */\n"
-    "static SC_UNUSED int64_t sc_f2i(double v)\n"
-    "{\n"
-    "    if (v != v) return 0;\n"
-    "    if (v >= 9223372036854775807.0) return INT64_MAX;\n"
-    "    if (v <= -9223372036854775808.0) return INT64_MIN;\n"
-    "    return (int64_t)v;\n"
-    "}\n"
-    "\n"
-    "static SC_UNUSED int64_t sc_ds_count(const st_ds *d)\n"
-    "{\n"
-    "    int64_t n = 0;\n"
-    "    for (int p = 0; p < d->nparts; p++) n += d->parts[p].n;\n"
-    "    return n;\n"
-    "}\n"
-    "/* Makes d hold total elements in nout equal chunks (slots to fill). */\n"
-    "static SC_UNUSED void sc_split_n(st_ds *d, int64_t total, int64_t nout, size_t elsz, st_arena *ar)\n"
-    "{\n"
-    "    if (nout < 1) nout = 1;\n"
-    "    int64_t chunk = (total + nout - 1) / nout;\n"
-    "    d->nparts = (int)nout;\n"
-    "    d->parts = st_arena_alloc(ar, sizeof(st_part) * (size_t)nout);\n"
-    "    for (int64_t k = 0; k < nout; k++) {\n"
-    "        int64_t lo = k * chunk, hi = lo + chunk < total ? lo + chunk : total;\n"
-    "        d->parts[k].n = hi > lo ? hi - lo : 0;\n"
-    "        d->parts[k].cap = chunk;\n"
-    "        d->parts[k].data = chunk ? st_arena_alloc(ar, elsz * (size_t)chunk) : NULL;\n"
-    "    }\n"
-    "}\n"
-    "/* As sc_split_n with the partition count chosen from the size. */\n"
-    "static SC_UNUSED void sc_split_out(st_ds *d, int64_t total, int64_t workers, size_t elsz, st_arena *ar)\n"
-    "{\n"
-    "    if (total == 0) {\n"
-    "        d->nparts = 0;\n"
-    "        d->parts = NULL;\n"
-    "        return;\n"
-    "    }\n"
-    "    sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);\n"
-    "}\n"
-    "/* The tasks of a keyed stage: ranges of d's partitions, one per\n"
-    " * partition for one worker; for more, small enough that the workers\n"
-    " * stay busy to the end (blocks are few and uneven). In order, so a\n"
-    " * range's index orders its records' stamps. */\n"
-    "typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;\n"
-    "static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)\n"
-    "{\n"
-    "    int64_t chunk = INT64_MAX, n = 0;\n"
-    "    if (nw > 1) {\n"
-    "        chunk = sc_ds_count(d) / ((int64_t)nw * 8);\n"
-    "        if (chunk < 256) chunk = 256;\n"
-    "    }\n"
-    "    for (int p = 0; p < d->nparts; p++)\n"
-    "        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;\n"
-    "    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));\n"
-    "    int k = 0;\n"
-    "    for (int p = 0; p < d->nparts; p++) {\n"
-    "        int64_t lo = 0, pn = d->parts[p].n;\n"
-    "        do {\n"
-    "            int64_t hi = pn - lo > chunk ? lo + chunk : pn;\n"
-    "            r[k++] = (sc_rng){ p, lo, hi };\n"
-    "            lo = hi;\n"
-    "        } while (lo < pn);\n"
-    "    }\n"
-    "    *nt = k;\n"
-    "    return r;\n"
-    "}\n"
-    "static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)\n"
-    "{\n"
-    "    int64_t chunk = d->parts[0].cap;\n"
-    "    return (char *)d->parts[q / chunk].data + (size_t)(q % chunk) * elsz;\n"
-    "}\n"
-    "/* checkpoints: a count of elements that each take at least 8 bytes */\n"
-    "static SC_UNUSED int64_t sc_rd_count(st_rd *r)\n"
-    "{\n"
-    "    int64_t n = st_rd_i64(r);\n"
-    "    if (n < 0 || n > (r->end - r->p) / 8) {\n"
-    "        r->bad = true;\n"
-    "        return 0;\n"
-    "    }\n"
-    "    return n;\n"
-    "}\n"
-    "\n";
+/* everything that does not depend on the program is in st_gen.h */
+static const char prelude[] = "#include \"st_gen.h\"\n\n";
 
 static void emit_context(cg *g, int ci)
 {

@@ -54,7 +54,7 @@ char *cx_nested(ex *x, const st_expr *e, sbuf *stmts, int indent);
 /* Emits the C of type t when it is a tuple, a list or has no C form (a
    type with ? in it); false for the types codegen.c emits. */
 bool cr_emit_type(cg *g, const st_type *t);
-/* sc_cmp_<id> (the order of sorted/min/max) and the documented name of t */
+/* sc_cmp_<id> (the order of sorted/min/max) of a tuple of three or more */
 void cr_emit_cmp_alias(cg *g, const st_type *t);
 /* the constants (val NAME = ...;) as static data */
 void cr_emit_consts(cg *g);
