@@ -1,4 +1,5 @@
-/* codegen_int.h: what codegen.c shares with codegen_rec.c (records). */
+/* codegen_int.h: what codegen.c shares with the translators of the
+ * operator families (codegen_*.c) and of records (codegen_rec.c). */
 #ifndef STREAMC_CODEGEN_INT_H
 #define STREAMC_CODEGEN_INT_H
 
@@ -70,5 +71,64 @@ const char *cr_rdd_name(cg *g, const st_type *t);
 /* t's part of those names ("pair_string_int"); sema_cnames.c uses it too */
 void cr_name_put(sbuf *b, const st_type *t);
 void cr_emit_rdd_types(cg *g);
+
+/* ---- shared by the operator families (codegen.c) ---- */
+#define HASH_SEED "0x5eedULL"
+/* The dataset struct of a node's context. */
+#define ctx_d(c) cg_str(g, "sc_D%d", g_ctx_index(g->p, (c)))
+typedef enum agg_kind { AGG_NONE, AGG_COUNT, AGG_REDUCE, AGG_KEYED } agg_kind;
+void line_begin(cg *g, int indent, st_loc loc);
+void line_end(cg *g);
+bool has_strings(const st_type *t);
+char *cx_lambda(ex *x, const st_expr *lam, const char *a0, const char *a1);
+char *combine(cg *g, int indent, const st_node *n, bool inv, const char *a, const char *b, const char *fail);
+agg_kind agg_of(st_opkind op);
+bool is_window_op(st_opkind op);
+bool windowed_inverse(const st_node *n);
+const st_type *agg_key(const st_node *n);
+const st_type *agg_val(const st_node *n);
+int g_ctx_index(const st_program *p, const st_decl *c);
+
+/* ---- the operator families: one translator each, behind cg_families ----
+ * A family's node hook emits the functions of one live, unfused node
+ * (sc_node<id> and its tasks); create/destroy add the node's lines to
+ * sc_create<c>/sc_destroy<c> (NULL: nothing to set up or free). */
+typedef struct cg_family {
+    const char *name;
+    void (*node)(cg *g, const st_node *n);
+    void (*create)(cg *g, const st_node *n);
+    void (*destroy)(cg *g, const st_node *n);
+} cg_family;
+/* the family that translates op */
+const cg_family *cg_family_of(st_opkind op);
+
+/* codegen_chain.c: narrow operators fused into chains, per-batch
+   aggregations (count, reduce) and keyed stages (reduceByKey,
+   countByValue) */
+void emit_chain_node(cg *g, const st_node *n);
+/* codegen_keyed.c: the merge, order and output of a keyed stage */
+void ck_emit_keyed_tasks(cg *g, const st_node *n, const char *dst);
+void ck_emit_keyed_driver(cg *g, const st_node *n, const char *dst);
+void ck_destroy(cg *g, const st_node *n);
+/* codegen_window.c */
+int64_t pane_of(const st_node *n);
+void emit_window_node(cg *g, const st_node *n);
+void cw_create(cg *g, const st_node *n);
+void cw_destroy(cg *g, const st_node *n);
+/* codegen_state.c: updateStateByKey, and the checkpoint of a context */
+void emit_update_state(cg *g, const st_node *n);
+void cs_create(cg *g, const st_node *n);
+void cs_destroy(cg *g, const st_node *n);
+uint64_t state_hash(cg *g, const st_decl *c);
+void emit_save(cg *g, int ci);
+void emit_load(cg *g, int ci);
+/* codegen_join.c: joins, union, repartition */
+void emit_join(cg *g, const st_node *n);
+void emit_union(cg *g, const st_node *n);
+void emit_repartition(cg *g, const st_node *n);
+/* codegen_out.c: print, saveAsTextFiles, foreachRDD */
+void emit_output(cg *g, const st_node *n);
+/* codegen_rec.c: one macro line of st_gen.h per type */
+void emit_types(cg *g);
 
 #endif

@@ -176,6 +176,35 @@ void cr_emit_cmp_alias(cg *g, const st_type *t)
     emit(g, 0, "}");
 }
 
+/* Each type is one macro line of st_gen.h, which defines sc_T<id> and its
+ * typed functions (hash, eq, fmt, copy, ser/de, cmp); tuples of more than
+ * two and types without a C form: codegen_rec.c. */
+void emit_types(cg *g)
+{
+    emit(g, 0, "/* ---- types ---- */");
+    for (int i = 0; i < g->p->ntypes; i++) {
+        const st_type *t = g->p->types[i];
+        if (cr_emit_type(g, t))
+            continue; /* tuples and lists: codegen_rec.c */
+        char buf[256];
+        type_str(t, buf, sizeof buf);
+        int id = t->id;
+        switch (t->kind) {
+        case TY_STRING: emit(g, 0, "ST_GEN_STRING(%d) /* %s */", id, buf); break;
+        case TY_INT: emit(g, 0, "ST_GEN_INT(%d) /* %s */", id, buf); break;
+        case TY_FLOAT: emit(g, 0, "ST_GEN_FLOAT(%d) /* %s */", id, buf); break;
+        case TY_BOOL: emit(g, 0, "ST_GEN_BOOL(%d) /* %s */", id, buf); break;
+        case TY_OPTION:
+            emit(g, 0, "ST_GEN_OPTION(%d, %d) /* %s */", id, t->a->id, buf);
+            emit(g, 0, "typedef sc_T%d %s;", id, cr_cname(g, t));
+            break;
+        default:
+            continue;
+        }
+    }
+    sb_puts(&g->out, "\n");
+}
+
 /* ---- constants -------------------------------------------------------------- */
 
 /* A C initializer for the constant expression e; lists become static

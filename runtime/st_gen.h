@@ -352,4 +352,81 @@ static inline bool sc_feq(double a, double b)
     }                                                                                              \
     ST_GEN_COMMON(ID)
 
+/* ---- keyed stages --------------------------------------------------------
+ * A keyed stage (reduceByKey, countByValue and their windowed per-batch
+ * part) is ID; its context's state STYPE holds loc<ID>: nloc<ID> workers'
+ * npart<ID> partitions of the keys (sc_pm<ID>, a padded map sc_m<ID> whose
+ * values carry the stamp of the key's first record). The program prints
+ * the parts that hold user code (the fold of a record, the merge of two
+ * values); this is the rest, specialised by type:
+ *   sc_locfree<ID>(S)      frees the maps
+ *   sc_locinit<ID>(S, nw)  makes nw workers' maps, all empty; returns np
+ *   sc_order<ID>(m, ar)    m's entries in order of first appearance */
+#define ST_GEN_KEYED(ID, STYPE)                                                                    \
+    static void sc_locfree##ID(STYPE *s)                                                           \
+    {                                                                                              \
+        for (int k = 0; k < s->nloc##ID * s->npart##ID; k++)                                       \
+            sc_m##ID##_free(&s->loc##ID[k].m);                                                     \
+        free(s->loc##ID);                                                                          \
+        s->loc##ID = NULL;                                                                         \
+        s->nloc##ID = s->npart##ID = 0;                                                            \
+    }                                                                                              \
+    static int sc_locinit##ID(STYPE *s, int nw)                                                    \
+    {                                                                                              \
+        if (s->nloc##ID != nw) {                                                                   \
+            sc_locfree##ID(s);                                                                     \
+            s->npart##ID = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;                                  \
+            s->loc##ID = calloc((size_t)nw * (size_t)s->npart##ID, sizeof *s->loc##ID);            \
+            if (!s->loc##ID)                                                                       \
+                abort();                                                                           \
+            s->nloc##ID = nw;                                                                      \
+        }                                                                                          \
+        for (int k = 0; k < nw * s->npart##ID; k++)                                                \
+            sc_m##ID##_clear(&s->loc##ID[k].m);                                                    \
+        return s->npart##ID;                                                                       \
+    }                                                                                              \
+    static st_stamped *sc_order##ID(sc_m##ID *m, st_arena *ar)                                     \
+    {                                                                                              \
+        st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));                        \
+        bool sorted = true;                                                                        \
+        for (int64_t q = 0; q < m->n; q++) {                                                       \
+            o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };                                \
+            sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);                            \
+        }                                                                                          \
+        if (!sorted)                                                                               \
+            st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);          \
+        return o;                                                                                  \
+    }
+
+/* Phase 3 of keyed stage ID, the task of output part i of D->DST (of pair
+ * type T): its stretch of the merge by stamp of the sorted partitions
+ * D->srt<ID> (D->ns<ID> entries each). _STR for string keys: keys of up to
+ * 16 bytes are copied out of the map entries into one buffer, so that
+ * what reads them next does not meet a cache miss per key in the input. */
+#define ST_GEN_KEYED_OUT_(ID, DTYPE, DST, T, PREP, KEY)                                            \
+    static void sc_out##ID(st_job *job, void *arg, int i, int w)                                   \
+    {                                                                                              \
+        DTYPE *D = arg;                                                                            \
+        const int np = D->S->npart##ID;                                                            \
+        const st_part *op = &D->DST.parts[i];                                                      \
+        int64_t at[SC_MAX_PARTS];                                                                  \
+        st_stamped_seek(D->srt##ID, D->ns##ID, np, (int64_t)i * D->DST.parts[0].cap, at);          \
+        T *o = (T *)op->data;                                                                      \
+        PREP;                                                                                      \
+        for (int64_t q = 0; q < op->n; q++) {                                                      \
+            const sc_m##ID##_ent *e = st_stamped_next(D->srt##ID, D->ns##ID, np, at)->p;           \
+            o[q]._1 = e->k;                                                                        \
+            KEY;                                                                                   \
+            o[q]._2 = e->v.v;                                                                      \
+        }                                                                                          \
+    }
+#define ST_GEN_KEYED_OUT(ID, DTYPE, DST, T) ST_GEN_KEYED_OUT_(ID, DTYPE, DST, T, (void)job; (void)w, (void)0)
+#define ST_GEN_KEYED_OUT_STR(ID, DTYPE, DST, T)                                                    \
+    ST_GEN_KEYED_OUT_(ID, DTYPE, DST, T, char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1), \
+                      if (e->k.n <= 16) {                                                          \
+                          st_kinl_bytes(e->ki, e->k.n, kb);                                        \
+                          o[q]._1.p = kb;                                                          \
+                          kb += e->k.n;                                                            \
+                      })
+
 #endif

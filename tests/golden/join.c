@@ -229,6 +229,7 @@ static void sc_task6(st_job *job, void *arg, int i, int w)
     }
 }
 
+ST_GEN_KEYED(6, sc_S0)
 static void sc_merge6(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
@@ -250,44 +251,9 @@ static void sc_merge6(st_job *job, void *arg, int j, int w)
             }
         }
     }
-    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
-    bool sorted = true;
-    for (int64_t q = 0; q < m->n; q++) {
-        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
-        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
-    }
-    if (!sorted)
-        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
-    D->srt6[j] = o;
+    D->srt6[j] = sc_order6(m, ar);
 }
-static void sc_locfree6(sc_S0 *S)
-{
-    for (int k = 0; k < S->nloc6 * S->npart6; k++)
-        sc_m6_free(&S->loc6[k].m);
-    free(S->loc6);
-    S->loc6 = NULL;
-    S->nloc6 = S->npart6 = 0;
-}
-static void sc_out6(st_job *job, void *arg, int i, int w)
-{
-    sc_D0 *D = arg;
-    const int np = D->S->npart6;
-    const st_part *op = &D->d6.parts[i];
-    int64_t at[SC_MAX_PARTS];
-    st_stamped_seek(D->srt6, D->ns6, np, (int64_t)i * D->d6.parts[0].cap, at);
-    sc_T10 *o = (sc_T10 *)op->data;
-    char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);
-    for (int64_t q = 0; q < op->n; q++) {
-        const sc_m6_ent *e = st_stamped_next(D->srt6, D->ns6, np, at)->p;
-        o[q]._1 = e->k;
-        if (e->k.n <= 16) {
-            st_kinl_bytes(e->ki, e->k.n, kb);
-            o[q]._1.p = kb;
-            kb += e->k.n;
-        }
-        o[q]._2 = e->v.v;
-    }
-}
+ST_GEN_KEYED_OUT_STR(6, sc_D0, d6, sc_T10)
 
 static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
 {
@@ -296,17 +262,7 @@ static void sc_node6(sc_D0 *D, st_job *job) /* reduceByKey */
     st_arena *ar0 = job->arenas[0];
     sc_S0 *S = D->S;
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
-    if (S->nloc6 != nw) {
-        sc_locfree6(S);
-        S->npart6 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
-        S->loc6 = calloc((size_t)nw * (size_t)S->npart6, sizeof *S->loc6);
-        if (!S->loc6)
-            abort();
-        S->nloc6 = nw;
-    }
-    const int np = S->npart6;
-    for (int k = 0; k < nw * np; k++)
-        sc_m6_clear(&S->loc6[k].m);
+    const int np = sc_locinit6(S, nw);
     int nt;
     D->rg6 = sc_ranges(&D->d4, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task6, D);

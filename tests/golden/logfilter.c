@@ -115,6 +115,7 @@ static void sc_task3(st_job *job, void *arg, int i, int w)
     }
 }
 
+ST_GEN_KEYED(3, sc_S0)
 static void sc_merge3(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
@@ -136,44 +137,9 @@ static void sc_merge3(st_job *job, void *arg, int j, int w)
             }
         }
     }
-    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
-    bool sorted = true;
-    for (int64_t q = 0; q < m->n; q++) {
-        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
-        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
-    }
-    if (!sorted)
-        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
-    D->srt3[j] = o;
+    D->srt3[j] = sc_order3(m, ar);
 }
-static void sc_locfree3(sc_S0 *S)
-{
-    for (int k = 0; k < S->nloc3 * S->npart3; k++)
-        sc_m3_free(&S->loc3[k].m);
-    free(S->loc3);
-    S->loc3 = NULL;
-    S->nloc3 = S->npart3 = 0;
-}
-static void sc_out3(st_job *job, void *arg, int i, int w)
-{
-    sc_D0 *D = arg;
-    const int np = D->S->npart3;
-    const st_part *op = &D->d3.parts[i];
-    int64_t at[SC_MAX_PARTS];
-    st_stamped_seek(D->srt3, D->ns3, np, (int64_t)i * D->d3.parts[0].cap, at);
-    sc_T6 *o = (sc_T6 *)op->data;
-    char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);
-    for (int64_t q = 0; q < op->n; q++) {
-        const sc_m3_ent *e = st_stamped_next(D->srt3, D->ns3, np, at)->p;
-        o[q]._1 = e->k;
-        if (e->k.n <= 16) {
-            st_kinl_bytes(e->ki, e->k.n, kb);
-            o[q]._1.p = kb;
-            kb += e->k.n;
-        }
-        o[q]._2 = e->v.v;
-    }
-}
+ST_GEN_KEYED_OUT_STR(3, sc_D0, d3, sc_T6)
 
 static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
 {
@@ -182,17 +148,7 @@ static void sc_node3(sc_D0 *D, st_job *job) /* reduceByKey */
     st_arena *ar0 = job->arenas[0];
     sc_S0 *S = D->S;
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
-    if (S->nloc3 != nw) {
-        sc_locfree3(S);
-        S->npart3 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
-        S->loc3 = calloc((size_t)nw * (size_t)S->npart3, sizeof *S->loc3);
-        if (!S->loc3)
-            abort();
-        S->nloc3 = nw;
-    }
-    const int np = S->npart3;
-    for (int k = 0; k < nw * np; k++)
-        sc_m3_clear(&S->loc3[k].m);
+    const int np = sc_locinit3(S, nw);
     int nt;
     D->rg3 = sc_ranges(&D->d1, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task3, D);

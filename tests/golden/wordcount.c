@@ -88,6 +88,7 @@ static void sc_task4(st_job *job, void *arg, int i, int w)
     }
 }
 
+ST_GEN_KEYED(4, sc_S0)
 static void sc_merge4(st_job *job, void *arg, int j, int w)
 {
     sc_D0 *D = arg;
@@ -109,44 +110,9 @@ static void sc_merge4(st_job *job, void *arg, int j, int w)
             }
         }
     }
-    st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));
-    bool sorted = true;
-    for (int64_t q = 0; q < m->n; q++) {
-        o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };
-        sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);
-    }
-    if (!sorted)
-        st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);
-    D->srt4[j] = o;
+    D->srt4[j] = sc_order4(m, ar);
 }
-static void sc_locfree4(sc_S0 *S)
-{
-    for (int k = 0; k < S->nloc4 * S->npart4; k++)
-        sc_m4_free(&S->loc4[k].m);
-    free(S->loc4);
-    S->loc4 = NULL;
-    S->nloc4 = S->npart4 = 0;
-}
-static void sc_out4(st_job *job, void *arg, int i, int w)
-{
-    sc_D0 *D = arg;
-    const int np = D->S->npart4;
-    const st_part *op = &D->a4.parts[i];
-    int64_t at[SC_MAX_PARTS];
-    st_stamped_seek(D->srt4, D->ns4, np, (int64_t)i * D->a4.parts[0].cap, at);
-    sc_T7 *o = (sc_T7 *)op->data;
-    char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);
-    for (int64_t q = 0; q < op->n; q++) {
-        const sc_m4_ent *e = st_stamped_next(D->srt4, D->ns4, np, at)->p;
-        o[q]._1 = e->k;
-        if (e->k.n <= 16) {
-            st_kinl_bytes(e->ki, e->k.n, kb);
-            o[q]._1.p = kb;
-            kb += e->k.n;
-        }
-        o[q]._2 = e->v.v;
-    }
-}
+ST_GEN_KEYED_OUT_STR(4, sc_D0, a4, sc_T7)
 
 static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
 {
@@ -155,17 +121,7 @@ static void sc_agg4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
     st_arena *ar0 = job->arenas[0];
     sc_S0 *S = D->S;
     const int nw = job->nworkers > 0 ? job->nworkers : 1;
-    if (S->nloc4 != nw) {
-        sc_locfree4(S);
-        S->npart4 = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;
-        S->loc4 = calloc((size_t)nw * (size_t)S->npart4, sizeof *S->loc4);
-        if (!S->loc4)
-            abort();
-        S->nloc4 = nw;
-    }
-    const int np = S->npart4;
-    for (int k = 0; k < nw * np; k++)
-        sc_m4_clear(&S->loc4[k].m);
+    const int np = sc_locinit4(S, nw);
     int nt;
     D->rg4 = sc_ranges(&D->d0, nw, ar0, &nt);
     st_parallel_for(job, nt, sc_task4, D);
