@@ -813,6 +813,7 @@ int codegen_emit(const st_program *p, lw_plan *plan, const codegen_opts *opts, F
     sb_puts(&g.out, prelude);
     /* before the user's code, which may use the types' names */
     emit_types(gp);
+    cw_emit_slot_types(gp);
     cr_emit_consts(gp);
     cr_emit_rdd_types(gp);
 

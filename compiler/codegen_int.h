@@ -115,6 +115,11 @@ int64_t pane_of(const st_node *n);
 void emit_window_node(cg *g, const st_node *n);
 void cw_create(cg *g, const st_node *n);
 void cw_destroy(cg *g, const st_node *n);
+/* the element type of n's window slots when they hold plain records (the
+   slots of st_gen.h's ST_GEN_WSLOTS), else NULL */
+const st_type *cw_slot_elem(const st_node *n);
+/* one ST_GEN_WSLOTS line per element type of plain window slots */
+void cw_emit_slot_types(cg *g);
 /* codegen_state.c: updateStateByKey, and the checkpoint of a context */
 void emit_update_state(cg *g, const st_node *n);
 void cs_create(cg *g, const st_node *n);

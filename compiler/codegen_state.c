@@ -147,12 +147,6 @@ uint64_t state_hash(cg *g, const st_decl *c)
     return h;
 }
 
-/* The element type of a window slot's data (NULL: the slot holds none). */
-static const st_type *slot_elem(const st_node *n)
-{
-    return n->op == OP_COUNTBYWINDOW || windowed_inverse(n) ? NULL : n->type;
-}
-
 /* sc_save<ci>: every node's state in plan order. A window: (inverse
  * reductions first their running map w, entries in insertion order) the
  * slot count, then per slot its time, n and data; countByWindow then its
@@ -190,20 +184,21 @@ void emit_save(cg *g, int ci)
             emit(g, 2, "sc_ser_%d(out, &S->w%d.ents[q].v);", agg_val(n)->id, id);
             emit(g, 1, "}");
         }
+        const st_type *et = cw_slot_elem(n);
+        if (et) {
+            emit(g, 1, "sc_wsave_%d(out, &S->r%d);", et->id, id);
+            continue;
+        }
         emit(g, 1, "st_ser_i64(out, S->r%d.n);", id);
         emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
         emit(g, 2, "const st_wslot *sl = &S->r%d.slots[k];", id);
         emit(g, 2, "st_ser_i64(out, sl->time);");
         emit(g, 2, "st_ser_i64(out, sl->n);");
-        const st_type *et = slot_elem(n);
         if (inv) {
             emit(g, 2, "for (int64_t q = 0; q < sl->n; q++) {");
             emit(g, 3, "st_ser_i64(out, ((const sc_wi%d *)sl->data)[q].idx);", id);
             emit(g, 3, "sc_ser_%d(out, &((const sc_wi%d *)sl->data)[q].v);", agg_val(n)->id, id);
             emit(g, 2, "}");
-        } else if (et) {
-            emit(g, 2, "for (int64_t q = 0; q < sl->n; q++)");
-            emit(g, 2, "    sc_ser_%d(out, &((const %s *)sl->data)[q]);", et->id, ct(g, et));
         }
         emit(g, 1, "}");
         if (n->op == OP_COUNTBYWINDOW) {
@@ -255,6 +250,13 @@ void emit_load(cg *g, int ci)
             continue;
         }
         bool inv = windowed_inverse(n);
+        const st_type *et = cw_slot_elem(n);
+        if (et) {
+            emit(g, 1, "if (sc_wload_%d(in, &S->r%d, %s) != 0)", et->id, id,
+                 n->op == OP_REDUCEBYWINDOW ? "1" : "INT64_MAX");
+            emit(g, 1, "    return -1;");
+            continue;
+        }
         emit(g, 1, "{");
         if (inv) {
             const st_type *kt = agg_key(n), *vt = agg_val(n);
@@ -278,27 +280,18 @@ void emit_load(cg *g, int ci)
         emit(g, 3, "if (n < 0 || (S->r%d.n > 0 && time <= S->r%d.slots[S->r%d.n - 1].time))", id, id, id);
         emit(g, 3, "    return -1;");
         emit(g, 3, "st_wslot *sl = st_window_restore_slot(&S->r%d, time);", id);
-        const st_type *et = slot_elem(n);
         if (n->op == OP_COUNTBYWINDOW) {
             emit(g, 3, "sl->n = n;");
         } else {
-            if (n->op == OP_REDUCEBYWINDOW) {
-                emit(g, 3, "if (n > 1)");
-                emit(g, 3, "    return -1;");
-            }
-            const char *el = inv ? cg_str(g, "sc_wi%d", id) : ct(g, et);
+            /* an inverse window: (entry index, value) per key added */
             emit(g, 3, "if (n > (in->end - in->p) / 8)");
             emit(g, 3, "    return -1;");
-            emit(g, 3, "%s *data = st_arena_alloc(sl->ar, sizeof *data * (size_t)(n + 1));", el);
+            emit(g, 3, "sc_wi%d *data = st_arena_alloc(sl->ar, sizeof *data * (size_t)(n + 1));", id);
             emit(g, 3, "for (int64_t q = 0; q < n && !in->bad; q++) {");
-            if (inv) {
-                emit(g, 4, "data[q].idx = st_rd_i64(in);");
-                emit(g, 4, "if (data[q].idx < 0 || data[q].idx >= S->w%d.n)", id);
-                emit(g, 4, "    return -1;");
-                emit(g, 4, "sc_de_%d(in, sl->ar, &data[q].v);", agg_val(n)->id);
-            } else {
-                emit(g, 4, "sc_de_%d(in, sl->ar, &data[q]);", et->id);
-            }
+            emit(g, 4, "data[q].idx = st_rd_i64(in);");
+            emit(g, 4, "if (data[q].idx < 0 || data[q].idx >= S->w%d.n)", id);
+            emit(g, 4, "    return -1;");
+            emit(g, 4, "sc_de_%d(in, sl->ar, &data[q].v);", agg_val(n)->id);
             emit(g, 3, "}");
             emit(g, 3, "sl->data = data;");
             emit(g, 3, "sl->n = n;");

@@ -4,6 +4,7 @@
  * forms keeping a running map.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codegen_int.h"
@@ -60,21 +61,9 @@ static void emit_absorb(cg *g, int indent, const st_node *n, const char *src)
         return;
     }
     /* records (window) and key/value pairs (keyed reductions) */
-    emit(g, indent, "    int64_t q = 0, base = 0;");
-    emit(g, indent, "    %s *dst;", ct(g, t));
-    emit(g, indent, "    if (fresh) {");
-    emit(g, indent, "        dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)cnt);");
-    emit(g, indent, "    } else {");
-    emit(g, indent, "        base = sl->n;");
-    emit(g, indent, "        dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)(base + cnt));");
-    emit(g, indent, "        memcpy(dst, sl->data, sizeof *dst * (size_t)base);");
-    emit(g, indent, "    }");
-    emit(g, indent, "    for (int p = 0; p < %s.nparts; p++)", src);
-    emit(g, indent, "        for (int64_t r = 0; r < %s.parts[p].n; r++)", src);
-    emit(g, indent, "            dst[base + q++] = sc_copy_%d(sl->ar, ((const %s *)%s.parts[p].data)[r]);", t->id, ct(g, t),
-         src);
-    emit(g, indent, "    sl->data = dst;");
-    emit(g, indent, "    sl->n = base + cnt;");
+    emit(g, indent, "    %s *dst = sc_wappend_%d(sl, fresh, &%s, cnt);", ct(g, t), t->id, src);
+    if (agg_of(n->op) != AGG_KEYED)
+        emit(g, indent, "    (void)dst;");
     if (agg_of(n->op) == AGG_KEYED) {
         /* a pane of several batches: reduce it to one value per key */
         const st_type *kt = agg_key(n);
@@ -278,4 +267,29 @@ void cw_destroy(cg *g, const st_node *n)
         emit(g, 1, "sc_w%d_free(&S->w%d);", n->id, n->id);
         emit(g, 1, "st_arena_free(S->war%d);", n->id);
     }
+}
+
+/* The element types of plain window slots (not countByWindow's counts,
+ * not an inverse window's (entry, value) pairs), one ST_GEN_WSLOTS line
+ * each; NULL: the slot holds none. */
+const st_type *cw_slot_elem(const st_node *n)
+{
+    return n->op == OP_COUNTBYWINDOW || windowed_inverse(n) ? NULL : n->type;
+}
+
+void cw_emit_slot_types(cg *g)
+{
+    bool *done = calloc((size_t)g->p->ntypes + 2, sizeof *done);
+    assert(done);
+    for (int i = 0; i < g->p->nnodes; i++) {
+        const st_node *n = g->plan->order[i];
+        lw_kind k = g->plan->nodes[n->id].kind;
+        const st_type *et = is_window_op(n->op) && k != LW_DEAD && k != LW_FUSED ? cw_slot_elem(n) : NULL;
+        if (!et || (et->id <= g->p->ntypes && done[et->id]))
+            continue;
+        if (et->id <= g->p->ntypes)
+            done[et->id] = true;
+        emit(g, 0, "ST_GEN_WSLOTS(%d)", et->id);
+    }
+    free(done);
 }

@@ -429,4 +429,63 @@ static inline bool sc_feq(double a, double b)
                           kb += e->k.n;                                                            \
                       })
 
+/* ---- window slots --------------------------------------------------------
+ * The slots of a window (st_window) whose data are records of type
+ * sc_T<ET> (a window's records, the pairs of reduceByKeyAndWindow, the
+ * value of reduceByWindow):
+ *   sc_wappend_<ET>(sl, fresh, src, cnt)  appends src's cnt records to sl,
+ *       copied into the slot's arena; returns the slot's data
+ *   sc_wsave_<ET>(out, r)      the slot count, then per slot time, n, records
+ *   sc_wload_<ET>(in, r, max)  reads what sc_wsave wrote into the empty r;
+ *       -1 when a count is impossible, times are out of order or a slot
+ *       holds more than max records (a short or bad input sets in->bad) */
+#define ST_GEN_WSLOTS(ET)                                                                          \
+    static SC_UNUSED sc_T##ET *sc_wappend_##ET(st_wslot *sl, bool fresh, const st_ds *src, int64_t cnt) \
+    {                                                                                              \
+        int64_t q = 0, base = 0;                                                                   \
+        sc_T##ET *dst;                                                                             \
+        if (fresh) {                                                                               \
+            dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)cnt);                               \
+        } else {                                                                                   \
+            base = sl->n;                                                                          \
+            dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)(base + cnt));                      \
+            memcpy(dst, sl->data, sizeof *dst * (size_t)base);                                     \
+        }                                                                                          \
+        for (int p = 0; p < src->nparts; p++)                                                      \
+            for (int64_t r = 0; r < src->parts[p].n; r++)                                          \
+                dst[base + q++] = sc_copy_##ET(sl->ar, ((const sc_T##ET *)src->parts[p].data)[r]); \
+        sl->data = dst;                                                                            \
+        sl->n = base + cnt;                                                                        \
+        return dst;                                                                                \
+    }                                                                                              \
+    static SC_UNUSED void sc_wsave_##ET(st_buf *out, const st_window *w)                           \
+    {                                                                                              \
+        st_ser_i64(out, w->n);                                                                     \
+        for (int64_t k = 0; k < w->n; k++) {                                                       \
+            const st_wslot *sl = &w->slots[k];                                                     \
+            st_ser_i64(out, sl->time);                                                             \
+            st_ser_i64(out, sl->n);                                                                \
+            for (int64_t q = 0; q < sl->n; q++)                                                    \
+                sc_ser_##ET(out, &((const sc_T##ET *)sl->data)[q]);                                \
+        }                                                                                          \
+    }                                                                                              \
+    static SC_UNUSED int sc_wload_##ET(st_rd *in, st_window *w, int64_t max)                       \
+    {                                                                                              \
+        int64_t ns = sc_rd_count(in);                                                              \
+        for (int64_t k = 0; k < ns && !in->bad; k++) {                                             \
+            int64_t time = st_rd_i64(in), n = st_rd_i64(in);                                       \
+            if (n < 0 || (w->n > 0 && time <= w->slots[w->n - 1].time))                            \
+                return -1;                                                                         \
+            st_wslot *sl = st_window_restore_slot(w, time);                                        \
+            if (n > max || n > (in->end - in->p) / 8)                                              \
+                return -1;                                                                         \
+            sc_T##ET *data = st_arena_alloc(sl->ar, sizeof *data * (size_t)(n + 1));               \
+            for (int64_t q = 0; q < n && !in->bad; q++)                                            \
+                sc_de_##ET(in, sl->ar, &data[q]);                                                  \
+            sl->data = data;                                                                       \
+            sl->n = n;                                                                             \
+        }                                                                                          \
+        return 0;                                                                                  \
+    }
+
 #endif

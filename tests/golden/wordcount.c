@@ -11,6 +11,7 @@ typedef sc_T6 sc_list_string;
 ST_GEN_PAIR(7, 1, 2) /* (string, int) */
 typedef sc_T7 sc_pair_string_int;
 
+ST_GEN_WSLOTS(7)
 
 /* ==== context wc ==== */
 typedef struct sc_av4 { sc_T2 v; int64_t stamp; } sc_av4;
@@ -153,20 +154,7 @@ static void sc_node4(sc_D0 *D, st_job *job) /* reduceByKeyAndWindow */
             if (cnt > 0) {
                 bool fresh;
                 st_wslot *sl = st_window_slot(&S->r4, rel, &fresh);
-                int64_t q = 0, base = 0;
-                sc_T7 *dst;
-                if (fresh) {
-                    dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)cnt);
-                } else {
-                    base = sl->n;
-                    dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)(base + cnt));
-                    memcpy(dst, sl->data, sizeof *dst * (size_t)base);
-                }
-                for (int p = 0; p < D->a4.nparts; p++)
-                    for (int64_t r = 0; r < D->a4.parts[p].n; r++)
-                        dst[base + q++] = sc_copy_7(sl->ar, ((const sc_T7 *)D->a4.parts[p].data)[r]);
-                sl->data = dst;
-                sl->n = base + cnt;
+                sc_T7 *dst = sc_wappend_7(sl, fresh, &D->a4, cnt);
                 if (!fresh) {
                     sc_m4 m;
                     memset(&m, 0, sizeof m);
@@ -295,37 +283,15 @@ static void sc_save0(void *state, st_buf *out)
     sc_S0 *S = state;
     (void)S; (void)out;
     /* node 4: reduceByKeyAndWindow */
-    st_ser_i64(out, S->r4.n);
-    for (int64_t k = 0; k < S->r4.n; k++) {
-        const st_wslot *sl = &S->r4.slots[k];
-        st_ser_i64(out, sl->time);
-        st_ser_i64(out, sl->n);
-        for (int64_t q = 0; q < sl->n; q++)
-            sc_ser_7(out, &((const sc_T7 *)sl->data)[q]);
-    }
+    sc_wsave_7(out, &S->r4);
 }
 static int sc_load0(void *state, st_rd *in)
 {
     sc_S0 *S = state;
     (void)S;
     /* node 4: reduceByKeyAndWindow */
-    {
-        int64_t ns = sc_rd_count(in);
-        for (int64_t k = 0; k < ns && !in->bad; k++) {
-            int64_t time = st_rd_i64(in), n = st_rd_i64(in);
-            if (n < 0 || (S->r4.n > 0 && time <= S->r4.slots[S->r4.n - 1].time))
-                return -1;
-            st_wslot *sl = st_window_restore_slot(&S->r4, time);
-            if (n > (in->end - in->p) / 8)
-                return -1;
-            sc_T7 *data = st_arena_alloc(sl->ar, sizeof *data * (size_t)(n + 1));
-            for (int64_t q = 0; q < n && !in->bad; q++) {
-                sc_de_7(in, sl->ar, &data[q]);
-            }
-            sl->data = data;
-            sl->n = n;
-        }
-    }
+    if (sc_wload_7(in, &S->r4, INT64_MAX) != 0)
+        return -1;
     return in->bad || in->p != in->end ? -1 : 0;
 }
 
