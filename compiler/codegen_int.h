@@ -102,13 +102,25 @@ typedef struct cg_family {
 /* the family that translates op */
 const cg_family *cg_family_of(st_opkind op);
 
-/* codegen_chain.c: narrow operators fused into chains, per-batch
-   aggregations (count, reduce) and keyed stages (reduceByKey,
-   countByValue) */
+/* codegen_chain.c: narrow operators fused into chains; what the chain's
+   records go into is its sink: a dataset, a per-batch aggregation or a
+   keyed stage. A sink's hooks emit, in the task of a partition, its
+   locals (task_begin), what one record does (record, at indent) and the
+   task's result (task_end); then further task functions (tasks) and, in
+   the node function, the stage driver (driver). NULL: nothing. */
+typedef struct cg_sink {
+    void (*task_begin)(cg *g, const st_node *n, const char *dst);
+    void (*record)(cg *g, const st_node *n, const char *cur, int indent);
+    void (*task_end)(cg *g, const st_node *n);
+    void (*tasks)(cg *g, const st_node *n, const char *dst);
+    void (*driver)(cg *g, const st_node *n, const char *dst);
+} cg_sink;
 void emit_chain_node(cg *g, const st_node *n);
-/* codegen_keyed.c: the merge, order and output of a keyed stage */
-void ck_emit_keyed_tasks(cg *g, const st_node *n, const char *dst);
-void ck_emit_keyed_driver(cg *g, const st_node *n, const char *dst);
+/* codegen_agg.c: count and reduce per batch */
+extern const cg_sink ca_sink_count, ca_sink_reduce;
+/* codegen_keyed.c: keyed stages (reduceByKey, countByValue and the
+   per-batch part of their windowed forms) */
+extern const cg_sink ck_sink_keyed;
 void ck_destroy(cg *g, const st_node *n);
 /* codegen_window.c */
 int64_t pane_of(const st_node *n);

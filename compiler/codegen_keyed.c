@@ -1,7 +1,7 @@
 /* codegen_keyed.c: the translator of keyed stages (see codegen_int.h):
  * reduceByKey, countByValue and the per-batch part of their windowed
- * forms. Phase 1, the fold of each record into its worker's partition of
- * the keys, is the sink of the chain (codegen_chain.c); here are phase 2
+ * forms, as the sink of a chain (codegen_chain.c): phase 1, the fold of
+ * each record into its worker's partition of the keys; phase 2
  * (partition j of every worker merged, then ordered by first appearance),
  * phase 3 (the output, split in parts) and the stage's driver. What does
  * not depend on the program is in st_gen.h (ST_GEN_KEYED,
@@ -11,7 +11,45 @@
 
 #include "codegen_int.h"
 
-void ck_emit_keyed_tasks(cg *g, const st_node *n, const char *dst)
+/* phase 1, a record of the chain: folded into this worker's partition of
+   its key (a key's partition is its hash's top bits scaled to
+   [0, npart)), stamped with its position for the order of first
+   appearance */
+static void keyed_begin(cg *g, const st_node *n, const char *dst)
+{
+    int id = n->id;
+    (void)dst;
+    emit(g, 1, "const uint64_t npart = (uint64_t)D->S->npart%d;", id);
+    emit(g, 1, "sc_pm%d *m = &D->S->loc%d[(uint64_t)w * npart];", id, id);
+    emit(g, 1, "const int64_t base = (int64_t)i << 40;");
+    emit(g, 1, "int64_t pos = 0;");
+}
+
+static void keyed_record(cg *g, const st_node *n, const char *cur, int indent)
+{
+    int id = n->id;
+    bool byvalue = n->op == OP_COUNTBYVALUE || n->op == OP_COUNTBYVALUEANDWINDOW;
+    const char *k = byvalue ? cur : cg_str(g, "(%s)._1", cur);
+    const char *v = byvalue ? "INT64_C(1)" : cg_str(g, "(%s)._2", cur);
+    const st_type *kt = agg_key(n);
+    emit(g, indent, "{");
+    emit(g, indent, "    bool ins;");
+    emit(g, indent, "    const uint64_t h = sc_hash_%d(%s, %s);", kt->id, k, HASH_SEED);
+    emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(&m[((h >> 32) * npart) >> 32].m, %s, h, &ins);", id, id, k);
+    emit(g, indent, "    if (ins) {");
+    emit(g, indent, "        e->v.v = %s;", v);
+    emit(g, indent, "        e->v.stamp = base + pos;");
+    emit(g, indent, "    } else {");
+    emit(g, indent, "        if (base + pos < e->v.stamp)");
+    emit(g, indent, "            e->v.stamp = base + pos;");
+    char *c = combine(g, indent + 2, n, false, "e->v.v", v, "continue");
+    emit(g, indent, "        e->v.v = %s;", c);
+    emit(g, indent, "    }");
+    emit(g, indent, "    pos++;");
+    emit(g, indent, "}");
+}
+
+static void keyed_tasks(cg *g, const st_node *n, const char *dst)
 {
     int id = n->id;
     emit(g, 0, "ST_GEN_KEYED(%d, sc_S%d)", id, g_ctx_index(g->p, n->ctx));
@@ -53,7 +91,7 @@ void ck_emit_keyed_tasks(cg *g, const st_node *n, const char *dst)
    partition j of every worker is merged by task j, and the sorted
    partitions are merged by stamp (first appearance), so the output is the
    same whatever the workers */
-void ck_emit_keyed_driver(cg *g, const st_node *n, const char *dst)
+static void keyed_driver(cg *g, const st_node *n, const char *dst)
 {
     int id = n->id;
     const lw_node *l = &g->plan->nodes[id];
@@ -72,6 +110,8 @@ void ck_emit_keyed_driver(cg *g, const st_node *n, const char *dst)
     emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
     emit(g, 1, "st_parallel_for(job, D->%s.nparts, sc_out%d, D);", dst, id);
 }
+
+const cg_sink ck_sink_keyed = { keyed_begin, keyed_record, NULL, keyed_tasks, keyed_driver };
 
 void ck_destroy(cg *g, const st_node *n)
 {
