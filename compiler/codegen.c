@@ -1,16 +1,22 @@
-/* codegen.c: emits the C of a checked program (see codegen.h, lower.h).
+/* codegen.c: emits the C of a checked program (see codegen.h, lower.h):
+ * the file, the expressions, the per-context structs and driver, and the
+ * table of operator families (cg_family_of) whose translators live in
+ * codegen_chain/agg/keyed/window/state/join/out.c (types: codegen_rec.c).
  *
- * The generated file is self-contained apart from streamrt.h/st_map.h and
- * libstreamrt.a. Everything in it is static except main(); identifiers
+ * The generated file is self-contained apart from streamrt.h, st_map.h,
+ * st_gen.h and libstreamrt.a; it holds only what depends on the program:
+ * everything type-generic is a macro of st_gen.h instantiated per type or
+ * stage. Everything in it is static except main(); identifiers
  * are sc_-prefixed and derived from node ids and type ids, never from
  * user names, so a stream called int or main cannot clash. User names
  * appear only in comments (they are identifiers, so they cannot end one)
  * and in string literals, which are escaped byte by byte.
  *
  * Layout of the output, in order:
- *   banner, includes and the prelude (helpers every program may use)
+ *   banner and #include "st_gen.h" (the prelude and the type macros)
+ *   one ST_GEN_* line per interned type (sc_T<id> with hash/eq/fmt/copy/
+ *   ser/cmp), and per element type of window slots (ST_GEN_WSLOTS)
  *   user %{ %} blocks, as written
- *   one typedef per interned type (sc_T<id>) with hash/eq/fmt/copy/tostr
  *   prototypes of extern and foreachRDD functions
  *   per context: the dataset struct (sc_D<c>, one batch's datasets), the
  *   state struct (sc_S<c>, windows and keyed state across batches), one
