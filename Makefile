@@ -18,7 +18,7 @@
 # the build tree works without installing):
 #   $(BUILD)/bin/streamc
 #   $(BUILD)/lib/streamc/libstreamrt.a
-#   $(BUILD)/include/streamc/streamrt.h (+ st_map.h, st_receiver.h, st_kinds.def)
+#   $(BUILD)/include/streamc/streamrt.h (+ st_map.h, st_gen.h, st_receiver.h, st_kinds.def)
 
 BUILD   ?= build
 SAN     ?=
@@ -54,7 +54,7 @@ COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 # ---- runtime -------------------------------------------------------------
 RT_SRCS   := $(wildcard runtime/*.c runtime/sources/*.c)
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
-RT_HDRS   := runtime/streamrt.h runtime/st_kinds.def $(wildcard runtime/st_map.h runtime/st_receiver.h)
+RT_HDRS   := runtime/streamrt.h runtime/st_map.h runtime/st_gen.h runtime/st_receiver.h runtime/st_kinds.def
 
 .PHONY: all test check check-san install uninstall clean demo bench fuzz golden FORCE
 all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h bin/streamc

@@ -1,16 +1,22 @@
-/* codegen.c: emits the C of a checked program (see codegen.h, lower.h).
+/* codegen.c: emits the C of a checked program (see codegen.h, lower.h):
+ * the file, the expressions, the per-context structs and driver, and the
+ * table of operator families (cg_family_of) whose translators live in
+ * codegen_chain/agg/keyed/window/state/join/out.c (types: codegen_rec.c).
  *
- * The generated file is self-contained apart from streamrt.h/st_map.h and
- * libstreamrt.a. Everything in it is static except main(); identifiers
+ * The generated file is self-contained apart from streamrt.h, st_map.h,
+ * st_gen.h and libstreamrt.a; it holds only what depends on the program:
+ * everything type-generic is a macro of st_gen.h instantiated per type or
+ * stage. Everything in it is static except main(); identifiers
  * are sc_-prefixed and derived from node ids and type ids, never from
  * user names, so a stream called int or main cannot clash. User names
  * appear only in comments (they are identifiers, so they cannot end one)
  * and in string literals, which are escaped byte by byte.
  *
  * Layout of the output, in order:
- *   banner, includes and the prelude (helpers every program may use)
+ *   banner and #include "st_gen.h" (the prelude and the type macros)
+ *   one ST_GEN_* line per interned type (sc_T<id> with hash/eq/fmt/copy/
+ *   ser/cmp), and per element type of window slots (ST_GEN_WSLOTS)
  *   user %{ %} blocks, as written
- *   one typedef per interned type (sc_T<id>) with hash/eq/fmt/copy/tostr
  *   prototypes of extern and foreachRDD functions
  *   per context: the dataset struct (sc_D<c>, one batch's datasets), the
  *   state struct (sc_S<c>, windows and keyed state across batches), one
@@ -34,8 +40,6 @@
 #include "codegen_ext.h"
 #include "lower.h"
 #include "sbuf.h"
-
-#define HASH_SEED "0x5eedULL"
 
 static char *cg_keep(cg *g, char *s)
 {
@@ -91,7 +95,7 @@ char *c_lit(cg *g, const char *s, size_t n)
     return cg_keep(g, b.p);
 }
 
-static void line_begin(cg *g, int indent, st_loc loc)
+void line_begin(cg *g, int indent, st_loc loc)
 {
     if (!g->opts->line_directives)
         return;
@@ -100,7 +104,7 @@ static void line_begin(cg *g, int indent, st_loc loc)
               c_lit(g, g->opts->src_path, strlen(g->opts->src_path)));
 }
 
-static void line_end(cg *g)
+void line_end(cg *g)
 {
     if (!g->opts->line_directives)
         return;
@@ -116,110 +120,11 @@ const char *ct(cg *g, const st_type *t)
 }
 
 /* values of t point into an arena (strings, lists) */
-static bool has_strings(const st_type *t)
+bool has_strings(const st_type *t)
 {
     return cr_needs_copy(t);
 }
 
-/* Checkpoints: sc_ser_<id> appends a value (ints, floats' bits and bools as
- * 8 bytes, strings as length and bytes, pairs and options field by field),
- * sc_de_<id> reads one back, copying strings into the arena given. */
-static void emit_ser_type(cg *g, const st_type *t)
-{
-    int id = t->id;
-    emit(g, 0, "static __attribute__((unused)) void sc_ser_%d(st_buf *b, const sc_T%d *v)", id, id);
-    switch (t->kind) {
-    case TY_STRING: emit(g, 0, "{ st_ser_str(b, *v); }"); break;
-    case TY_INT: emit(g, 0, "{ st_ser_i64(b, *v); }"); break;
-    case TY_BOOL: emit(g, 0, "{ st_ser_i64(b, *v ? 1 : 0); }"); break;
-    case TY_FLOAT: emit(g, 0, "{ st_ser_f64(b, *v); }"); break;
-    default: emit(g, 0, "{ st_ser_i64(b, v->some ? 1 : 0); if (v->some) sc_ser_%d(b, &v->v); }", t->a->id);
-    }
-    emit(g, 0, "static __attribute__((unused)) void sc_de_%d(st_rd *r, st_arena *a, sc_T%d *v)", id, id);
-    switch (t->kind) {
-    case TY_STRING: emit(g, 0, "{ *v = st_rd_str(r, a); }"); break;
-    case TY_INT: emit(g, 0, "{ (void)a; *v = st_rd_i64(r); }"); break;
-    case TY_BOOL: emit(g, 0, "{ (void)a; *v = st_rd_i64(r) != 0; }"); break;
-    case TY_FLOAT: emit(g, 0, "{ (void)a; *v = st_rd_f64(r); }"); break;
-    default:
-        emit(g, 0, "{ memset(v, 0, sizeof *v); v->some = st_rd_i64(r) != 0; if (v->some) sc_de_%d(r, a, &v->v); }",
-             t->a->id);
-    }
-}
-
-static void emit_types(cg *g)
-{
-    emit(g, 0, "/* ---- types ---- */");
-    emit(g, 0, "static inline bool sc_feq(double a, double b) { return (a == b && signbit(a) == signbit(b)) || (a != a && b != b); }");
-    for (int i = 0; i < g->p->ntypes; i++) {
-        const st_type *t = g->p->types[i];
-        if (cr_emit_type(g, t))
-            continue; /* tuples and lists: codegen_rec.c */
-        char buf[256];
-        type_str(t, buf, sizeof buf);
-        int id = t->id;
-        switch (t->kind) {
-        case TY_STRING: emit(g, 0, "typedef st_str sc_T%d; /* %s */", id, buf); break;
-        case TY_INT: emit(g, 0, "typedef int64_t sc_T%d; /* %s */", id, buf); break;
-        case TY_FLOAT: emit(g, 0, "typedef double sc_T%d; /* %s */", id, buf); break;
-        case TY_BOOL: emit(g, 0, "typedef bool sc_T%d; /* %s */", id, buf); break;
-        case TY_OPTION:
-            emit(g, 0, "typedef struct sc_T%d { bool some; %s v; } sc_T%d; /* %s */", id, ct(g, t->a), id,
-                 buf);
-            break;
-        default:
-            continue;
-        }
-        /* hash */
-        emit(g, 0, "static inline uint64_t sc_hash_%d(sc_T%d v, uint64_t seed)", id, id);
-        switch (t->kind) {
-        case TY_STRING: emit(g, 0, "{ return st_hash_str(v, seed); }"); break;
-        case TY_INT: emit(g, 0, "{ return st_hash_int(v, seed); }"); break;
-        case TY_BOOL: emit(g, 0, "{ return st_hash_int(v ? 1 : 0, seed); }"); break;
-        case TY_FLOAT: emit(g, 0, "{ return st_hash_float(v, seed); }"); break;
-        default:
-            emit(g, 0, "{ return v.some ? sc_hash_%d(v.v, seed + 1) : st_hash_int(0, seed); }", t->a->id);
-        }
-        /* equality */
-        emit(g, 0, "static inline bool sc_eq_%d(sc_T%d a, sc_T%d b)", id, id, id);
-        switch (t->kind) {
-        case TY_STRING: emit(g, 0, "{ return st_str_eq(a, b); }"); break;
-        case TY_INT: case TY_BOOL: emit(g, 0, "{ return a == b; }"); break;
-        case TY_FLOAT: emit(g, 0, "{ return sc_feq(a, b); }"); break;
-        default:
-            emit(g, 0, "{ return a.some == b.some && (!a.some || sc_eq_%d(a.v, b.v)); }", t->a->id);
-        }
-        /* formatting as Spark's toString */
-        emit(g, 0, "static __attribute__((unused)) void sc_fmt_%d(st_buf *b, const sc_T%d *v)", id, id);
-        switch (t->kind) {
-        case TY_STRING: emit(g, 0, "{ st_buf_str(b, *v); }"); break;
-        case TY_INT: emit(g, 0, "{ st_buf_int(b, *v); }"); break;
-        case TY_BOOL: emit(g, 0, "{ st_buf_bool(b, *v); }"); break;
-        case TY_FLOAT: emit(g, 0, "{ st_buf_float(b, *v); }"); break;
-        default:
-            emit(g, 0, "{ if (v->some) { st_buf_puts(b, \"Some(\"); sc_fmt_%d(b, &v->v); "
-                       "st_buf_putc(b, ')'); } else st_buf_puts(b, \"None\"); }",
-                 t->a->id);
-        }
-        emit(g, 0, "static __attribute__((unused)) void sc_fmtv_%d(st_buf *b, const void *v) "
-                   "{ sc_fmt_%d(b, (const sc_T%d *)v); }", id, id, id);
-        /* deep copy into an arena */
-        emit(g, 0, "static inline sc_T%d sc_copy_%d(st_arena *a, sc_T%d v)", id, id, id);
-        if (!has_strings(t))
-            emit(g, 0, "{ (void)a; return v; }");
-        else if (t->kind == TY_STRING)
-            emit(g, 0, "{ return st_arena_strdup(a, v); }");
-        else
-            emit(g, 0, "{ if (v.some) v.v = sc_copy_%d(a, v.v); return v; }", t->a->id);
-        /* toString */
-        emit(g, 0, "static __attribute__((unused)) st_str sc_tostr_%d(st_arena *a, sc_T%d v)", id, id);
-        emit(g, 0, "{ st_buf b = { 0 }; sc_fmt_%d(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, "
-                   "(int64_t)b.n }); st_buf_free(&b); return s; }", id);
-        emit_ser_type(g, t);
-        cr_emit_cmp_alias(g, t);
-    }
-    sb_puts(&g->out, "\n");
-}
 
 /* ---- expressions -------------------------------------------------------- */
 
@@ -536,7 +441,7 @@ char *cx(ex *x, const st_expr *e)
 }
 
 /* Binds a lambda's parameters to C values and compiles its body. */
-static char *cx_lambda(ex *x, const st_expr *lam, const char *a0, const char *a1)
+char *cx_lambda(ex *x, const st_expr *lam, const char *a0, const char *a1)
 {
     assert(lam && lam->kind == EX_LAMBDA);
     if (lam->destructure) {
@@ -551,82 +456,11 @@ static char *cx_lambda(ex *x, const st_expr *lam, const char *a0, const char *a1
 
 /* ---- chains --------------------------------------------------------------- */
 
-/* Emits the fused operators ops[0..n) on the element `*cur` of type `*ty`,
- * opening a loop per flatMap; returns how many loops it opened (the
- * caller closes them after its sink). */
-static int emit_ops(cg *g, st_node **ops, int n, const char **cur, const st_type **ty, int *indent)
-{
-    int loops = 0;
-    for (int k = 0; k < n; k++) {
-        st_node *op = ops[k];
-        ex x = { .g = g, .indent = *indent, .fail = "continue", .ar = "ar" };
-        int id = ++g->tmp;
-        line_begin(g, *indent, op->fn->loc);
-        switch (op->op) {
-        case OP_MAP: {
-            char *v = cx_lambda(&x, op->fn, *cur, NULL);
-            emit(g, *indent, "%s sc_x%d = %s;", ct(g, op->type), id, v);
-            break;
-        }
-        case OP_FILTER: {
-            char *v = cx_lambda(&x, op->fn, *cur, NULL);
-            emit(g, *indent, "if (!(%s))", v);
-            emit(g, *indent, "    continue;");
-            break;
-        }
-        case OP_MAPVALUES: {
-            char *v = cx_lambda(&x, op->fn, cg_str(g, "(%s)._2", *cur), NULL);
-            emit(g, *indent, "%s sc_x%d = { (%s)._1, %s };", ct(g, op->type), id, *cur, v);
-            break;
-        }
-        case OP_FLATMAP:
-        case OP_FLATMAPVALUES: {
-            bool values = op->op == OP_FLATMAPVALUES;
-            /* split() straight into the loop: no list is made */
-            const st_expr *body = op->fn->a;
-            x.split_iter = body->kind == EX_CALL && body->ref == REF_BUILTIN && body->builtin == BI_SPLIT;
-            char *v = cx_lambda(&x, op->fn, values ? cg_str(g, "(%s)._2", *cur) : *cur, NULL);
-            if (body->kind == EX_CALL && body->ref == REF_BUILTIN && body->builtin == BI_SPLIT) {
-                emit(g, *indent, "st_split sc_it%d = %s;", id, v);
-                emit(g, *indent, "st_str sc_p%d;", id);
-                emit(g, *indent, "while (st_split_next(&sc_it%d, &sc_p%d)) {", id, id);
-            } else {
-                emit(g, *indent, "%s sc_it%d = %s;", ct(g, body->type), id, v);
-                emit(g, *indent, "for (int64_t sc_i%d = 0; sc_i%d < sc_it%d.n; sc_i%d++) {", id, id, id, id);
-                emit(g, *indent, "    %s sc_p%d = sc_it%d.v[sc_i%d];", ct(g, body->type->a), id, id, id);
-            }
-            (*indent)++;
-            loops++;
-            if (values)
-                emit(g, *indent, "%s sc_x%d = { (%s)._1, sc_p%d };", ct(g, op->type), id, *cur, id);
-            else
-                emit(g, *indent, "%s sc_x%d = sc_p%d;", ct(g, op->type), id, id);
-            break;
-        }
-        default:
-            assert(!"not a narrow operator");
-        }
-        line_end(g);
-        if (op->op != OP_FILTER) {
-            *cur = cg_str(g, "sc_x%d", id);
-            emit(g, *indent, "(void)%s;", *cur);
-        }
-        *ty = op->type;
-    }
-    return loops;
-}
 
-static void close_loops(cg *g, int loops, int *indent)
-{
-    while (loops-- > 0) {
-        (*indent)--;
-        emit(g, *indent, "}");
-    }
-}
 
 /* The combining function of an aggregation: the user's (inverse when
  * inv), or + / - on counts. Returns a C expression. */
-static char *combine(cg *g, int indent, const st_node *n, bool inv, const char *a, const char *b, const char *fail)
+char *combine(cg *g, int indent, const st_node *n, bool inv, const char *a, const char *b, const char *fail)
 {
     bool counts = n->op == OP_COUNTBYVALUE || n->op == OP_COUNTBYVALUEANDWINDOW ||
                   n->op == OP_COUNTBYWINDOW || n->op == OP_COUNT;
@@ -640,9 +474,7 @@ static char *combine(cg *g, int indent, const st_node *n, bool inv, const char *
     return v;
 }
 
-typedef enum agg_kind { AGG_NONE, AGG_COUNT, AGG_REDUCE, AGG_KEYED } agg_kind;
-
-static agg_kind agg_of(st_opkind op)
+agg_kind agg_of(st_opkind op)
 {
     switch (op) {
     case OP_COUNT: case OP_COUNTBYWINDOW: return AGG_COUNT;
@@ -653,24 +485,24 @@ static agg_kind agg_of(st_opkind op)
     }
 }
 
-static bool is_window_op(st_opkind op)
+bool is_window_op(st_opkind op)
 {
     return op == OP_WINDOW || op == OP_COUNTBYWINDOW || op == OP_REDUCEBYWINDOW ||
            op == OP_REDUCEBYKEYANDWINDOW || op == OP_COUNTBYVALUEANDWINDOW;
 }
 
-static bool windowed_inverse(const st_node *n)
+bool windowed_inverse(const st_node *n)
 {
     return n->op == OP_COUNTBYVALUEANDWINDOW || (n->op == OP_REDUCEBYKEYANDWINDOW && n->fn2);
 }
 
 /* key and value types of a keyed aggregation */
-static const st_type *agg_key(const st_node *n)
+const st_type *agg_key(const st_node *n)
 {
     return (n->op == OP_COUNTBYVALUE || n->op == OP_COUNTBYVALUEANDWINDOW) ? n->in->type : n->in->type->a;
 }
 
-static const st_type *agg_val(const st_node *n)
+const st_type *agg_val(const st_node *n)
 {
     return n->type->b;
 }
@@ -767,7 +599,7 @@ static void emit_s_members(cg *g, const st_node *n)
 
 /* ---- per-node code --------------------------------------------------------- */
 
-static int g_ctx_index(const st_program *p, const st_decl *c)
+int g_ctx_index(const st_program *p, const st_decl *c)
 {
     for (int i = 0; i < p->ncontexts; i++)
         if (p->contexts[i] == c)
@@ -776,773 +608,19 @@ static int g_ctx_index(const st_program *p, const st_decl *c)
     return 0;
 }
 
-/* The dataset struct of a node's context. */
-#define ctx_d(c) cg_str(g, "sc_D%d", g_ctx_index(g->p, (c)))
 
-/* Opens the partition loop of a chain-taking node: root partition i, or
- * with ranges (keyed stages), range i of the root's partitions. */
-static void open_part_loop(cg *g, const lw_node *l, int indent, const char *ranges)
-{
-    const st_node *r = l->root;
-    if (ranges) {
-        emit(g, indent, "const sc_rng *rg = &D->%s[i];", ranges);
-        emit(g, indent, "const st_part *ip = &D->d%d.parts[rg->part];", r->id);
-    } else {
-        emit(g, indent, "const st_part *ip = &D->d%d.parts[i];", r->id);
-    }
-    emit(g, indent, "const %s *in = (const %s *)ip->data;", ct(g, r->type), ct(g, r->type));
-    if (ranges)
-        emit(g, indent, "for (int64_t r = rg->lo; r < rg->hi; r++) {");
-    else
-        emit(g, indent, "for (int64_t r = 0; r < ip->n; r++) {");
-    emit(g, indent + 1, "%s sc_x0 = in[r];", ct(g, r->type));
-    emit(g, indent + 1, "(void)sc_x0;");
-}
 
-/* The sink of a chain for node n; cur is the element. */
-static void emit_sink(cg *g, const st_node *n, const char *cur, int indent)
-{
-    int id = n->id;
-    switch (agg_of(n->op)) {
-    case AGG_NONE:
-        emit(g, indent, "*(%s *)st_part_push(op, sizeof(%s), ar) = %s;", ct(g, n->type), ct(g, n->type), cur);
-        break;
-    case AGG_COUNT:
-        emit(g, indent, "cnt++;");
-        break;
-    case AGG_REDUCE: {
-        emit(g, indent, "if (!has) {");
-        emit(g, indent, "    acc = %s;", cur);
-        emit(g, indent, "    has = true;");
-        emit(g, indent, "} else {");
-        char *v = combine(g, indent + 1, n, false, "acc", cur, "continue");
-        emit(g, indent, "    acc = %s;", v);
-        emit(g, indent, "}");
-        break;
-    }
-    case AGG_KEYED: {
-        bool byvalue = n->op == OP_COUNTBYVALUE || n->op == OP_COUNTBYVALUEANDWINDOW;
-        const char *k = byvalue ? cur : cg_str(g, "(%s)._1", cur);
-        const char *v = byvalue ? "INT64_C(1)" : cg_str(g, "(%s)._2", cur);
-        const st_type *kt = agg_key(n);
-        emit(g, indent, "{");
-        emit(g, indent, "    bool ins;");
-        emit(g, indent, "    const uint64_t h = sc_hash_%d(%s, %s);", kt->id, k, HASH_SEED);
-        emit(g, indent, "    sc_m%d_ent *e = sc_m%d_upsert(&m[((h >> 32) * npart) >> 32].m, %s, h, &ins);", id, id, k);
-        emit(g, indent, "    if (ins) {");
-        emit(g, indent, "        e->v.v = %s;", v);
-        emit(g, indent, "        e->v.stamp = base + pos;");
-        emit(g, indent, "    } else {");
-        emit(g, indent, "        if (base + pos < e->v.stamp)");
-        emit(g, indent, "            e->v.stamp = base + pos;");
-        char *c = combine(g, indent + 2, n, false, "e->v.v", v, "continue");
-        emit(g, indent, "        e->v.v = %s;", c);
-        emit(g, indent, "    }");
-        emit(g, indent, "    pos++;");
-        emit(g, indent, "}");
-        break;
-    }
-    }
-}
-
-/* Emits the per-partition task and the node function of a chain-taking
- * node (a materialized narrow operator or an aggregation). */
-static void emit_chain_node(cg *g, const st_node *n)
-{
-    lw_node *l = &g->plan->nodes[n->id];
-    int id = n->id;
-    agg_kind a = agg_of(n->op);
-    bool to_a = a != AGG_NONE && is_window_op(n->op);
-    const char *dst = to_a ? cg_str(g, "a%d", id) : cg_str(g, "d%d", id);
-
-    emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int i, int w)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
-    emit(g, 1, "st_arena *ar = job->arenas[w];");
-    emit(g, 1, "(void)ar;");
-    switch (a) {
-    case AGG_NONE: emit(g, 1, "st_part *op = &D->%s.parts[i];", dst); break;
-    case AGG_COUNT: emit(g, 1, "int64_t cnt = 0;"); break;
-    case AGG_REDUCE:
-        emit(g, 1, "bool has = false;");
-        emit(g, 1, "%s acc;", ct(g, n->type));
-        emit(g, 1, "memset(&acc, 0, sizeof acc);");
-        break;
-    case AGG_KEYED:
-        /* this worker's partitions; a key's partition is its hash's top
-           bits scaled to [0, npart) */
-        emit(g, 1, "const uint64_t npart = (uint64_t)D->S->npart%d;", id);
-        emit(g, 1, "sc_pm%d *m = &D->S->loc%d[(uint64_t)w * npart];", id, id);
-        emit(g, 1, "const int64_t base = (int64_t)i << 40;");
-        emit(g, 1, "int64_t pos = 0;");
-        break;
-    }
-    open_part_loop(g, l, 1, a == AGG_KEYED ? cg_str(g, "rg%d", id) : NULL);
-    int indent = 2;
-    const char *cur = "sc_x0";
-    const st_type *ty = l->root->type;
-    int loops = emit_ops(g, l->chain, l->nchain, &cur, &ty, &indent);
-    if (a == AGG_NONE) {
-        st_node *self = (st_node *)n;
-        loops += emit_ops(g, &self, 1, &cur, &ty, &indent);
-    }
-    emit_sink(g, n, cur, indent);
-    close_loops(g, loops, &indent);
-    emit(g, 1, "}");
-    if (a == AGG_COUNT)
-        emit(g, 1, "D->cnt%d[i] = cnt;", id);
-    if (a == AGG_REDUCE) {
-        emit(g, 1, "D->has%d[i] = has;", id);
-        emit(g, 1, "D->acc%d[i] = acc;", id);
-    }
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-
-    if (a == AGG_KEYED) {
-        /* phase 2, partition j: every other worker's partition j merged into
-           worker 0's, whose entries then go in order of first appearance
-           into srt[j] */
-        emit(g, 0, "static void sc_merge%d(st_job *job, void *arg, int j, int w)", id);
-        emit(g, 0, "{");
-        emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
-        emit(g, 1, "st_arena *ar = job->arenas[w];");
-        emit(g, 1, "const int nl = D->S->nloc%d, np = D->S->npart%d;", id, id);
-        emit(g, 1, "sc_m%d *m = &D->S->loc%d[j].m;", id, id);
-        emit(g, 1, "for (int i = 1; i < nl; i++) {");
-        emit(g, 2, "const sc_m%d *src = &D->S->loc%d[(size_t)i * (size_t)np + (size_t)j].m;", id, id);
-        emit(g, 2, "for (int64_t q = 0; q < src->n; q++) {");
-        emit(g, 3, "const sc_m%d_ent *s = &src->ents[q];", id);
-        emit(g, 3, "bool ins;");
-        emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert_ent(m, s, &ins);", id, id);
-        emit(g, 3, "if (ins) {");
-        emit(g, 3, "    e->v = s->v;");
-        emit(g, 3, "} else {");
-        emit(g, 3, "    if (s->v.stamp < e->v.stamp)");
-        emit(g, 3, "        e->v.stamp = s->v.stamp;");
-        char *c = combine(g, 4, n, false, "e->v.v", "s->v.v", "continue");
-        emit(g, 3, "    e->v.v = %s;", c);
-        emit(g, 3, "}");
-        emit(g, 2, "}");
-        emit(g, 1, "}");
-        emit(g, 1, "st_stamped *o = st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1));");
-        emit(g, 1, "bool sorted = true;");
-        emit(g, 1, "for (int64_t q = 0; q < m->n; q++) {");
-        emit(g, 2, "o[q] = (st_stamped){ m->ents[q].v.stamp, &m->ents[q] };");
-        emit(g, 2, "sorted = sorted && (q == 0 || o[q - 1].stamp < o[q].stamp);");
-        emit(g, 1, "}");
-        emit(g, 1, "if (!sorted)");
-        emit(g, 1, "    st_sort_stamped(o, st_arena_alloc(ar, sizeof *o * (size_t)(m->n + 1)), m->n);");
-        emit(g, 1, "D->srt%d[j] = o;", id);
-        emit(g, 0, "}");
-        emit(g, 0, "static void sc_locfree%d(sc_S%d *S)", id, g_ctx_index(g->p, n->ctx));
-        emit(g, 0, "{");
-        emit(g, 1, "for (int k = 0; k < S->nloc%d * S->npart%d; k++)", id, id);
-        emit(g, 1, "    sc_m%d_free(&S->loc%d[k].m);", id, id);
-        emit(g, 1, "free(S->loc%d);", id);
-        emit(g, 1, "S->loc%d = NULL;", id);
-        emit(g, 1, "S->nloc%d = S->npart%d = 0;", id, id);
-        emit(g, 0, "}");
-        /* phase 3, output part i: its stretch of the merge of the sorted
-           partitions; short string keys are copied out of the map entries
-           into one buffer, so that what reads them next does not meet a
-           cache miss per key in the input */
-        const st_type *kt = n->type->a;
-        emit(g, 0, "static void sc_out%d(st_job *job, void *arg, int i, int w)", id);
-        emit(g, 0, "{");
-        emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
-        emit(g, 1, "const int np = D->S->npart%d;", id);
-        emit(g, 1, "const st_part *op = &D->%s.parts[i];", dst);
-        emit(g, 1, "int64_t at[SC_MAX_PARTS];");
-        emit(g, 1, "st_stamped_seek(D->srt%d, D->ns%d, np, (int64_t)i * D->%s.parts[0].cap, at);", id, id, dst);
-        emit(g, 1, "%s *o = (%s *)op->data;", ct(g, n->type), ct(g, n->type));
-        if (kt->kind == TY_STRING)
-            emit(g, 1, "char *kb = st_arena_alloc(job->arenas[w], 16 * (size_t)op->n + 1);");
-        else
-            emit(g, 1, "(void)job, (void)w;");
-        emit(g, 1, "for (int64_t q = 0; q < op->n; q++) {");
-        emit(g, 2, "const sc_m%d_ent *e = st_stamped_next(D->srt%d, D->ns%d, np, at)->p;", id, id, id);
-        emit(g, 2, "o[q]._1 = e->k;");
-        if (kt->kind == TY_STRING) {
-            emit(g, 2, "if (e->k.n <= 16) {");
-            emit(g, 3, "st_kinl_bytes(e->ki, e->k.n, kb);");
-            emit(g, 3, "o[q]._1.p = kb;");
-            emit(g, 3, "kb += e->k.n;");
-            emit(g, 2, "}");
-        }
-        emit(g, 2, "o[q]._2 = e->v.v;");
-        emit(g, 1, "}");
-        emit(g, 0, "}");
-        sb_puts(&g->out, "\n");
-    }
-
-    emit(g, 0, "static void sc_%s%d(%s *D, st_job *job) /* %s */", to_a ? "agg" : "node", id, ctx_d(n->ctx),
-         op_name(n->op));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", l->root->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "st_arena *ar0 = job->arenas[0];");
-    if (a != AGG_KEYED)   /* keyed stages work on ranges (sc_ranges) */
-        emit(g, 1, "const int np = D->d%d.nparts;", l->root->id);
-    switch (a) {
-    case AGG_NONE:
-        emit(g, 1, "D->%s.nparts = np;", dst);
-        emit(g, 1, "D->%s.parts = st_arena_alloc(ar0, sizeof(st_part) * (size_t)(np + 1));", dst);
-        emit(g, 1, "memset(D->%s.parts, 0, sizeof(st_part) * (size_t)(np + 1));", dst);
-        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
-        break;
-    case AGG_COUNT:
-        emit(g, 1, "D->cnt%d = st_arena_alloc(ar0, sizeof(int64_t) * (size_t)(np + 1));", id);
-        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
-        emit(g, 1, "int64_t total = 0;");
-        emit(g, 1, "for (int i = 0; i < np; i++)");
-        emit(g, 1, "    total += D->cnt%d[i];", id);
-        emit(g, 1, "D->%s.nparts = 1;", dst);
-        emit(g, 1, "D->%s.parts = st_arena_alloc(ar0, sizeof(st_part));", dst);
-        emit(g, 1, "memset(D->%s.parts, 0, sizeof(st_part));", dst);
-        emit(g, 1, "*(int64_t *)st_part_push(&D->%s.parts[0], sizeof(int64_t), ar0) = total;", dst);
-        break;
-    case AGG_REDUCE: {
-        emit(g, 1, "D->has%d = st_arena_alloc(ar0, sizeof(bool) * (size_t)(np + 1));", id);
-        emit(g, 1, "D->acc%d = st_arena_alloc(ar0, sizeof(%s) * (size_t)(np + 1));", id, ct(g, n->type));
-        emit(g, 1, "st_parallel_for(job, np, sc_task%d, D);", id);
-        emit(g, 1, "const int w = 0;");
-        emit(g, 1, "st_arena *ar = ar0;");
-        emit(g, 1, "(void)w;");
-        emit(g, 1, "bool has = false;");
-        emit(g, 1, "%s acc;", ct(g, n->type));
-        emit(g, 1, "memset(&acc, 0, sizeof acc);");
-        emit(g, 1, "for (int i = 0; i < np; i++) {");
-        emit(g, 2, "if (!D->has%d[i])", id);
-        emit(g, 2, "    continue;");
-        emit(g, 2, "if (!has) {");
-        emit(g, 2, "    acc = D->acc%d[i];", id);
-        emit(g, 2, "    has = true;");
-        emit(g, 2, "    continue;");
-        emit(g, 2, "}");
-        char *c = combine(g, 2, n, false, "acc", cg_str(g, "D->acc%d[i]", id), "continue");
-        emit(g, 2, "acc = %s;", c);
-        emit(g, 1, "}");
-        emit(g, 1, "(void)ar;");
-        emit(g, 1, "D->%s.nparts = has ? 1 : 0;", dst);
-        emit(g, 1, "D->%s.parts = st_arena_alloc(ar0, sizeof(st_part));", dst);
-        emit(g, 1, "memset(D->%s.parts, 0, sizeof(st_part));", dst);
-        emit(g, 1, "if (has)");
-        emit(g, 1, "    *(%s *)st_part_push(&D->%s.parts[0], sizeof(%s), ar0) = acc;", ct(g, n->type), dst,
-             ct(g, n->type));
-        break;
-    }
-    case AGG_KEYED:
-        /* nw workers each keep np partitions of the keys (np = nw, up to
-           SC_MAX_PARTS: there are nw * np maps): after the parallel pass,
-           partition j of every worker is merged by task j, and the sorted
-           partitions are merged by stamp (first appearance), so the output
-           is the same whatever the workers */
-        emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
-        emit(g, 1, "const int nw = job->nworkers > 0 ? job->nworkers : 1;");
-        emit(g, 1, "if (S->nloc%d != nw) {", id);
-        emit(g, 2, "sc_locfree%d(S);", id);
-        emit(g, 2, "S->npart%d = nw < SC_MAX_PARTS ? nw : SC_MAX_PARTS;", id);
-        emit(g, 2, "S->loc%d = calloc((size_t)nw * (size_t)S->npart%d, sizeof *S->loc%d);", id, id, id);
-        emit(g, 2, "if (!S->loc%d)", id);
-        emit(g, 2, "    abort();");
-        emit(g, 2, "S->nloc%d = nw;", id);
-        emit(g, 1, "}");
-        emit(g, 1, "const int np = S->npart%d;", id);
-        emit(g, 1, "for (int k = 0; k < nw * np; k++)");
-        emit(g, 1, "    sc_m%d_clear(&S->loc%d[k].m);", id, id);
-        emit(g, 1, "int nt;");
-        emit(g, 1, "D->rg%d = sc_ranges(&D->d%d, nw, ar0, &nt);", id, l->root->id);
-        emit(g, 1, "st_parallel_for(job, nt, sc_task%d, D);", id);
-        emit(g, 1, "D->srt%d = st_arena_alloc(ar0, sizeof *D->srt%d * (size_t)np);", id, id);
-        emit(g, 1, "st_parallel_for(job, np, sc_merge%d, D);", id);
-        emit(g, 1, "int64_t total = 0, *ns = st_arena_alloc(ar0, sizeof *ns * (size_t)np);");
-        emit(g, 1, "for (int k = 0; k < np; k++)");
-        emit(g, 1, "    total += ns[k] = S->loc%d[k].m.n;", id);
-        emit(g, 1, "D->ns%d = ns;", id);
-        emit(g, 1, "sc_split_out(&D->%s, total, job->nworkers, sizeof(%s), ar0);", dst, ct(g, n->type));
-        emit(g, 1, "st_parallel_for(job, D->%s.nparts, sc_out%d, D);", dst, id);
-        break;
-    }
-    if (to_a)
-        emit(g, 1, "D->av%d = true;", id);
-    else
-        emit(g, 1, "D->v%d = true;", id);
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-}
 
 /* ---- windows ------------------------------------------------------------ */
 
-/* The pane a windowed operator keeps its input in (see st_window). */
-static int64_t pane_of(const st_node *n)
-{
-    if (n->op == OP_WINDOW || windowed_inverse(n))
-        return n->in->slide_ms;
-    int64_t a = n->win_ms, b = n->slide_ms;
-    while (b) {
-        int64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
 
-/* Absorbs this batch's (per-batch aggregated) dataset `src` into the pane
- * slot for time rel: a copy for a fresh slot, a merge into an existing
- * one (reductions only: records are kept one slot per batch). */
-static void emit_absorb(cg *g, int indent, const st_node *n, const char *src)
-{
-    int id = n->id;
-    const st_type *t = n->type;
-    emit(g, indent, "int64_t cnt = sc_ds_count(&%s);", src);
-    emit(g, indent, "if (cnt > 0) {");
-    emit(g, indent, "    bool fresh;");
-    emit(g, indent, "    st_wslot *sl = st_window_slot(&S->r%d, rel, &fresh);", id);
-    if (n->op == OP_COUNTBYWINDOW) {
-        emit(g, indent, "    (void)fresh;");
-        emit(g, indent, "    int64_t c = ((const int64_t *)%s.parts[0].data)[0];", src);
-        emit(g, indent, "    sl->n += c;");
-        emit(g, indent, "    S->sum%d += c;", id);
-        emit(g, indent, "    S->seen%d = S->seen%d || c > 0;", id, id);
-        emit(g, indent, "}");
-        return;
-    }
-    if (n->op == OP_REDUCEBYWINDOW) {
-        emit(g, indent, "    %s v = ((const %s *)%s.parts[0].data)[0];", ct(g, t), ct(g, t), src);
-        emit(g, indent, "    if (fresh) {");
-        emit(g, indent, "        sl->data = st_arena_alloc(sl->ar, sizeof v);");
-        emit(g, indent, "        sl->n = 1;");
-        emit(g, indent, "    } else {");
-        emit(g, indent, "        %s v0 = v;", ct(g, t));
-        emit(g, indent, "        v = *(%s *)sl->data;", ct(g, t));
-        emit(g, indent, "        for (int once = 0; once < 1; once++) { /* a failed combine keeps the pane's value */");
-        char *c = combine(g, indent + 3, n, false, "v", "v0", "continue");
-        emit(g, indent, "            v = %s;", c);
-        emit(g, indent, "        }");
-        emit(g, indent, "    }");
-        emit(g, indent, "    *(%s *)sl->data = sc_copy_%d(sl->ar, v);", ct(g, t), t->id);
-        emit(g, indent, "}");
-        return;
-    }
-    /* records (window) and key/value pairs (keyed reductions) */
-    emit(g, indent, "    int64_t q = 0, base = 0;");
-    emit(g, indent, "    %s *dst;", ct(g, t));
-    emit(g, indent, "    if (fresh) {");
-    emit(g, indent, "        dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)cnt);");
-    emit(g, indent, "    } else {");
-    emit(g, indent, "        base = sl->n;");
-    emit(g, indent, "        dst = st_arena_alloc(sl->ar, sizeof *dst * (size_t)(base + cnt));");
-    emit(g, indent, "        memcpy(dst, sl->data, sizeof *dst * (size_t)base);");
-    emit(g, indent, "    }");
-    emit(g, indent, "    for (int p = 0; p < %s.nparts; p++)", src);
-    emit(g, indent, "        for (int64_t r = 0; r < %s.parts[p].n; r++)", src);
-    emit(g, indent, "            dst[base + q++] = sc_copy_%d(sl->ar, ((const %s *)%s.parts[p].data)[r]);", t->id, ct(g, t),
-         src);
-    emit(g, indent, "    sl->data = dst;");
-    emit(g, indent, "    sl->n = base + cnt;");
-    if (agg_of(n->op) == AGG_KEYED) {
-        /* a pane of several batches: reduce it to one value per key */
-        const st_type *kt = agg_key(n);
-        emit(g, indent, "    if (!fresh) {");
-        emit(g, indent, "        sc_m%d m;", id);
-        emit(g, indent, "        memset(&m, 0, sizeof m);");
-        emit(g, indent, "        for (int64_t k = 0; k < sl->n; k++) {");
-        emit(g, indent, "            bool ins;");
-        emit(g, indent, "            sc_m%d_ent *e = sc_m%d_upsert(&m, dst[k]._1, sc_hash_%d(dst[k]._1, %s), &ins);", id,
-             id, kt->id, HASH_SEED);
-        emit(g, indent, "            if (ins) {");
-        emit(g, indent, "                e->v.v = dst[k]._2;");
-        emit(g, indent, "                continue;");
-        emit(g, indent, "            }");
-        char *c = combine(g, indent + 3, n, false, "e->v.v", "dst[k]._2", "continue");
-        emit(g, indent, "            e->v.v = %s;", c);
-        emit(g, indent, "        }");
-        emit(g, indent, "        for (int64_t k = 0; k < m.n; k++) {");
-        emit(g, indent, "            dst[k]._1 = m.ents[k].k;");
-        emit(g, indent, "            dst[k]._2 = sc_copy_%d(sl->ar, m.ents[k].v.v);", agg_val(n)->id);
-        emit(g, indent, "        }");
-        emit(g, indent, "        sl->n = m.n;");
-        emit(g, indent, "        sc_m%d_free(&m);", id);
-        emit(g, indent, "    }");
-    }
-    emit(g, indent, "}");
-}
 
-static void emit_window_node(cg *g, const st_node *n)
-{
-    int id = n->id;
-    agg_kind a = agg_of(n->op);
-    if (a != AGG_NONE)
-        emit_chain_node(g, n);
-    const char *iv = a != AGG_NONE ? cg_str(g, "D->av%d", id) : cg_str(g, "D->v%d", n->in->id);
-    const char *in = a != AGG_NONE ? cg_str(g, "D->a%d", id) : cg_str(g, "D->d%d", n->in->id);
-    const st_type *t = n->type;
-    bool inv = windowed_inverse(n);
-    const st_type *kt = a == AGG_KEYED ? agg_key(n) : NULL, *vt = a == AGG_KEYED ? agg_val(n) : NULL;
-
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", id, ctx_d(n->ctx), op_name(n->op));
-    emit(g, 0, "{");
-    emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
-    emit(g, 1, "const int64_t rel = job->time_ms - job->zero_ms;");
-    emit(g, 1, "st_arena *ar0 = job->arenas[0], *ar = ar0;");
-    emit(g, 1, "const int w = 0;");
-    emit(g, 1, "(void)w; (void)ar;");
-    if (a != AGG_NONE)
-        emit(g, 1, "sc_agg%d(D, job);", id);
-    emit(g, 1, "if (%s) {", iv);
-    /* first expire what no window from now on holds (Spark subtracts the
-       old values before it adds the new ones) */
-    emit(g, 2, "while (st_window_oldest_expired(&S->r%d, rel)) {", id);
-    if (n->op == OP_COUNTBYWINDOW)
-        emit(g, 3, "S->sum%d -= S->r%d.slots[0].n;", id, id);
-    if (inv) {
-        emit(g, 3, "const sc_wi%d *ev = S->r%d.slots[0].data;", id, id);
-        emit(g, 3, "for (int64_t q = 0; q < S->r%d.slots[0].n; q++) {", id);
-        emit(g, 4, "sc_w%d_ent *e = &S->w%d.ents[ev[q].idx];", id, id);
-        char *c = combine(g, 4, n, true, "e->v", "ev[q].v", "continue");
-        emit(g, 4, "e->v = sc_copy_%d(S->war%d, %s);", vt->id, id, c);
-        emit(g, 3, "}");
-    }
-    emit(g, 3, "st_window_drop_oldest(&S->r%d);", id);
-    emit(g, 2, "}");
-    if (inv) {
-        /* fold the new batch into the running window value, and keep
-           what it added for when it expires */
-        emit(g, 2, "int64_t cnt = sc_ds_count(&%s), nk = 0;", in);
-        emit(g, 2, "sc_wi%d *keep = NULL;", id);
-        emit(g, 2, "st_wslot *sl = NULL;");
-        emit(g, 2, "if (cnt > 0) {");
-        emit(g, 2, "    bool fresh;");
-        emit(g, 2, "    sl = st_window_slot(&S->r%d, rel, &fresh);", id);
-        emit(g, 2, "    keep = st_arena_alloc(sl->ar, sizeof *keep * (size_t)cnt);");
-        emit(g, 2, "    sl->data = keep;");
-        emit(g, 2, "}");
-        emit(g, 2, "for (int p = 0; p < %s.nparts; p++) {", in);
-        emit(g, 3, "const %s *nv = %s.parts[p].data;", ct(g, t), in);
-        emit(g, 3, "for (int64_t q = 0; q < %s.parts[p].n; q++) {", in);
-        emit(g, 4, "bool ins;");
-        emit(g, 4, "sc_w%d_ent *e = sc_w%d_upsert(&S->w%d, nv[q]._1, sc_hash_%d(nv[q]._1, %s), &ins);", id, id, id,
-             kt->id, HASH_SEED);
-        emit(g, 4, "if (ins) {");
-        emit(g, 4, "    e->k = sc_copy_%d(S->war%d, nv[q]._1);", kt->id, id);
-        emit(g, 4, "    e->v = sc_copy_%d(S->war%d, nv[q]._2);", vt->id, id);
-        emit(g, 4, "} else {");
-        char *c = combine(g, 5, n, false, "e->v", "nv[q]._2", "continue");
-        emit(g, 4, "    e->v = sc_copy_%d(S->war%d, %s);", vt->id, id, c);
-        emit(g, 4, "}");
-        /* only what was added is subtracted later */
-        emit(g, 4, "keep[nk].idx = e - S->w%d.ents;", id);
-        emit(g, 4, "keep[nk].v = sc_copy_%d(sl->ar, nv[q]._2);", vt->id);
-        emit(g, 4, "sl->n = ++nk;");
-        emit(g, 3, "}");
-        emit(g, 2, "}");
-    } else {
-        emit(g, 2, "{");
-        emit_absorb(g, 3, n, in);
-        emit(g, 2, "}");
-    }
-    emit(g, 1, "}");
-    emit(g, 1, "if (!st_window_due(&S->r%d, rel))", id);
-    emit(g, 1, "    return;");
-    const char *d = cg_str(g, "D->d%d", id);
-    switch (n->op) {
-    case OP_WINDOW:
-        emit(g, 1, "%s.nparts = (int)S->r%d.n;", d, id);
-        emit(g, 1, "%s.parts = st_arena_alloc(ar0, sizeof(st_part) * (size_t)(S->r%d.n + 1));", d, id);
-        emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++)", id);
-        emit(g, 1, "    %s.parts[k] = (st_part){ S->r%d.slots[k].data, S->r%d.slots[k].n, S->r%d.slots[k].n };", d, id,
-             id, id);
-        break;
-    case OP_COUNTBYWINDOW:
-        emit(g, 1, "sc_split_out(&%s, S->seen%d ? 1 : 0, 1, sizeof(int64_t), ar0);", d, id);
-        emit(g, 1, "if (S->seen%d)", id);
-        emit(g, 1, "    *(int64_t *)%s.parts[0].data = S->sum%d;", d, id);
-        break;
-    case OP_REDUCEBYWINDOW: {
-        emit(g, 1, "bool has = false;");
-        emit(g, 1, "%s acc;", ct(g, t));
-        emit(g, 1, "memset(&acc, 0, sizeof acc);");
-        emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
-        emit(g, 2, "const %s *v = S->r%d.slots[k].data;", ct(g, t), id);
-        emit(g, 2, "if (!has) {");
-        emit(g, 2, "    acc = v[0];");
-        emit(g, 2, "    has = true;");
-        emit(g, 2, "    continue;");
-        emit(g, 2, "}");
-        char *c = combine(g, 2, n, false, "acc", "v[0]", "continue");
-        emit(g, 2, "acc = %s;", c);
-        emit(g, 1, "}");
-        emit(g, 1, "sc_split_out(&%s, has ? 1 : 0, 1, sizeof acc, ar0);", d);
-        emit(g, 1, "if (has)");
-        emit(g, 1, "    *(%s *)%s.parts[0].data = acc;", ct(g, t), d);
-        break;
-    }
-    default:
-        if (inv) {
-            emit(g, 1, "int64_t total = 0;");
-            emit(g, 1, "for (int64_t q = 0; q < S->w%d.n; q++)", id);
-            emit(g, 1, "    total += %s;",
-                 n->op == OP_COUNTBYVALUEANDWINDOW ? cg_str(g, "S->w%d.ents[q].v != 0", id) : "1");
-            emit(g, 1, "sc_split_out(&%s, total, job->nworkers, sizeof(%s), ar0);", d, ct(g, t));
-            emit(g, 1, "int64_t o = 0;");
-            emit(g, 1, "for (int64_t q = 0; q < S->w%d.n; q++) {", id);
-            if (n->op == OP_COUNTBYVALUEANDWINDOW) {
-                emit(g, 2, "if (S->w%d.ents[q].v == 0)", id);
-                emit(g, 2, "    continue;");
-            }
-            emit(g, 2, "%s *e = (%s *)sc_out_slot(&%s, o++, sizeof *e);", ct(g, t), ct(g, t), d);
-            emit(g, 2, "e->_1 = S->w%d.ents[q].k;", id);
-            emit(g, 2, "e->_2 = S->w%d.ents[q].v;", id);
-            emit(g, 1, "}");
-        } else {
-            /* combine the panes' partial results */
-            emit(g, 1, "sc_m%d m;", id);
-            emit(g, 1, "memset(&m, 0, sizeof m);");
-            emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
-            emit(g, 2, "const %s *pv = S->r%d.slots[k].data;", ct(g, t), id);
-            emit(g, 2, "for (int64_t q = 0; q < S->r%d.slots[k].n; q++) {", id);
-            emit(g, 3, "bool ins;");
-            emit(g, 3, "sc_m%d_ent *e = sc_m%d_upsert(&m, pv[q]._1, sc_hash_%d(pv[q]._1, %s), &ins);", id, id, kt->id,
-                 HASH_SEED);
-            emit(g, 3, "if (ins) {");
-            emit(g, 3, "    e->v.v = pv[q]._2;");
-            emit(g, 3, "    continue;");
-            emit(g, 3, "}");
-            char *c = combine(g, 3, n, false, "e->v.v", "pv[q]._2", "continue");
-            emit(g, 3, "e->v.v = %s;", c);
-            emit(g, 2, "}");
-            emit(g, 1, "}");
-            emit(g, 1, "sc_split_out(&%s, m.n, job->nworkers, sizeof(%s), ar0);", d, ct(g, t));
-            emit(g, 1, "for (int64_t q = 0; q < m.n; q++) {");
-            emit(g, 2, "%s *e = (%s *)sc_out_slot(&%s, q, sizeof *e);", ct(g, t), ct(g, t), d);
-            emit(g, 2, "e->_1 = m.ents[q].k;");
-            emit(g, 2, "e->_2 = m.ents[q].v.v;");
-            emit(g, 1, "}");
-            emit(g, 1, "sc_m%d_free(&m);", id);
-        }
-    }
-    emit(g, 1, "D->v%d = true;", id);
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-}
 
 /* ---- state, joins, unions, outputs --------------------------------------- */
 
-/* updateStateByKey: the state is split in SC_SHARDS maps by key hash; a
- * task per shard folds, in arrival order, the batch's values of its keys
- * (so a key's values are folded in order and shards never share memory).
- * Every key of the state is emitted, in order of its first appearance. */
-static void emit_update_state(cg *g, const st_node *n)
-{
-    int id = n->id, ci = g_ctx_index(g->p, n->ctx);
-    const st_type *it = n->in->type, *kt = it->a, *st = n->type->b;
-    emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int j, int w)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
-    emit(g, 1, "sc_S%d *S = D->S;", ci);
-    emit(g, 1, "st_arena *ar = job->arenas[w];");
-    emit(g, 1, "(void)ar;");
-    emit(g, 1, "sc_u%d *m = &S->u%d[j];", id, id);
-    emit(g, 1, "st_arena *sa = S->uar%d[j];", id);
-    emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
-    emit(g, 1, "const int64_t rel = job->time_ms - job->zero_ms;");
-    emit(g, 1, "int64_t pos = 0;");
-    emit(g, 1, "for (int p = 0; p < in->nparts; p++) {");
-    emit(g, 2, "const %s *el = in->parts[p].data;", ct(g, it));
-    emit(g, 2, "for (int64_t r = 0; r < in->parts[p].n; r++) {");
-    emit(g, 3, "pos++;");
-    emit(g, 3, "uint64_t h = sc_hash_%d(el[r]._1, %s);", kt->id, HASH_SEED);
-    emit(g, 3, "if ((int)((h >> 32) %% SC_SHARDS) != j)");
-    emit(g, 3, "    continue;");
-    emit(g, 3, "bool ins;");
-    emit(g, 3, "sc_u%d_ent *e = sc_u%d_upsert(m, el[r]._1, h, &ins);", id, id);
-    emit(g, 3, "if (ins) {");
-    ex x = { .g = g, .indent = 4, .fail = "continue", .ar = "ar" };
-    line_begin(g, 4, n->init->loc);
-    char *init = cx(&x, n->init);
-    line_end(g);
-    emit(g, 4, "e->k = sc_copy_%d(sa, el[r]._1);", kt->id);
-    emit(g, 4, "e->v.v = sc_copy_%d(sa, %s);", st->id, init);
-    emit(g, 4, "e->v.t = rel;");
-    emit(g, 4, "e->v.pos = pos;");
-    emit(g, 3, "}");
-    ex y = { .g = g, .indent = 3, .fail = "continue", .ar = "ar" };
-    line_begin(g, 3, n->fn->loc);
-    char *v = cx_lambda(&y, n->fn, "e->v.v", "el[r]._2");
-    line_end(g);
-    emit(g, 3, "e->v.v = sc_copy_%d(sa, %s);", st->id, v);
-    emit(g, 2, "}");
-    emit(g, 1, "}");
-    if (has_strings(st) || has_strings(kt)) {
-        /* values are copied on every update: compact the shard's arena
-           once it holds more dead copies than live ones */
-        emit(g, 1, "if (st_arena_used(sa) > S->ulim%d[j]) {", id);
-        emit(g, 2, "st_arena *na = st_arena_new();");
-        emit(g, 2, "for (int64_t q = 0; q < m->n; q++) {");
-        emit(g, 3, "m->ents[q].k = sc_copy_%d(na, m->ents[q].k);", kt->id);
-        emit(g, 3, "m->ents[q].v.v = sc_copy_%d(na, m->ents[q].v.v);", st->id);
-        emit(g, 2, "}");
-        emit(g, 2, "st_arena_free(sa);");
-        emit(g, 2, "S->uar%d[j] = na;", id);
-        emit(g, 2, "S->ulim%d[j] = 2 * st_arena_used(na) + ((size_t)1 << 20);", id);
-        emit(g, 1, "}");
-    }
-    emit(g, 0, "}");
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* updateStateByKey */", id, ctx_d(n->ctx));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", n->in->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "sc_S%d *S = D->S;", ci);
-    emit(g, 1, "st_parallel_for(job, SC_SHARDS, sc_task%d, D);", id);
-    /* merge the shards (each in first-appearance order) by (time, pos) */
-    emit(g, 1, "int64_t total = 0, at[SC_SHARDS] = { 0 };");
-    emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++)");
-    emit(g, 1, "    total += S->u%d[k].n;", id);
-    emit(g, 1, "sc_split_out(&D->d%d, total, job->nworkers, sizeof(%s), job->arenas[0]);", id, ct(g, n->type));
-    emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
-    emit(g, 2, "int best = -1;");
-    emit(g, 2, "for (int k = 0; k < SC_SHARDS; k++) {");
-    emit(g, 3, "if (at[k] == S->u%d[k].n)", id);
-    emit(g, 3, "    continue;");
-    emit(g, 3, "const sc_us%d *c = &S->u%d[k].ents[at[k]].v;", id, id);
-    emit(g, 3, "if (best < 0 || c->t < S->u%d[best].ents[at[best]].v.t ||", id);
-    emit(g, 3, "    (c->t == S->u%d[best].ents[at[best]].v.t && c->pos < S->u%d[best].ents[at[best]].v.pos))", id, id);
-    emit(g, 3, "    best = k;");
-    emit(g, 2, "}");
-    emit(g, 2, "const sc_u%d_ent *e = &S->u%d[best].ents[at[best]++];", id, id);
-    emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->d%d, q, sizeof *o);", ct(g, n->type), ct(g, n->type), id);
-    emit(g, 2, "o->_1 = e->k;");
-    emit(g, 2, "o->_2 = e->v.v;");
-    emit(g, 1, "}");
-    emit(g, 1, "D->v%d = true;", id);
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-}
 
-static void emit_join(cg *g, const st_node *n)
-{
-    int id = n->id;
-    const st_type *lt = n->in->type, *rt = n->in2->type, *kt = lt->a, *ot = n->type, *it = ot->b;
-    bool lopt = n->op == OP_RIGHTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
-    bool ropt = n->op == OP_LEFTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
-    const char *lv = lopt ? "{ .some = true, .v = el[r]._2 }" : "el[r]._2";
-    const char *rv = ropt ? cg_str(g, "{ .some = true, .v = D->jr%d[j].v }", id) : cg_str(g, "D->jr%d[j].v", id);
-    (void)it;
-    /* probe: left partition i against the right side's index */
-    emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int i, int w)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
-    emit(g, 1, "st_arena *ar = job->arenas[w];");
-    emit(g, 1, "const st_part *ip = &D->d%d.parts[i];", n->in->id);
-    emit(g, 1, "st_part *op = &D->d%d.parts[i];", id);
-    emit(g, 1, "const %s *el = ip->data;", ct(g, lt));
-    emit(g, 1, "for (int64_t r = 0; r < ip->n; r++) {");
-    emit(g, 2, "const sc_j%d_ent *e = sc_j%d_find(&D->j%d, el[r]._1, sc_hash_%d(el[r]._1, %s));", id, id, id, kt->id,
-         HASH_SEED);
-    emit(g, 2, "if (e) {");
-    emit(g, 2, "    for (int64_t j = e->v.first; j >= 0; j = D->jr%d[j].next)", id);
-    emit(g, 2, "        *(%s *)st_part_push(op, sizeof(%s), ar) = (%s){ el[r]._1, { %s, %s } };", ct(g, ot), ct(g, ot),
-         ct(g, ot), lv, rv);
-    emit(g, 2, "}");
-    if (ropt) {
-        emit(g, 2, "else");
-        emit(g, 2, "    *(%s *)st_part_push(op, sizeof(%s), ar) = (%s){ el[r]._1, { %s, { .some = false } } };",
-             ct(g, ot), ct(g, ot), ct(g, ot), lv);
-    }
-    emit(g, 1, "}");
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", id, ctx_d(n->ctx), op_name(n->op));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d || !D->v%d)", n->in->id, n->in2->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "st_arena *ar0 = job->arenas[0];");
-    emit(g, 1, "const st_ds *R = &D->d%d, *L = &D->d%d;", n->in2->id, n->in->id);
-    emit(g, 1, "int64_t nr = sc_ds_count(R), x = 0;");
-    emit(g, 1, "memset(&D->j%d, 0, sizeof D->j%d);", id, id);
-    emit(g, 1, "D->jr%d = st_arena_alloc(ar0, sizeof(sc_jr%d) * (size_t)(nr + 1));", id, id);
-    emit(g, 1, "for (int p = 0; p < R->nparts; p++) {");
-    emit(g, 2, "const %s *er = R->parts[p].data;", ct(g, rt));
-    emit(g, 2, "for (int64_t r = 0; r < R->parts[p].n; r++, x++) {");
-    emit(g, 3, "bool ins;");
-    emit(g, 3, "sc_j%d_ent *e = sc_j%d_upsert(&D->j%d, er[r]._1, sc_hash_%d(er[r]._1, %s), &ins);", id, id, id, kt->id,
-         HASH_SEED);
-    emit(g, 3, "if (ins)");
-    emit(g, 3, "    e->v.first = x;");
-    emit(g, 3, "else");
-    emit(g, 3, "    D->jr%d[e->v.last].next = x;", id);
-    emit(g, 3, "e->v.last = x;");
-    emit(g, 3, "D->jr%d[x] = (sc_jr%d){ er[r]._1, er[r]._2, -1 };", id, id);
-    emit(g, 2, "}");
-    emit(g, 1, "}");
-    emit(g, 1, "const int extra = %d;", lopt ? 1 : 0);
-    emit(g, 1, "D->d%d.nparts = L->nparts + extra;", id);
-    emit(g, 1, "D->d%d.parts = st_arena_alloc(ar0, sizeof(st_part) * (size_t)(L->nparts + 1));", id);
-    emit(g, 1, "memset(D->d%d.parts, 0, sizeof(st_part) * (size_t)(L->nparts + 1));", id);
-    emit(g, 1, "st_parallel_for(job, L->nparts, sc_task%d, D);", id);
-    if (lopt) {
-        /* right-side elements whose key the left side does not have */
-        emit(g, 1, "sc_jl%d lk;", id);
-        emit(g, 1, "memset(&lk, 0, sizeof lk);");
-        emit(g, 1, "for (int p = 0; p < L->nparts; p++) {");
-        emit(g, 2, "const %s *el = L->parts[p].data;", ct(g, lt));
-        emit(g, 2, "for (int64_t r = 0; r < L->parts[p].n; r++) {");
-        emit(g, 3, "bool ins;");
-        emit(g, 3, "sc_jl%d_upsert(&lk, el[r]._1, sc_hash_%d(el[r]._1, %s), &ins)->v = 1;", id, kt->id, HASH_SEED);
-        emit(g, 2, "}");
-        emit(g, 1, "}");
-        emit(g, 1, "st_part *op = &D->d%d.parts[L->nparts];", id);
-        emit(g, 1, "for (int64_t j = 0; j < nr; j++) {");
-        emit(g, 2, "if (sc_jl%d_find(&lk, D->jr%d[j].k, sc_hash_%d(D->jr%d[j].k, %s)))", id, id, kt->id, id, HASH_SEED);
-        emit(g, 2, "    continue;");
-        emit(g, 2, "*(%s *)st_part_push(op, sizeof(%s), ar0) = (%s){ D->jr%d[j].k, { { .some = false }, %s } };",
-             ct(g, ot), ct(g, ot), ct(g, ot), id, rv);
-        emit(g, 1, "}");
-        emit(g, 1, "sc_jl%d_free(&lk);", id);
-    }
-    emit(g, 1, "sc_j%d_free(&D->j%d);", id, id);
-    emit(g, 1, "D->v%d = true;", id);
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-}
 
-static void emit_union(cg *g, const st_node *n)
-{
-    int id = n->id, a = n->in->id, b = n->in2->id;
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* union */", id, ctx_d(n->ctx));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d || !D->v%d)", a, b);
-    emit(g, 1, "    return;");
-    emit(g, 1, "int np = D->d%d.nparts + D->d%d.nparts;", a, b);
-    emit(g, 1, "D->d%d.nparts = np;", id);
-    emit(g, 1, "D->d%d.parts = st_arena_alloc(job->arenas[0], sizeof(st_part) * (size_t)(np + 1));", id);
-    emit(g, 1, "for (int p = 0; p < D->d%d.nparts; p++)", a);
-    emit(g, 1, "    D->d%d.parts[p] = D->d%d.parts[p];", id, a);
-    emit(g, 1, "for (int p = 0; p < D->d%d.nparts; p++)", b);
-    emit(g, 1, "    D->d%d.parts[D->d%d.nparts + p] = D->d%d.parts[p];", id, a, b);
-    emit(g, 1, "D->v%d = true;", id);
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-}
 
-static void emit_repartition(cg *g, const st_node *n)
-{
-    int id = n->id;
-    const char *t = ct(g, n->type);
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* repartition */", id, ctx_d(n->ctx));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", n->in->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
-    emit(g, 1, "int64_t total = sc_ds_count(in), q = 0;");
-    emit(g, 1, "sc_split_n(&D->d%d, total, INT64_C(%lld), sizeof(%s), job->arenas[0]);", id, (long long)n->n, t);
-    emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
-    emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++, q++)");
-    emit(g, 1, "        *(%s *)sc_out_slot(&D->d%d, q, sizeof(%s)) = ((const %s *)in->parts[p].data)[r];", t, id, t, t);
-    emit(g, 1, "D->v%d = true;", id);
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-}
 
 static void emit_source(cg *g, const st_node *n)
 {
@@ -1562,389 +640,58 @@ static void emit_source(cg *g, const st_node *n)
     sb_puts(&g->out, "\n");
 }
 
-static void emit_output(cg *g, const st_node *n)
-{
-    int id = n->id, in = n->in->id;
-    const st_type *t = n->in->type;
-    if (n->op == OP_SAVE) {
-        emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int i, int w)", id);
-        emit(g, 0, "{");
-        emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
-        emit(g, 1, "(void)job; (void)w;");
-        emit(g, 1, "const st_part *ip = &D->d%d.parts[i];", in);
-        emit(g, 1, "for (int64_t r = 0; r < ip->n; r++) {");
-        emit(g, 2, "sc_fmt_%d(&D->buf%d[i], &((const %s *)ip->data)[r]);", t->id, id, ct(g, t));
-        emit(g, 2, "st_buf_putc(&D->buf%d[i], '\\n');", id);
-        emit(g, 1, "}");
-        emit(g, 0, "}");
-    }
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", id, ctx_d(n->ctx), op_name(n->op));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d || !st_output_enabled(job))", in);
-    emit(g, 1, "    return;");
-    emit(g, 1, "const st_ds *in = &D->d%d;", in);
-    switch (n->op) {
-    case OP_PRINT:
-        emit(g, 1, "st_buf b = { 0 };");
-        emit(g, 1, "int64_t shown = 0;");
-        emit(g, 1, "bool more = false;");
-        emit(g, 1, "for (int p = 0; p < in->nparts && !more; p++)");
-        emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++) {");
-        emit(g, 1, "        if (shown == INT64_C(%lld)) {", (long long)n->n);
-        emit(g, 1, "            more = true;");
-        emit(g, 1, "            break;");
-        emit(g, 1, "        }");
-        emit(g, 1, "        sc_fmt_%d(&b, &((const %s *)in->parts[p].data)[r]);", t->id, ct(g, t));
-        emit(g, 1, "        st_buf_putc(&b, '\\n');");
-        emit(g, 1, "        shown++;");
-        emit(g, 1, "    }");
-        emit(g, 1, "st_print(job, b.p ? b.p : \"\", b.n, more);");
-        emit(g, 1, "st_buf_free(&b);");
-        break;
-    case OP_SAVE:
-        emit(g, 1, "D->buf%d = st_arena_alloc(job->arenas[0], sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
-        emit(g, 1, "memset(D->buf%d, 0, sizeof(st_buf) * (size_t)(in->nparts + 1));", id);
-        emit(g, 1, "st_parallel_for(job, in->nparts, sc_task%d, D);", id);
-        emit(g, 1, "if (st_save(job, %s, %s, in->nparts, D->buf%d) != 0)",
-             n->prefix_param ? cg_str(g, "sc_par%d", n->prefix_param->param_index) : c_lit(g, n->prefix, strlen(n->prefix)),
-             n->suffix_param ? cg_str(g, "sc_par%d", n->suffix_param->param_index)
-             : n->suffix ? c_lit(g, n->suffix, strlen(n->suffix)) : "NULL", id);
-        emit(g, 1, "    D->rc = -1;");
-        emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
-        emit(g, 1, "    st_buf_free(&D->buf%d[p]);", id);
-        break;
-    default: /* foreachRDD */
-        emit(g, 1, "int64_t total = sc_ds_count(in), q = 0;");
-        emit(g, 1, "%s *all = st_arena_alloc(job->arenas[0], sizeof(%s) * (size_t)(total + 1));", ct(g, t), ct(g, t));
-        emit(g, 1, "for (int p = 0; p < in->nparts; p++)");
-        emit(g, 1, "    for (int64_t r = 0; r < in->parts[p].n; r++)");
-        emit(g, 1, "        all[q++] = ((const %s *)in->parts[p].data)[r];", ct(g, t));
-        emit(g, 1, "%s rdd = { job->time_ms, total, sizeof(%s), all, sc_fmtv_%d };", cr_rdd_name(g, t), ct(g, t),
-             t->id);
-        emit(g, 1, "%s(&rdd);", n->cfunc_name);
-        break;
-    }
-    emit(g, 0, "}");
-    sb_puts(&g->out, "\n");
-}
 
 /* ---- checkpoints ----------------------------------------------------------- */
 
-/* Whether a live node keeps state across batches (sc_S members other than
- * the keyed stages' per-worker maps loc/bkt, which are cleared every batch
- * and only read within it: scratch, not state). */
-static bool has_state(cg *g, const st_node *n)
-{
-    lw_kind k = g->plan->nodes[n->id].kind;
-    if (k == LW_DEAD || k == LW_FUSED)
-        return false;
-    return is_window_op(n->op) || n->op == OP_UPDATESTATEBYKEY;
-}
 
-/* The next node of context c with state in plan order from *i on (then
- * *i is past it); NULL after the last. */
-static const st_node *next_state(cg *g, const st_decl *c, int *i)
-{
-    for (; *i < g->p->nnodes; (*i)++) {
-        const st_node *n = g->plan->order[*i];
-        if (n->ctx == c && has_state(g, n)) {
-            (*i)++;
-            return n;
-        }
-    }
-    return NULL;
-}
 
-/* 64-bit FNV-1a of a description of context c's state layout: a snapshot
- * whose hash differs was written by a program with another layout. */
-static uint64_t state_hash(cg *g, const st_decl *c)
-{
-    sbuf b = { 0 };
-    /* shards: SC_SHARDS of the prelude */
-    sb_printf(&b, "streamc-state-1;batch=%lld;shards=8;", (long long)c->batch_ms);
-    const st_node *n;
-    for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
-        char ty[256];
-        type_str(n->type, ty, sizeof ty);
-        sb_printf(&b, "n%d:%s:%s:%s:w%lld:s%lld:p%lld;", n->id, op_name(n->op), ty, windowed_inverse(n) ? "inv" : "",
-                  (long long)n->win_ms, (long long)n->slide_ms, (long long)(is_window_op(n->op) ? pane_of(n) : 0));
-    }
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < b.n; i++) {
-        h ^= (unsigned char)b.p[i];
-        h *= 0x100000001b3ull;
-    }
-    sb_free(&b);
-    return h;
-}
 
-/* The element type of a window slot's data (NULL: the slot holds none). */
-static const st_type *slot_elem(const st_node *n)
-{
-    return n->op == OP_COUNTBYWINDOW || windowed_inverse(n) ? NULL : n->type;
-}
 
-/* sc_save<ci>: every node's state in plan order. A window: (inverse
- * reductions first their running map w, entries in insertion order) the
- * slot count, then per slot its time, n and data; countByWindow then its
- * sum and seen. updateStateByKey: per shard the entry count, then each
- * entry's key, value, t and pos. */
-static void emit_save(cg *g, int ci)
-{
-    const st_decl *c = g->p->contexts[ci];
-    emit(g, 0, "static void sc_save%d(void *state, st_buf *out)", ci);
-    emit(g, 0, "{");
-    emit(g, 1, "sc_S%d *S = state;", ci);
-    emit(g, 1, "(void)S; (void)out;");
-    const st_node *n;
-    for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
-        int id = n->id;
-        emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
-        if (n->op == OP_UPDATESTATEBYKEY) {
-            emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");
-            emit(g, 2, "st_ser_i64(out, S->u%d[j].n);", id);
-            emit(g, 2, "for (int64_t q = 0; q < S->u%d[j].n; q++) {", id);
-            emit(g, 3, "const sc_u%d_ent *e = &S->u%d[j].ents[q];", id, id);
-            emit(g, 3, "sc_ser_%d(out, &e->k);", n->in->type->a->id);
-            emit(g, 3, "sc_ser_%d(out, &e->v.v);", n->type->b->id);
-            emit(g, 3, "st_ser_i64(out, e->v.t);");
-            emit(g, 3, "st_ser_i64(out, e->v.pos);");
-            emit(g, 2, "}");
-            emit(g, 1, "}");
-            continue;
-        }
-        bool inv = windowed_inverse(n);
-        if (inv) {
-            emit(g, 1, "st_ser_i64(out, S->w%d.n);", id);
-            emit(g, 1, "for (int64_t q = 0; q < S->w%d.n; q++) {", id);
-            emit(g, 2, "sc_ser_%d(out, &S->w%d.ents[q].k);", agg_key(n)->id, id);
-            emit(g, 2, "sc_ser_%d(out, &S->w%d.ents[q].v);", agg_val(n)->id, id);
-            emit(g, 1, "}");
-        }
-        emit(g, 1, "st_ser_i64(out, S->r%d.n);", id);
-        emit(g, 1, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
-        emit(g, 2, "const st_wslot *sl = &S->r%d.slots[k];", id);
-        emit(g, 2, "st_ser_i64(out, sl->time);");
-        emit(g, 2, "st_ser_i64(out, sl->n);");
-        const st_type *et = slot_elem(n);
-        if (inv) {
-            emit(g, 2, "for (int64_t q = 0; q < sl->n; q++) {");
-            emit(g, 3, "st_ser_i64(out, ((const sc_wi%d *)sl->data)[q].idx);", id);
-            emit(g, 3, "sc_ser_%d(out, &((const sc_wi%d *)sl->data)[q].v);", agg_val(n)->id, id);
-            emit(g, 2, "}");
-        } else if (et) {
-            emit(g, 2, "for (int64_t q = 0; q < sl->n; q++)");
-            emit(g, 2, "    sc_ser_%d(out, &((const %s *)sl->data)[q]);", et->id, ct(g, et));
-        }
-        emit(g, 1, "}");
-        if (n->op == OP_COUNTBYWINDOW) {
-            emit(g, 1, "st_ser_i64(out, S->sum%d);", id);
-            emit(g, 1, "st_ser_i64(out, S->seen%d ? 1 : 0);", id);
-        }
-    }
-    emit(g, 0, "}");
-}
 
-/* sc_load<ci>: reads what sc_save<ci> wrote into a fresh state; -1 when it
- * does not parse or holds what no run could have produced. Re-inserting
- * the inverse map's entries in their order gives them the same indices,
- * which the slots' sc_wi.idx refer to. */
-static void emit_load(cg *g, int ci)
-{
-    const st_decl *c = g->p->contexts[ci];
-    emit(g, 0, "static int sc_load%d(void *state, st_rd *in)", ci);
-    emit(g, 0, "{");
-    emit(g, 1, "sc_S%d *S = state;", ci);
-    emit(g, 1, "(void)S;");
-    const st_node *n;
-    for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
-        int id = n->id;
-        emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
-        if (n->op == OP_UPDATESTATEBYKEY) {
-            const st_type *kt = n->in->type->a, *st = n->type->b;
-            emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");
-            emit(g, 2, "st_arena *sa = S->uar%d[j];", id);
-            emit(g, 2, "int64_t cnt = sc_rd_count(in);");
-            emit(g, 2, "for (int64_t q = 0; q < cnt && !in->bad; q++) {");
-            emit(g, 3, "%s k;", ct(g, kt));
-            emit(g, 3, "sc_us%d v;", id);
-            emit(g, 3, "sc_de_%d(in, sa, &k);", kt->id);
-            emit(g, 3, "sc_de_%d(in, sa, &v.v);", st->id);
-            emit(g, 3, "v.t = st_rd_i64(in);");
-            emit(g, 3, "v.pos = st_rd_i64(in);");
-            emit(g, 3, "uint64_t h = sc_hash_%d(k, %s);", kt->id, HASH_SEED);
-            emit(g, 3, "bool ins;");
-            emit(g, 3, "if (in->bad || (int)((h >> 32) %% SC_SHARDS) != j)");
-            emit(g, 3, "    return -1;");
-            emit(g, 3, "sc_u%d_ent *e = sc_u%d_upsert(&S->u%d[j], k, h, &ins);", id, id, id);
-            emit(g, 3, "if (!ins)");
-            emit(g, 3, "    return -1;");
-            emit(g, 3, "e->v = v;");
-            emit(g, 2, "}");
-            emit(g, 2, "S->ulim%d[j] = 2 * st_arena_used(sa) + ((size_t)1 << 20);", id);
-            emit(g, 1, "}");
-            continue;
-        }
-        bool inv = windowed_inverse(n);
-        emit(g, 1, "{");
-        if (inv) {
-            const st_type *kt = agg_key(n), *vt = agg_val(n);
-            emit(g, 2, "int64_t cnt = sc_rd_count(in);");
-            emit(g, 2, "for (int64_t q = 0; q < cnt && !in->bad; q++) {");
-            emit(g, 3, "%s k;", ct(g, kt));
-            emit(g, 3, "%s v;", ct(g, vt));
-            emit(g, 3, "sc_de_%d(in, S->war%d, &k);", kt->id, id);
-            emit(g, 3, "sc_de_%d(in, S->war%d, &v);", vt->id, id);
-            emit(g, 3, "bool ins;");
-            emit(g, 3, "sc_w%d_ent *e = sc_w%d_upsert(&S->w%d, k, sc_hash_%d(k, %s), &ins);", id, id, id, kt->id,
-                 HASH_SEED);
-            emit(g, 3, "if (!ins)");
-            emit(g, 3, "    return -1;");
-            emit(g, 3, "e->v = v;");
-            emit(g, 2, "}");
-        }
-        emit(g, 2, "int64_t ns = sc_rd_count(in);");
-        emit(g, 2, "for (int64_t k = 0; k < ns && !in->bad; k++) {");
-        emit(g, 3, "int64_t time = st_rd_i64(in), n = st_rd_i64(in);");
-        emit(g, 3, "if (n < 0 || (S->r%d.n > 0 && time <= S->r%d.slots[S->r%d.n - 1].time))", id, id, id);
-        emit(g, 3, "    return -1;");
-        emit(g, 3, "st_wslot *sl = st_window_restore_slot(&S->r%d, time);", id);
-        const st_type *et = slot_elem(n);
-        if (n->op == OP_COUNTBYWINDOW) {
-            emit(g, 3, "sl->n = n;");
-        } else {
-            if (n->op == OP_REDUCEBYWINDOW) {
-                emit(g, 3, "if (n > 1)");
-                emit(g, 3, "    return -1;");
-            }
-            const char *el = inv ? cg_str(g, "sc_wi%d", id) : ct(g, et);
-            emit(g, 3, "if (n > (in->end - in->p) / 8)");
-            emit(g, 3, "    return -1;");
-            emit(g, 3, "%s *data = st_arena_alloc(sl->ar, sizeof *data * (size_t)(n + 1));", el);
-            emit(g, 3, "for (int64_t q = 0; q < n && !in->bad; q++) {");
-            if (inv) {
-                emit(g, 4, "data[q].idx = st_rd_i64(in);");
-                emit(g, 4, "if (data[q].idx < 0 || data[q].idx >= S->w%d.n)", id);
-                emit(g, 4, "    return -1;");
-                emit(g, 4, "sc_de_%d(in, sl->ar, &data[q].v);", agg_val(n)->id);
-            } else {
-                emit(g, 4, "sc_de_%d(in, sl->ar, &data[q]);", et->id);
-            }
-            emit(g, 3, "}");
-            emit(g, 3, "sl->data = data;");
-            emit(g, 3, "sl->n = n;");
-        }
-        emit(g, 2, "}");
-        if (n->op == OP_COUNTBYWINDOW) {
-            emit(g, 2, "S->sum%d = st_rd_i64(in);", id);
-            emit(g, 2, "S->seen%d = st_rd_i64(in) != 0;", id);
-        }
-        emit(g, 1, "}");
-    }
-    emit(g, 1, "return in->bad || in->p != in->end ? -1 : 0;");
-    emit(g, 0, "}");
-}
 
 /* ---- the file ------------------------------------------------------------ */
 
-static const char prelude[] =
-    "#include <math.h>\n"
-    "#include <stdbool.h>\n"
-    "#include <stdint.h>\n"
-    "#include <stdlib.h>\n"
-    "#include <string.h>\n"
-    "\n"
-    "#include \"streamrt.h\"\n"
-    "#include \"st_map.h\"\n"
-    "\n"
-    "#define SC_UNUSED __attribute__((unused))\n"
-    "/* keyed state is split in this many shards, updated in parallel */\n"
-    "#define SC_SHARDS 8\n"
-    "/* at most this many key partitions per worker in keyed stages */\n"
-    "#define SC_MAX_PARTS 64\n"
-    "\n"
-    "/* float -> int as Java's (long) cast: saturating, NaN -> 0 */\n"
-    "static SC_UNUSED int64_t sc_f2i(double v)\n"
-    "{\n"
-    "    if (v != v) return 0;\n"
-    "    if (v >= 9223372036854775807.0) return INT64_MAX;\n"
-    "    if (v <= -9223372036854775808.0) return INT64_MIN;\n"
-    "    return (int64_t)v;\n"
-    "}\n"
-    "\n"
-    "static SC_UNUSED int64_t sc_ds_count(const st_ds *d)\n"
-    "{\n"
-    "    int64_t n = 0;\n"
-    "    for (int p = 0; p < d->nparts; p++) n += d->parts[p].n;\n"
-    "    return n;\n"
-    "}\n"
-    "/* Makes d hold total elements in nout equal chunks (slots to fill). */\n"
-    "static SC_UNUSED void sc_split_n(st_ds *d, int64_t total, int64_t nout, size_t elsz, st_arena *ar)\n"
-    "{\n"
-    "    if (nout < 1) nout = 1;\n"
-    "    int64_t chunk = (total + nout - 1) / nout;\n"
-    "    d->nparts = (int)nout;\n"
-    "    d->parts = st_arena_alloc(ar, sizeof(st_part) * (size_t)nout);\n"
-    "    for (int64_t k = 0; k < nout; k++) {\n"
-    "        int64_t lo = k * chunk, hi = lo + chunk < total ? lo + chunk : total;\n"
-    "        d->parts[k].n = hi > lo ? hi - lo : 0;\n"
-    "        d->parts[k].cap = chunk;\n"
-    "        d->parts[k].data = chunk ? st_arena_alloc(ar, elsz * (size_t)chunk) : NULL;\n"
-    "    }\n"
-    "}\n"
-    "/* As sc_split_n with the partition count chosen from the size. */\n"
-    "static SC_UNUSED void sc_split_out(st_ds *d, int64_t total, int64_t workers, size_t elsz, st_arena *ar)\n"
-    "{\n"
-    "    if (total == 0) {\n"
-    "        d->nparts = 0;\n"
-    "        d->parts = NULL;\n"
-    "        return;\n"
-    "    }\n"
-    "    sc_split_n(d, total, total >= 4096 && workers > 1 ? workers : 1, elsz, ar);\n"
-    "}\n"
-    "/* The tasks of a keyed stage: ranges of d's partitions, one per\n"
-    " * partition for one worker; for more, small enough that the workers\n"
-    " * stay busy to the end (blocks are few and uneven). In order, so a\n"
-    " * range's index orders its records' stamps. */\n"
-    "typedef struct sc_rng { int part; int64_t lo, hi; } sc_rng;\n"
-    "static SC_UNUSED sc_rng *sc_ranges(const st_ds *d, int nw, st_arena *ar, int *nt)\n"
-    "{\n"
-    "    int64_t chunk = INT64_MAX, n = 0;\n"
-    "    if (nw > 1) {\n"
-    "        chunk = sc_ds_count(d) / ((int64_t)nw * 8);\n"
-    "        if (chunk < 256) chunk = 256;\n"
-    "    }\n"
-    "    for (int p = 0; p < d->nparts; p++)\n"
-    "        n += d->parts[p].n > chunk ? (d->parts[p].n + chunk - 1) / chunk : 1;\n"
-    "    sc_rng *r = st_arena_alloc(ar, sizeof *r * (size_t)(n + 1));\n"
-    "    int k = 0;\n"
-    "    for (int p = 0; p < d->nparts; p++) {\n"
-    "        int64_t lo = 0, pn = d->parts[p].n;\n"
-    "        do {\n"
-    "            int64_t hi = pn - lo > chunk ? lo + chunk : pn;\n"
-    "            r[k++] = (sc_rng){ p, lo, hi };\n"
-    "            lo = hi;\n"
-    "        } while (lo < pn);\n"
-    "    }\n"
-    "    *nt = k;\n"
-    "    return r;\n"
-    "}\n"
-    "static SC_UNUSED void *sc_out_slot(st_ds *d, int64_t q, size_t elsz)\n"
-    "{\n"
-    "    int64_t chunk = d->parts[0].cap;\n"
-    "    return (char *)d->parts[q / chunk].data + (size_t)(q % chunk) * elsz;\n"
-    "}\n"
-    "/* checkpoints: a count of elements that each take at least 8 bytes */\n"
-    "static SC_UNUSED int64_t sc_rd_count(st_rd *r)\n"
-    "{\n"
-    "    int64_t n = st_rd_i64(r);\n"
-    "    if (n < 0 || n > (r->end - r->p) / 8) {\n"
-    "        r->bad = true;\n"
-    "        return 0;\n"
-    "    }\n"
-    "    return n;\n"
-    "}\n"
-    "\n";
+/* everything that does not depend on the program is in st_gen.h */
+static const char prelude[] = "#include \"st_gen.h\"\n\n";
+
+/* ---- the operator families ------------------------------------------------ */
+
+/* chains that end in a keyed stage keep its per-worker maps */
+static void chain_destroy(cg *g, const st_node *n)
+{
+    if (agg_of(n->op) == AGG_KEYED)
+        ck_destroy(g, n);
+}
+
+static const cg_family fam_source = { "source", emit_source, NULL, NULL };
+static const cg_family fam_chain = { "chain", emit_chain_node, NULL, chain_destroy };
+static const cg_family fam_window = { "window", emit_window_node, cw_create, cw_destroy };
+static const cg_family fam_state = { "state", emit_update_state, cs_create, cs_destroy };
+static const cg_family fam_join = { "join", emit_join, NULL, NULL };
+static const cg_family fam_union = { "union", emit_union, NULL, NULL };
+static const cg_family fam_repartition = { "repartition", emit_repartition, NULL, NULL };
+static const cg_family fam_output = { "output", emit_output, NULL, NULL };
+
+const cg_family *cg_family_of(st_opkind op)
+{
+    switch (op) {
+    case OP_SOURCE: return &fam_source;
+    case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_FLATMAPVALUES:
+    case OP_COUNT: case OP_COUNTBYVALUE: case OP_REDUCE: case OP_REDUCEBYKEY:
+        return &fam_chain;
+    case OP_WINDOW: case OP_COUNTBYWINDOW: case OP_REDUCEBYWINDOW: case OP_REDUCEBYKEYANDWINDOW:
+    case OP_COUNTBYVALUEANDWINDOW:
+        return &fam_window;
+    case OP_UPDATESTATEBYKEY: return &fam_state;
+    case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN: case OP_FULLOUTERJOIN:
+        return &fam_join;
+    case OP_UNION: return &fam_union;
+    case OP_REPARTITION: return &fam_repartition;
+    case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: return &fam_output;
+    }
+    assert(!"operator without a family");
+    return &fam_chain;
+}
 
 static void emit_context(cg *g, int ci)
 {
@@ -1976,24 +723,7 @@ static void emit_context(cg *g, int ci)
         lw_node *l = &g->plan->nodes[n->id];
         if (n->ctx != c || l->kind == LW_DEAD || l->kind == LW_FUSED)
             continue;
-        switch (n->op) {
-        case OP_SOURCE: emit_source(g, n); break;
-        case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_FLATMAPVALUES:
-        case OP_COUNT: case OP_COUNTBYVALUE: case OP_REDUCE: case OP_REDUCEBYKEY:
-            emit_chain_node(g, n);
-            break;
-        case OP_WINDOW: case OP_COUNTBYWINDOW: case OP_REDUCEBYWINDOW: case OP_REDUCEBYKEYANDWINDOW:
-        case OP_COUNTBYVALUEANDWINDOW:
-            emit_window_node(g, n);
-            break;
-        case OP_UPDATESTATEBYKEY: emit_update_state(g, n); break;
-        case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN: case OP_FULLOUTERJOIN:
-            emit_join(g, n);
-            break;
-        case OP_UNION: emit_union(g, n); break;
-        case OP_REPARTITION: emit_repartition(g, n); break;
-        case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: emit_output(g, n); break;
-        }
+        cg_family_of(n->op)->node(g, n);
     }
     /* run_batch: every node in topological order */
     emit(g, 0, "static int sc_run%d(void *state, st_job *job)", ci);
@@ -2016,19 +746,10 @@ static void emit_context(cg *g, int ci)
     emit(g, 1, "    return NULL;");
     for (int i = 0; i < p->nnodes; i++) {
         const st_node *n = g->plan->order[i];
-        if (n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD || g->plan->nodes[n->id].kind == LW_FUSED)
-            continue;
-        if (is_window_op(n->op))
-            emit(g, 1, "st_window_init(&S->r%d, INT64_C(%lld), INT64_C(%lld), INT64_C(%lld));", n->id,
-                 (long long)n->win_ms, (long long)n->slide_ms, (long long)pane_of(n));
-        if (windowed_inverse(n))
-            emit(g, 1, "S->war%d = st_arena_new();", n->id);
-        if (n->op == OP_UPDATESTATEBYKEY) {
-            emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++) {");
-            emit(g, 1, "    S->uar%d[k] = st_arena_new();", n->id);
-            emit(g, 1, "    S->ulim%d[k] = (size_t)1 << 20;", n->id);
-            emit(g, 1, "}");
-        }
+        const cg_family *f = cg_family_of(n->op);
+        if (f->create && n->ctx == c && g->plan->nodes[n->id].kind != LW_DEAD &&
+            g->plan->nodes[n->id].kind != LW_FUSED)
+            f->create(g, n);
     }
     emit(g, 1, "return S;");
     emit(g, 0, "}");
@@ -2039,23 +760,10 @@ static void emit_context(cg *g, int ci)
     emit(g, 1, "    return;");
     for (int i = 0; i < p->nnodes; i++) {
         const st_node *n = g->plan->order[i];
-        if (n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD || g->plan->nodes[n->id].kind == LW_FUSED)
-            continue;
-        if (is_window_op(n->op))
-            emit(g, 1, "st_window_free(&S->r%d);", n->id);
-        if (agg_of(n->op) == AGG_KEYED) {
-            emit(g, 1, "sc_locfree%d(S);", n->id);
-        }
-        if (windowed_inverse(n)) {
-            emit(g, 1, "sc_w%d_free(&S->w%d);", n->id, n->id);
-            emit(g, 1, "st_arena_free(S->war%d);", n->id);
-        }
-        if (n->op == OP_UPDATESTATEBYKEY) {
-            emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++) {");
-            emit(g, 1, "    sc_u%d_free(&S->u%d[k]);", n->id, n->id);
-            emit(g, 1, "    st_arena_free(S->uar%d[k]);", n->id);
-            emit(g, 1, "}");
-        }
+        const cg_family *f = cg_family_of(n->op);
+        if (f->destroy && n->ctx == c && g->plan->nodes[n->id].kind != LW_DEAD &&
+            g->plan->nodes[n->id].kind != LW_FUSED)
+            f->destroy(g, n);
     }
     emit(g, 1, "free(S);");
     emit(g, 0, "}");
@@ -2097,10 +805,9 @@ static void emit_context(cg *g, int ci)
     sb_puts(&g->out, "\n");
 }
 
-int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
+int codegen_emit(const st_program *p, lw_plan *plan, const codegen_opts *opts, FILE *f)
 {
-    cg g = { .p = p, .opts = opts };
-    g.plan = lower_program(p);
+    cg g = { .p = p, .opts = opts, .plan = plan };
     g.c_name = cg_str(&g, "%s.c", opts->src_path);
     cg *gp = &g;
 
@@ -2115,6 +822,7 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
     sb_puts(&g.out, prelude);
     /* before the user's code, which may use the types' names */
     emit_types(gp);
+    cw_emit_slot_types(gp);
     cr_emit_consts(gp);
     cr_emit_rdd_types(gp);
 
@@ -2189,6 +897,5 @@ int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *f)
         free(g.pool[i]);
     free(g.pool);
     free(g.locals);
-    lower_free(g.plan);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* codegen.h: lowering of a checked program to C, and building it.
  *
  * codegen_emit() writes one self-contained C file for a program that
- * sema_check() accepted. It never reports user errors (sema did); an
+ * sema_check() accepted and lower_program() planned. It never reports user errors (sema did); an
  * inconsistency in the tree is a bug and asserts.
  */
 #ifndef STREAMC_CODEGEN_H
@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "ast.h"
+#include "lower.h"
 
 #define ST_VERSION_STRING "0.1.0"
 
@@ -19,7 +20,8 @@ typedef struct codegen_opts {
     const char *src_path;   /* as written in #line directives */
 } codegen_opts;
 
-/* Writes the C translation of p to out. Returns 0, or -1 on a write error. */
-int codegen_emit(const st_program *p, const codegen_opts *opts, FILE *out);
+/* Writes the C translation of p, lowered to plan (lower_program(p)), to
+   out. Returns 0, or -1 on a write error. */
+int codegen_emit(const st_program *p, lw_plan *plan, const codegen_opts *opts, FILE *out);
 
 #endif

@@ -140,62 +140,6 @@ static const char *list_print_name(const st_type *t)
     return "List";
 }
 
-static void emit_list(cg *g, const st_type *t, const char *desc)
-{
-    int id = t->id, e = t->a->id;
-    emit(g, 0, "typedef struct sc_T%d { int64_t n; sc_T%d *v; } sc_T%d; /* %s */", id, e, id, desc);
-    emit(g, 0, "static inline uint64_t sc_hash_%d(sc_T%d v, uint64_t seed)", id, id);
-    emit(g, 0, "{");
-    emit(g, 1, "seed = st_hash_int(v.n, seed);");
-    emit(g, 1, "for (int64_t i = 0; i < v.n; i++)");
-    emit(g, 2, "seed = sc_hash_%d(v.v[i], seed);", e);
-    emit(g, 1, "return seed;");
-    emit(g, 0, "}");
-    emit(g, 0, "static inline bool sc_eq_%d(sc_T%d a, sc_T%d b)", id, id, id);
-    emit(g, 0, "{");
-    emit(g, 1, "if (a.n != b.n)");
-    emit(g, 2, "return false;");
-    emit(g, 1, "for (int64_t i = 0; i < a.n; i++)");
-    emit(g, 2, "if (!sc_eq_%d(a.v[i], b.v[i]))", e);
-    emit(g, 3, "return false;");
-    emit(g, 1, "return true;");
-    emit(g, 0, "}");
-    /* as Scala's List: List(1, 2) */
-    emit(g, 0, "static __attribute__((unused)) void sc_fmt_%d(st_buf *b, const sc_T%d *v)", id, id);
-    emit(g, 0, "{");
-    emit(g, 1, "st_buf_puts(b, \"%s(\");", list_print_name(t));
-    emit(g, 1, "for (int64_t i = 0; i < v->n; i++) {");
-    emit(g, 2, "if (i)");
-    emit(g, 3, "st_buf_puts(b, \", \");");
-    emit(g, 2, "sc_fmt_%d(b, &v->v[i]);", e);
-    emit(g, 1, "}");
-    emit(g, 1, "st_buf_putc(b, ')');");
-    emit(g, 0, "}");
-    emit(g, 0, "static inline sc_T%d sc_copy_%d(st_arena *a, sc_T%d v)", id, id, id);
-    emit(g, 0, "{");
-    emit(g, 1, "if (v.n == 0)");
-    emit(g, 2, "return v;");
-    emit(g, 1, "sc_T%d *p = st_arena_alloc(a, (size_t)v.n * sizeof *p);", e);
-    emit(g, 1, "for (int64_t i = 0; i < v.n; i++)");
-    emit(g, 2, "p[i] = sc_copy_%d(a, v.v[i]);", e);
-    emit(g, 1, "v.v = p;");
-    emit(g, 1, "return v;");
-    emit(g, 0, "}");
-    emit(g, 0, "static __attribute__((unused)) void sc_ser_%d(st_buf *b, const sc_T%d *v)", id, id);
-    emit(g, 0, "{");
-    emit(g, 1, "st_ser_i64(b, v->n);");
-    emit(g, 1, "for (int64_t i = 0; i < v->n; i++)");
-    emit(g, 2, "sc_ser_%d(b, &v->v[i]);", e);
-    emit(g, 0, "}");
-    emit(g, 0, "static __attribute__((unused)) void sc_de_%d(st_rd *r, st_arena *a, sc_T%d *v)", id, id);
-    emit(g, 0, "{");
-    emit(g, 1, "v->n = sc_rd_count(r);");
-    emit(g, 1, "v->v = v->n ? st_arena_alloc(a, (size_t)v->n * sizeof *v->v) : NULL;");
-    emit(g, 1, "for (int64_t i = 0; i < v->n; i++)");
-    emit(g, 2, "sc_de_%d(r, a, &v->v[i]);", e);
-    emit(g, 0, "}");
-}
-
 bool cr_emit_type(cg *g, const st_type *t)
 {
     if (has_nothing(t))
@@ -204,57 +148,61 @@ bool cr_emit_type(cg *g, const st_type *t)
         return false;
     char desc[256];
     type_str(t, desc, sizeof desc);
-    if (is_tuple(t))
-        emit_tuple(g, t, desc);
-    else
-        emit_list(g, t, desc);
     int id = t->id;
-    emit(g, 0, "static __attribute__((unused)) void sc_fmtv_%d(st_buf *b, const void *v) "
-               "{ sc_fmt_%d(b, (const sc_T%d *)v); }", id, id, id);
-    emit(g, 0, "static __attribute__((unused)) st_str sc_tostr_%d(st_arena *a, sc_T%d v)", id, id);
-    emit(g, 0, "{ st_buf b = { 0 }; sc_fmt_%d(&b, &v); st_str s = st_arena_strdup(a, (st_str){ b.p, "
-               "(int64_t)b.n }); st_buf_free(&b); return s; }", id);
-    cr_emit_cmp_alias(g, t);
+    if (t->kind == TY_LIST) {
+        emit(g, 0, "ST_GEN_LIST(%d, %d, \"%s\") /* %s */", id, t->a->id, list_print_name(t), desc);
+    } else if (t->n == 2) {
+        emit(g, 0, "ST_GEN_PAIR(%d, %d, %d) /* %s */", id, t->el[0]->id, t->el[1]->id, desc);
+    } else {
+        emit_tuple(g, t, desc);
+        cr_emit_cmp_alias(g, t);
+        emit(g, 0, "ST_GEN_COMMON(%d)", id);
+    }
+    emit(g, 0, "typedef sc_T%d %s;", id, cr_cname(g, t));
     return true;
 }
 
 void cr_emit_cmp_alias(cg *g, const st_type *t)
 {
-    if (has_nothing(t))
-        return;
     int id = t->id;
     emit(g, 0, "static __attribute__((unused)) int sc_cmp_%d(sc_T%d a, sc_T%d b)", id, id, id);
-    switch (t->kind) {
-    case TY_STRING: emit(g, 0, "{ int c = st_str_cmp(a, b); return (c > 0) - (c < 0); }"); break;
-    case TY_INT: case TY_BOOL: case TY_FLOAT: emit(g, 0, "{ return (a > b) - (a < b); }"); break;
-    case TY_OPTION:
-        emit(g, 0, "{ return a.some != b.some ? (a.some ? 1 : -1) : a.some ? sc_cmp_%d(a.v, b.v) : 0; }",
-             t->a->id);
-        break;
-    case TY_LIST:
-        emit(g, 0, "{");
-        emit(g, 1, "for (int64_t i = 0; i < a.n && i < b.n; i++) {");
-        emit(g, 2, "int c = sc_cmp_%d(a.v[i], b.v[i]);", t->a->id);
-        emit(g, 2, "if (c)");
-        emit(g, 3, "return c;");
-        emit(g, 1, "}");
-        emit(g, 1, "return (a.n > b.n) - (a.n < b.n);");
-        emit(g, 0, "}");
-        break;
-    default:
-        emit(g, 0, "{");
-        emit(g, 1, "int c;");
-        for (int i = 0; i < t->n; i++) {
-            emit(g, 1, "if ((c = sc_cmp_%d(a._%d, b._%d)))", t->el[i]->id, i + 1, i + 1);
-            emit(g, 2, "return c;");
-        }
-        emit(g, 1, "return 0;");
-        emit(g, 0, "}");
+    emit(g, 0, "{");
+    emit(g, 1, "int c;");
+    for (int i = 0; i < t->n; i++) {
+        emit(g, 1, "if ((c = sc_cmp_%d(a._%d, b._%d)))", t->el[i]->id, i + 1, i + 1);
+        emit(g, 2, "return c;");
     }
-    emit(g, 0, "static __attribute__((unused)) int sc_cmpv_%d(const void *a, const void *b) "
-               "{ return sc_cmp_%d(*(const sc_T%d *)a, *(const sc_T%d *)b); }", id, id, id, id);
-    if (is_tuple(t) || t->kind == TY_LIST || t->kind == TY_OPTION)
-        emit(g, 0, "typedef sc_T%d %s;", id, cr_cname(g, t));
+    emit(g, 1, "return 0;");
+    emit(g, 0, "}");
+}
+
+/* Each type is one macro line of st_gen.h, which defines sc_T<id> and its
+ * typed functions (hash, eq, fmt, copy, ser/de, cmp); tuples of more than
+ * two and types without a C form: codegen_rec.c. */
+void emit_types(cg *g)
+{
+    emit(g, 0, "/* ---- types ---- */");
+    for (int i = 0; i < g->p->ntypes; i++) {
+        const st_type *t = g->p->types[i];
+        if (cr_emit_type(g, t))
+            continue; /* tuples and lists: codegen_rec.c */
+        char buf[256];
+        type_str(t, buf, sizeof buf);
+        int id = t->id;
+        switch (t->kind) {
+        case TY_STRING: emit(g, 0, "ST_GEN_STRING(%d) /* %s */", id, buf); break;
+        case TY_INT: emit(g, 0, "ST_GEN_INT(%d) /* %s */", id, buf); break;
+        case TY_FLOAT: emit(g, 0, "ST_GEN_FLOAT(%d) /* %s */", id, buf); break;
+        case TY_BOOL: emit(g, 0, "ST_GEN_BOOL(%d) /* %s */", id, buf); break;
+        case TY_OPTION:
+            emit(g, 0, "ST_GEN_OPTION(%d, %d) /* %s */", id, t->a->id, buf);
+            emit(g, 0, "typedef sc_T%d %s;", id, cr_cname(g, t));
+            break;
+        default:
+            continue;
+        }
+    }
+    sb_puts(&g->out, "\n");
 }
 
 /* ---- constants -------------------------------------------------------------- */

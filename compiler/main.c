@@ -1,5 +1,5 @@
 /* main.c: the streamc command line; the phases are plain calls here:
- * load -> parse -> sema -> codegen -> cc.
+ * load -> parse -> sema -> lower -> codegen -> cc.
  *
  * Exit status: 0 valid (warnings allowed), 1 errors in the program (or the
  * C compiler failed), 2 usage error (bad options, unreadable file).
@@ -21,6 +21,7 @@
 #include "dag.h"
 #include "diag.h"
 #include "diag_json.h"
+#include "lower.h"
 #include "parse.h"
 #include "sema.h"
 #include "source.h"
@@ -304,6 +305,7 @@ int main(int argc, char **argv)
                  : dag_write_dot(prog, emit_dot);
     else if (ok && !check) {
         codegen_opts opts = { .line_directives = lines, .src_path = file };
+        lw_plan *plan = lower_program(prog);
         if (emit_c) {
             bool to_stdout = strcmp(emit_c, "-") == 0;
             FILE *f = NULL;
@@ -313,7 +315,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "streamc: error: cannot write '%s': %s\n", emit_c, strerror(errno));
                 rc = 2;
             } else {
-                if (codegen_emit(prog, &opts, f) != 0)
+                if (codegen_emit(prog, plan, &opts, f) != 0)
                     rc = 1;
                 if (f != stdout && fclose(f) != 0)
                     rc = 1;
@@ -333,7 +335,7 @@ int main(int argc, char **argv)
                 rc = 2;
             } else {
                 FILE *f = fdopen(fd, "w");
-                int wrc = codegen_emit(prog, &opts, f);
+                int wrc = codegen_emit(prog, plan, &opts, f);
                 if (fclose(f) != 0 || wrc != 0) {
                     fprintf(stderr, "streamc: error: cannot write '%s'\n", tmpl);
                     rc = 1;
@@ -344,6 +346,7 @@ int main(int argc, char **argv)
                 tmp_c_remove();
             free(outpath);
         }
+        lower_free(plan);
     }
     program_free(prog);
     source_free(src);

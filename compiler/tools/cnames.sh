@@ -20,7 +20,8 @@ hdr='#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "streamrt.h"
-#include "st_map.h"'
+#include "st_map.h"
+#include "st_gen.h"'
 {
     printf '%s\n' "$hdr" | $CC -std=gnu11 -dM -E -I"$RT" - |
         awk '$1 == "#define" { n = $2; sub(/\(.*/, "", n); print n }'

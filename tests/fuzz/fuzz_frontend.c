@@ -10,6 +10,7 @@
 #include "ast.h"
 #include "codegen.h"
 #include "diag.h"
+#include "lower.h"
 #include "parse.h"
 #include "sema.h"
 #include "source.h"
@@ -30,7 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     diag_finish(&d);
     if (ok) {
         codegen_opts o = { .line_directives = true, .src_path = "fuzz.stream" };
-        codegen_emit(p, &o, sink);
+        lw_plan *plan = lower_program(p);
+        codegen_emit(p, plan, &o, sink);
+        lower_free(plan);
     }
     program_free(p);
     source_free(src);

@@ -4,7 +4,7 @@
 # the refused ones compile and run.
 . "$(dirname "$0")/lib.sh"
 INC=$(dirname "$STREAMC")/../include/streamc
-printf '#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n#include "streamrt.h"\n#include "st_map.h"\n' |
+printf '#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n#include "streamrt.h"\n#include "st_map.h"\n#include "st_gen.h"\n' |
     cc -std=gnu11 -E -P -I"$INC" - | tr '\n' ' ' | sed 's/[;{}]/&\n/g' > decls
 # a file-scope declaration's name: the word before its first '(', or the
 # last word of a declaration without one (typedefs, objects)

@@ -13,7 +13,7 @@ P=$W/prefix D=$W/dest
 mk() { make -s -C "$ROOT" BUILD="$W/bt" SAN="${SAN:-}" PREFIX="$P" DESTDIR="$D" "$@"; }
 mk install >make.out 2>&1 || fail "make install: $(tail -20 make.out)"
 I=$D$P
-for f in bin/streamc lib/streamc/libstreamrt.a include/streamc/streamrt.h include/streamc/st_map.h \
+for f in bin/streamc lib/streamc/libstreamrt.a include/streamc/streamrt.h include/streamc/st_map.h include/streamc/st_gen.h \
          lib/pkgconfig/streamrt.pc share/man/man1/streamc.1 share/man/man1/streamc-run.1 \
          share/bash-completion/completions/streamc; do
     [ -f "$I/$f" ] || fail "not installed: $f"
