@@ -8,6 +8,9 @@
 
 #include "sema_ext.h"
 #include "sema_cnames.h"
+#include "sema_kinds.h"
+#include "sbuf.h"
+#include "st_kinds_fmt.h"
 
 typedef struct kind_row {
     const char *name;
@@ -65,6 +68,40 @@ int sema_kind_opts(int kind, const char **out, int max)
         if (opts[i].kind == kind && n < max)
             out[n++] = opts[i].name;
     return n;
+}
+
+static int field(const void *obj, const char *name, const char **str, int64_t *num)
+{
+    const st_decl *d = obj;
+    if (strcmp(name, "host") == 0)
+        return *str = d->host, ST_KF_STR;
+    if (strcmp(name, "path") == 0)
+        return *str = d->path, ST_KF_STR;
+    if (strcmp(name, "receiver") == 0)
+        return *str = d->recv_fn, ST_KF_STR;
+    if (strcmp(name, "arg") == 0)
+        return *str = d->recv_arg, ST_KF_STR;
+    if (strcmp(name, "port") == 0)
+        return *num = d->port, ST_KF_NUM;
+    if (strcmp(name, "rate") == 0)
+        return *num = d->rate, ST_KF_NUM;
+    if (strcmp(name, "loop") == 0)
+        return *num = d->loop, ST_KF_NUM;
+    return 0;
+}
+
+static const char *const describe[SRC_COUNT_] = {
+#define ST_SOURCE_DESCRIBE(ID, FORMAT) [SRC_##ID] = FORMAT,
+#include "st_kinds.def"
+};
+
+/* a source as --dag shows it, from its row's DESCRIBE format (malloc'd) */
+char *sema_kind_describe(const st_decl *d)
+{
+    char buf[8192];
+    int k = d->src_kind;
+    st_kind_format(k >= 0 && k < SRC_COUNT_ && describe[k] ? describe[k] : "?", field, d, buf, sizeof buf);
+    return xasprintf("%s", buf);
 }
 
 /* "a, b, c or d" */
