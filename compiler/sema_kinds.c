@@ -61,6 +61,16 @@ const char *const *sema_kind_names(int *n)
     return names;
 }
 
+/* the kind closest to a misspelt name, for did-you-mean: every kind, also
+   those the "expected ..." lists leave out (receiver) */
+const char *sema_kind_closest(const char *name)
+{
+    const char *names[SRC_COUNT_];
+    for (int i = 0; i < SRC_COUNT_; i++)
+        names[i] = rows[i].name;
+    return hint_closest(name, names, SRC_COUNT_);
+}
+
 int sema_kind_opts(int kind, const char **out, int max)
 {
     int n = 0;
