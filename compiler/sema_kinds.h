@@ -7,4 +7,8 @@
 
 char *sema_kind_describe(const st_decl *d);   /* as --dag shows it (malloc'd) */
 
+/* sema_sinks.c: the output operators' rows (ST_SINK) */
+bool sema_sink_arity(st_opkind op, int *min, int *max);   /* false: not a sink */
+bool sema_sink_arg_ok(st_opkind op, const st_expr *a);    /* a literal of the row's ARG */
+
 #endif
