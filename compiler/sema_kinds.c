@@ -1,7 +1,10 @@
 /* sema_kinds.c: the source kinds as sema sees them, from the one table
  * runtime/st_kinds.def (shared with codegen and the runtime): a kind's
- * number from its name, its element type, its named options, and the
- * lists the diagnostics print ("expected socket, ... or rate"). */
+ * number from its name, its element type, its named options, the
+ * lists the diagnostics print ("expected socket, ... or rate"), the
+ * checks of a kind's arguments from its ST_SOURCE_ARG rows (a kind
+ * without checks of its own in sema.c) and its --emit-dot description
+ * (ST_SOURCE_DESCRIBE). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,7 +135,7 @@ bool sema_kind_args(st_diag *dg, st_decl *d, int kid, st_expr **pos, int npos)
     int want = 0;
     for (const arg_row *r = args; r->field; r++)
         if (r->kind == kid) {
-            if (want < npos && !bind(d, r->field, r->str, pos[want]))
+            if (want < npos && want < 8 && !bind(d, r->field, r->str, pos[want]))   /* sema.c keeps 8 */
                 diag_error(dg, pos[want]->loc, "argument %d of %s() must be %s", want + 1, k,
                            r->str ? "a string" : "an integer");
             want++;
@@ -161,24 +164,21 @@ bool sema_kind_args(st_diag *dg, st_decl *d, int kid, st_expr **pos, int npos)
     return true;
 }
 
+/* a source's field by name (st_kinds_fmt.h): the strings first */
 static int field(const void *obj, const char *name, const char **str, int64_t *num)
 {
+    static const char *const names[] = { "host", "path", "receiver", "arg", "port", "rate", "loop" };
     const st_decl *d = obj;
-    if (strcmp(name, "host") == 0)
-        return *str = d->host, ST_KF_STR;
-    if (strcmp(name, "path") == 0)
-        return *str = d->path, ST_KF_STR;
-    if (strcmp(name, "receiver") == 0)
-        return *str = d->recv_fn, ST_KF_STR;
-    if (strcmp(name, "arg") == 0)
-        return *str = d->recv_arg, ST_KF_STR;
-    if (strcmp(name, "port") == 0)
-        return *num = d->port, ST_KF_NUM;
-    if (strcmp(name, "rate") == 0)
-        return *num = d->rate, ST_KF_NUM;
-    if (strcmp(name, "loop") == 0)
-        return *num = d->loop, ST_KF_NUM;
-    return 0;
+    int k = 0;
+    while (k < 7 && strcmp(names[k], name) != 0)
+        k++;
+    const char *sv[] = { d->host, d->path, d->recv_fn, d->recv_arg };
+    int64_t nv[] = { d->port, d->rate, d->loop };
+    if (k < 4)
+        *str = sv[k];
+    else if (k < 7)
+        *num = nv[k - 4];
+    return k < 4 ? ST_KF_STR : k < 7 ? ST_KF_NUM : 0;
 }
 
 static const char *const describe[SRC_COUNT_] = {
