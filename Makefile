@@ -82,7 +82,7 @@ $(OBJ)/compiler/parser.tab.o: $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/lexer
 $(OBJ)/compiler/lexer.o: $(OBJ)/compiler/lexer.c $(OBJ)/compiler/parser.tab.h $(wildcard compiler/*.h)
 	$(CC) $(ALLCFLAGS) $(COMP_INC) -Wno-missing-prototypes -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
-$(OBJ)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) runtime/st_kinds.def $(COMP_GEN)
+$(OBJ)/compiler/%.o: compiler/%.c $(wildcard compiler/*.h) runtime/st_kinds.def runtime/st_kinds_fmt.h $(COMP_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(COMP_INC) -c -o $@ $<
 

@@ -314,9 +314,8 @@ const char *op_name(st_opkind op)
         [OP_REDUCEBYWINDOW] = "reduceByWindow",
         [OP_REDUCEBYKEYANDWINDOW] = "reduceByKeyAndWindow",
         [OP_COUNTBYVALUEANDWINDOW] = "countByValueAndWindow",
-        [OP_PRINT] = "print",
-        [OP_SAVE] = "saveAsTextFiles",
-        [OP_FOREACHRDD] = "foreachRDD",
+#define ST_SINK(ID, NAME, MINARGS, MAXARGS, ARG, USAGE) [OP_##ID] = NAME,
+#include "st_kinds.def"
     };
     if ((unsigned)op < sizeof names / sizeof names[0] && names[op])
         return names[op];

@@ -278,8 +278,9 @@ typedef enum st_opkind {
     /* windows */
     OP_WINDOW, OP_COUNTBYWINDOW, OP_REDUCEBYWINDOW, OP_REDUCEBYKEYANDWINDOW,
     OP_COUNTBYVALUEANDWINDOW,
-    /* outputs */
-    OP_PRINT, OP_SAVE, OP_FOREACHRDD
+    /* outputs: one per ST_SINK row of runtime/st_kinds.def */
+#define ST_SINK(ID, NAME, MINARGS, MAXARGS, ARG, USAGE) OP_##ID,
+#include "st_kinds.def"
 } st_opkind;
 
 typedef struct st_node {

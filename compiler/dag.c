@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lower.h"
+#include "sema_kinds.h"
 
 enum { D_OP, D_SOURCE, D_WINDOW, D_OUTPUT };
 
@@ -68,22 +69,7 @@ static void source_lines(dnode *d, const st_decl *s)
 {
     char st[40];
     add_line(d, xasprintf("source %s", s->name));
-    switch (s->src_kind) {
-    case SRC_SOCKET:
-        add_line(d, xasprintf("socket(\"%s\", %lld)", s->host ? s->host : "", (long long)s->port));
-        break;
-    case SRC_TEXTFILES: add_line(d, xasprintf("textFileStream(\"%s\")", s->path ? s->path : "")); break;
-    case SRC_FILE:
-        if (s->rate > 0)
-            add_line(d, xasprintf("file(\"%s\", rate = %lld%s)", s->path ? s->path : "", (long long)s->rate,
-                                  s->loop ? ", loop = true" : ""));
-        else
-            add_line(d, xasprintf("file(\"%s\"%s)", s->path ? s->path : "", s->loop ? ", loop = true" : ""));
-        break;
-    case SRC_STDIN: add_line(d, xasprintf("stdin()")); break;
-    case SRC_RATE: add_line(d, xasprintf("rate(%lld)", (long long)s->rate)); break;
-    case SRC_RECEIVER: add_line(d, xasprintf("receiver(%s)", s->recv_fn ? s->recv_fn : "")); break;
-    }
+    add_line(d, sema_kind_describe(s));
     if (s->max_rate_v > 0)
         add_line(d, xasprintf("%s, maxRate %lld", storage_name(s->storage, st, sizeof st),
                               (long long)s->max_rate_v));

@@ -479,11 +479,11 @@ static void check_source(sema *s, st_decl *d)
                        "rate() takes a number of records per second, an integer >= 1");
         else
             d->rate = v;
-    } else {
+    } else if (!sema_kind_args(s->d, d, kid, pos, npos)) {
         const char *fix, *note = hint_spark_source(k, &fix);
         int nk;
         const char *const *kinds = sema_kind_names(&nk);
-        const char *best = note ? fix : hint_closest(k, kinds, nk);
+        const char *best = note ? fix : sema_kind_closest(k);
         char dym[160], list[200];
         diag_error(s->d, d->kind_loc, "unknown source kind '%s' (expected %s)%s", k,
                    sema_kind_join(kinds, nk, list, sizeof list), note ? "" : hint_dym(best, dym, sizeof dym));

@@ -76,6 +76,9 @@ void hint_placeholder(st_diag *d, const st_expr *f, int nparams);
 int sema_kind_find(const char *name);   /* its SRC_* or -1 */
 bool sema_kind_ints(int kind);          /* its elements are Int (else String) */
 const char *const *sema_kind_names(int *n);
+const char *sema_kind_closest(const char *name);
+bool sema_kind_args(st_diag *dg, st_decl *d, int kid, st_expr **pos, int npos);   /* from the rows */
+const char *sema_kind_closest_(const char *name);          /* did-you-mean over every kind, or NULL */
 int sema_kind_opts(int kind, const char **out, int max);   /* its named options */
 bool sema_receiver_args(st_diag *dg, const st_program *p, st_decl *d);   /* receiver(fn [, "arg"]) */
 const char *sema_kind_join(const char *const *v, int n, char *buf, size_t cap);   /* "a, b or c" */

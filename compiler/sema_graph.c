@@ -36,9 +36,8 @@ static const op_info ops[] = {
     { "reduceByKeyAndWindow", OP_REDUCEBYKEYANDWINDOW, OPF_PAIR | OPF_WINDOW, 1,
       "reduceByKeyAndWindow((a, b) => ..., [(a, b) => ...,] w)" },
     { "countByValueAndWindow", OP_COUNTBYVALUEANDWINDOW, OPF_WINDOW, 0, "countByValueAndWindow(w)" },
-    { "print", OP_PRINT, OPF_OUTPUT, 0, "print() or print(n)" },
-    { "saveAsTextFiles", OP_SAVE, OPF_OUTPUT, 0, "saveAsTextFiles(\"prefix\" [, \"suffix\"])" },
-    { "foreachRDD", OP_FOREACHRDD, OPF_OUTPUT, 0, "foreachRDD(cfunction)" },
+#define ST_SINK(ID, NAME, MINARGS, MAXARGS, ARG, USAGE) { NAME, OP_##ID, OPF_OUTPUT, 0, USAGE },
+#include "st_kinds.def"
 };
 
 const op_info *find_op(const char *name)
@@ -145,10 +144,10 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     int minargs, maxargs;
     switch (oi->op) {
     case OP_COUNT: case OP_COUNTBYVALUE: minargs = maxargs = 0; break;
-    case OP_PRINT: minargs = 0; maxargs = 1; break;
-    case OP_SAVE: minargs = 1; maxargs = 2; break;
     case OP_UPDATESTATEBYKEY: minargs = maxargs = 2; break;
     default:
+        if (sema_sink_arity(oi->op, &minargs, &maxargs))
+            break;
         if (oi->flags & OPF_WINDOW) {
             minargs = nfns + 1;
             maxargs = nfns + 2;
@@ -320,7 +319,7 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         n->n = 10;
         if (f) {
             f->type = type_expr(s, f, false, depth + 1);
-            if (f->kind != EX_INT || f->ival < 1) {
+            if (!sema_sink_arg_ok(oi->op, f)) {
                 if (!is_err(f->type))
                     diag_error(s->d, f->loc, "print(n) takes a number of elements n >= 1");
                 ok = false;
@@ -346,7 +345,7 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
                 a = pd->value;
             }
             a->type = type_expr(s, a, false, depth + 1);
-            if (a->kind != EX_STRING) {
+            if (!sema_sink_arg_ok(oi->op, a)) {
                 if (!is_err(a->type))
                     diag_error(s->d, a->loc, "the %s of saveAsTextFiles must be a string literal",
                                i == 0 ? "prefix" : "suffix");
@@ -367,7 +366,7 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         break;
     }
     case OP_FOREACHRDD:
-        if (f->kind != EX_NAME) {
+        if (!sema_sink_arg_ok(oi->op, f)) {
             diag_error(s->d, f->loc, "foreachRDD takes the name of a C function (from a %%{ ... %%} block)");
             ok = false;
         } else {

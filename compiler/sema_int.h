@@ -12,6 +12,7 @@
 
 #include "sema.h"
 #include "sema_rec.h"
+#include "sema_kinds.h"
 #include "sema_ext.h"
 #include "sema_cnames.h"
 

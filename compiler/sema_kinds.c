@@ -1,13 +1,19 @@
 /* sema_kinds.c: the source kinds as sema sees them, from the one table
  * runtime/st_kinds.def (shared with codegen and the runtime): a kind's
- * number from its name, its element type, its named options, and the
- * lists the diagnostics print ("expected socket, ... or rate"). */
+ * number from its name, its element type, its named options, the
+ * lists the diagnostics print ("expected socket, ... or rate"), the
+ * checks of a kind's arguments from its ST_SOURCE_ARG rows (a kind
+ * without checks of its own in sema.c) and its --emit-dot description
+ * (ST_SOURCE_DESCRIBE). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sema_ext.h"
 #include "sema_cnames.h"
+#include "sema_kinds.h"
+#include "sbuf.h"
+#include "st_kinds_fmt.h"
 
 typedef struct kind_row {
     const char *name;
@@ -58,6 +64,16 @@ const char *const *sema_kind_names(int *n)
     return names;
 }
 
+/* the kind closest to a misspelt name, for did-you-mean: every kind, also
+   those the "expected ..." lists leave out (receiver) */
+const char *sema_kind_closest(const char *name)
+{
+    const char *names[SRC_COUNT_];
+    for (int i = 0; i < SRC_COUNT_; i++)
+        names[i] = rows[i].name;
+    return hint_closest(name, names, SRC_COUNT_);
+}
+
 int sema_kind_opts(int kind, const char **out, int max)
 {
     int n = 0;
@@ -65,6 +81,118 @@ int sema_kind_opts(int kind, const char **out, int max)
         if (opts[i].kind == kind && n < max)
             out[n++] = opts[i].name;
     return n;
+}
+
+typedef struct arg_row {
+    int kind;
+    const char *field;
+    bool str;
+} arg_row;
+
+#define ARG_STRING true
+#define ARG_INT false
+#define ARG_BOOL false
+#define ARG_FLOAT false
+static const arg_row args[] = {
+#define ST_SOURCE_ARG(ID, FIELD, TYPE) { SRC_##ID, FIELD, ARG_##TYPE },
+#include "st_kinds.def"
+    { -1, NULL, false }   /* the end (the built-in kinds have no rows here) */
+};
+static const arg_row opt_types[] = {
+#define ST_SOURCE_OPT(ID, NAME, TYPE, DEFAULT) { SRC_##ID, NAME, ARG_##TYPE },
+#include "st_kinds.def"
+};
+
+/* a literal into the field of that name; false: not of its type */
+static bool bind(st_decl *d, const char *fieldname, bool str, const st_expr *v)
+{
+    if (str ? v->kind != EX_STRING : v->kind != EX_INT && v->kind != EX_BOOL)
+        return false;
+    int64_t n = v->kind == EX_BOOL ? v->bval : v->ival;
+    if (strcmp(fieldname, "host") == 0)
+        d->host = v->sval;
+    else if (strcmp(fieldname, "path") == 0)
+        d->path = v->sval;
+    else if (strcmp(fieldname, "port") == 0)
+        d->port = n;
+    else if (strcmp(fieldname, "rate") == 0)
+        d->rate = n;
+    else if (strcmp(fieldname, "loop") == 0)
+        d->loop = n != 0;
+    else
+        return false;
+    return true;
+}
+
+/* A kind checked from the table (its ST_SOURCE_ARG and ST_SOURCE_OPT
+   rows): false when kid is no kind at all (sema reports it unknown). */
+bool sema_kind_args(st_diag *dg, st_decl *d, int kid, st_expr **pos, int npos)
+{
+    if (kid < 0 || kid >= SRC_COUNT_)
+        return false;
+    d->src_kind = kid;
+    const char *k = rows[kid].name;
+    int want = 0;
+    for (const arg_row *r = args; r->field; r++)
+        if (r->kind == kid) {
+            if (want < npos && want < 8 && !bind(d, r->field, r->str, pos[want]))   /* sema.c keeps 8 */
+                diag_error(dg, pos[want]->loc, "argument %d of %s() must be %s", want + 1, k,
+                           r->str ? "a string" : "an integer");
+            want++;
+        }
+    if (npos != want)
+        diag_error(dg, d->kind_loc, "%s() takes %d argument%s, not %d", k, want, want == 1 ? "" : "s", npos);
+    for (int i = 0; i < d->nargs; i++) {
+        st_expr *a = d->args[i];
+        bool known = a->kind != EX_NAMED_ARG;
+        for (size_t j = 0; !known && j < sizeof opt_types / sizeof *opt_types; j++)
+            if (opt_types[j].kind == kid && strcmp(opt_types[j].field, a->name) == 0) {
+                known = true;
+                if (!bind(d, a->name, opt_types[j].str, a->a))
+                    diag_error(dg, a->a->loc, "option '%s' of %s() must be %s", a->name, k,
+                               opt_types[j].str ? "a string" : "an integer or true/false");
+            }
+        const char *names[8];
+        int nn = sema_kind_opts(kid, names, 8);
+        if (!known && nn > 0) {   /* with none, sema.c has said so */
+            char dym[160], list[160];
+            const char *best = hint_closest(a->name, names, nn);
+            diag_error(dg, a->name_loc, "%s() has no option '%s' (expected %s)%s", k, a->name,
+                       sema_kind_join(names, nn, list, sizeof list), hint_dym(best, dym, sizeof dym));
+        }
+    }
+    return true;
+}
+
+/* a source's field by name (st_kinds_fmt.h): the strings first */
+static int field(const void *obj, const char *name, const char **str, int64_t *num)
+{
+    static const char *const names[] = { "host", "path", "receiver", "arg", "port", "rate", "loop" };
+    const st_decl *d = obj;
+    int k = 0;
+    while (k < 7 && strcmp(names[k], name) != 0)
+        k++;
+    const char *sv[] = { d->host, d->path, d->recv_fn, d->recv_arg };
+    int64_t nv[] = { d->port, d->rate, d->loop };
+    if (k < 4)
+        *str = sv[k];
+    else if (k < 7)
+        *num = nv[k - 4];
+    return k < 4 ? ST_KF_STR : k < 7 ? ST_KF_NUM : 0;
+}
+
+static const char *const describe[SRC_COUNT_] = {
+#define ST_SOURCE_DESCRIBE(ID, FORMAT) [SRC_##ID] = FORMAT,
+#include "st_kinds.def"
+};
+
+/* a source as --dag shows it, from its row's DESCRIBE format (malloc'd) */
+char *sema_kind_describe(const st_decl *d)
+{
+    char buf[8192];
+    int k = d->src_kind;
+    st_kind_format(k >= 0 && k < SRC_COUNT_ && describe[k] ? describe[k] : "?", field, d, buf, sizeof buf);
+    return xasprintf("%s", buf);
 }
 
 /* "a, b, c or d" */

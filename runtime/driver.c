@@ -25,25 +25,9 @@ static const char *kind_name(st_src_kind k)
 
 static void describe_source(FILE *f, const st_source_desc *s)
 {
-    switch (s->kind) {
-    case ST_SRC_SOCKET:
-        fprintf(f, "socket(\"%s\", %d)", s->host ? s->host : "", s->port);
-        break;
-    case ST_SRC_TEXTFILES:
-        fprintf(f, "textFileStream(\"%s\")", s->path ? s->path : "");
-        break;
-    case ST_SRC_FILE:
-        fprintf(f, "file(\"%s\"", s->path ? s->path : "");
-        if (s->rate > 0)
-            fprintf(f, ", rate = %lld", (long long)s->rate);
-        if (s->loop)
-            fprintf(f, ", loop = true");
-        fputc(')', f);
-        break;
-    case ST_SRC_STDIN: fputs("stdin()", f); break;
-    case ST_SRC_RATE: fprintf(f, "rate(%lld)", (long long)s->rate); break;
-    case ST_SRC_RECEIVER: fprintf(f, "receiver(%s)", s->arg ? s->arg : ""); break;
-    }
+    char buf[8192];
+    rt_kind_describe(s, buf, sizeof buf);
+    fputs(buf, f);
 }
 
 static void usage(const st_program_desc *prog, const char *name, FILE *f)

@@ -379,23 +379,11 @@ bool st_recv_logged(const st_recv *h) { return h->r->ckdir != NULL; }
 bool st_recv_stopped(st_recv *h) { return rt_rctx_stopped(h->r); }
 int st_recv_stop_fd(const st_recv *h) { return h->r->stop[0]; }
 
-/* A source's options by name: strings in *str, the others in *num. */
+/* A source's options by name: strings in *str, the others in *num (the
+   fields and the table's defaults: rt_source_field, kinds.c). */
 static void opt(const st_source_desc *d, const char *name, const char **str, int64_t *num)
 {
-    static const char *const names[] = { "host", "path", "arg", "port", "rate", "loop", "maxRate" };
-    int k = 0;
-    while (k < 7 && strcmp(names[k], name) != 0)
-        k++;
-    switch (k) {
-    case 0: *str = d->host; break;
-    case 1: *str = d->path; break;
-    case 2: *str = d->arg; break;
-    case 3: *num = d->port; break;
-    case 4: *num = d->rate; break;
-    case 5: *num = d->loop; break;
-    case 6: *num = d->max_rate; break;
-    default: break;
-    }
+    rt_source_field(d, name, str, num);
 }
 
 const char *st_recv_opt_str(const st_recv *h, const char *name)

@@ -2,6 +2,7 @@
  * (st_kinds.def): each kind's name, element type, replayability and
  * receiver (runtime/sources/RECEIVER.c). */
 #include "engine.h"
+#include "st_kinds_fmt.h"
 
 #define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) extern const st_receiver st_recv_##RECEIVER;
 #include "st_kinds.def"
@@ -29,3 +30,75 @@ const st_receiver *rt_kind_receiver(st_src_kind k) { return kind(k)->recv; }
 bool rt_kind_ints(st_src_kind k) { return kind(k)->ints; }
 bool rt_kind_replays(st_src_kind k) { return kind(k)->replays; }
 const char *rt_kind_name(st_src_kind k) { return kind(k)->name; }
+
+/* the named options' defaults (ST_SOURCE_OPT rows) */
+typedef struct rt_opt {
+    st_src_kind kind;
+    const char *name;
+    int type;
+    int64_t num;
+    const char *str;
+} rt_opt;
+#define ST_KF_INT ST_KF_NUM
+#define ST_KF_BOOL ST_KF_NUM
+#define ST_KF_FLOAT ST_KF_NUM
+#define ST_KF_STRING ST_KF_STR
+#define ST_OPT_DEF_INT(D) (int64_t)(D), NULL
+#define ST_OPT_DEF_BOOL(D) (int64_t)(D), NULL
+#define ST_OPT_DEF_FLOAT(D) (int64_t)(D), NULL
+#define ST_OPT_DEF_STRING(D) 0, D
+static const rt_opt opts[] = {
+#define ST_SOURCE_OPT(ID, NAME, TYPE, DEFAULT) { ST_SRC_##ID, NAME, ST_KF_##TYPE, ST_OPT_DEF_##TYPE(DEFAULT) },
+#include "st_kinds.def"
+};
+
+/* A source's fields by name (the DESCRIBE formats' $FIELD, st_recv_opt_*):
+   ST_KF_STR with the value in *str, ST_KF_NUM in *num, 0 if unknown. An
+   option of the kind's row that was not given (NULL or 0) reads as the
+   row's default: the one place defaults are applied. */
+int rt_source_field(const st_source_desc *d, const char *name, const char **str, int64_t *num)
+{
+    int t = ST_KF_NUM;
+    if (strcmp(name, "host") == 0)
+        *str = d->host, t = ST_KF_STR;
+    else if (strcmp(name, "path") == 0)
+        *str = d->path, t = ST_KF_STR;
+    else if (strcmp(name, "arg") == 0 || strcmp(name, "receiver") == 0)   /* the function's name is not kept */
+        *str = d->arg, t = ST_KF_STR;
+    else if (strcmp(name, "port") == 0)
+        *num = d->port;
+    else if (strcmp(name, "rate") == 0)
+        *num = d->rate;
+    else if (strcmp(name, "loop") == 0)
+        *num = d->loop;
+    else if (strcmp(name, "maxRate") == 0)
+        *num = d->max_rate;
+    else
+        t = 0;
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        if (opts[i].kind == d->kind && strcmp(opts[i].name, name) == 0) {
+            if (opts[i].type == ST_KF_STR && !*str)
+                *str = opts[i].str;
+            else if (opts[i].type == ST_KF_NUM && !*num)
+                *num = opts[i].num;
+            return opts[i].type;
+        }
+    return t;
+}
+
+static int field(const void *obj, const char *name, const char **str, int64_t *num)
+{
+    return rt_source_field(obj, name, str, num);
+}
+
+static const char *const describe[ST_SRC_COUNT_] = {
+#define ST_SOURCE_DESCRIBE(ID, FORMAT) [ST_SRC_##ID] = FORMAT,
+#include "st_kinds.def"
+};
+
+/* the source as --describe shows it (its row's DESCRIBE format) */
+void rt_kind_describe(const st_source_desc *d, char *buf, size_t cap)
+{
+    st_kind_format((unsigned)d->kind < ST_SRC_COUNT_ && describe[d->kind] ? describe[d->kind] : "?", field, d,
+                   buf, cap);
+}

@@ -264,6 +264,8 @@ int rt_read_file(const char *path, char **out, size_t *n);
 
 /* ---- the table of source kinds, st_kinds.def (kinds.c) ---- */
 const char *rt_kind_name(st_src_kind k);
+int rt_source_field(const st_source_desc *d, const char *name, const char **str, int64_t *num);
+void rt_kind_describe(const st_source_desc *d, char *buf, size_t cap);
 bool rt_kind_ints(st_src_kind k);      /* Int records (else String) */
 bool rt_kind_replays(st_src_kind k);   /* its receiver can replay a position */
 

@@ -62,8 +62,10 @@ typedef void st_receiver_fn(st_receiver *r, const char *arg);
 /* ---- options and identity ---- */
 const char *st_recv_name(const st_recv *h);        /* the source's DSL name */
 const char *st_recv_arg(const st_recv *h);         /* receiver(fn, "arg"): arg, or NULL */
-const char *st_recv_opt_str(const st_recv *h, const char *name);   /* "host", "path"; NULL if unset */
-int64_t st_recv_opt_int(const st_recv *h, const char *name);       /* "port", "rate", "loop"; 0 if unset */
+/* A field of the source (host, path, arg; port, rate, loop, maxRate); an
+   option of the kind's ST_SOURCE_OPT rows not given reads as its default */
+const char *st_recv_opt_str(const st_recv *h, const char *name);   /* NULL if unset */
+int64_t st_recv_opt_int(const st_recv *h, const char *name);       /* 0 if unset */
 void st_recv_set_state(st_recv *h, void *state);
 void *st_recv_state(const st_recv *h);
 bool st_recv_recovering(const st_recv *h);         /* started from a checkpoint */
