@@ -63,11 +63,11 @@ bin/streamc: $(BIN)/streamc
 	@mkdir -p bin
 	@if [ "$(BUILD)" = build ]; then ln -sf ../$(BUILD)/bin/streamc bin/streamc; fi
 
-$(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h: compiler/parser.y
+$(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h &: compiler/parser.y
 	@mkdir -p $(@D)
 	$(BISON) -Wall -Werror --defines=$(OBJ)/compiler/parser.tab.h -o $(OBJ)/compiler/parser.tab.c $<
 
-$(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h: compiler/lexer.l $(OBJ)/compiler/parser.tab.h
+$(OBJ)/compiler/lexer.c $(OBJ)/compiler/lexer.h &: compiler/lexer.l $(OBJ)/compiler/parser.tab.h
 	@mkdir -p $(@D)
 	$(FLEX) --header-file=$(OBJ)/compiler/lexer.h -o $(OBJ)/compiler/lexer.c $<
 
