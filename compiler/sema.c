@@ -382,7 +382,7 @@ static void check_source(sema *s, st_decl *d)
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
-    for (int i = 0; i < d->nargs && sema_kind_find(k) != SRC_RECEIVER; i++) {
+    for (int i = 0; i < d->nargs && !sema_kind_cfunc(sema_kind_find(k)); i++) {
         st_expr *a = d->args[i];
         st_expr *v = a->kind == EX_NAMED_ARG ? a->a : a;
         if (v->kind == EX_LAMBDA || v->kind == EX_NAMED_ARG) {
@@ -411,8 +411,8 @@ static void check_source(sema *s, st_decl *d)
     int64_t v;
     st_type const *tstr_ = s->t_str;
     int kid = sema_kind_find(k);
-    if (kid == SRC_RECEIVER) {   /* a C function's name and a string: sema_kinds.c */
-        d->src_kind = SRC_RECEIVER;
+    if (sema_kind_cfunc(kid)) {   /* a C function's name and a string: sema_kinds.c */
+        d->src_kind = kid;
         ok = sema_receiver_args(s->d, s->p, d);
     } else if (!sema_kind_args(s->p, s->d, d, kid, pos, npos)) {
         const char *fix, *note = hint_spark_source(k, &fix);

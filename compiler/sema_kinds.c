@@ -184,6 +184,16 @@ bool sema_kind_param(st_diag *dg, int kid, int pos, const char *name, st_tykind 
     return true;
 }
 
+static const bool cfunc[SRC_COUNT_ + 1] = {
+#define ST_SOURCE_CFUNC(ID) [SRC_##ID] = true,
+#include "st_kinds.def"
+};
+
+bool sema_kind_cfunc(int kid)
+{
+    return kid >= 0 && kid < SRC_COUNT_ && cfunc[kid];
+}
+
 bool sema_kind_keyed_opt(int kid, const char *name)
 {
     return kid >= 0 && kid < SRC_COUNT_ && keyed_opt[kid] && strcmp(keyed_opt[kid], name) == 0;

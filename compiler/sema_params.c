@@ -188,7 +188,7 @@ void sema_source_params(st_program *p, st_diag *dg, st_decl *d, st_decl *(*param
         int64_t min, max;
         const char *what;
         char wbuf[160];
-        if (!pd || kid == SRC_RECEIVER ||
+        if (!pd || sema_kind_cfunc(kid) ||
             !sema_kind_param(dg, kid, pos, named ? a->name : NULL, &want, &min, &max, &what, wbuf, sizeof wbuf))
             continue;   /* the rules of sema.c report it */
         what = ast_strdup(p, what);
