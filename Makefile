@@ -52,9 +52,12 @@ COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
 COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 
 # ---- runtime -------------------------------------------------------------
-RT_SRCS   := $(wildcard runtime/*.c runtime/sources/*.c)
+# runtime/tables/: the table kinds; those needing a library (redis.c) are
+# not in libstreamrt
+RT_SRCS   := $(wildcard runtime/*.c runtime/sources/*.c) \
+             $(filter-out runtime/tables/redis.c,$(wildcard runtime/tables/*.c))
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
-RT_HDRS   := runtime/streamrt.h runtime/st_map.h runtime/st_gen.h runtime/st_receiver.h runtime/st_kinds.def
+RT_HDRS   := runtime/streamrt.h runtime/st_map.h runtime/st_gen.h runtime/st_receiver.h runtime/st_kinds.def runtime/st_table.h
 
 .PHONY: all test check check-san install uninstall clean demo bench fuzz golden FORCE
 all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h bin/streamc
@@ -98,7 +101,7 @@ $(BIN)/streamc: $(OBJ)/compiler/main.o $(COMP_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $^ $(LDFLAGS)
 
-$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def)
+$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/tables/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Iruntime -c -o $@ $<
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sema_int.h"
+#include "sema_tables.h"
 
 /* ---- value expressions ------------------------------------------------- */
 
@@ -134,6 +135,8 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
         return s->t_err;
     if (!d || d->kind != DECL_EXTERN) {
         const st_type *rt;
+        if (sema_table_call(s, e, depth, &rt))
+            return rt;
         if (sr_call(&s->rec, e, depth, &rt))
             return rt;
         const builtin_sig *b = find_builtin(e->name);
