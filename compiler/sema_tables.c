@@ -128,7 +128,7 @@ void sema_table_decl(sema *s, st_decl *d)
             t->vals[t->nopts++] = args[i].def;
             npos += !args[i].named;
         }
-    int given = 0;
+    int given = 0, errors = s->d->nerrors;
     bool seen[ST_TABLE_MAXOPTS] = { false };
     for (int i = 0; i < d->nargs; i++) {
         st_expr *a = d->args[i];
@@ -170,6 +170,8 @@ void sema_table_decl(sema *s, st_decl *d)
     if (given != npos)
         diag_error(s->d, d->kind_loc, "%s() takes %d argument%s, not %d, as in table %s = %s", d->kind_name, npos,
                    npos == 1 ? "" : "s", given, d->name, r->usage);
+    if (s->d->nerrors > errors)
+        d->used = true; /* no "never used" on top of its errors */
 }
 
 /* The table that the first argument of e names, or NULL. */

@@ -72,6 +72,7 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             fprintf(f, "  [context %s]\n", cd->name);
         }
     }
+    st_tables_usage(prog->tables, prog->ntables, f);
 }
 
 int64_t rt_parse_duration(const char *s)

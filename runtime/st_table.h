@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct st_table_h st_table_h;   /* the engine's handle of one table */
 
@@ -68,6 +69,9 @@ extern const st_table_kind st_table_file;
    Closing: st_tables_close. */
 int st_tables_open(const st_table_desc *t, int n, void *prog);
 void st_tables_close(const st_table_desc *t, int n);
+/* Their lines in --help ("tables:", then NAME  KIND(OPT = "VALUE", ...)
+   with the values as bound), nothing when n is 0. */
+void st_tables_usage(const st_table_desc *t, int n, FILE *f);
 
 /* Looks k up in h from a pipeline function: true and the value copied into
    the arena ar when found. While the kind answers "unavailable" it waits

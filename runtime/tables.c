@@ -93,6 +93,36 @@ void st_tables_close(const st_table_desc *t, int n)
     }
 }
 
+void st_tables_usage(const st_table_desc *t, int n, FILE *f)
+{
+    if (n > 0)
+        fprintf(f, "\ntables:\n");
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "  %-20s %s(", t[i].name, t[i].kind);
+        bool first = true;
+        for (int k = 0; k < t[i].nopts; k++) {
+            const char *v = t[i].opts[k].str;
+            if (!v)
+                continue;
+            fprintf(f, "%s%s = \"", first ? "" : ", ", t[i].opts[k].name);
+            for (; *v; v++) {
+                unsigned char c = (unsigned char)*v;
+                if (c == '"' || c == '\\')
+                    fprintf(f, "\\%c", c);
+                else if (c == '\t')
+                    fputs("\\t", f);
+                else if (c < 0x20 || c == 0x7f)
+                    fprintf(f, "\\x%02x", c);
+                else
+                    fputc(c, f);
+            }
+            fputc('"', f);
+            first = false;
+        }
+        fprintf(f, ")\n");
+    }
+}
+
 /* k in h, waiting while h is unavailable: 1 found, 0 missing */
 static int ask(st_table_h *h, const char *k, size_t kn, const char **val, size_t *vlen)
 {

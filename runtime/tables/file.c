@@ -9,7 +9,8 @@
  *     lines would pair it with itself).
  *   - with sep: KEY SEP VALUE per line, split at the first SEP (the value
  *     may hold more). A key given twice: the last line wins (as Spark's
- *     collectAsMap), and the number of such keys is logged.
+ *     collectAsMap), and the number of such lines is logged (a line
+ *     repeated in a set is harmless and not logged).
  * Lines end with \n or \r\n; a last line without a newline counts; empty
  * lines are ignored. A line holding a NUL byte, and with sep a line
  * without it, is skipped: logged with FILE:LINE (the first 10, then only
@@ -114,7 +115,7 @@ static int tf_open(st_table_h *h)
     if (t->stats.skipped > 0)
         st_table_warn(h, "%s: %lld line%s skipped", path, (long long)t->stats.skipped,
                       t->stats.skipped == 1 ? "" : "s");
-    if (t->stats.duplicates > 0)
+    if (t->stats.duplicates > 0 && sep)
         st_table_warn(h, "%s: %lld duplicate key%s (the last line wins)", path, (long long)t->stats.duplicates,
                       t->stats.duplicates == 1 ? "" : "s");
     st_table_set_state(h, t);
