@@ -82,10 +82,7 @@ const char *cgt_desc_tail(const st_program *p, char *buf, size_t n)
     int nt = 0;
     for (int i = 0; i < p->ndecls; i++)
         nt += emitted(p->decls[i]);
-    if (nt)
-        snprintf(buf, n, ", %d, sc_tables", nt);
-    else
-        buf[0] = '\0';
+    snprintf(buf, n, ", %d, %s", nt, nt ? "sc_tables" : "NULL");
     return buf;
 }
 

@@ -11,7 +11,7 @@
    (after the params, before the contexts' code); the statements that
    copy params into their options go to bind. */
 void cgt_globals(const st_program *p, sbuf *out, sbuf *bind);
-/* What follows the regexes in the st_program_desc initializer ("" or
+/* What follows the regexes in the st_program_desc initializer (", 0, NULL" or
    ", N, sc_tables"), in buf. */
 const char *cgt_desc_tail(const st_program *p, char *buf, size_t n);
 /* lookup(t, k) and contains(t, k) (BI_TABLE_LOOKUP, BI_TABLE_CONTAINS) */
