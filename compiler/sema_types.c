@@ -147,8 +147,9 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
         if (duration_unit(e->name))
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
         else {
-            const char *c[sizeof builtins / sizeof builtins[0] + 16];
+            const char *c[sizeof builtins / sizeof builtins[0] + 17];
             int nc = sr_builtin_names(c, 16);
+            c[nc++] = "lookup"; /* of tables (sema_tables.c) */
             for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
                 c[nc++] = builtins[i].name;
             const char *best = hint_function(e->name, c, nc);
