@@ -263,6 +263,22 @@ bool sema_table_call(sema *s, st_expr *e, int depth, const st_type **rt)
     return true;
 }
 
+int sema_table_libs(const st_program *p, const char **out, int n, int max)
+{
+    for (int i = 0; i < p->ndecls; i++) {
+        const st_decl *d = p->decls[i];
+        if (d->kind != DECL_TABLE || !d->table || d->table->index < 0 || !row(d->table->kind)->lib)
+            continue;
+        const char *lib = row(d->table->kind)->lib;
+        bool seen = false;
+        for (int k = 0; k < n && !seen; k++)
+            seen = strcmp(out[k], lib) == 0;
+        if (!seen && n < max)
+            out[n++] = lib;
+    }
+    return n;
+}
+
 void sema_tables_finish(st_program *p)
 {
     int n = 0;

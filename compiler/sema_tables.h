@@ -39,6 +39,9 @@ void sema_table_decl(struct sema *s, struct st_decl *d);
    returns true; false when e is not a call on a table (contains of a
    list or a string), and nothing was reported. */
 bool sema_table_call(struct sema *s, st_expr *e, int depth, const st_type **rt);
+/* the libraries of the used tables' kinds (ST_TABLE_LIB) not yet among
+   out[0..n), appended up to max; the new n (sema_kind_libs) */
+int sema_table_libs(const st_program *p, const char **out, int n, int max);
 /* after every declaration: numbers the used tables */
 void sema_tables_finish(st_program *p);
 
