@@ -2,7 +2,8 @@
  * st_table.h: line ends (LF, CRLF, none at the end), empty lines, very
  * long lines, NUL bytes and lines without the separator (counted, logged
  * skips), duplicate keys (the last wins), a missing file, lookups from
- * several threads at once. */
+ * several threads at once; the engine's wait and retry of a table that
+ * is unavailable (a stand-in kind). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -285,6 +286,68 @@ static void test_threads(void **state)
     free(text);
 }
 
+/* a kind that is unavailable twice, then answers: the engine's
+   st_table_get waits (100 + 200 ms), logs the outage once and its end,
+   and the record gets its value */
+static int downs;
+static int flaky_open(st_table_h *h)
+{
+    (void)h;
+    downs = 0;
+    return 0;
+}
+static int flaky_lookup(st_table_h *h, const char *k, size_t kn, const char **val, size_t *vlen)
+{
+    if (downs++ < 2) {
+        st_table_error(h, "down %d", downs);
+        return -1;
+    }
+    *val = k;   /* the key itself, as a buffer the engine must copy */
+    *vlen = kn;
+    return 1;
+}
+static const st_table_kind flaky = { flaky_open, flaky_lookup, NULL };
+
+static void test_unavailable_retry(void **state)
+{
+    (void)state;
+    tab t;
+    assert_int_equal(open_tab(&t, "unused", NULL), -1); /* fills t; then the flaky kind */
+    t.desc.impl = &flaky;
+    assert_int_equal(st_tables_open(&t.desc, 1, NULL), 0);
+    char ep[256];
+    snprintf(ep, sizeof ep, "%s/stderr2", dir);
+    fflush(stderr);
+    int saved = dup(2), fd = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+    st_arena *a = st_arena_new();
+    char key[] = "ad-17";
+    const char *v;
+    size_t n;
+    bool found = st_table_get(t.h, key, 5, a, &v, &n);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    assert_true(found);
+    assert_int_equal(downs, 3);
+    key[0] = 'X';   /* the value was copied */
+    assert_string_equal(v, "ad-17");
+    FILE *f = fopen(ep, "rb");
+    char err[1024];
+    size_t m = fread(err, 1, sizeof err - 1, f);
+    err[m] = '\0';
+    fclose(f);
+    assert_string_equal(err, "streamrt: error: table 't': down 1\n"
+                             "streamrt: warning: table 't' is unavailable: the records waiting for it are held, and "
+                             "the lookup is retried\n"
+                             "streamrt: error: table 't': down 2\n"
+                             "streamrt: note: table 't' is available again\n");
+    assert_true(st_table_has(t.h, "x", 1));
+    st_arena_free(a);
+    st_tables_close(&t.desc, 1);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -306,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_multichar_sep),   cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_skip_log_bounded), cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_missing_and_empty), cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_unavailable_retry),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
