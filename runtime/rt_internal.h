@@ -33,6 +33,11 @@
 /* ---- arena.c: allocation that cannot fail ------------------------------- */
 _Noreturn void rt_oom(void);
 void *rt_xmalloc(size_t n);
+/* builtins.c, for json.c: one JSON value at p (leading whitespace
+   skipped) at nesting depth `depth`, validated; the end, or NULL. And the
+   unescaping of validated string content into o (see st_json). */
+const unsigned char *rt_json_skip_value(const unsigned char *p, const unsigned char *e, int depth);
+char *rt_json_unescape(char *o, st_str raw);
 void *rt_xcalloc(size_t n, size_t size);
 /* Grows *p (of *cap elements of size sz) to hold at least need elements. */
 void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz);

@@ -1,0 +1,263 @@
+/* json.c: st_json_fields, the one scan of a JSON record that extracts
+ * every top-level member a fused chain reads (json(e, "a") ... json(e, "b")
+ * on the same record: codegen_json.c in the compiler).
+ *
+ * The result of each member is exactly st_json's (builtins.c): the record
+ * is validated whole by the same grammar (strings: no control bytes, valid
+ * escapes; the other values through builtins.c's own scanner, so nesting,
+ * numbers and literals are checked by the same code), the first of
+ * duplicate members wins, keys are compared unescaped, string values are
+ * unescaped into the arena. Only the top level is written again here,
+ * with the string scan (keys and string values, most of a record's bytes)
+ * done 16 bytes at a time. */
+#include "rt_internal.h"
+
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+typedef const unsigned char *jp;
+
+static inline jp ws(jp p, jp e)
+{
+    if (p < e && *p > ' ')
+        return p;   /* the usual case: no whitespace, or one space */
+    if (p < e && *p == ' ')
+        p++;
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* The string scan: the first byte at or after p that ends or interrupts
+   a string's plain run ('"', '\\' or a control byte < 0x20), e when none.
+   A record of 16 to JS_MAX_MASK bytes gets, before it is parsed, bitmaps
+   of its quotes and of its backslashes and control bytes (16 bytes at a
+   time, no branch on the data), so that each string's end is a bit
+   lookup: records are mostly short strings, and a loop per string costs
+   a mispredicted exit each. A record with no backslash and no control
+   byte at all (the usual one) needs only the quotes: a string ends at
+   the next one. */
+enum { JS_MAX_MASK = 4096 };
+
+typedef struct jscan2 {
+    jp base, e;
+    const uint64_t *qm, *bd;  /* quotes (bits past the end set), the others; NULL: scan bytes */
+    bool clean;               /* no bit in bd */
+} jscan2;
+
+static inline jp plain_run(jp p, jp e)
+{
+    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+        p++;
+    return p;
+}
+
+#if defined(__SSE2__)
+/* The quotes of the 16 bytes at p, and their backslashes and control bytes */
+static inline uint64_t quotes16(const unsigned char *p, uint64_t *bad)
+{
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), c = _mm_set1_epi8(0x1f);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* max(v, 0x1f) == 0x1f: v <= 0x1f, unsigned */
+    __m128i x = _mm_or_si128(_mm_cmpeq_epi8(v, b), _mm_cmpeq_epi8(_mm_max_epu8(v, c), c));
+    *bad = (unsigned)_mm_movemask_epi8(x);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, q));
+}
+
+/* The bitmaps of [p, p + n), 16 <= n <= JS_MAX_MASK, into whole words of
+   qm and bd (the bits of qm past n set, of bd clear); whether bd is all
+   clear. The last partial 16 bytes are read as the 16 that end at p + n,
+   so nothing past the record is read. */
+static inline bool build_masks(jp p, size_t n, uint64_t *qm, uint64_t *bd)
+{
+    uint64_t any = 0, b0, b1, b2, b3;
+    size_t k = 0;
+    for (; k + 64 <= n; k += 64) {
+        qm[k / 64] = quotes16(p + k, &b0) | quotes16(p + k + 16, &b1) << 16 | quotes16(p + k + 32, &b2) << 32 |
+                     quotes16(p + k + 48, &b3) << 48;
+        bd[k / 64] = b0 | b1 << 16 | b2 << 32 | b3 << 48;
+        any |= bd[k / 64];
+    }
+    uint64_t q = 0, d = 0;
+    unsigned sh = 0;
+    for (; k + 16 <= n; k += 16, sh += 16) {
+        q |= quotes16(p + k, &b0) << sh;
+        d |= b0 << sh;
+    }
+    if (k < n) {
+        unsigned r = (unsigned)(n - k);   /* 1..15 bytes left */
+        q |= (quotes16(p + n - 16, &b0) >> (16 - r)) << sh;
+        d |= (b0 >> (16 - r)) << sh;
+        sh += r;
+    }
+    /* sh < 64: the word of position n, with the bits from n on set in qm */
+    qm[n / 64] = q | ~UINT64_C(0) << sh;
+    bd[n / 64] = d;
+    return (any | d) == 0;
+}
+#endif
+
+static inline jp next_special(const jscan2 *s, jp p)
+{
+    if (!s->qm)
+        return plain_run(p, s->e);
+    size_t i = (size_t)(p - s->base), w = i / 64;
+    uint64_t m = (s->qm[w] | s->bd[w]) & (~UINT64_C(0) << (i % 64));
+    while (!m) {
+        w++;
+        m = s->qm[w] | s->bd[w];   /* qm's bits past the end are set */
+    }
+    jp q = s->base + w * 64 + (size_t)__builtin_ctzll(m);
+    return q < s->e ? q : s->e;
+}
+
+/* In a clean record: the position after the next quote at or after p, or
+   NULL when there is none. */
+static inline jp next_quote_after(const jscan2 *s, jp p)
+{
+    size_t i = (size_t)(p - s->base), w = i / 64;
+    uint64_t m = s->qm[w] & (~UINT64_C(0) << (i % 64));
+    while (!m)
+        m = s->qm[++w];
+    jp q = s->base + w * 64 + (size_t)__builtin_ctzll(m);
+    return q < s->e ? q + 1 : NULL;
+}
+
+static inline int hex_digit(unsigned c)
+{
+    if (c - '0' < 10)
+        return 0;
+    c |= 0x20;
+    return c - 'a' < 6 ? 0 : -1;
+}
+
+/* p just after a string's opening quote: the position after its closing
+   quote, or NULL when it is not a valid string; *esc is set when it holds
+   escapes. */
+__attribute__((always_inline)) static inline jp str_end(const jscan2 *s, jp p, bool *esc)
+{
+    if (s->clean)
+        return next_quote_after(s, p);
+    jp e = s->e;
+    for (;;) {
+        p = next_special(s, p);
+        if (p >= e || *p < 0x20)
+            return NULL;
+        if (*p == '"')
+            return p + 1;
+        /* a backslash */
+        *esc = true;
+        if (e - p < 2)
+            return NULL;
+        unsigned char d = p[1];
+        if (d == 'u') {
+            if (e - p < 6 || (hex_digit(p[2]) | hex_digit(p[3]) | hex_digit(p[4]) | hex_digit(p[5])) < 0)
+                return NULL;
+            p += 6;
+            continue;
+        }
+        if (d != '"' && d != '\\' && d != '/' && d != 'b' && d != 'f' && d != 'n' && d != 'r' && d != 't')
+            return NULL;
+        p += 2;
+    }
+}
+
+/* The index of the name not yet found that key (k, kn), escaped when esc,
+   equals once unescaped; -1 when none. */
+static int match_key(const st_str *names, int n, uint64_t found, jp k, int64_t kn, bool esc)
+{
+    char tmp[256];
+    char *buf = NULL;
+    if (esc) {
+        buf = kn <= (int64_t)sizeof tmp ? tmp : rt_xmalloc((size_t)kn);
+        kn = rt_json_unescape(buf, (st_str){ (const char *)k, kn }) - buf;
+        k = (jp)buf;
+    }
+    int hit = -1;
+    for (int i = 0; i < n; i++)
+        if (!(found >> i & 1) && names[i].n == kn && memcmp(names[i].p, k, (size_t)kn) == 0) {
+            hit = i;
+            break;
+        }
+    if (buf && buf != tmp)
+        free(buf);
+    return hit;
+}
+
+uint64_t st_json_fields(st_arena *a, st_str s, const st_str *names, int n, st_str *out)
+{
+    jp p = (jp)s.p, e = p + s.n;
+    jscan2 sc = { p, e, NULL, NULL, false };
+#if defined(__SSE2__)
+    uint64_t qm[JS_MAX_MASK / 64 + 1], bd[JS_MAX_MASK / 64 + 1];
+    if (s.n >= 16 && s.n <= JS_MAX_MASK) {
+        sc.clean = build_masks(p, (size_t)s.n, qm, bd);
+        sc.qm = qm;
+        sc.bd = bd;
+    }
+#endif
+    const uint64_t want = (UINT64_C(1) << n) - 1;
+    uint64_t found = 0, escaped = 0, lens = 0;   /* lens: bit min(length, 63) of each name */
+    for (int i = 0; i < n; i++)
+        lens |= UINT64_C(1) << (names[i].n < 63 ? names[i].n : 63);
+    p = ws(p, e);
+    if (p >= e || *p != '{')
+        return ST_JSON_SCANNED;
+    p = ws(p + 1, e);
+    if (p < e && *p == '}') {
+        p++;
+    } else {
+        for (;;) {
+            if (p >= e || *p != '"')
+                return ST_JSON_SCANNED;
+            jp k = p + 1;
+            bool kesc = false, vesc = false;
+            if (!(p = str_end(&sc, k, &kesc)))
+                return ST_JSON_SCANNED;
+            int64_t kn = p - 1 - k;
+            p = ws(p, e);
+            if (p >= e || *p != ':')
+                return ST_JSON_SCANNED;
+            p = ws(p + 1, e);
+            jp v = p;
+            bool vstr = p < e && *p == '"';
+            p = vstr ? str_end(&sc, p + 1, &vesc) : rt_json_skip_value(p, e, 1);
+            if (!p)
+                return ST_JSON_SCANNED;
+            if (found != want && (kesc || (lens >> (kn < 63 ? kn : 63) & 1))) {
+                int i = match_key(names, n, found, k, kn, kesc);
+                if (i >= 0) {
+                    found |= UINT64_C(1) << i;
+                    if (vstr) {
+                        out[i] = (st_str){ (const char *)v + 1, p - 1 - (v + 1) };
+                        if (vesc)
+                            escaped |= UINT64_C(1) << i;
+                    } else {
+                        out[i] = (st_str){ (const char *)v, p - v };
+                    }
+                }
+            }
+            p = ws(p, e);
+            if (p >= e)
+                return ST_JSON_SCANNED;
+            if (*p == '}') {
+                p++;
+                break;
+            }
+            if (*p != ',')
+                return ST_JSON_SCANNED;
+            p = ws(p + 1, e);
+        }
+    }
+    if (ws(p, e) != e)
+        return ST_JSON_SCANNED;   /* trailing text after the object */
+    for (int i = 0; escaped; i++, escaped >>= 1)
+        if (escaped & 1) {
+            char *o = st_arena_alloc(a, (size_t)out[i].n);
+            out[i] = (st_str){ o, rt_json_unescape(o, out[i]) - o };
+        }
+    return found | ST_JSON_SCANNED;
+}
