@@ -45,7 +45,6 @@ enum { JS_MAX_MASK = 4096 };
 typedef struct jscan2 {
     jp base, e;
     const uint64_t *qm, *bd;  /* quotes (bits past the end set), the others; NULL: scan bytes */
-    bool clean;               /* no bit in bd */
 } jscan2;
 
 static inline jp plain_run(jp p, jp e)
@@ -98,6 +97,7 @@ static inline bool build_masks(jp p, size_t n, uint64_t *qm, uint64_t *bd)
     bd[n / 64] = d;
     return (any | d) == 0;
 }
+
 #endif
 
 static inline jp next_special(const jscan2 *s, jp p)
@@ -114,18 +114,6 @@ static inline jp next_special(const jscan2 *s, jp p)
     return q < s->e ? q : s->e;
 }
 
-/* In a clean record: the position after the next quote at or after p, or
-   NULL when there is none. */
-static inline jp next_quote_after(const jscan2 *s, jp p)
-{
-    size_t i = (size_t)(p - s->base), w = i / 64;
-    uint64_t m = s->qm[w] & (~UINT64_C(0) << (i % 64));
-    while (!m)
-        m = s->qm[++w];
-    jp q = s->base + w * 64 + (size_t)__builtin_ctzll(m);
-    return q < s->e ? q + 1 : NULL;
-}
-
 static inline int hex_digit(unsigned c)
 {
     if (c - '0' < 10)
@@ -139,8 +127,6 @@ static inline int hex_digit(unsigned c)
    escapes. */
 __attribute__((always_inline)) static inline jp str_end(const jscan2 *s, jp p, bool *esc)
 {
-    if (s->clean)
-        return next_quote_after(s, p);
     jp e = s->e;
     for (;;) {
         p = next_special(s, p);
@@ -187,22 +173,132 @@ static int match_key(const st_str *names, int n, uint64_t found, jp k, int64_t k
     return hit;
 }
 
+/* The quotes of a clean record in order: the next one is the lowest bit
+   left in m (word w). */
+typedef struct qiter {
+    const uint64_t *qm;
+    size_t w;
+    uint64_t m;
+} qiter;
+
+static inline void qi_at(qiter *it, const uint64_t *qm, size_t i)
+{
+    it->qm = qm;
+    it->w = i / 64;
+    it->m = qm[i / 64] & (~UINT64_C(0) << (i % 64));
+}
+
+/* The position of the next quote (past the record's end when none is
+   left: the bits past the end are set, and nothing reads beyond the
+   first of them). */
+static inline size_t qi_peek(qiter *it)
+{
+    while (!it->m)
+        it->m = it->qm[++it->w];
+    return it->w * 64 + (size_t)__builtin_ctzll(it->m);
+}
+
+static inline size_t qi_take(qiter *it)
+{
+    size_t q = qi_peek(it);
+    it->m &= it->m - 1;
+    return q;
+}
+
+/* st_json_fields for a record with no backslash and no control byte (the
+   usual one): every quote then opens or closes a string, so strings are
+   taken from the quote bitmap in order, and the parse checks that the
+   bytes between them are what st_json allows (whitespace, ':' and ','
+   or a value other than a string, read by builtins.c's scanner).
+   Positions come from the bitmap rather than from the bytes just read,
+   so the records' members are not one long chain of dependent loads.
+   The iterator's next quote is always the first at or after p. */
+static uint64_t fields_clean(jp base, jp e, const uint64_t *qm, const st_str *names, int n, uint64_t lens,
+                             st_str *out)
+{
+    const size_t len = (size_t)(e - base);
+    const uint64_t want = (UINT64_C(1) << n) - 1;
+    uint64_t found = 0;
+    qiter it;
+    qi_at(&it, qm, 0);
+    jp p = ws(base, e);
+    if (p >= e || *p != '{')
+        return ST_JSON_SCANNED;
+    p = ws(p + 1, e);
+    if (p < e && *p == '}') {
+        p++;
+    } else {
+        for (;;) {
+            size_t q = qi_peek(&it);
+            if (q >= len || base + q != p)
+                return ST_JSON_SCANNED;   /* not a key */
+            it.m &= it.m - 1;
+            size_t kc = qi_take(&it);
+            if (kc >= len)
+                return ST_JSON_SCANNED;
+            jp k = p + 1;
+            int64_t kn = base + kc - k;
+            p = ws(base + kc + 1, e);
+            if (p >= e || *p != ':')
+                return ST_JSON_SCANNED;
+            p = ws(p + 1, e);
+            jp v = p;
+            q = qi_peek(&it);
+            bool vstr = q < len && base + q == p;
+            if (vstr) {
+                it.m &= it.m - 1;
+                size_t vc = qi_take(&it);
+                if (vc >= len)
+                    return ST_JSON_SCANNED;
+                p = base + vc + 1;
+            } else {
+                if (!(p = rt_json_skip_value(p, e, 1)))
+                    return ST_JSON_SCANNED;
+                qi_at(&it, qm, (size_t)(p - base));
+            }
+            if (found != want && (lens >> (kn < 63 ? kn : 63) & 1))
+                for (int i = 0; i < n; i++)
+                    if (!(found >> i & 1) && names[i].n == kn && memcmp(names[i].p, k, (size_t)kn) == 0) {
+                        found |= UINT64_C(1) << i;
+                        out[i] = vstr ? (st_str){ (const char *)v + 1, p - 1 - (v + 1) }
+                                      : (st_str){ (const char *)v, p - v };
+                        break;
+                    }
+            p = ws(p, e);
+            if (p >= e)
+                return ST_JSON_SCANNED;
+            if (*p == '}') {
+                p++;
+                break;
+            }
+            if (*p != ',')
+                return ST_JSON_SCANNED;
+            p = ws(p + 1, e);
+        }
+    }
+    if (ws(p, e) != e)
+        return ST_JSON_SCANNED;   /* trailing text after the object */
+    return found | ST_JSON_SCANNED;
+}
+
 uint64_t st_json_fields(st_arena *a, st_str s, const st_str *names, int n, st_str *out)
 {
     jp p = (jp)s.p, e = p + s.n;
-    jscan2 sc = { p, e, NULL, NULL, false };
+    jscan2 sc = { p, e, NULL, NULL };
+    uint64_t lens = 0;   /* bit min(length, 63) of each name */
+    for (int i = 0; i < n; i++)
+        lens |= UINT64_C(1) << (names[i].n < 63 ? names[i].n : 63);
 #if defined(__SSE2__)
     uint64_t qm[JS_MAX_MASK / 64 + 1], bd[JS_MAX_MASK / 64 + 1];
     if (s.n >= 16 && s.n <= JS_MAX_MASK) {
-        sc.clean = build_masks(p, (size_t)s.n, qm, bd);
+        if (build_masks(p, (size_t)s.n, qm, bd))
+            return fields_clean(p, e, qm, names, n, lens, out);
         sc.qm = qm;
         sc.bd = bd;
     }
 #endif
     const uint64_t want = (UINT64_C(1) << n) - 1;
-    uint64_t found = 0, escaped = 0, lens = 0;   /* lens: bit min(length, 63) of each name */
-    for (int i = 0; i < n; i++)
-        lens |= UINT64_C(1) << (names[i].n < 63 ? names[i].n : 63);
+    uint64_t found = 0, escaped = 0;
     p = ws(p, e);
     if (p >= e || *p != '{')
         return ST_JSON_SCANNED;
