@@ -23,9 +23,9 @@ typedef const unsigned char *jp;
 static inline jp ws(jp p, jp e)
 {
     if (p < e && *p > ' ')
-        return p;   /* the usual case: no whitespace, or one space */
-    if (p < e && *p == ' ')
-        p++;
+        return p;   /* the usual cases: no whitespace, or one space */
+    if (p < e && *p == ' ' && ++p < e && *p > ' ')
+        return p;
     while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;

@@ -33,11 +33,6 @@
 /* ---- arena.c: allocation that cannot fail ------------------------------- */
 _Noreturn void rt_oom(void);
 void *rt_xmalloc(size_t n);
-/* builtins.c, for json.c: one JSON value at p (leading whitespace
-   skipped) at nesting depth `depth`, validated; the end, or NULL. And the
-   unescaping of validated string content into o (see st_json). */
-const unsigned char *rt_json_skip_value(const unsigned char *p, const unsigned char *e, int depth);
-char *rt_json_unescape(char *o, st_str raw);
 void *rt_xcalloc(size_t n, size_t size);
 /* Grows *p (of *cap elements of size sz) to hold at least need elements. */
 void rt_grow(void **p, int64_t *cap, int64_t need, size_t sz);
@@ -543,5 +538,12 @@ typedef struct rt_restore {
    be proven, unless --accept-loss (then warns). Sets bs->ident. */
 int rt_ckpt_restore(rt_ctx *c, rt_bstore *bs, const char *dir, rt_restore *out);
 void rt_restore_free(rt_restore *r);
+
+/* ---- builtins.c, for json.c's st_json_fields ----------------------------- */
+/* One JSON value at p (leading whitespace skipped) at nesting depth
+   `depth`, validated as st_json does; its end, or NULL. */
+const unsigned char *rt_json_skip_value(const unsigned char *p, const unsigned char *e, int depth);
+/* Validated string content unescaped into o (raw.n bytes of room); the end. */
+char *rt_json_unescape(char *o, st_str raw);
 
 #endif
