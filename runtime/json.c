@@ -173,6 +173,47 @@ static int match_key(const st_str *names, int n, uint64_t found, jp k, int64_t k
     return hit;
 }
 
+/* The object's start at p: J_BAD when s is not an object, J_END for {}
+   (p past it), J_MORE with p at its first member. */
+enum { J_BAD, J_END, J_MORE };
+static inline int object_start(jp *pp, jp e)
+{
+    jp p = ws(*pp, e);
+    if (p >= e || *p != '{')
+        return J_BAD;
+    p = ws(p + 1, e);
+    if (p < e && *p == '}') {
+        *pp = p + 1;
+        return J_END;
+    }
+    *pp = p;
+    return J_MORE;
+}
+
+/* After a member's value at p: J_MORE with p at the next member, J_END
+   with p past the closing brace, or J_BAD. */
+static inline int member_end(jp *pp, jp e)
+{
+    jp p = ws(*pp, e);
+    if (p >= e)
+        return J_BAD;
+    if (*p == '}') {
+        *pp = p + 1;
+        return J_END;
+    }
+    if (*p != ',')
+        return J_BAD;
+    *pp = ws(p + 1, e);
+    return J_MORE;
+}
+
+/* A member's value as json() gives it: a string's content (v at its
+   opening quote, end after the closing one), any other value's text. */
+static inline st_str value_text(jp v, jp end, bool str)
+{
+    return str ? (st_str){ (const char *)v + 1, end - 1 - (v + 1) } : (st_str){ (const char *)v, end - v };
+}
+
 /* The quotes of a clean record in order: the next one is the lowest bit
    left in m (word w). */
 typedef struct qiter {
@@ -221,63 +262,47 @@ static uint64_t fields_clean(jp base, jp e, const uint64_t *qm, const st_str *na
     uint64_t found = 0;
     qiter it;
     qi_at(&it, qm, 0);
-    jp p = ws(base, e);
-    if (p >= e || *p != '{')
-        return ST_JSON_SCANNED;
-    p = ws(p + 1, e);
-    if (p < e && *p == '}') {
-        p++;
-    } else {
-        for (;;) {
-            size_t q = qi_peek(&it);
-            if (q >= len || base + q != p)
-                return ST_JSON_SCANNED;   /* not a key */
+    jp p = base;
+    int st = object_start(&p, e);
+    while (st == J_MORE) {
+        size_t q = qi_peek(&it);
+        if (q >= len || base + q != p)
+            return ST_JSON_SCANNED;   /* not a key */
+        it.m &= it.m - 1;
+        size_t kc = qi_take(&it);
+        if (kc >= len)
+            return ST_JSON_SCANNED;
+        jp k = p + 1;
+        int64_t kn = base + kc - k;
+        p = ws(base + kc + 1, e);
+        if (p >= e || *p != ':')
+            return ST_JSON_SCANNED;
+        p = ws(p + 1, e);
+        jp v = p;
+        q = qi_peek(&it);
+        bool vstr = q < len && base + q == p;
+        if (vstr) {
             it.m &= it.m - 1;
-            size_t kc = qi_take(&it);
-            if (kc >= len)
+            size_t vc = qi_take(&it);
+            if (vc >= len)
                 return ST_JSON_SCANNED;
-            jp k = p + 1;
-            int64_t kn = base + kc - k;
-            p = ws(base + kc + 1, e);
-            if (p >= e || *p != ':')
+            p = base + vc + 1;
+        } else {
+            if (!(p = rt_json_skip_value(p, e, 1)))
                 return ST_JSON_SCANNED;
-            p = ws(p + 1, e);
-            jp v = p;
-            q = qi_peek(&it);
-            bool vstr = q < len && base + q == p;
-            if (vstr) {
-                it.m &= it.m - 1;
-                size_t vc = qi_take(&it);
-                if (vc >= len)
-                    return ST_JSON_SCANNED;
-                p = base + vc + 1;
-            } else {
-                if (!(p = rt_json_skip_value(p, e, 1)))
-                    return ST_JSON_SCANNED;
-                qi_at(&it, qm, (size_t)(p - base));
-            }
-            if (found != want && (lens >> (kn < 63 ? kn : 63) & 1))
-                for (int i = 0; i < n; i++)
-                    if (!(found >> i & 1) && names[i].n == kn && memcmp(names[i].p, k, (size_t)kn) == 0) {
-                        found |= UINT64_C(1) << i;
-                        out[i] = vstr ? (st_str){ (const char *)v + 1, p - 1 - (v + 1) }
-                                      : (st_str){ (const char *)v, p - v };
-                        break;
-                    }
-            p = ws(p, e);
-            if (p >= e)
-                return ST_JSON_SCANNED;
-            if (*p == '}') {
-                p++;
-                break;
-            }
-            if (*p != ',')
-                return ST_JSON_SCANNED;
-            p = ws(p + 1, e);
+            qi_at(&it, qm, (size_t)(p - base));
         }
+        if (found != want && (lens >> (kn < 63 ? kn : 63) & 1))
+            for (int i = 0; i < n; i++)
+                if (!(found >> i & 1) && names[i].n == kn && memcmp(names[i].p, k, (size_t)kn) == 0) {
+                    found |= UINT64_C(1) << i;
+                    out[i] = value_text(v, p, vstr);
+                    break;
+                }
+        st = member_end(&p, e);
     }
-    if (ws(p, e) != e)
-        return ST_JSON_SCANNED;   /* trailing text after the object */
+    if (st == J_BAD || ws(p, e) != e)
+        return ST_JSON_SCANNED;   /* not an object, or trailing text after it */
     return found | ST_JSON_SCANNED;
 }
 
@@ -299,57 +324,37 @@ uint64_t st_json_fields(st_arena *a, st_str s, const st_str *names, int n, st_st
 #endif
     const uint64_t want = (UINT64_C(1) << n) - 1;
     uint64_t found = 0, escaped = 0;
-    p = ws(p, e);
-    if (p >= e || *p != '{')
-        return ST_JSON_SCANNED;
-    p = ws(p + 1, e);
-    if (p < e && *p == '}') {
-        p++;
-    } else {
-        for (;;) {
-            if (p >= e || *p != '"')
-                return ST_JSON_SCANNED;
-            jp k = p + 1;
-            bool kesc = false, vesc = false;
-            if (!(p = str_end(&sc, k, &kesc)))
-                return ST_JSON_SCANNED;
-            int64_t kn = p - 1 - k;
-            p = ws(p, e);
-            if (p >= e || *p != ':')
-                return ST_JSON_SCANNED;
-            p = ws(p + 1, e);
-            jp v = p;
-            bool vstr = p < e && *p == '"';
-            p = vstr ? str_end(&sc, p + 1, &vesc) : rt_json_skip_value(p, e, 1);
-            if (!p)
-                return ST_JSON_SCANNED;
-            if (found != want && (kesc || (lens >> (kn < 63 ? kn : 63) & 1))) {
-                int i = match_key(names, n, found, k, kn, kesc);
-                if (i >= 0) {
-                    found |= UINT64_C(1) << i;
-                    if (vstr) {
-                        out[i] = (st_str){ (const char *)v + 1, p - 1 - (v + 1) };
-                        if (vesc)
-                            escaped |= UINT64_C(1) << i;
-                    } else {
-                        out[i] = (st_str){ (const char *)v, p - v };
-                    }
-                }
+    int st = object_start(&p, e);
+    while (st == J_MORE) {
+        if (p >= e || *p != '"')
+            return ST_JSON_SCANNED;
+        jp k = p + 1;
+        bool kesc = false, vesc = false;
+        if (!(p = str_end(&sc, k, &kesc)))
+            return ST_JSON_SCANNED;
+        int64_t kn = p - 1 - k;
+        p = ws(p, e);
+        if (p >= e || *p != ':')
+            return ST_JSON_SCANNED;
+        p = ws(p + 1, e);
+        jp v = p;
+        bool vstr = p < e && *p == '"';
+        p = vstr ? str_end(&sc, p + 1, &vesc) : rt_json_skip_value(p, e, 1);
+        if (!p)
+            return ST_JSON_SCANNED;
+        if (found != want && (kesc || (lens >> (kn < 63 ? kn : 63) & 1))) {
+            int i = match_key(names, n, found, k, kn, kesc);
+            if (i >= 0) {
+                found |= UINT64_C(1) << i;
+                out[i] = value_text(v, p, vstr);
+                if (vstr && vesc)
+                    escaped |= UINT64_C(1) << i;
             }
-            p = ws(p, e);
-            if (p >= e)
-                return ST_JSON_SCANNED;
-            if (*p == '}') {
-                p++;
-                break;
-            }
-            if (*p != ',')
-                return ST_JSON_SCANNED;
-            p = ws(p + 1, e);
         }
+        st = member_end(&p, e);
     }
-    if (ws(p, e) != e)
-        return ST_JSON_SCANNED;   /* trailing text after the object */
+    if (st == J_BAD || ws(p, e) != e)
+        return ST_JSON_SCANNED;   /* not an object, or trailing text after it */
     for (int i = 0; escaped; i++, escaped >>= 1)
         if (escaped & 1) {
             char *o = st_arena_alloc(a, (size_t)out[i].n);
