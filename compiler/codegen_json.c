@@ -126,9 +126,14 @@ static void collect(struct cj_chain *c, const st_expr *e, const st_node *elem, c
         if (path_of(e->args[0], path, &np))
             add_call(c, elem, path, np, e->args[1]);
     }
-    collect(c, e->a, elem, base, nbase);
-    collect(c, e->b, elem, base, nbase);
-    collect(c, e->c, elem, base, nbase);
+    const st_expr *kids[3] = { e->a, e->b, e->c };
+    for (int k = 0; k < 3; k++) {
+        bool in_args = false;   /* a tuple's a and b are args[0] and args[1] too */
+        for (int i = 0; i < e->nargs && !in_args; i++)
+            in_args = e->args[i] == kids[k];
+        if (!in_args)
+            collect(c, kids[k], elem, base, nbase);
+    }
     for (int i = 0; i < e->nargs; i++)
         collect(c, e->args[i], elem, base, nbase);
 }
