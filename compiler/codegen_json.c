@@ -31,18 +31,33 @@
 
 enum { CJ_MAX_PATH = 8 };
 
-typedef struct cj_group {
+/* A record: an element of the chain, or a tuple field of one */
+typedef struct cj_ref {
     const st_node *elem;          /* the operator that made the element; NULL: the root's */
     int path[CJ_MAX_PATH], npath; /* tuple fields (1-based) from the element */
+} cj_ref;
+
+/* map(e => (e, ...)): field 1 of the map's element is the element e */
+typedef struct cj_alias {
+    cj_ref from, to;
+} cj_alias;
+
+typedef struct cj_group {
+    cj_ref at;                    /* the earliest element holding the record */
+    cj_ref alts[4];               /* later spellings of it (through aliases) */
+    int nalts;
     const st_expr *names[ST_JSON_MAX_FIELDS]; /* the EX_STRING names, distinct */
     int nnames, ncalls;
     int id;                       /* sc_jm<id>; 0 until bound */
-    char *key;                    /* the record's C text, without parentheses */
+    char *keys[5];                /* the record's C texts, without parentheses */
+    int nkeys;
 } cj_group;
 
 struct cj_chain {
     cj_group *gr;
     int n, cap;
+    cj_alias al[16];
+    int nal;
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -89,11 +104,41 @@ static int name_index(const cj_group *gr, const st_expr *name)
     return -1;
 }
 
+static bool ref_eq(const cj_ref *a, const cj_ref *b)
+{
+    return a->elem == b->elem && a->npath == b->npath && memcmp(a->path, b->path, sizeof *a->path * (size_t)a->npath) == 0;
+}
+
+/* r spelled on the earliest element that holds it (aliases point to
+   earlier elements, so this ends) */
+static cj_ref resolve(const struct cj_chain *c, cj_ref r)
+{
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (int i = 0; i < c->nal && !moved; i++) {
+            const cj_alias *a = &c->al[i];
+            int rest = r.npath - a->from.npath;
+            if (a->from.elem != r.elem || rest < 0 || a->to.npath + rest > CJ_MAX_PATH ||
+                memcmp(a->from.path, r.path, sizeof *r.path * (size_t)a->from.npath) != 0)
+                continue;
+            cj_ref t = a->to;
+            memcpy(t.path + t.npath, r.path + a->from.npath, sizeof *r.path * (size_t)rest);
+            t.npath += rest;
+            r = t;
+            moved = true;
+        }
+    }
+    return r;
+}
+
 static void add_call(struct cj_chain *c, const st_node *elem, const int *path, int np, const st_expr *name)
 {
+    cj_ref r = { elem, { 0 }, np };
+    memcpy(r.path, path, sizeof *path * (size_t)np);
+    cj_ref at = resolve(c, r);
     cj_group *gr = NULL;
     for (int i = 0; i < c->n && !gr; i++)
-        if (c->gr[i].elem == elem && c->gr[i].npath == np && memcmp(c->gr[i].path, path, sizeof *path * (size_t)np) == 0)
+        if (ref_eq(&c->gr[i].at, &at))
             gr = &c->gr[i];
     if (!gr) {
         if (c->n == c->cap) {
@@ -102,9 +147,16 @@ static void add_call(struct cj_chain *c, const st_node *elem, const int *path, i
         }
         gr = &c->gr[c->n++];
         memset(gr, 0, sizeof *gr);
-        gr->elem = elem;
-        gr->npath = np;
-        memcpy(gr->path, path, sizeof *path * (size_t)np);
+        gr->at = at;
+    }
+    if (!ref_eq(&r, &at)) {
+        bool known = false;
+        for (int i = 0; i < gr->nalts && !known; i++)
+            known = ref_eq(&gr->alts[i], &r);
+        if (!known && gr->nalts == (int)(sizeof gr->alts / sizeof *gr->alts))
+            return;   /* too many spellings: this call keeps st_json */
+        if (!known)
+            gr->alts[gr->nalts++] = r;
     }
     if (name_index(gr, name) < 0) {
         if (gr->nnames == ST_JSON_MAX_FIELDS)
@@ -144,6 +196,14 @@ static void collect_op(struct cj_chain *c, const st_node *op, const st_node **el
     bool values = op->op == OP_MAPVALUES || op->op == OP_FLATMAPVALUES;
     if (op->fn && op->fn->kind == EX_LAMBDA)
         collect(c, op->fn->a, *elem, two, values ? 1 : 0);
+    /* map(e => (e, ...)): the new element's fields that are the record */
+    const st_expr *body = op->fn && op->fn->kind == EX_LAMBDA ? op->fn->a : NULL;
+    if (op->op == OP_MAP && body && body->kind == EX_TUPLE)
+        for (int i = 0; i < body->nargs && c->nal < (int)(sizeof c->al / sizeof *c->al); i++) {
+            cj_alias a = { { op, { i + 1 }, 1 }, { *elem, { 0 }, 0 } };
+            if (path_of(body->args[i], a.to.path, &a.to.npath))
+                c->al[c->nal++] = a;
+        }
     if (op->op != OP_FILTER)
         *elem = op;
 }
@@ -172,6 +232,18 @@ static char *strip_parens(const char *s)
     return o;
 }
 
+/* The C text of r, the element at r->elem being the variable cur */
+static void add_key(cj_group *gr, const char *cur, const cj_ref *r)
+{
+    sbuf k = { 0 };
+    char *base = strip_parens(cur);
+    sb_puts(&k, base);
+    free(base);
+    for (int j = 0; j < r->npath; j++)
+        sb_printf(&k, "._%d", r->path[j]);
+    gr->keys[gr->nkeys++] = k.p;
+}
+
 void cj_bind(cg *g, const st_node *op, const char *cur, int indent)
 {
     struct cj_chain *c = g->json;
@@ -179,21 +251,20 @@ void cj_bind(cg *g, const st_node *op, const char *cur, int indent)
         return;
     for (int i = 0; i < c->n; i++) {
         cj_group *gr = &c->gr[i];
-        if (gr->elem != op || gr->ncalls < 2 || gr->id)
+        if (gr->ncalls < 2)
+            continue;
+        for (int j = 0; gr->id && j < gr->nalts; j++)
+            if (gr->alts[j].elem == op)
+                add_key(gr, cur, &gr->alts[j]);
+        if (gr->at.elem != op || gr->id)
             continue;
         gr->id = ++g->tmp;
-        sbuf k = { 0 };
-        char *base = strip_parens(cur);
-        sb_puts(&k, base);
-        free(base);
-        for (int j = 0; j < gr->npath; j++)
-            sb_printf(&k, "._%d", gr->path[j]);
-        gr->key = k.p;
+        add_key(gr, cur, &gr->at);
         sbuf init = { 0 };
         for (int j = 0; j < gr->nnames; j++)
             sb_printf(&init, "%s{ %s, %zu }", j ? ", " : "", c_lit(g, gr->names[j]->sval, gr->names[j]->slen),
                       gr->names[j]->slen);
-        emit(g, indent, "/* json() of %s: one scan for the chain */", gr->key);
+        emit(g, indent, "/* json() of %s: one scan for the chain */", gr->keys[0]);
         emit(g, indent, "static const st_str sc_jn%d[%d] = { %s };", gr->id, gr->nnames, init.p);
         emit(g, indent, "st_str sc_jv%d[%d];", gr->id, gr->nnames);
         emit(g, indent, "uint64_t sc_jm%d = 0;", gr->id);
@@ -211,8 +282,9 @@ char *cj_call(ex *x, const st_expr *e, const char *a0)
     char *key = strip_parens(a0);
     cj_group *gr = NULL;
     for (int i = 0; i < c->n && !gr; i++)
-        if (c->gr[i].id && strcmp(c->gr[i].key, key) == 0)
-            gr = &c->gr[i];
+        for (int j = 0; j < c->gr[i].nkeys && !gr; j++)
+            if (strcmp(c->gr[i].keys[j], key) == 0)
+                gr = &c->gr[i];
     free(key);
     int k = gr ? name_index(gr, e->args[1]) : -1;
     if (k < 0)
@@ -235,7 +307,8 @@ void cj_chain_end(cg *g)
     if (!c)
         return;
     for (int i = 0; i < c->n; i++)
-        free(c->gr[i].key);
+        for (int j = 0; j < c->gr[i].nkeys; j++)
+            free(c->gr[i].keys[j]);
     free(c->gr);
     free(c);
     g->json = NULL;
