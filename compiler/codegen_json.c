@@ -6,7 +6,10 @@
  * every stage sees the same element, and each json() call would scan the
  * whole object again. Here the calls of a chain are grouped by the record
  * they read: an element of the chain (the root's, or the one a map or
- * flatMap made) or a tuple field of it. A group with two calls or more
+ * flatMap made) or a tuple field of it; a record that a map carries on in
+ * a tuple (map(e => (e, json(e, "a")))) is the same record in the later
+ * stages (an alias: field 1 of the map's element is e). A group with two
+ * calls or more
  * gets, where its element is bound, a cache:
  *     static const st_str sc_jnK[2] = { { "event_type", 10 }, { "ad_id", 5 } };
  *     st_str sc_jvK[2];
@@ -19,9 +22,11 @@
  * results are st_json's for every input (runtime/json.c).
  *
  * Calls are matched to groups by the C text of their record argument
- * without parentheses ("sc_x0._2"): the element variables are assigned
- * once, in the block where the cache is declared, so equal text is the
- * same value, in scope. A call that matches no group keeps st_json. */
+ * without parentheses ("sc_x0._2"; an aliased record has one text per
+ * element holding it): the element variables are assigned once, the
+ * later ones after the cache's declaration and in its block or a nested
+ * one, so equal text is the same value, in scope. A call that matches no
+ * group keeps st_json. */
 #include "codegen_json.h"
 
 #include <stdlib.h>
