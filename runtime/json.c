@@ -9,7 +9,8 @@
  * duplicate members wins, keys are compared unescaped, string values are
  * unescaped into the arena. Only the top level is written again here,
  * with the string scan (keys and string values, most of a record's bytes)
- * done 16 bytes at a time. */
+ * done on bitmaps of the record's quotes, backslashes and control bytes
+ * (SSE2, 16 bytes at a time). */
 #include "rt_internal.h"
 
 #include <string.h>
@@ -214,6 +215,7 @@ static inline st_str value_text(jp v, jp end, bool str)
     return str ? (st_str){ (const char *)v + 1, end - 1 - (v + 1) } : (st_str){ (const char *)v, end - v };
 }
 
+#if defined(__SSE2__)
 /* The quotes of a clean record in order: the next one is the lowest bit
    left in m (word w). */
 typedef struct qiter {
@@ -305,6 +307,7 @@ static uint64_t fields_clean(jp base, jp e, const uint64_t *qm, const st_str *na
         return ST_JSON_SCANNED;   /* not an object, or trailing text after it */
     return found | ST_JSON_SCANNED;
 }
+#endif
 
 uint64_t st_json_fields(st_arena *a, st_str s, const st_str *names, int n, st_str *out)
 {
