@@ -8,9 +8,8 @@
  * they read: an element of the chain (the root's, or the one a map or
  * flatMap made) or a tuple field of it; a record that a map carries on in
  * a tuple (map(e => (e, json(e, "a")))) is the same record in the later
- * stages (an alias: field 1 of the map's element is e). A group with two
- * calls or more
- * gets, where its element is bound, a cache:
+ * stages (an alias: field 1 of the map's element is e). Each group gets,
+ * where its element is bound, a cache:
  *     static const st_str sc_jnK[2] = { { "event_type", 10 }, { "ad_id", 5 } };
  *     st_str sc_jvK[2];
  *     uint64_t sc_jmK = 0;
@@ -19,7 +18,8 @@
  * says whether json() succeeded, its slot is the value. A failed call
  * skips the record at the same place, with the same message, as st_json
  * would: the scan happens at the first call the record reaches, the
- * results are st_json's for every input (runtime/json.c).
+ * results are st_json's for every input (runtime/json.c). A group of one
+ * call gets it too: st_json_fields is the faster scan.
  *
  * Calls are matched to groups by the C text of their record argument
  * without parentheses ("sc_x0._2"; an aliased record has one text per
@@ -52,7 +52,7 @@ typedef struct cj_group {
     cj_ref alts[4];               /* later spellings of it (through aliases) */
     int nalts;
     const st_expr *names[ST_JSON_MAX_FIELDS]; /* the EX_STRING names, distinct */
-    int nnames, ncalls;
+    int nnames;
     int id;                       /* sc_jm<id>; 0 until bound */
     char *keys[5];                /* the record's C texts, without parentheses */
     int nkeys;
@@ -168,7 +168,6 @@ static void add_call(struct cj_chain *c, const st_node *elem, const int *path, i
             return;   /* past the mask's width: this name keeps st_json */
         gr->names[gr->nnames++] = name;
     }
-    gr->ncalls++;
 }
 
 /* The json() calls in e (the body of an operator's lambda on element
@@ -256,7 +255,7 @@ void cj_bind(cg *g, const st_node *op, const char *cur, int indent)
         return;
     for (int i = 0; i < c->n; i++) {
         cj_group *gr = &c->gr[i];
-        if (gr->ncalls < 2)
+        if (gr->nnames == 0)   /* only calls left to st_json */
             continue;
         for (int j = 0; gr->id && j < gr->nalts; j++)
             if (gr->alts[j].elem == op)
