@@ -238,6 +238,8 @@ typedef struct gbuf {
 } gbuf;
 static void put(gbuf *b, const char *s, size_t n)
 {
+    if (n == 0)
+        return;   /* b->p may still be NULL */
     if (b->n + n > b->cap) {
         b->cap = (b->n + n) * 2 + 64;
         b->p = realloc(b->p, b->cap);
