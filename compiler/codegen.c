@@ -39,6 +39,7 @@
 #include "codegen_int.h"
 #include "codegen_ext.h"
 #include "codegen_tables.h"
+#include "codegen_json.h"
 #include "lower.h"
 #include "sbuf.h"
 
@@ -353,6 +354,8 @@ static char *cx_call(ex *x, const st_expr *e)
         emit(g, x->indent, "}");
         return t;
     case BI_JSON:
+        if ((t = cj_call(x, e, a[0])))   /* parsed once for the chain */
+            return t;
         t = tmpname(g);
         emit(g, x->indent, "st_str %s;", t);
         emit(g, x->indent, "if (!st_json(%s, %s, %s, &%s)) {", x->ar, a[0], a[1], t);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codegen_int.h"
+#include "codegen_json.h"
 
 /* Emits the fused operators ops[0..n) on the element `*cur` of type `*ty`,
  * opening a loop per flatMap; returns how many loops it opened (the
@@ -68,6 +69,7 @@ static int emit_ops(cg *g, st_node **ops, int n, const char **cur, const st_type
         if (op->op != OP_FILTER) {
             *cur = cg_str(g, "sc_x%d", id);
             emit(g, *indent, "(void)%s;", *cur);
+            cj_bind(g, op, *cur, *indent);
         }
         *ty = op->type;
     }
@@ -157,7 +159,9 @@ void emit_chain_node(cg *g, const st_node *n)
     emit(g, 1, "st_arena *ar = job->arenas[w];");
     emit(g, 1, "(void)ar;");
     sk->task_begin(g, n, dst);
+    cj_chain_begin(g, l->chain, l->nchain, a == AGG_NONE ? n : NULL);
     open_part_loop(g, l, 1, a == AGG_KEYED ? cg_str(g, "rg%d", id) : NULL);
+    cj_bind(g, NULL, "sc_x0", 2);
     int indent = 2;
     const char *cur = "sc_x0";
     const st_type *ty = l->root->type;
@@ -168,6 +172,7 @@ void emit_chain_node(cg *g, const st_node *n)
     }
     sk->record(g, n, cur, indent);
     close_loops(g, loops, &indent);
+    cj_chain_end(g);
     emit(g, 1, "}");
     if (sk->task_end)
         sk->task_end(g, n);

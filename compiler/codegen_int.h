@@ -28,6 +28,7 @@ typedef struct cg {
     /* the C variables of block vals, by st_expr.local_id (codegen_rec.c) */
     const char **locals;
     int caplocals;
+    struct cj_chain *json; /* codegen_json.c: the chain being emitted */
 } cg;
 
 /* Expression context: where statements go and what the lambda's

@@ -681,3 +681,16 @@ bool st_json(st_arena *a, st_str s, st_str name, st_str *out)
     *out = val;
     return true;
 }
+
+/* For json.c's one-scan extraction of several members (st_json_fields):
+   the same value grammar and unescaping as st_json. */
+const unsigned char *rt_json_skip_value(const unsigned char *p, const unsigned char *e, int depth)
+{
+    jscan j = { p, e };
+    return j_value(&j, depth) ? j.p : NULL;
+}
+
+char *rt_json_unescape(char *o, st_str raw)
+{
+    return j_unescape(o, raw);
+}

@@ -559,4 +559,11 @@ typedef struct rt_restore {
 int rt_ckpt_restore(rt_ctx *c, rt_bstore *bs, const char *dir, rt_restore *out);
 void rt_restore_free(rt_restore *r);
 
+/* ---- builtins.c, for json.c's st_json_fields ----------------------------- */
+/* One JSON value at p (leading whitespace skipped) at nesting depth
+   `depth`, validated as st_json does; its end, or NULL. */
+const unsigned char *rt_json_skip_value(const unsigned char *p, const unsigned char *e, int depth);
+/* Validated string content unescaped into o (raw.n bytes of room); the end. */
+char *rt_json_unescape(char *o, st_str raw);
+
 #endif

@@ -151,6 +151,14 @@ bool st_field(st_str s, st_str sep, int64_t i, st_str *out);
    value's text (numbers, true, null, nested objects verbatim). False when
    s is not a JSON object or has no such field. Does not build a document. */
 bool st_json(st_arena *a, st_str s, st_str name, st_str *out);
+/* json(s, names[i]) for every i at once, in one scan of s: bit i of the
+   result is set when st_json(a, s, names[i], &out[i]) would succeed (and
+   out[i] is then the same value); ST_JSON_SCANNED is always set, so the
+   result is never 0 (generated code keeps 0 for "not scanned yet").
+   names are distinct; n <= ST_JSON_MAX_FIELDS. */
+#define ST_JSON_SCANNED (UINT64_C(1) << 63)
+#define ST_JSON_MAX_FIELDS 63
+uint64_t st_json_fields(st_arena *a, st_str s, const st_str *names, int n, st_str *out);
 
 /* split(s, sep) as Java's String.split with a literal separator: trailing
    empty strings removed; "" gives one empty string; an empty sep splits
