@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codegen_int.h"
+#include "codegen_mapstate.h"
 
 /* updateStateByKey: the state is split in SC_SHARDS maps by key hash; a
  * task per shard folds, in arrival order, the batch's values of its keys
@@ -14,6 +15,10 @@
  * Every key of the state is emitted, in order of its first appearance. */
 void emit_update_state(cg *g, const st_node *n)
 {
+    if (n->spark_update) {
+        cm_emit_node(g, n);
+        return;
+    }
     int id = n->id, ci = g_ctx_index(g->p, n->ctx);
     const st_type *it = n->in->type, *kt = it->a, *st = n->type->b;
     emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int j, int w)", id);
@@ -107,7 +112,7 @@ static bool has_state(cg *g, const st_node *n)
     lw_kind k = g->plan->nodes[n->id].kind;
     if (k == LW_DEAD || k == LW_FUSED)
         return false;
-    return is_window_op(n->op) || n->op == OP_UPDATESTATEBYKEY;
+    return is_window_op(n->op) || n->op == OP_UPDATESTATEBYKEY || cm_has_state(n);
 }
 
 /* The next node of context c with state in plan order from *i on (then
@@ -137,6 +142,8 @@ uint64_t state_hash(cg *g, const st_decl *c)
         type_str(n->type, ty, sizeof ty);
         sb_printf(&b, "n%d:%s:%s:%s:w%lld:s%lld:p%lld;", n->id, op_name(n->op), ty, windowed_inverse(n) ? "inv" : "",
                   (long long)n->win_ms, (long long)n->slide_ms, (long long)(is_window_op(n->op) ? pane_of(n) : 0));
+        if (cm_has_state(n))
+            cm_hash(n, &b);
     }
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < b.n; i++) {
@@ -163,6 +170,10 @@ void emit_save(cg *g, int ci)
     for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
         int id = n->id;
         emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
+        if (cm_has_state(n)) {
+            cm_emit_save(g, n);
+            continue;
+        }
         if (n->op == OP_UPDATESTATEBYKEY) {
             emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");
             emit(g, 2, "st_ser_i64(out, S->u%d[j].n);", id);
@@ -224,6 +235,10 @@ void emit_load(cg *g, int ci)
     for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
         int id = n->id;
         emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
+        if (cm_has_state(n)) {
+            cm_emit_load(g, n);
+            continue;
+        }
         if (n->op == OP_UPDATESTATEBYKEY) {
             const st_type *kt = n->in->type->a, *st = n->type->b;
             emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");

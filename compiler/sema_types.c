@@ -102,6 +102,11 @@ static const st_type *type_builtin(sema *s, st_expr *e, const builtin_sig *b, bo
                 content = t->a;
             break;
         case 'T':
+            if (content && content->kind == TY_NOTHING) {
+                /* getOrElse(None, d), getOrElse(state, d): d says what it holds */
+                content = t;
+                sr_coerce(&s->rec, e->args[0], type_option(s->p, t));
+            }
             good = content && assignable(t, content);
             if (good)
                 sr_coerce(&s->rec, e->args[i], content);

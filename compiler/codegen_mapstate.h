@@ -1,0 +1,23 @@
+/* codegen_mapstate.h: spec section 9's state operators (see
+ * codegen_mapstate.c): Spark's updateStateByKey, mapWithState and
+ * stateSnapshots, called from codegen.c and codegen_state.c. */
+#ifndef STREAMC_CODEGEN_MAPSTATE_H
+#define STREAMC_CODEGEN_MAPSTATE_H
+
+#include "codegen_int.h"
+
+/* n is translated here (its types, state members and node function) */
+bool cm_owns(const st_node *n);
+/* n keeps state in the checkpoint (cm_emit_save/cm_emit_load) */
+bool cm_has_state(const st_node *n);
+void cm_emit_types(cg *g, const st_node *n);
+void cm_emit_s_members(cg *g, const st_node *n);
+void cm_emit_node(cg *g, const st_node *n);
+void cm_create(cg *g, const st_node *n);
+void cm_destroy(cg *g, const st_node *n);
+/* what state_hash adds for n */
+void cm_hash(const st_node *n, sbuf *b);
+void cm_emit_save(cg *g, const st_node *n);
+void cm_emit_load(cg *g, const st_node *n);
+
+#endif
