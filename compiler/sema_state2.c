@@ -54,19 +54,21 @@ static const st_type *ss_fn(sema *s, st_expr *f, const char *op, int np, const s
 /* The state type the function gives when its state parameter (index si of
    pt) is an Option of what it returns; pick gets the Option of the state
    from the function's result (NULL: not of the right shape). NULL when it
-   cannot be told (the second check then reports). */
+   cannot be told: *u is then the function's type (NULL after an error,
+   *reported when that error was reported). */
 static const st_type *ss_infer(sema *s, st_expr *f, const char *op, int np, const st_type **pt, int si,
-                               const char *like, const st_type *(*pick)(const st_type *), int depth)
+                               const char *like, const st_type *(*pick)(const st_type *), const st_type **u,
+                               bool *reported, int depth)
 {
-    const st_type *nothing = type_option(s->p, type_basic(s->p, TY_NOTHING));
-    pt[si] = nothing;
+    pt[si] = type_option(s->p, type_basic(s->p, TY_NOTHING));
     int before = s->d->nerrors;
     s->rec.quiet = true;
-    const st_type *u = ss_fn(s, f, op, np, pt, like, depth);
+    *u = ss_fn(s, f, op, np, pt, like, depth);
     s->rec.quiet = false;
-    if (s->d->nerrors != before)
-        return NULL;
-    const st_type *o = u ? pick(u) : NULL;
+    *reported = s->d->nerrors != before;
+    if (*reported)
+        *u = NULL;
+    const st_type *o = *u ? pick(*u) : NULL;
     if (!o || o->kind != TY_OPTION || sr_has_nothing(o->a))
         return NULL;
     return o->a;
@@ -105,23 +107,23 @@ bool ss_update_spark(sema *s, st_expr *e, st_node *n, int depth)
         note_forms(s, e->name_loc);
         return false;
     }
-    const st_type *st = ss_infer(s, f, e->name, 2, pt, 1, like, pick_update, depth);
+    const st_type *u;
+    bool reported;
+    const st_type *st = ss_infer(s, f, e->name, 2, pt, 1, like, pick_update, &u, &reported, depth);
     if (!st) {
-        /* say why: check again with the state unknown, reporting */
-        int before = s->d->nerrors;
-        pt[1] = type_option(s->p, type_basic(s->p, TY_NOTHING));
-        const st_type *u = before == s->d->nerrors ? ss_fn(s, f, e->name, 2, pt, like, depth) : NULL;
+        if (reported)
+            return false;
         if (u && u->kind != TY_OPTION) {
             diag_error(s->d, f->a->loc, "the function of 'updateStateByKey' returns %s, not an Option of the "
                                         "new state (None removes the key)", tstr(u, b1, sizeof b1));
             note_forms(s, e->name_loc);
-        } else if (u || before == s->d->nerrors)
+        } else
             diag_error(s->d, f->a->loc, "the type of updateStateByKey's state cannot be told from its "
                                         "function: it returns None or the state only");
         return false;
     }
     pt[1] = type_option(s->p, st);
-    const st_type *u = ss_fn(s, f, e->name, 2, pt, like, depth);
+    u = ss_fn(s, f, e->name, 2, pt, like, depth);
     if (!u)
         return false;
     sr_coerce(&s->rec, f->a, pt[1]);
@@ -178,24 +180,27 @@ bool ss_map_with_state(sema *s, st_expr *e, st_node *n, int depth)
         return false;
     }
     const st_type *pt[3] = { t->a, type_option(s->p, t->b), NULL };
-    const st_type *st = ss_infer(s, f, e->name, 3, pt, 2, like, pick_map, depth);
+    const st_type *u;
+    bool reported;
+    const st_type *st = ss_infer(s, f, e->name, 3, pt, 2, like, pick_map, &u, &reported, depth);
     if (!st) {
-        int before = s->d->nerrors;
-        pt[2] = type_option(s->p, type_basic(s->p, TY_NOTHING));
-        const st_type *u = ss_fn(s, f, e->name, 3, pt, like, depth);
-        if (u && u->kind != TY_PAIR)
+        if (reported)
+            return false;
+        if (u && u->kind != TY_PAIR) {
             diag_error(s->d, f->a->loc, "the function of 'mapWithState' returns %s, not a pair (newState, "
                                         "mapped)", tstr(u, b1, sizeof b1));
-        else if (u && u->a->kind != TY_OPTION)
+            diag_note(s->d, f->a->loc, "where Spark calls state.update(s) and returns m, return (Some(s), m); "
+                                       "(None, m) removes the key");
+        } else if (u && u->a->kind != TY_OPTION)
             diag_error(s->d, f->a->loc, "the new state that mapWithState's function returns must be an "
                                         "Option (None removes the key), not %s", tstr(u->a, b1, sizeof b1));
-        else if (u || before == s->d->nerrors)
+        else
             diag_error(s->d, f->a->loc, "the type of mapWithState's state cannot be told from its function: "
                                         "it returns None or the state only");
         return false;
     }
     pt[2] = type_option(s->p, st);
-    const st_type *u = ss_fn(s, f, e->name, 3, pt, like, depth);
+    u = ss_fn(s, f, e->name, 3, pt, like, depth);
     if (!u)
         return false;
     if (u->kind != TY_PAIR || u->a != pt[2]) {
@@ -214,8 +219,9 @@ bool ss_snapshots(sema *s, st_expr *e, st_node *n)
     char b1[128];
     st_node *in = n->in;
     if (in->op != OP_MAPWITHSTATE) {
-        diag_error(s->d, e->name_loc, "'stateSnapshots' applies to the stream of a mapWithState, not of %s",
-                   in->op == OP_SOURCE ? "a source" : op_name(in->op));
+        diag_error(s->d, e->name_loc, "'stateSnapshots' applies to the stream of a mapWithState, not of %s%s%s",
+                   in->op == OP_SOURCE ? "" : "'", in->op == OP_SOURCE ? "a source" : op_name(in->op),
+                   in->op == OP_SOURCE ? "" : "'");
         (void)b1;
         return false;
     }
