@@ -153,6 +153,34 @@ static void emit_helpers(cg *g, const st_node *n, int ci)
         emit(g, 1, "free(ix);");
         emit(g, 0, "}");
     }
+    /* an entry that gets a state again moves to the end of the array, so
+       the live entries stay in the order they got their state (t, pos)
+       whatever the history of removals and compactions; what is left is a
+       ghost with its hash's top bit flipped, never matched again */
+    emit(g, 0, "static sc_u%d_ent *sc_revive%d(sc_u%d *m, int64_t old)", id, id, id);
+    emit(g, 0, "{");
+    emit(g, 1, "uint64_t j = m->ents[old].h & (m->nslots - 1);");
+    emit(g, 1, "while ((m->slots[j] & 0xFFFFFFFFull) != (uint64_t)(old + 1))");
+    emit(g, 1, "    j = (j + 1) & (m->nslots - 1);");
+    emit(g, 1, "if (m->n == m->cap) {");
+    emit(g, 2, "m->cap *= 2;");
+    emit(g, 2, "sc_u%d_ent *ne = st_big_alloc((size_t)m->cap * sizeof *ne);", id);
+    emit(g, 2, "memcpy(ne, m->ents, (size_t)m->n * sizeof *ne);");
+    emit(g, 2, "free(m->ents);");
+    emit(g, 2, "m->ents = ne;");
+    emit(g, 1, "}");
+    emit(g, 1, "m->ents[m->n] = m->ents[old];");
+    emit(g, 1, "m->slots[j] = (m->slots[j] & 0xFFFFFFFF00000000ull) | (uint64_t)(m->n + 1);");
+    emit(g, 1, "m->ents[old].h ^= 1ull << 63;");
+    emit(g, 1, "m->ents[old].v.live = false;");
+    emit(g, 1, "return &m->ents[m->n++];");
+    emit(g, 0, "}");
+    emit(g, 0, "typedef struct sc_mv%d { int64_t fpos, ix; } sc_mv%d;", id, id);
+    emit(g, 0, "static SC_UNUSED int sc_mvcmp%d(const void *a, const void *b)", id);
+    emit(g, 0, "{");
+    emit(g, 1, "const sc_mv%d *x = a, *y = b;", id);
+    emit(g, 1, "return (x->fpos > y->fpos) - (x->fpos < y->fpos);");
+    emit(g, 0, "}");
     emit(g, 0, "static void sc_compact%d(sc_S%d *S, int j)", id, ci);
     emit(g, 0, "{");
     emit(g, 1, "sc_u%d *m = &S->u%d[j], nm = { 0 };", id, id);
@@ -311,7 +339,9 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     emit(g, 2, "sc_us%d *u = &m->ents[rix[i]].v;", id);
     emit(g, 2, "vals[u->boff + u->bn++] = rv[i];");
     emit(g, 1, "}");
-    emit(g, 1, "for (int64_t q = 0; q < m->n; q++) {");
+    emit(g, 1, "int64_t n0 = m->n, nmv = 0;");
+    emit(g, 1, "sc_mv%d *mv = NULL;", id);
+    emit(g, 1, "for (int64_t q = 0; q < n0; q++) {");
     emit(g, 2, "sc_u%d_ent *e = &m->ents[q];", id);
     emit(g, 2, "int64_t bn = e->v.bn;");
     emit(g, 2, "e->v.bn = 0;");
@@ -336,6 +366,9 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     emit(g, 4, "S->ulive%d[j]++;", id);
     emit(g, 4, "e->v.t = rel;");
     emit(g, 4, "e->v.pos = e->v.fpos;");
+    emit(g, 4, "if (!mv)");
+    emit(g, 4, "    mv = st_arena_alloc(ar, (size_t)n0 * sizeof *mv);");
+    emit(g, 4, "mv[nmv++] = (sc_mv%d){ e->v.fpos, q };", id);
     emit(g, 3, "}");
     emit(g, 3, "e->v.v = sc_copy_%d(sa, res.v);", st->id);
     emit(g, 2, "} else if (e->v.live) {");
@@ -343,6 +376,15 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     emit(g, 3, "S->ulive%d[j]--;", id);
     emit(g, 2, "}");
     emit(g, 1, "}");
+    /* the keys that got a state, to the end in the order of their first
+       record (their ghosts do not count in ulive) */
+    emit(g, 1, "if (nmv)");
+    emit(g, 1, "    qsort(mv, (size_t)nmv, sizeof *mv, sc_mvcmp%d);", id);
+    emit(g, 1, "for (int64_t i = 0; i < nmv; i++)");
+    emit(g, 1, "    if (mv[i].ix != m->n - 1) {");
+    emit(g, 1, "        sc_u%d_ent *e = sc_revive%d(m, mv[i].ix);", id, id);
+    emit(g, 1, "        e->v.live = true;");
+    emit(g, 1, "    }");
     emit_maybe_compact(g, n);
     emit(g, 0, "}");
     emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* updateStateByKey */", id, ctx_d(n->ctx));
@@ -373,14 +415,17 @@ static void emit_call(cg *g, const st_node *n, int indent, const char *key, cons
     emit(g, indent, "%s res = %s;", ct(g, pt), v);
     if (!timing_out) {
         emit(g, indent, "if (res._1.some) {");
-        emit(g, indent + 1, "if (!e->v.live) {");
+        emit(g, indent + 1, "bool fresh = !e->v.live;");
+        emit(g, indent + 1, "if (fresh) {");
+        emit(g, indent + 2, "if (e != &m->ents[m->n - 1])");
+        emit(g, indent + 2, "    e = sc_revive%d(m, e - m->ents);", id);
         emit(g, indent + 2, "e->v.live = true;");
         emit(g, indent + 2, "S->ulive%d[j]++;", id);
         emit(g, indent + 2, "e->v.t = rel;");
         emit(g, indent + 2, "e->v.pos = pos;");
         emit(g, indent + 1, "}");
         emit(g, indent + 1, "e->v.v = sc_copy_%d(sa, res._1.v);", n->state_type->id);
-        emit(g, indent + 1, "if (e->v.last != now) {");
+        emit(g, indent + 1, "if (fresh || e->v.last != now) {");
         emit(g, indent + 2, "e->v.last = now;");
         emit(g, indent + 2, "e->v.fpos = pos;");
         if (timed(n))
