@@ -66,8 +66,9 @@ void cm_emit_types(cg *g, const st_node *n)
     /* live: the key has a state; t, pos: when it got it (the order of
        output); last, fpos: the batch of its last update and its first
        record there (timeouts); bn, boff: this batch's values */
-    emit(g, 0, "typedef struct sc_us%d { %s v; int64_t t, pos, last, fpos, bn, boff; bool live; } sc_us%d;", id,
-         ct(g, n->state_type), id);
+    emit(g, 0, "typedef struct sc_us%d { %s v; int64_t t, pos, last, fpos%s; bool live; } sc_us%d;", id,
+         ct(g, n->state_type), n->op == OP_UPDATESTATEBYKEY ? ", bn, boff" : "", id);
+    emit(g, 0, "void st_state_memory(void); /* runtime/state_mem.c */");
     if (key_t(n)->kind == TY_STRING)
         emit(g, 0, "ST_SMAP_DEFINE(sc_u%d, sc_us%d, sc_eq_%d)", id, id, key_t(n)->id);
     else
@@ -95,6 +96,7 @@ void cm_emit_s_members(cg *g, const st_node *n)
 void cm_create(cg *g, const st_node *n)
 {
     cs_create(g, n);
+    emit(g, 1, "st_state_memory();");
 }
 
 void cm_destroy(cg *g, const st_node *n)
@@ -184,10 +186,16 @@ static void emit_helpers(cg *g, const st_node *n, int ci)
     emit(g, 0, "static void sc_compact%d(sc_S%d *S, int j)", id, ci);
     emit(g, 0, "{");
     emit(g, 1, "sc_u%d *m = &S->u%d[j], nm = { 0 };", id, id);
+    /* sized for the live entries at once: no growth by copies */
+    emit(g, 1, "uint64_t ns = 16;");
+    emit(g, 1, "while (ns * 3 < (uint64_t)S->ulive%d[j] * 4 + 4)", id);
+    emit(g, 1, "    ns *= 2;");
+    emit(g, 1, "nm.cap = S->ulive%d[j] + 16;", id);
+    emit(g, 1, "nm.ents = st_big_alloc((size_t)nm.cap * sizeof *nm.ents);");
+    emit(g, 1, "sc_u%d_rehash(&nm, ns);", id);
     bool copy = has_strings(kt) || has_strings(st);
-    emit(g, 1, "st_arena *na = %s;", copy ? "st_arena_new()" : "S->uar%d[j]");
-    if (!copy)
-        emit(g, 1, "(void)na;");
+    if (copy)
+        emit(g, 1, "st_arena *na = st_arena_new();");
     emit(g, 1, "for (int64_t q = 0; q < m->n; q++) {");
     emit(g, 2, "if (!m->ents[q].v.live)");
     emit(g, 2, "    continue;");

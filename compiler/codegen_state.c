@@ -329,6 +329,8 @@ void cs_create(cg *g, const st_node *n)
     emit(g, 1, "    S->uar%d[k] = st_arena_new();", n->id);
     emit(g, 1, "    S->ulim%d[k] = (size_t)1 << 20;", n->id);
     emit(g, 1, "}");
+    if (n->spark_update)
+        emit(g, 1, "st_state_memory();");
 }
 
 void cs_destroy(cg *g, const st_node *n)
