@@ -155,9 +155,10 @@ static bool ss_timeout(sema *s, st_expr *a, st_node *n)
     }
     int64_t b = n->in->slide_ms;
     if (b > 0 && ms % b != 0) {
-        diag_error(s->d, a->a->loc, "the timeout %s of mapWithState is not a multiple of the batch interval %s",
-                   dstr(ms, b1, sizeof b1), dstr(b, b2, sizeof b2));
-        diag_note(s->d, n->in->slide_loc, "the batch interval is set here");
+        bool win = n->in->slide_from_window;
+        diag_error(s->d, a->a->loc, "the timeout %s of mapWithState is not a multiple of %s %s",
+                   dstr(ms, b1, sizeof b1), win ? "its input's slide" : "the batch interval", dstr(b, b2, sizeof b2));
+        diag_note(s->d, n->in->slide_loc, win ? "slide declared here" : "batch interval declared here");
         return false;
     }
     n->timeout_ms = ms;
