@@ -115,6 +115,16 @@ static void emit_helpers(cg *g, const st_node *n, int ci)
 {
     int id = n->id;
     const st_type *kt = key_t(n), *st = n->state_type;
+    /* entries to order by (last batch, first record there): the timeout
+       queue rebuilt, the keys that got a state in a batch (last = 0) */
+    emit(g, 0, "typedef struct sc_tqs%d { int64_t last, fpos, ix; } sc_tqs%d;", id, id);
+    emit(g, 0, "static SC_UNUSED int sc_tqcmp%d(const void *a, const void *b)", id);
+    emit(g, 0, "{");
+    emit(g, 1, "const sc_tqs%d *x = a, *y = b;", id);
+    emit(g, 1, "if (x->last != y->last)");
+    emit(g, 1, "    return x->last < y->last ? -1 : 1;");
+    emit(g, 1, "return (x->fpos > y->fpos) - (x->fpos < y->fpos);");
+    emit(g, 0, "}");
     if (timed(n)) {
         emit(g, 0, "static void sc_tqput%d(sc_tq%d *q, int64_t u, int64_t ix)", id, id);
         emit(g, 0, "{");
@@ -130,14 +140,6 @@ static void emit_helpers(cg *g, const st_node *n, int ci)
         emit(g, 1, "}");
         emit(g, 1, "q->e[q->n][0] = u;");
         emit(g, 1, "q->e[q->n++][1] = ix;");
-        emit(g, 0, "}");
-        emit(g, 0, "typedef struct sc_tqs%d { int64_t last, fpos, ix; } sc_tqs%d;", id, id);
-        emit(g, 0, "static int sc_tqcmp%d(const void *a, const void *b)", id);
-        emit(g, 0, "{");
-        emit(g, 1, "const sc_tqs%d *x = a, *y = b;", id);
-        emit(g, 1, "if (x->last != y->last)");
-        emit(g, 1, "    return x->last < y->last ? -1 : 1;");
-        emit(g, 1, "return (x->fpos > y->fpos) - (x->fpos < y->fpos);");
         emit(g, 0, "}");
         emit(g, 0, "static void sc_tqbuild%d(sc_S%d *S, int j)", id, ci);
         emit(g, 0, "{");
@@ -176,12 +178,6 @@ static void emit_helpers(cg *g, const st_node *n, int ci)
     emit(g, 1, "m->ents[old].h ^= 1ull << 63;");
     emit(g, 1, "m->ents[old].v.live = false;");
     emit(g, 1, "return &m->ents[m->n++];");
-    emit(g, 0, "}");
-    emit(g, 0, "typedef struct sc_mv%d { int64_t fpos, ix; } sc_mv%d;", id, id);
-    emit(g, 0, "static SC_UNUSED int sc_mvcmp%d(const void *a, const void *b)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "const sc_mv%d *x = a, *y = b;", id);
-    emit(g, 1, "return (x->fpos > y->fpos) - (x->fpos < y->fpos);");
     emit(g, 0, "}");
     emit(g, 0, "static void sc_compact%d(sc_S%d *S, int j)", id, ci);
     emit(g, 0, "{");
@@ -233,34 +229,61 @@ static void emit_maybe_compact(cg *g, const st_node *n)
     emit(g, 1, "}");
 }
 
-/* the node's output: every live key of node sid's state with its state,
-   shards merged in order of (t, pos) */
-static void emit_merge_state(cg *g, const st_node *n, int sid)
+/* The node's dataset: the shards' elements merged in order of (f1, f2),
+   each shard already in that order (see cm_merge). */
+void cm_emit_merge(cg *g, const st_node *n, const cm_merge *m)
 {
     int id = n->id;
     emit(g, 1, "int64_t total = 0, at[SC_SHARDS] = { 0 };");
     emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++)");
-    emit(g, 1, "    total += S->ulive%d[k];", sid);
+    emit(g, 1, "    total += %s;", m->total);
     emit(g, 1, "sc_split_out(&D->d%d, total, job->nworkers, sizeof(%s), job->arenas[0]);", id, ct(g, n->type));
     emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
     emit(g, 2, "int best = -1;");
     emit(g, 2, "for (int k = 0; k < SC_SHARDS; k++) {");
-    emit(g, 3, "while (at[k] < S->u%d[k].n && !S->u%d[k].ents[at[k]].v.live)", sid, sid);
-    emit(g, 3, "    at[k]++;");
-    emit(g, 3, "if (at[k] == S->u%d[k].n)", sid);
+    if (m->skip) {
+        emit(g, 3, "while (at[k] < %s && %s)", cg_str(g, m->len, "k"), cg_str(g, m->skip, "k", "at[k]"));
+        emit(g, 3, "    at[k]++;");
+    }
+    emit(g, 3, "if (at[k] == %s)", cg_str(g, m->len, "k"));
     emit(g, 3, "    continue;");
-    emit(g, 3, "const sc_us%d *c = &S->u%d[k].ents[at[k]].v;", sid, sid);
-    emit(g, 3, "if (best < 0 || c->t < S->u%d[best].ents[at[best]].v.t ||", sid);
-    emit(g, 3, "    (c->t == S->u%d[best].ents[at[best]].v.t && c->pos < S->u%d[best].ents[at[best]].v.pos))", sid,
-         sid);
+    emit(g, 3, "const %s *c = &%s;", m->ktype, cg_str(g, m->kel, "k", "at[k]"));
+    const char *b = cg_str(g, m->kel, "best", "at[best]");
+    emit(g, 3, "if (best < 0 || c->%s < %s.%s ||", m->f1, b, m->f1);
+    emit(g, 3, "    (c->%s == %s.%s && c->%s < %s.%s))", m->f1, b, m->f1, m->f2, b, m->f2);
     emit(g, 3, "    best = k;");
     emit(g, 2, "}");
-    emit(g, 2, "const sc_u%d_ent *e = &S->u%d[best].ents[at[best]++];", sid, sid);
+    emit(g, 2, "const %s *e = &%s;", m->etype, cg_str(g, m->eel, "best", "at[best]++"));
     emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->d%d, q, sizeof *o);", ct(g, n->type), ct(g, n->type), id);
-    emit(g, 2, "o->_1 = e->k;");
-    emit(g, 2, "o->_2 = e->v.v;");
+    for (int i = 0; i < 2 && m->out[i]; i++)
+        emit(g, 2, "%s", m->out[i]);
     emit(g, 1, "}");
-    emit(g, 1, "D->v%d = true;", id);
+}
+
+/* the node's output: every live key of node sid's state with its state,
+   shards merged in order of (t, pos) */
+static void emit_merge_state(cg *g, const st_node *n, int sid)
+{
+    cm_merge m = {
+        .total = cg_str(g, "S->ulive%d[k]", sid), .len = cg_str(g, "S->u%d[%%s].n", sid),
+        .ktype = cg_str(g, "sc_us%d", sid), .kel = cg_str(g, "S->u%d[%%s].ents[%%s].v", sid), .f1 = "t", .f2 = "pos",
+        .skip = cg_str(g, "!S->u%d[%%s].ents[%%s].v.live", sid), .etype = cg_str(g, "sc_u%d_ent", sid),
+        .eel = cg_str(g, "S->u%d[%%s].ents[%%s]", sid), .out = { "o->_1 = e->k;", "o->_2 = e->v.v;" },
+    };
+    cm_emit_merge(g, n, &m);
+    emit(g, 1, "D->v%d = true;", n->id);
+}
+
+/* the head of a state node's function: its input's batch, the shards' tasks */
+static void emit_node_head(cg *g, const st_node *n, int ci, const char *what)
+{
+    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* %s */", n->id, ctx_d(n->ctx), what);
+    emit(g, 0, "{");
+    emit(g, 1, "if (!D->v%d)", n->in->id);
+    emit(g, 1, "    return;");
+    emit(g, 1, "sc_S%d *S = D->S;", ci);
+    if (n->op != OP_STATESNAPSHOTS)
+        emit(g, 1, "st_parallel_for(job, SC_SHARDS, sc_task%d, D);", n->id);
 }
 
 /* the shard loop's head: el[r] is a record of shard j, pos its position */
@@ -348,7 +371,7 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     emit(g, 2, "vals[u->boff + u->bn++] = rv[i];");
     emit(g, 1, "}");
     emit(g, 1, "int64_t n0 = m->n, nmv = 0;");
-    emit(g, 1, "sc_mv%d *mv = NULL;", id);
+    emit(g, 1, "sc_tqs%d *mv = NULL;", id);
     emit(g, 1, "for (int64_t q = 0; q < n0; q++) {");
     emit(g, 2, "sc_u%d_ent *e = &m->ents[q];", id);
     emit(g, 2, "int64_t bn = e->v.bn;");
@@ -376,7 +399,7 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     emit(g, 4, "e->v.pos = e->v.fpos;");
     emit(g, 4, "if (!mv)");
     emit(g, 4, "    mv = st_arena_alloc(ar, (size_t)n0 * sizeof *mv);");
-    emit(g, 4, "mv[nmv++] = (sc_mv%d){ e->v.fpos, q };", id);
+    emit(g, 4, "mv[nmv++] = (sc_tqs%d){ 0, e->v.fpos, q };", id);
     emit(g, 3, "}");
     emit(g, 3, "e->v.v = sc_copy_%d(sa, res.v);", st->id);
     emit(g, 2, "} else if (e->v.live) {");
@@ -387,7 +410,7 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     /* the keys that got a state, to the end in the order of their first
        record (their ghosts do not count in ulive) */
     emit(g, 1, "if (nmv)");
-    emit(g, 1, "    qsort(mv, (size_t)nmv, sizeof *mv, sc_mvcmp%d);", id);
+    emit(g, 1, "    qsort(mv, (size_t)nmv, sizeof *mv, sc_tqcmp%d);", id);
     emit(g, 1, "for (int64_t i = 0; i < nmv; i++)");
     emit(g, 1, "    if (mv[i].ix != m->n - 1) {");
     emit(g, 1, "        sc_u%d_ent *e = sc_revive%d(m, mv[i].ix);", id, id);
@@ -395,12 +418,7 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     emit(g, 1, "    }");
     emit_maybe_compact(g, n);
     emit(g, 0, "}");
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* updateStateByKey */", id, ctx_d(n->ctx));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", n->in->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "sc_S%d *S = D->S;", ci);
-    emit(g, 1, "st_parallel_for(job, SC_SHARDS, sc_task%d, D);", id);
+    emit_node_head(g, n, ci, "updateStateByKey");
     emit_merge_state(g, n, id);
     emit(g, 0, "}");
     sb_puts(&g->out, "\n");
@@ -499,30 +517,14 @@ static void emit_map_with_state(cg *g, const st_node *n, int ci)
     }
     emit_maybe_compact(g, n);
     emit(g, 0, "}");
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* mapWithState */", id, ctx_d(n->ctx));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", n->in->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "sc_S%d *S = D->S;", ci);
-    emit(g, 1, "st_parallel_for(job, SC_SHARDS, sc_task%d, D);", id);
+    emit_node_head(g, n, ci, "mapWithState");
     /* records in arrival order, then the timed-out keys by (u, fpos) */
-    emit(g, 1, "int64_t total = 0, at[SC_SHARDS] = { 0 };");
-    emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++)");
-    emit(g, 1, "    total += S->nmo%d[k];", id);
-    emit(g, 1, "sc_split_out(&D->d%d, total, job->nworkers, sizeof(%s), job->arenas[0]);", id, ct(g, n->type));
-    emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
-    emit(g, 2, "int best = -1;");
-    emit(g, 2, "for (int k = 0; k < SC_SHARDS; k++) {");
-    emit(g, 3, "if (at[k] == S->nmo%d[k])", id);
-    emit(g, 3, "    continue;");
-    emit(g, 3, "const sc_mo%d *c = &S->mo%d[k][at[k]];", id, id);
-    emit(g, 3, "if (best < 0 || c->o1 < S->mo%d[best][at[best]].o1 ||", id);
-    emit(g, 3, "    (c->o1 == S->mo%d[best][at[best]].o1 && c->o2 < S->mo%d[best][at[best]].o2))", id, id);
-    emit(g, 3, "    best = k;");
-    emit(g, 2, "}");
-    emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->d%d, q, sizeof *o);", ct(g, n->type), ct(g, n->type), id);
-    emit(g, 2, "*o = S->mo%d[best][at[best]++].v;", id);
-    emit(g, 1, "}");
+    cm_merge mg = {
+        .total = cg_str(g, "S->nmo%d[k]", id), .len = cg_str(g, "S->nmo%d[%%s]", id), .ktype = cg_str(g, "sc_mo%d", id),
+        .kel = cg_str(g, "S->mo%d[%%s][%%s]", id), .f1 = "o1", .f2 = "o2", .etype = cg_str(g, "sc_mo%d", id),
+        .eel = cg_str(g, "S->mo%d[%%s][%%s]", id), .out = { "*o = e->v;", NULL },
+    };
+    cm_emit_merge(g, n, &mg);
     emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++)");
     emit(g, 1, "    S->mo%d[k] = NULL; /* in the batch's arenas */", id);
     emit(g, 1, "D->v%d = true;", id);
@@ -532,11 +534,7 @@ static void emit_map_with_state(cg *g, const st_node *n, int ci)
 
 static void emit_snapshots(cg *g, const st_node *n, int ci)
 {
-    emit(g, 0, "static void sc_node%d(%s *D, st_job *job) /* stateSnapshots */", n->id, ctx_d(n->ctx));
-    emit(g, 0, "{");
-    emit(g, 1, "if (!D->v%d)", n->in->id);
-    emit(g, 1, "    return;");
-    emit(g, 1, "sc_S%d *S = D->S;", ci);
+    emit_node_head(g, n, ci, "stateSnapshots");
     emit_merge_state(g, n, n->in->id);
     emit(g, 0, "}");
     sb_puts(&g->out, "\n");

@@ -80,25 +80,12 @@ void emit_update_state(cg *g, const st_node *n)
     emit(g, 1, "sc_S%d *S = D->S;", ci);
     emit(g, 1, "st_parallel_for(job, SC_SHARDS, sc_task%d, D);", id);
     /* merge the shards (each in first-appearance order) by (time, pos) */
-    emit(g, 1, "int64_t total = 0, at[SC_SHARDS] = { 0 };");
-    emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++)");
-    emit(g, 1, "    total += S->u%d[k].n;", id);
-    emit(g, 1, "sc_split_out(&D->d%d, total, job->nworkers, sizeof(%s), job->arenas[0]);", id, ct(g, n->type));
-    emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
-    emit(g, 2, "int best = -1;");
-    emit(g, 2, "for (int k = 0; k < SC_SHARDS; k++) {");
-    emit(g, 3, "if (at[k] == S->u%d[k].n)", id);
-    emit(g, 3, "    continue;");
-    emit(g, 3, "const sc_us%d *c = &S->u%d[k].ents[at[k]].v;", id, id);
-    emit(g, 3, "if (best < 0 || c->t < S->u%d[best].ents[at[best]].v.t ||", id);
-    emit(g, 3, "    (c->t == S->u%d[best].ents[at[best]].v.t && c->pos < S->u%d[best].ents[at[best]].v.pos))", id, id);
-    emit(g, 3, "    best = k;");
-    emit(g, 2, "}");
-    emit(g, 2, "const sc_u%d_ent *e = &S->u%d[best].ents[at[best]++];", id, id);
-    emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->d%d, q, sizeof *o);", ct(g, n->type), ct(g, n->type), id);
-    emit(g, 2, "o->_1 = e->k;");
-    emit(g, 2, "o->_2 = e->v.v;");
-    emit(g, 1, "}");
+    cm_merge m = {
+        .total = cg_str(g, "S->u%d[k].n", id), .len = cg_str(g, "S->u%d[%%s].n", id), .ktype = cg_str(g, "sc_us%d", id),
+        .kel = cg_str(g, "S->u%d[%%s].ents[%%s].v", id), .f1 = "t", .f2 = "pos", .etype = cg_str(g, "sc_u%d_ent", id),
+        .eel = cg_str(g, "S->u%d[%%s].ents[%%s]", id), .out = { "o->_1 = e->k;", "o->_2 = e->v.v;" },
+    };
+    cm_emit_merge(g, n, &m);
     emit(g, 1, "D->v%d = true;", id);
     emit(g, 0, "}");
     sb_puts(&g->out, "\n");

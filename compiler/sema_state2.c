@@ -35,20 +35,7 @@ static const st_type *ss_fn(sema *s, st_expr *f, const char *op, int np, const s
     }
     for (int i = 0; i < np; i++)
         f->param_types[i] = pt[i];
-    for (int i = 1; i < np; i++)
-        for (int k = 0; k < i; k++)
-            if (strcmp(f->params[k], f->params[i]) == 0) {
-                diag_error(s->d, f->param_locs[i], "duplicate parameter '%s'", f->params[i]);
-                return NULL;
-            }
-    st_expr *saved = s->lam;
-    s->lam = f;
-    const st_type *t = type_expr(s, f->a, false, depth + 1);
-    s->lam = saved;
-    f->type = t;
-    if (!is_err(t) && !sr_check_known(&s->rec, f->a))
-        t = s->t_err;
-    return is_err(t) ? NULL : t;
+    return check_lambda_body(s, f, false, depth);
 }
 
 /* The state type the function gives when its state parameter (index si of

@@ -396,6 +396,11 @@ const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams, const 
         f->param_types[0] = t1;
         f->param_types[1] = t2;
     }
+    return check_lambda_body(s, f, allow_list, depth);
+}
+
+const st_type *check_lambda_body(sema *s, st_expr *f, bool allow_list, int depth)
+{
     for (int i = 1; i < f->nparams; i++)
         for (int k = 0; k < i; k++)
             if (strcmp(f->params[k], f->params[i]) == 0) {
