@@ -170,6 +170,12 @@ bench: all
 
 # the plain librdkafka consumer's records/s on the mock cluster (issue 13's
 # baseline; bench/kafka_baseline.sh), apart from make bench for now
+# state with removal and timeouts: RSS and mapWithState vs updateStateByKey
+# (bench/state.sh; bench/README.md); not part of make test
+.PHONY: bench-state
+bench-state: all
+	bash bench/state.sh
+
 .PHONY: bench-kafka
 bench-kafka:
 	bash bench/kafka_baseline.sh

@@ -309,6 +309,8 @@ const char *op_name(st_opkind op)
         [OP_RIGHTOUTERJOIN] = "rightOuterJoin",
         [OP_FULLOUTERJOIN] = "fullOuterJoin",
         [OP_UPDATESTATEBYKEY] = "updateStateByKey",
+        [OP_MAPWITHSTATE] = "mapWithState",
+        [OP_STATESNAPSHOTS] = "stateSnapshots",
         [OP_WINDOW] = "window",
         [OP_COUNTBYWINDOW] = "countByWindow",
         [OP_REDUCEBYWINDOW] = "reduceByWindow",

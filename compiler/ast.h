@@ -295,6 +295,7 @@ typedef enum st_opkind {
     OP_COUNT, OP_COUNTBYVALUE, OP_REDUCE, OP_REDUCEBYKEY,
     OP_JOIN, OP_LEFTOUTERJOIN, OP_RIGHTOUTERJOIN, OP_FULLOUTERJOIN,
     OP_UPDATESTATEBYKEY,
+    OP_MAPWITHSTATE, OP_STATESNAPSHOTS, /* spec section 9: sema_state2.c */
     /* windows */
     OP_WINDOW, OP_COUNTBYWINDOW, OP_REDUCEBYWINDOW, OP_REDUCEBYKEYANDWINDOW,
     OP_COUNTBYVALUEANDWINDOW,
@@ -316,6 +317,12 @@ typedef struct st_node {
     int64_t win_ms, win_slide_ms; /* window operators: window and slide */
     st_expr *fn, *fn2;        /* lambdas; fn2 = inverse of reduceByKeyAndWindow */
     st_expr *init;            /* updateStateByKey */
+    /* spec section 9 (sema_state2.c): updateStateByKey((values, state) =>
+       Option) when spark_update; mapWithState's state type and timeout
+       (0 = none); stateSnapshots' in is its mapWithState */
+    bool spark_update;
+    const st_type *state_type;
+    int64_t timeout_ms;
     int64_t n;                /* print(n), repartition(n) */
     char *prefix, *suffix;    /* saveAsTextFiles; suffix may be NULL */
     struct st_decl *prefix_param, *suffix_param; /* saveAsTextFiles: params, or NULL */

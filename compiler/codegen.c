@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "codegen_int.h"
+#include "codegen_mapstate.h"
 #include "codegen_ext.h"
 #include "codegen_tables.h"
 #include "codegen_json.h"
@@ -531,6 +532,10 @@ static void emit_node_types(cg *g, const st_node *n)
     if (l->kind == LW_DEAD || l->kind == LW_FUSED)
         return;
     int id = n->id;
+    if (cm_owns(n)) {
+        cm_emit_types(g, n);
+        return;
+    }
     if (agg_of(n->op) == AGG_KEYED) {
         const st_type *k = agg_key(n), *v = agg_val(n);
         emit(g, 0, "typedef struct sc_av%d { %s v; int64_t stamp; } sc_av%d;", id, ct(g, v), id);
@@ -590,6 +595,10 @@ static void emit_s_members(cg *g, const st_node *n)
     int id = n->id;
     if (l->kind == LW_DEAD || l->kind == LW_FUSED)
         return;
+    if (cm_owns(n)) {
+        cm_emit_s_members(g, n);
+        return;
+    }
     if (is_window_op(n->op))
         emit(g, 1, "st_window r%d; /* %s */", id, op_name(n->op));
     if (n->op == OP_COUNTBYWINDOW)
@@ -683,6 +692,8 @@ static const cg_family fam_source = { "source", emit_source, NULL, NULL };
 static const cg_family fam_chain = { "chain", emit_chain_node, NULL, chain_destroy };
 static const cg_family fam_window = { "window", emit_window_node, cw_create, cw_destroy };
 static const cg_family fam_state = { "state", emit_update_state, cs_create, cs_destroy };
+static const cg_family fam_mapstate = { "mapWithState", cm_emit_node, cm_create, cm_destroy };
+static const cg_family fam_snapshots = { "stateSnapshots", cm_emit_node, NULL, NULL };
 static const cg_family fam_join = { "join", emit_join, NULL, NULL };
 static const cg_family fam_union = { "union", emit_union, NULL, NULL };
 static const cg_family fam_repartition = { "repartition", emit_repartition, NULL, NULL };
@@ -700,6 +711,8 @@ const cg_family *cg_family_of(st_opkind op)
     case OP_COUNTBYVALUEANDWINDOW:
         return &fam_window;
     case OP_UPDATESTATEBYKEY: return &fam_state;
+    case OP_MAPWITHSTATE: return &fam_mapstate;
+    case OP_STATESNAPSHOTS: return &fam_snapshots;
     case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN: case OP_FULLOUTERJOIN:
         return &fam_join;
     case OP_UNION: return &fam_union;

@@ -48,7 +48,9 @@ void codegen_view(const st_program *p, const lw_plan *plan, sbuf *out)
             lw_kind k = plan->nodes[n->id].kind;
             if (n->ctx != c || k == LW_DEAD || k == LW_FUSED)
                 continue;
-            if (n->op == OP_UPDATESTATEBYKEY)
+            if (n->op == OP_MAPWITHSTATE || n->spark_update)
+                sb_printf(out, "    for (int j = 0; j < SC_SHARDS; j++)\n        n += S->ulive%d[j];\n", n->id);
+            else if (n->op == OP_UPDATESTATEBYKEY)
                 sb_printf(out, "    for (int j = 0; j < SC_SHARDS; j++)\n        n += S->u%d[j].n;\n", n->id);
             else if (n->op == OP_COUNTBYVALUEANDWINDOW || (n->op == OP_REDUCEBYKEYANDWINDOW && n->fn2))
                 sb_printf(out, "    n += S->w%d.n;\n", n->id);

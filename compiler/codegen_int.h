@@ -36,7 +36,7 @@ typedef struct cg {
 typedef struct ex {
     cg *g;
     int indent;
-    const char *bind[2];
+    const char *bind[3];
     const char *fail;   /* statement run after a skip: "continue" */
     const char *ar;     /* arena expression */
     bool split_iter;    /* a split() here is flatMap's lazy iterator */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codegen_int.h"
+#include "codegen_mapstate.h"
 
 /* updateStateByKey: the state is split in SC_SHARDS maps by key hash; a
  * task per shard folds, in arrival order, the batch's values of its keys
@@ -14,6 +15,10 @@
  * Every key of the state is emitted, in order of its first appearance. */
 void emit_update_state(cg *g, const st_node *n)
 {
+    if (n->spark_update) {
+        cm_emit_node(g, n);
+        return;
+    }
     int id = n->id, ci = g_ctx_index(g->p, n->ctx);
     const st_type *it = n->in->type, *kt = it->a, *st = n->type->b;
     emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int j, int w)", id);
@@ -75,25 +80,12 @@ void emit_update_state(cg *g, const st_node *n)
     emit(g, 1, "sc_S%d *S = D->S;", ci);
     emit(g, 1, "st_parallel_for(job, SC_SHARDS, sc_task%d, D);", id);
     /* merge the shards (each in first-appearance order) by (time, pos) */
-    emit(g, 1, "int64_t total = 0, at[SC_SHARDS] = { 0 };");
-    emit(g, 1, "for (int k = 0; k < SC_SHARDS; k++)");
-    emit(g, 1, "    total += S->u%d[k].n;", id);
-    emit(g, 1, "sc_split_out(&D->d%d, total, job->nworkers, sizeof(%s), job->arenas[0]);", id, ct(g, n->type));
-    emit(g, 1, "for (int64_t q = 0; q < total; q++) {");
-    emit(g, 2, "int best = -1;");
-    emit(g, 2, "for (int k = 0; k < SC_SHARDS; k++) {");
-    emit(g, 3, "if (at[k] == S->u%d[k].n)", id);
-    emit(g, 3, "    continue;");
-    emit(g, 3, "const sc_us%d *c = &S->u%d[k].ents[at[k]].v;", id, id);
-    emit(g, 3, "if (best < 0 || c->t < S->u%d[best].ents[at[best]].v.t ||", id);
-    emit(g, 3, "    (c->t == S->u%d[best].ents[at[best]].v.t && c->pos < S->u%d[best].ents[at[best]].v.pos))", id, id);
-    emit(g, 3, "    best = k;");
-    emit(g, 2, "}");
-    emit(g, 2, "const sc_u%d_ent *e = &S->u%d[best].ents[at[best]++];", id, id);
-    emit(g, 2, "%s *o = (%s *)sc_out_slot(&D->d%d, q, sizeof *o);", ct(g, n->type), ct(g, n->type), id);
-    emit(g, 2, "o->_1 = e->k;");
-    emit(g, 2, "o->_2 = e->v.v;");
-    emit(g, 1, "}");
+    cm_merge m = {
+        .total = cg_str(g, "S->u%d[k].n", id), .len = cg_str(g, "S->u%d[%%s].n", id), .ktype = cg_str(g, "sc_us%d", id),
+        .kel = cg_str(g, "S->u%d[%%s].ents[%%s].v", id), .f1 = "t", .f2 = "pos", .etype = cg_str(g, "sc_u%d_ent", id),
+        .eel = cg_str(g, "S->u%d[%%s].ents[%%s]", id), .out = { "o->_1 = e->k;", "o->_2 = e->v.v;" },
+    };
+    cm_emit_merge(g, n, &m);
     emit(g, 1, "D->v%d = true;", id);
     emit(g, 0, "}");
     sb_puts(&g->out, "\n");
@@ -107,7 +99,7 @@ static bool has_state(cg *g, const st_node *n)
     lw_kind k = g->plan->nodes[n->id].kind;
     if (k == LW_DEAD || k == LW_FUSED)
         return false;
-    return is_window_op(n->op) || n->op == OP_UPDATESTATEBYKEY;
+    return is_window_op(n->op) || n->op == OP_UPDATESTATEBYKEY || cm_has_state(n);
 }
 
 /* The next node of context c with state in plan order from *i on (then
@@ -137,6 +129,8 @@ uint64_t state_hash(cg *g, const st_decl *c)
         type_str(n->type, ty, sizeof ty);
         sb_printf(&b, "n%d:%s:%s:%s:w%lld:s%lld:p%lld;", n->id, op_name(n->op), ty, windowed_inverse(n) ? "inv" : "",
                   (long long)n->win_ms, (long long)n->slide_ms, (long long)(is_window_op(n->op) ? pane_of(n) : 0));
+        if (cm_has_state(n))
+            cm_hash(n, &b);
     }
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < b.n; i++) {
@@ -163,6 +157,10 @@ void emit_save(cg *g, int ci)
     for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
         int id = n->id;
         emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
+        if (cm_has_state(n)) {
+            cm_emit_save(g, n);
+            continue;
+        }
         if (n->op == OP_UPDATESTATEBYKEY) {
             emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");
             emit(g, 2, "st_ser_i64(out, S->u%d[j].n);", id);
@@ -224,6 +222,10 @@ void emit_load(cg *g, int ci)
     for (int i = 0; (n = next_state(g, c, &i)) != NULL;) {
         int id = n->id;
         emit(g, 1, "/* node %d: %s */", id, op_name(n->op));
+        if (cm_has_state(n)) {
+            cm_emit_load(g, n);
+            continue;
+        }
         if (n->op == OP_UPDATESTATEBYKEY) {
             const st_type *kt = n->in->type->a, *st = n->type->b;
             emit(g, 1, "for (int j = 0; j < SC_SHARDS; j++) {");
@@ -314,6 +316,8 @@ void cs_create(cg *g, const st_node *n)
     emit(g, 1, "    S->uar%d[k] = st_arena_new();", n->id);
     emit(g, 1, "    S->ulim%d[k] = (size_t)1 << 20;", n->id);
     emit(g, 1, "}");
+    if (n->spark_update)
+        emit(g, 1, "st_state_memory();");
 }
 
 void cs_destroy(cg *g, const st_node *n)

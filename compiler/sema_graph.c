@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sema_int.h"
+#include "sema_state2.h"
 
 /* ---- stream operators --------------------------------------------------- */
 
@@ -29,7 +30,10 @@ static const op_info ops[] = {
     { "leftOuterJoin", OP_LEFTOUTERJOIN, OPF_PAIR | OPF_STREAM, 0, "leftOuterJoin(other)" },
     { "rightOuterJoin", OP_RIGHTOUTERJOIN, OPF_PAIR | OPF_STREAM, 0, "rightOuterJoin(other)" },
     { "fullOuterJoin", OP_FULLOUTERJOIN, OPF_PAIR | OPF_STREAM, 0, "fullOuterJoin(other)" },
-    { "updateStateByKey", OP_UPDATESTATEBYKEY, OPF_PAIR, 1, "updateStateByKey(init, (state, v) => ...)" },
+    { "updateStateByKey", OP_UPDATESTATEBYKEY, OPF_PAIR, 1,
+      "updateStateByKey((values, state) => ...) or updateStateByKey(init, (state, v) => ...)" },
+    { "mapWithState", OP_MAPWITHSTATE, OPF_PAIR, 1, "mapWithState((key, value, state) => (newState, mapped) [, timeout = D])" },
+    { "stateSnapshots", OP_STATESNAPSHOTS, 0, 0, "stateSnapshots()" },
     { "window", OP_WINDOW, OPF_WINDOW, 0, "window(w) or window(30s, 10s)" },
     { "countByWindow", OP_COUNTBYWINDOW, OPF_WINDOW, 0, "countByWindow(w)" },
     { "reduceByWindow", OP_REDUCEBYWINDOW, OPF_WINDOW, 1, "reduceByWindow((a, b) => ..., w)" },
@@ -144,7 +148,8 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     int minargs, maxargs;
     switch (oi->op) {
     case OP_COUNT: case OP_COUNTBYVALUE: minargs = maxargs = 0; break;
-    case OP_UPDATESTATEBYKEY: minargs = maxargs = 2; break;
+    case OP_UPDATESTATEBYKEY: case OP_MAPWITHSTATE: minargs = 1; maxargs = 2; break;
+    case OP_STATESNAPSHOTS: minargs = maxargs = 0; break;
     default:
         if (sema_sink_arity(oi->op, &minargs, &maxargs))
             break;
@@ -157,9 +162,6 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
     }
     if (e->nargs < minargs || e->nargs > maxargs) {
         diag_error(s->d, e->name_loc, "wrong number of arguments to '%s' (usage: %s)", e->name, oi->usage);
-        if (oi->op == OP_UPDATESTATEBYKEY && e->nargs == 1)
-            diag_note(s->d, e->name_loc, "Spark's updateStateByKey((values, state) => ...) is written as a fold "
-                                         "here: an initial state, then (state, v) => newState for each value");
         return NULL;
     }
 
@@ -278,7 +280,17 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
             ok = check_window(s, e, nfns, in, n) && ok;
         break;
     }
+    case OP_MAPWITHSTATE:
+        ok = ss_map_with_state(s, e, n, depth);
+        break;
+    case OP_STATESNAPSHOTS:
+        ok = ss_snapshots(s, e, n);
+        break;
     case OP_UPDATESTATEBYKEY: {
+        if (e->nargs == 1) {
+            ok = ss_update_spark(s, e, n, depth);
+            break;
+        }
         st_expr *init = e->args[0];
         const st_type *st = type_expr(s, init, false, depth + 1);
         n->init = init;

@@ -169,7 +169,6 @@ static const spark_hint spark_ops[] = {
     { "combineByKey", "reduceByKey", "map the values first, then fold them: mapValues(v => ...).reduceByKey("
                                      "(a, b) => ...)" },
     { "cogroup", "fullOuterJoin", "fullOuterJoin(other) pairs the values of both streams per key" },
-    { "mapWithState", "updateStateByKey", "keep per-key state with updateStateByKey(init, (state, v) => ...)" },
     { "partitionBy", "repartition", "write repartition(n)" },
     { "collect", "print", "a stream has no collect(): print(n) shows elements, foreachRDD(cfunction) gets them" },
     { "take", "print", "a stream has no take(n): print(n) shows the first n elements of every batch" },

@@ -76,6 +76,9 @@ const st_type *type_expr(sema *s, st_expr *e, bool allow_list, int depth);
 const st_type *type_expr_cb(void *s, st_expr *e, bool allow_list, int depth);
 const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams, const st_type *t1,
                 const st_type *t2, bool allow_list, int depth);
+/* check_fn's part once f's parameters have their types: the body's type,
+   or NULL after an error */
+const st_type *check_lambda_body(sema *s, st_expr *f, bool allow_list, int depth);
 const op_info *find_op(const char *name);
 bool is_output_name(const char *name);
 /* sema_sinks.c: an output with an ST_SINK_IMPL row, and the check of its

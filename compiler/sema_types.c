@@ -103,6 +103,11 @@ static const st_type *type_builtin(sema *s, st_expr *e, const builtin_sig *b, bo
                 content = t->a;
             break;
         case 'T':
+            if (content && content->kind == TY_NOTHING) {
+                /* getOrElse(None, d), getOrElse(state, d): d says what it holds */
+                content = t;
+                sr_coerce(&s->rec, e->args[0], type_option(s->p, t));
+            }
             good = content && assignable(t, content);
             if (good)
                 sr_coerce(&s->rec, e->args[i], content);
@@ -395,6 +400,11 @@ const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams, const 
         f->param_types[0] = t1;
         f->param_types[1] = t2;
     }
+    return check_lambda_body(s, f, allow_list, depth);
+}
+
+const st_type *check_lambda_body(sema *s, st_expr *f, bool allow_list, int depth)
+{
     for (int i = 1; i < f->nparams; i++)
         for (int k = 0; k < i; k++)
             if (strcmp(f->params[k], f->params[i]) == 0) {
