@@ -511,7 +511,7 @@ const st_type *agg_val(const st_node *n)
 
 /* The map type NAME from key type k to value type VT: string keys get the
  * map that keeps their first bytes inline (st_map.h, st_kinl). */
-static void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt)
+void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt)
 {
     if (k->kind == TY_STRING)
         emit(g, 0, "ST_SMAP_DEFINE(%s, %s, sc_eq_%d)", name, vt, k->id);
@@ -553,6 +553,7 @@ static void emit_node_types(cg *g, const st_node *n)
              ct(g, n->in2->type->b), id);
         emit_map_type(g, cg_str(g, "sc_jl%d", id), k, "char");
     }
+    cgg_node_types(g, n); /* codegen_group.c */
 }
 
 static void emit_d_members(cg *g, const st_node *n)
@@ -671,6 +672,7 @@ static const cg_family fam_join = { "join", emit_join, NULL, NULL };
 static const cg_family fam_union = { "union", emit_union, NULL, NULL };
 static const cg_family fam_repartition = { "repartition", emit_repartition, NULL, NULL };
 static const cg_family fam_output = { "output", emit_output, NULL, NULL };
+static const cg_family fam_group = { "group", emit_group_node, NULL, NULL };
 
 const cg_family *cg_family_of(st_opkind op)
 {
@@ -688,6 +690,9 @@ const cg_family *cg_family_of(st_opkind op)
     case OP_UNION: return &fam_union;
     case OP_REPARTITION: return &fam_repartition;
     case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: return &fam_output;
+    case OP_GROUPBYKEY: case OP_COGROUP: case OP_COMBINEBYKEY: case OP_SORTBYKEY: case OP_SORTBY: case OP_TAKE:
+    case OP_DISTINCT:
+        return &fam_group;
     }
     assert(!"operator without a family");
     return &fam_chain;

@@ -147,5 +147,11 @@ void emit_repartition(cg *g, const st_node *n);
 void emit_output(cg *g, const st_node *n);
 /* codegen_rec.c: one macro line of st_gen.h per type */
 void emit_types(cg *g);
+/* codegen.c: the map type NAME from key type k to values of C type vt */
+void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt);
+/* codegen_group.c: groupByKey, cogroup, combineByKey, sortByKey, sortBy,
+   take, distinct (their per-node types, their node functions) */
+void cgg_node_types(cg *g, const st_node *n);
+void emit_group_node(cg *g, const st_node *n);
 
 #endif

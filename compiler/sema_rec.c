@@ -70,7 +70,7 @@ static const st_type *join(sr_ctx *c, const st_type *a, const st_type *b)
         return b;
     if (b->kind == TY_NOTHING)
         return a;
-    if (a->kind != b->kind)
+    if (a->kind != b->kind || a->flavor != b->flavor)
         return NULL;
     switch (a->kind) {
     case TY_LIST:
@@ -78,7 +78,7 @@ static const st_type *join(sr_ctx *c, const st_type *a, const st_type *b)
         const st_type *x = join(c, a->a, b->a);
         if (!x)
             return NULL;
-        return a->kind == TY_LIST ? type_list(c->p, x) : type_option(c->p, x);
+        return a->kind == TY_LIST ? type_list_flavor(c->p, x, a->flavor) : type_option(c->p, x);
     }
     case TY_PAIR:
     case TY_TUPLE: {
@@ -109,7 +109,7 @@ static bool match(const st_type *a, const st_type *b)
 {
     if (a == b || a->kind == TY_NOTHING)
         return true;
-    if (a->kind != b->kind || a->n != b->n)
+    if (a->kind != b->kind || a->n != b->n || a->flavor != b->flavor)
         return false;
     if (a->kind == TY_LIST || a->kind == TY_OPTION)
         return match(a->a, b->a);
