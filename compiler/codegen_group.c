@@ -315,3 +315,47 @@ void emit_group_node(cg *g, const st_node *n)
     default: emit_distinct(g, n); break;
     }
 }
+
+/* At each output of an inverse reduceByKeyAndWindow with filter = p: the
+ * running map rebuilt with the keys p is true of, in their order, in a
+ * fresh arena (memory stays O(kept keys)); each slot's record of what it
+ * added keeps only those keys, renumbered. As Spark's filterFunc, a key
+ * that left the state starts again from its new values only. */
+void cgg_window_filter(cg *g, const st_node *n)
+{
+    int id = n->id;
+    const st_type *t = n->type, *kt = t->a, *vt = t->b;
+    emit(g, 1, "{");
+    emit(g, 2, "int64_t *remap = st_arena_alloc(ar0, sizeof *remap * (size_t)(S->w%d.n + 1));", id);
+    emit(g, 2, "sc_w%d nw;", id);
+    emit(g, 2, "memset(&nw, 0, sizeof nw);");
+    emit(g, 2, "st_arena *na = st_arena_new();");
+    emit(g, 2, "for (int64_t q = 0; q < S->w%d.n; q++) {", id);
+    emit(g, 3, "remap[q] = -1;");
+    emit(g, 3, "const %s pr = { S->w%d.ents[q].k, S->w%d.ents[q].v };", ct(g, t), id, id);
+    char *keep = apply(g, 3, n->fn3, "pr", NULL, "continue");
+    emit(g, 3, "if (!(%s))", keep);
+    emit(g, 3, "    continue;");
+    emit(g, 3, "bool ins;");
+    emit(g, 3, "sc_w%d_ent *e = sc_w%d_upsert(&nw, pr._1, S->w%d.ents[q].h, &ins);", id, id, id);
+    emit(g, 3, "e->k = sc_copy_%d(na, pr._1);", kt->id);
+    emit(g, 3, "e->v = sc_copy_%d(na, pr._2);", vt->id);
+    emit(g, 3, "remap[q] = e - nw.ents;");
+    emit(g, 2, "}");
+    emit(g, 2, "for (int64_t k = 0; k < S->r%d.n; k++) {", id);
+    emit(g, 3, "st_wslot *ws = &S->r%d.slots[k];", id);
+    emit(g, 3, "sc_wi%d *ev = ws->data;", id);
+    emit(g, 3, "int64_t o = 0;");
+    emit(g, 3, "for (int64_t q = 0; q < ws->n; q++)");
+    emit(g, 3, "    if (remap[ev[q].idx] >= 0) {");
+    emit(g, 3, "        ev[o] = ev[q];");
+    emit(g, 3, "        ev[o++].idx = remap[ev[q].idx];");
+    emit(g, 3, "    }");
+    emit(g, 3, "ws->n = o;");
+    emit(g, 2, "}");
+    emit(g, 2, "sc_w%d_free(&S->w%d);", id, id);
+    emit(g, 2, "st_arena_free(S->war%d);", id);
+    emit(g, 2, "S->w%d = nw;", id);
+    emit(g, 2, "S->war%d = na;", id);
+    emit(g, 1, "}");
+}

@@ -153,5 +153,8 @@ void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt);
    take, distinct (their per-node types, their node functions) */
 void cgg_node_types(cg *g, const st_node *n);
 void emit_group_node(cg *g, const st_node *n);
+/* reduceByKeyAndWindow(f, finv, w, filter = p): the keys p is false of
+   leave the window's running map (and the slots' references to them) */
+void cgg_window_filter(cg *g, const st_node *n);
 
 #endif
