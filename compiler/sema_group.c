@@ -195,17 +195,6 @@ static bool ascending_arg(sema *s, st_expr *a, st_node *n, int depth)
     return true;
 }
 
-/* a sort key every element can be compared by */
-static bool orderable(sema *s, const st_type *k, st_loc loc, const char *what)
-{
-    char b1[128];
-    if (!type_has(k, 1u << TY_DURATION | 1u << TY_NOTHING))
-        return true;
-    diag_error(s->d, loc, "%s %s cannot be ordered (a key of sortBy is a value: a number, string, bool, "
-                          "tuple, list or option)", what, tstr(k, b1, sizeof b1));
-    return false;
-}
-
 static st_node *group_op(sema *s, st_expr *e, const op_info *oi, st_node *in, int depth)
 {
     char b1[128], b2[128];
@@ -283,8 +272,6 @@ static st_node *group_op(sema *s, st_expr *e, const op_info *oi, st_node *in, in
         n = sg_node(s, OP_SORTBYKEY, e->name_loc, in);
         if (e->nargs == 1 && !ascending_arg(s, e->args[0], n, depth))
             return NULL;
-        if (!orderable(s, t->a, e->name_loc, "the key type"))
-            return NULL;
         return sg_done(n);
     case OP_SORTBY: {
         if (!arity(s, e, oi, 1, 2))
@@ -292,8 +279,6 @@ static st_node *group_op(sema *s, st_expr *e, const op_info *oi, st_node *in, in
         n = sg_node(s, OP_SORTBY, e->name_loc, in);
         const st_type *k = check_fn(s, e->args[0], e->name, 1, t, NULL, false, depth);
         if (!k)
-            return NULL;
-        if (!orderable(s, k, e->args[0]->a->loc, "the sort key"))
             return NULL;
         if (e->nargs == 2 && !ascending_arg(s, e->args[1], n, depth))
             return NULL;
