@@ -577,6 +577,7 @@ static void emit_d_members(cg *g, const st_node *n)
         emit(g, 1, "sc_j%d j%d; sc_jr%d *jr%d;", id, id, id, id);
     if (n->op == OP_SAVE)
         emit(g, 1, "st_buf *buf%d;", id);
+    cgg_d_members(g, n); /* codegen_group.c */
 }
 
 static void emit_s_members(cg *g, const st_node *n)
@@ -596,6 +597,7 @@ static void emit_s_members(cg *g, const st_node *n)
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
     if (n->op == OP_UPDATESTATEBYKEY)
         emit(g, 1, "sc_u%d u%d[SC_SHARDS]; st_arena *uar%d[SC_SHARDS]; size_t ulim%d[SC_SHARDS];", id, id, id, id);
+    cgg_s_members(g, n); /* codegen_group.c */
 }
 
 /* ---- per-node code --------------------------------------------------------- */
@@ -672,7 +674,6 @@ static const cg_family fam_join = { "join", emit_join, NULL, NULL };
 static const cg_family fam_union = { "union", emit_union, NULL, NULL };
 static const cg_family fam_repartition = { "repartition", emit_repartition, NULL, NULL };
 static const cg_family fam_output = { "output", emit_output, NULL, NULL };
-static const cg_family fam_group = { "group", emit_group_node, NULL, NULL };
 
 const cg_family *cg_family_of(st_opkind op)
 {
@@ -692,7 +693,7 @@ const cg_family *cg_family_of(st_opkind op)
     case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: return &fam_output;
     case OP_GROUPBYKEY: case OP_COGROUP: case OP_COMBINEBYKEY: case OP_SORTBYKEY: case OP_SORTBY: case OP_TAKE:
     case OP_DISTINCT:
-        return &fam_group;
+        return &cgg_family; /* codegen_group.c */
     }
     assert(!"operator without a family");
     return &fam_chain;
