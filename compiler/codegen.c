@@ -691,8 +691,8 @@ const cg_family *cg_family_of(st_opkind op)
     case OP_UNION: return &fam_union;
     case OP_REPARTITION: return &fam_repartition;
     case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: return &fam_output;
-    case OP_GROUPBYKEY: case OP_COGROUP: case OP_COMBINEBYKEY: case OP_SORTBYKEY: case OP_SORTBY: case OP_TAKE:
-    case OP_DISTINCT:
+    case OP_GROUPBYKEY: return &cgb_family; /* codegen_gbk.c */
+    case OP_COGROUP: case OP_COMBINEBYKEY: case OP_SORTBYKEY: case OP_SORTBY: case OP_TAKE: case OP_DISTINCT:
         return &cgg_family; /* codegen_group.c */
     }
     assert(!"operator without a family");

@@ -1,8 +1,9 @@
 /* codegen_group.c: the translator of the grouping and ordering operators
- * (spec section 10; sema_group.c): groupByKey, cogroup, combineByKey,
- * sortByKey, sortBy, take and distinct. Each runs on its input's whole
+ * (spec section 10; sema_group.c): cogroup, combineByKey, sortByKey,
+ * sortBy, take and distinct (groupByKey: codegen_gbk.c). Each runs on its input's whole
  * batch (a materialized dataset, partitions in order) and makes a new one:
- *  - groupByKey/cogroup: one hash pass numbers the keys in order of first
+ *  - groupByKey: a chain-taking stage of its own (codegen_gbk.c);
+ *  - cogroup: one hash pass numbers the keys in order of first
  *    appearance and counts their values, a second places every value at
  *    its key's next slot of one array, so each buffer is a slice of it
  *    in arrival order (a window's batches oldest first);
@@ -24,8 +25,7 @@ void cgg_node_types(cg *g, const st_node *n)
     int id = n->id;
     switch (n->op) {
     case OP_GROUPBYKEY:
-        emit(g, 0, "typedef struct sc_gv%d { int64_t n, first; } sc_gv%d;", id, id);
-        emit_map_type(g, cg_str(g, "sc_g%d", id), n->in->type->a, cg_str(g, "sc_gv%d", id));
+        cgb_node_types(g, n); /* codegen_gbk.c */
         break;
     case OP_COGROUP:
         emit(g, 0, "typedef struct sc_gv%d { int64_t nl, nr; } sc_gv%d;", id, id);
@@ -46,42 +46,6 @@ void cgg_node_types(cg *g, const st_node *n)
     default:
         break;
     }
-}
-
-/* the batch's arrays that groupByKey's tasks share (see emit_gbk) */
-void cgg_d_members(cg *g, const st_node *n)
-{
-    int id = n->id;
-    if (n->op != OP_GROUPBYKEY)
-        return;
-    emit(g, 1, "uint64_t *gh%d; uint32_t *gg%d; int64_t *goff%d, **gpos%d; sc_g%d *gm%d; int gnb%d; %s *gv%d;", id, id,
-         id, id, id, id, id, ct(g, n->in->type->b), id);
-}
-
-/* groupByKey keeps its per-record arrays and its buckets' maps across
-   batches (grown, never shrunk; cleared each batch): a batch's arena would
-   fault fresh pages in for them every batch. The values handed out point
-   into gv only for the batch: what outlives it (windows, state) copies. */
-void cgg_s_members(cg *g, const st_node *n)
-{
-    int id = n->id;
-    if (n->op != OP_GROUPBYKEY || g->plan->nodes[id].kind == LW_DEAD)
-        return;
-    emit(g, 1, "uint64_t *gh%d; uint32_t *gg%d; %s *gv%d; int64_t gcap%d; sc_g%d *gm%d; int gnb%d;", id, id,
-         ct(g, n->in->type->b), id, id, id, id, id);
-}
-
-static void cgg_destroy(cg *g, const st_node *n)
-{
-    int id = n->id;
-    if (n->op != OP_GROUPBYKEY)
-        return;
-    emit(g, 1, "for (int b = 0; b < S->gnb%d; b++)", id);
-    emit(g, 1, "    sc_g%d_free(&S->gm%d[b]);", id, id);
-    emit(g, 1, "free(S->gm%d);", id);
-    emit(g, 1, "free(S->gh%d);", id);
-    emit(g, 1, "free(S->gg%d);", id);
-    emit(g, 1, "free(S->gv%d);", id);
 }
 
 static void head(cg *g, const st_node *n)
@@ -129,7 +93,7 @@ static char *apply(cg *g, int indent, const st_expr *fn, const char *a0, const c
     return v;
 }
 
-/* groupByKey and cogroup: side s (0 left, 1 right) numbered into the map */
+/* cogroup: side `in` numbered into the map, counted in cnt */
 static void group_pass1(cg *g, const st_node *n, const st_node *in, const char *cnt, const char *gid)
 {
     int id = n->id;
@@ -153,56 +117,38 @@ static void group_pass2(cg *g, const st_node *in, const char *vals, const char *
     loop_end(g, 1);
 }
 
-static void emit_group(cg *g, const st_node *n)
+static void emit_cogroup(cg *g, const st_node *n)
 {
     int id = n->id;
-    bool co = n->op == OP_COGROUP;
     const char *ot = ct(g, n->type);
     head(g, n);
-    emit(g, 1, "int64_t nl = sc_ds_count(&D->d%d), q = 0;", n->in->id);
     /* a record's key number: 32 bits (a batch holds fewer keys), less memory to touch */
+    emit(g, 1, "int64_t nl = sc_ds_count(&D->d%d), nr = sc_ds_count(&D->d%d), q = 0;", n->in->id, n->in2->id);
     emit(g, 1, "uint32_t *gl = st_arena_alloc(ar, sizeof *gl * (size_t)(nl + 1));");
-    if (co) {
-        emit(g, 1, "int64_t nr = sc_ds_count(&D->d%d);", n->in2->id);
-        emit(g, 1, "uint32_t *gr = st_arena_alloc(ar, sizeof *gr * (size_t)(nr + 1));");
-    }
+    emit(g, 1, "uint32_t *gr = st_arena_alloc(ar, sizeof *gr * (size_t)(nr + 1));");
     emit(g, 1, "sc_g%d m;", id);
     emit(g, 1, "memset(&m, 0, sizeof m);");
-    group_pass1(g, n, n->in, co ? "e->v.nl" : "e->v", "gl");
-    if (co) {
-        emit(g, 1, "q = 0;");
-        group_pass1(g, n, n->in2, "e->v.nr", "gr");
-    }
+    group_pass1(g, n, n->in, "e->v.nl", "gl");
+    emit(g, 1, "q = 0;");
+    group_pass1(g, n, n->in2, "e->v.nr", "gr");
     emit(g, 1, "const int64_t ng = m.n;");
     emit(g, 1, "%s *vl = st_arena_alloc(ar, sizeof *vl * (size_t)(nl + 1));", ct(g, n->in->type->b));
+    emit(g, 1, "%s *vr = st_arena_alloc(ar, sizeof *vr * (size_t)(nr + 1));", ct(g, n->in2->type->b));
     emit(g, 1, "int64_t *pl = st_arena_alloc(ar, sizeof *pl * (size_t)(ng + 1));");
-    if (co) {
-        emit(g, 1, "%s *vr = st_arena_alloc(ar, sizeof *vr * (size_t)(nr + 1));", ct(g, n->in2->type->b));
-        emit(g, 1, "int64_t *pr = st_arena_alloc(ar, sizeof *pr * (size_t)(ng + 1));");
-    }
+    emit(g, 1, "int64_t *pr = st_arena_alloc(ar, sizeof *pr * (size_t)(ng + 1));");
     emit(g, 1, "sc_split_out(&D->d%d, ng, job->nworkers, sizeof(%s), ar);", id, ot);
-    emit(g, 1, "for (int64_t k = 0, ol = 0%s; k < ng; k++) {", co ? ", or = 0" : "");
+    emit(g, 1, "for (int64_t k = 0, ol = 0, or = 0; k < ng; k++) {");
     emit(g, 2, "%s *x = sc_out_slot(&D->d%d, k, sizeof *x);", ot, id);
     emit(g, 2, "x->_1 = m.ents[k].k;");
-    if (co) {
-        emit(g, 2, "x->_2._1.n = m.ents[k].v.nl;");
-        emit(g, 2, "x->_2._1.v = vl + ol;");
-        emit(g, 2, "x->_2._2.n = m.ents[k].v.nr;");
-        emit(g, 2, "x->_2._2.v = vr + or;");
-        emit(g, 2, "pl[k] = ol;");
-        emit(g, 2, "pr[k] = or;");
-        emit(g, 2, "ol += m.ents[k].v.nl;");
-        emit(g, 2, "or += m.ents[k].v.nr;");
-    } else {
-        emit(g, 2, "x->_2.n = m.ents[k].v;");
-        emit(g, 2, "x->_2.v = vl + ol;");
-        emit(g, 2, "pl[k] = ol;");
-        emit(g, 2, "ol += m.ents[k].v;");
-    }
+    emit(g, 2, "x->_2._1 = (%s){ m.ents[k].v.nl, vl + ol };", ct(g, n->type->b->a));
+    emit(g, 2, "x->_2._2 = (%s){ m.ents[k].v.nr, vr + or };", ct(g, n->type->b->b));
+    emit(g, 2, "pl[k] = ol;");
+    emit(g, 2, "pr[k] = or;");
+    emit(g, 2, "ol += m.ents[k].v.nl;");
+    emit(g, 2, "or += m.ents[k].v.nr;");
     emit(g, 1, "}");
     group_pass2(g, n->in, "vl", "pl", "gl");
-    if (co)
-        group_pass2(g, n->in2, "vr", "pr", "gr");
+    group_pass2(g, n->in2, "vr", "pr", "gr");
     emit(g, 1, "sc_g%d_free(&m);", id);
     tail(g, n);
 }
@@ -343,128 +289,12 @@ static void emit_distinct(cg *g, const st_node *n)
     tail(g, n);
 }
 
-/* groupByKey on nb = the workers' number of key buckets (a key's bucket:
- * its hash's top bits scaled to [0, nb)), each bucket a task:
- *   sc_gh: (a task per input partition) every record's key hash;
- *   sc_gb: (a task per bucket) the bucket's keys numbered in a map of its
- *          own, in order of first appearance, with their value counts;
- *   then (in the node) the keys of all buckets merged by first
- *   appearance, whatever nb is, and each given its slice of the values;
- *   sc_gp: (a task per bucket) the bucket's values into their slices, in
- *          arrival order. */
-static void emit_gbk(cg *g, const st_node *n)
-{
-    int id = n->id, in = n->in->id;
-    const char *dt = ctx_d(n->ctx), *it = ct(g, n->in->type), *ot = ct(g, n->type);
-    const st_type *kt = n->in->type->a;
-    const char *bucket = cg_str(g, "((((uint64_t)D->gh%d[q] >> 32) * (uint64_t)D->gnb%d) >> 32) != (uint64_t)b", id, id);
-    emit(g, 0, "static void sc_gh%d(st_job *job, void *arg, int p, int w)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "%s *D = arg;", dt);
-    emit(g, 1, "(void)job; (void)w;");
-    emit(g, 1, "const %s *el = D->d%d.parts[p].data;", it, in);
-    emit(g, 1, "uint64_t *h = D->gh%d + D->goff%d[p];", id, id);
-    emit(g, 1, "for (int64_t r = 0; r < D->d%d.parts[p].n; r++)", in);
-    emit(g, 1, "    h[r] = sc_hash_%d(el[r]._1, %s);", kt->id, HASH_SEED);
-    emit(g, 0, "}");
-    emit(g, 0, "static void sc_gb%d(st_job *job, void *arg, int b, int w)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "%s *D = arg;", dt);
-    emit(g, 1, "(void)job; (void)w;");
-    emit(g, 1, "sc_g%d *m = &D->gm%d[b];", id, id);
-    emit(g, 1, "int64_t q = 0;");
-    loop_begin(g, 1, cg_str(g, "&D->d%d", in), n->in->type);
-    emit(g, 3, "if (%s) {", bucket);
-    emit(g, 3, "    q++;");
-    emit(g, 3, "    continue;");
-    emit(g, 3, "}");
-    emit(g, 3, "bool ins;");
-    emit(g, 3, "sc_g%d_ent *e = sc_g%d_upsert(m, el[r]._1, D->gh%d[q], &ins);", id, id, id);
-    emit(g, 3, "if (ins) {");
-    emit(g, 3, "    e->v.n = 0;");
-    emit(g, 3, "    e->v.first = q;");
-    emit(g, 3, "}");
-    emit(g, 3, "e->v.n++;");
-    emit(g, 3, "D->gg%d[q++] = (uint32_t)(e - m->ents);", id);
-    loop_end(g, 1);
-    emit(g, 0, "}");
-    emit(g, 0, "static void sc_gp%d(st_job *job, void *arg, int b, int w)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "%s *D = arg;", dt);
-    emit(g, 1, "(void)job; (void)w;");
-    emit(g, 1, "int64_t *pos = D->gpos%d[b], q = 0;", id);
-    loop_begin(g, 1, cg_str(g, "&D->d%d", in), n->in->type);
-    emit(g, 3, "if (!(%s))", bucket);
-    emit(g, 3, "    D->gv%d[pos[D->gg%d[q]]++] = el[r]._2;", id, id);
-    emit(g, 3, "q++;");
-    loop_end(g, 1);
-    emit(g, 0, "}");
-    head(g, n);
-    emit(g, 1, "const st_ds *I = &D->d%d;", in);
-    emit(g, 1, "const int nb = job->nworkers < 1 ? 1 : job->nworkers < SC_MAX_PARTS ? job->nworkers : SC_MAX_PARTS;");
-    emit(g, 1, "int64_t total = 0;");
-    emit(g, 1, "D->goff%d = st_arena_alloc(ar, sizeof(int64_t) * (size_t)(I->nparts + 1));", id);
-    emit(g, 1, "for (int p = 0; p < I->nparts; p++) {");
-    emit(g, 1, "    D->goff%d[p] = total;", id);
-    emit(g, 1, "    total += I->parts[p].n;");
-    emit(g, 1, "}");
-    emit(g, 1, "sc_S%d *S = D->S;", g_ctx_index(g->p, n->ctx));
-    emit(g, 1, "if (total + 1 > S->gcap%d) {", id);
-    emit(g, 1, "    S->gcap%d = total + 1 > 2 * S->gcap%d ? total + 1 : 2 * S->gcap%d;", id, id, id);
-    emit(g, 1, "    S->gh%d = st_xrealloc(S->gh%d, sizeof *S->gh%d * (size_t)S->gcap%d);", id, id, id, id);
-    emit(g, 1, "    S->gg%d = st_xrealloc(S->gg%d, sizeof *S->gg%d * (size_t)S->gcap%d);", id, id, id, id);
-    emit(g, 1, "    S->gv%d = st_xrealloc(S->gv%d, sizeof *S->gv%d * (size_t)S->gcap%d);", id, id, id, id);
-    emit(g, 1, "}");
-    emit(g, 1, "if (S->gnb%d != nb) {", id);
-    emit(g, 1, "    for (int b = 0; b < S->gnb%d; b++)", id);
-    emit(g, 1, "        sc_g%d_free(&S->gm%d[b]);", id, id);
-    emit(g, 1, "    S->gm%d = st_xrealloc(S->gm%d, sizeof *S->gm%d * (size_t)nb);", id, id, id);
-    emit(g, 1, "    memset(S->gm%d, 0, sizeof *S->gm%d * (size_t)nb);", id, id);
-    emit(g, 1, "    S->gnb%d = nb;", id);
-    emit(g, 1, "}");
-    emit(g, 1, "for (int b = 0; b < nb; b++)");
-    emit(g, 1, "    sc_g%d_clear(&S->gm%d[b]);", id, id);
-    emit(g, 1, "D->gnb%d = nb;", id);
-    emit(g, 1, "D->gh%d = S->gh%d;", id, id);
-    emit(g, 1, "D->gg%d = S->gg%d;", id, id);
-    emit(g, 1, "D->gv%d = S->gv%d;", id, id);
-    emit(g, 1, "D->gm%d = S->gm%d;", id, id);
-    emit(g, 1, "D->gpos%d = st_arena_alloc(ar, sizeof(int64_t *) * (size_t)nb);", id);
-    emit(g, 1, "st_parallel_for(job, I->nparts, sc_gh%d, D);", id);
-    emit(g, 1, "st_parallel_for(job, nb, sc_gb%d, D);", id);
-    /* the keys of every bucket, in order of first appearance */
-    emit(g, 1, "int64_t ng = 0, *cur = st_arena_alloc(ar, sizeof(int64_t) * (size_t)nb);");
-    emit(g, 1, "for (int b = 0; b < nb; b++) {");
-    emit(g, 1, "    ng += D->gm%d[b].n;", id);
-    emit(g, 1, "    cur[b] = 0;");
-    emit(g, 1, "    D->gpos%d[b] = st_arena_alloc(ar, sizeof(int64_t) * (size_t)(D->gm%d[b].n + 1));", id, id);
-    emit(g, 1, "}");
-    emit(g, 1, "sc_split_out(&D->d%d, ng, job->nworkers, sizeof(%s), ar);", id, ot);
-    emit(g, 1, "for (int64_t k = 0, o = 0; k < ng; k++) {");
-    emit(g, 2, "int bb = -1;");
-    emit(g, 2, "for (int b = 0; b < nb; b++)");
-    emit(g, 2, "    if (cur[b] < D->gm%d[b].n && (bb < 0 || D->gm%d[b].ents[cur[b]].v.first < "
-               "D->gm%d[bb].ents[cur[bb]].v.first))", id, id, id);
-    emit(g, 2, "        bb = b;");
-    emit(g, 2, "const sc_g%d_ent *e = &D->gm%d[bb].ents[cur[bb]];", id, id);
-    emit(g, 2, "D->gpos%d[bb][cur[bb]++] = o;", id);
-    emit(g, 2, "%s *x = sc_out_slot(&D->d%d, k, sizeof *x);", ot, id);
-    emit(g, 2, "x->_1 = e->k;");
-    emit(g, 2, "x->_2.n = e->v.n;");
-    emit(g, 2, "x->_2.v = D->gv%d + o;", id);
-    emit(g, 2, "o += e->v.n;");
-    emit(g, 1, "}");
-    emit(g, 1, "st_parallel_for(job, nb, sc_gp%d, D);", id);
-    tail(g, n);
-}
-
-const cg_family cgg_family = { "group", emit_group_node, NULL, cgg_destroy };
+const cg_family cgg_family = { "group", emit_group_node, NULL, NULL };
 
 void emit_group_node(cg *g, const st_node *n)
 {
     switch (n->op) {
-    case OP_GROUPBYKEY: emit_gbk(g, n); break;
-    case OP_COGROUP: emit_group(g, n); break;
+    case OP_COGROUP: emit_cogroup(g, n); break;
     case OP_COMBINEBYKEY: emit_combine(g, n); break;
     case OP_SORTBYKEY: case OP_SORTBY: emit_sort(g, n); break;
     case OP_TAKE: emit_take(g, n); break;
