@@ -351,7 +351,7 @@ st_node *sg_method(sema *s, st_expr *e, const op_info *oi, int depth, bool *hand
         v->type = int_lit(v) ? s->t_int : type_expr(s, v, false, depth + 1);
         bool ok = v->kind == EX_INT && v->ival >= 1 && v->ival <= 1000000;
         if (!ok && !is_err(v->type))
-            diag_error(s->d, v->loc, "numPartitions must be an integer literal >= 1");
+            diag_error(s->d, v->loc, "numPartitions must be an integer literal between 1 and 1000000");
         st_node *n = stream_expr(s, drop_last(s, e), false, depth);
         if (!n || !ok)
             return NULL;

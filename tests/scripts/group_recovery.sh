@@ -20,12 +20,17 @@ kv.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 10min, filter = p => p
   .map(p => ("sum", p._1, p._2)).print();
 EOS
 build job
+# start N FIRST LAST BIG: run N of ./job on a fifo (fd 3), fed "big BIG"
+# and "k FIRST" .. "k LAST"; its pid in $pid, its output in oN, eN
+start() {
+    mkfifo "in$1"
+    ./job <"in$1" >"o$1" 2>"e$1" &
+    pid=$!
+    exec 3>"in$1"
+    { echo "big $4"; seq "$2" "$3" | sed 's/^/k /'; } >&3
+}
 
-mkfifo in1
-./job <in1 >o1 2>e1 &
-pid=$!
-exec 3>in1
-{ echo "big 3000000"; seq 1 1000 | sed 's/^/k /'; } >&3
+start 1 1 1000 3000000
 wait_for o1 '^(k,(1000,500500,1))$'
 wait_for o1 '^(sum,k,500500)$'
 kill -9 "$pid"
@@ -34,11 +39,7 @@ exec 3>&-
 grep -q '(sum,big' o1 && fail "the filter let big through: $(grep big o1)"
 grep -q '^(big,(1,3000000,3000000))$' o1 || fail "run 1 has no buffer of big: $(grep big o1 | head -3)"
 
-mkfifo in2
-./job <in2 >o2 2>e2 &
-pid=$!
-exec 3>in2
-{ echo "big 1"; seq 1001 1500 | sed 's/^/k /'; } >&3
+start 2 1001 1500 1
 wait_for o2 '^(k,(1500,1125750,1))$'
 wait_for o2 '^(sum,k,1125750)$'
 wait_for o2 '^(sum,big,1)$'
