@@ -43,10 +43,10 @@ static const op_info ops[] = {
     { "cogroup", OP_COGROUP, OPF_PAIR | OPF_GROUP, 0, "cogroup(other [, numPartitions])" },
     { "combineByKey", OP_COMBINEBYKEY, OPF_PAIR | OPF_GROUP, 3,
       "combineByKey(v => c, (c, v) => c, (c1, c2) => c [, numPartitions])" },
-    { "sortByKey", OP_SORTBYKEY, OPF_PAIR | OPF_GROUP, 0, "sortByKey([ascending])" },
+    { "sortByKey", OP_SORTBYKEY, OPF_PAIR | OPF_GROUP, 0, "sortByKey([ascending [, numPartitions]])" },
     { "sortBy", OP_SORTBY, OPF_GROUP, 1, "sortBy(x => key [, ascending])" },
     { "take", OP_TAKE, OPF_GROUP, 0, "take(n)" },
-    { "distinct", OP_DISTINCT, OPF_GROUP, 0, "distinct()" },
+    { "distinct", OP_DISTINCT, OPF_GROUP, 0, "distinct([numPartitions])" },
 #define ST_SINK(ID, NAME, MINARGS, MAXARGS, ARG, USAGE) { NAME, OP_##ID, OPF_OUTPUT, 0, USAGE },
 #include "st_kinds.def"
 };

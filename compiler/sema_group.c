@@ -2,8 +2,9 @@
  * per batch: groupByKey, groupByKeyAndWindow, cogroup, combineByKey,
  * sortByKey, sortBy, take, distinct), the inverse form of reduceByWindow,
  * and the trailing arguments Spark users pass: numPartitions (reduceByKey,
- * reduceByKeyAndWindow, countByValue, the joins and the grouping
- * operators) and filter = f (reduceByKeyAndWindow with an inverse).
+ * reduceByKeyAndWindow, countByValue, the joins, the grouping operators,
+ * sortByKey(ascending, n) and distinct(n)) and filter = f
+ * (reduceByKeyAndWindow with an inverse).
  *
  * Forms that Spark itself defines from other operators are built the same
  * way here, as nodes of the existing operators:
@@ -58,7 +59,7 @@ static bool takes_partitions(st_opkind op, const char *name)
     switch (op) {
     case OP_REDUCEBYKEY: case OP_COUNTBYVALUE: case OP_REDUCEBYKEYANDWINDOW:
     case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN: case OP_FULLOUTERJOIN:
-    case OP_GROUPBYKEY: case OP_COGROUP: case OP_COMBINEBYKEY:
+    case OP_GROUPBYKEY: case OP_COGROUP: case OP_COMBINEBYKEY: case OP_SORTBYKEY: case OP_DISTINCT:
         return true;
     default:
         (void)name;
@@ -81,8 +82,10 @@ static bool last_is_partitions(const op_info *oi, const st_expr *e)
     case OP_REDUCEBYKEY: case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN: case OP_FULLOUTERJOIN:
     case OP_COGROUP:
         return e->nargs == 2;
-    case OP_COUNTBYVALUE:
+    case OP_COUNTBYVALUE: case OP_DISTINCT:
         return e->nargs == 1;
+    case OP_SORTBYKEY: /* sortByKey(ascending, numPartitions) */
+        return e->nargs == 2;
     case OP_COMBINEBYKEY:
         return e->nargs == 4;
     case OP_GROUPBYKEY:
