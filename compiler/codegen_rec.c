@@ -314,6 +314,14 @@ static char *list_call(ex *x, const st_expr *e)
     char *i = tmpname(g); /* loop index */
     switch (e->builtin) {
     case BI_LIST_LEN: return cg_str(g, "(%s).n", l);
+    case BI_TOLIST: { /* the same layout: the buffer's values, shared */
+        char *b = tmpname(g);
+        t = tmpname(g);
+        emit(g, x->indent, "%s %s = %s;", ct(g, lt), b, l);
+        emit(g, x->indent, "%s %s = { %s.n, %s.v };", ct(g, e->type), t, b, b);
+        (void)i;
+        return t;
+    }
     case BI_SUM:
         t = tmpname(g);
         emit(g, x->indent, "%s %s = 0;", ct(g, el), t);
@@ -404,7 +412,7 @@ char *cr_expr(ex *x, const st_expr *e)
             return cg_str(g, "((%s){ true, %s })", ct(g, e->type), v);
         }
         case BI_LIST_LEN: case BI_SUM: case BI_MIN: case BI_MAX: case BI_LIST_CONTAINS: case BI_SORTED:
-        case BI_MKSTRING:
+        case BI_MKSTRING: case BI_TOLIST:
             return list_call(x, e);
         default:
             return NULL;

@@ -242,6 +242,8 @@ static const habit habits[] = {
     { "min", "min", NULL },
     { "max", "max", NULL },
     { "sorted", "sorted", NULL },
+    { "toList", "toList", NULL },
+    { "toSeq", "toList", NULL },
     { "mkString", "mkString", NULL },
 };
 

@@ -419,6 +419,7 @@ static const struct { const char *name; st_builtin id; int lo, hi; } fns[] = {
     { "Some", BI_SOME, 1, 1 }, { "sum", BI_SUM, 1, 1 }, { "min", BI_MIN, 1, 1 },
     { "max", BI_MAX, 1, 1 }, { "sorted", BI_SORTED, 1, 1 }, { "mkString", BI_MKSTRING, 1, 4 },
     { "len", BI_LIST_LEN, 1, 1 }, { "contains", BI_LIST_CONTAINS, 2, 2 },
+    { "toList", BI_TOLIST, 1, 1 },
 };
 
 static int find_fn(const char *name)
@@ -530,6 +531,7 @@ bool sr_call(sr_ctx *c, st_expr *e, int depth, const st_type **t)
     case BI_LIST_LEN: *t = c->t_int; return true;
     case BI_MIN: case BI_MAX: *t = el; return true;
     case BI_SORTED: *t = l; return true;
+    case BI_TOLIST: *t = type_list(c->p, el); return true; /* a buffer's values as a List */
     case BI_LIST_CONTAINS: {
         const st_type *u = sr_unify(c, el, at[1]);
         if (!u || u != el) {
