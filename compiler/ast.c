@@ -152,12 +152,12 @@ st_node *node_new(st_program *p, st_opkind op, st_loc loc)
 
 /* ---- types ------------------------------------------------------------- */
 
-static const st_type *intern_n(st_program *p, st_tykind k, const st_type *a, const st_type *b, int n,
-                               const st_type *const *el)
+static const st_type *intern_f(st_program *p, st_tykind k, const st_type *a, const st_type *b, int n,
+                               const st_type *const *el, int flavor)
 {
     for (int i = 0; i < p->ntypes; i++) {
         const st_type *t = p->types[i];
-        if (t->kind == k && t->a == a && t->b == b && t->n == n &&
+        if (t->kind == k && t->a == a && t->b == b && t->n == n && t->flavor == flavor &&
             (n == 0 || memcmp(t->el, el, (size_t)n * sizeof *el) == 0))
             return t;
     }
@@ -171,6 +171,7 @@ static const st_type *intern_n(st_program *p, st_tykind k, const st_type *a, con
     t->b = b;
     t->id = p->ntypes;
     t->n = n;
+    t->flavor = flavor;
     t->el = NULL;
     if (n) {
         const st_type **e = ast_alloc(p, (size_t)n * sizeof *e);
@@ -179,6 +180,12 @@ static const st_type *intern_n(st_program *p, st_tykind k, const st_type *a, con
     }
     p->types[p->ntypes++] = t;
     return t;
+}
+
+static const st_type *intern_n(st_program *p, st_tykind k, const st_type *a, const st_type *b, int n,
+                               const st_type *const *el)
+{
+    return intern_f(p, k, a, b, n, el, 0);
 }
 
 static const st_type *intern(st_program *p, st_tykind k, const st_type *a, const st_type *b)
@@ -231,6 +238,11 @@ const st_type *type_list(st_program *p, const st_type *a)
     return intern(p, TY_LIST, a, NULL);
 }
 
+const st_type *type_list_flavor(st_program *p, const st_type *a, int flavor)
+{
+    return intern_f(p, TY_LIST, a, NULL, 0, NULL, flavor);
+}
+
 /* Appends to buf at *len, never past size (always NUL-terminated). */
 static void put(char *buf, size_t size, size_t *len, const char *s)
 {
@@ -274,7 +286,8 @@ static void type_put(const st_type *t, char *buf, size_t size, size_t *len, int 
         put(buf, size, len, "]");
         break;
     case TY_LIST:
-        put(buf, size, len, "list of ");
+        put(buf, size, len, t->flavor == ST_LIST_COMPACT ? "CompactBuffer of " :
+                            t->flavor == ST_LIST_ARRAY ? "ArrayBuffer of " : "list of ");
         type_put(t->a, buf, size, len, depth + 1);
         break;
     }
@@ -316,6 +329,13 @@ const char *op_name(st_opkind op)
         [OP_REDUCEBYWINDOW] = "reduceByWindow",
         [OP_REDUCEBYKEYANDWINDOW] = "reduceByKeyAndWindow",
         [OP_COUNTBYVALUEANDWINDOW] = "countByValueAndWindow",
+        [OP_GROUPBYKEY] = "groupByKey",
+        [OP_COGROUP] = "cogroup",
+        [OP_COMBINEBYKEY] = "combineByKey",
+        [OP_SORTBYKEY] = "sortByKey",
+        [OP_SORTBY] = "sortBy",
+        [OP_TAKE] = "take",
+        [OP_DISTINCT] = "distinct",
 #define ST_SINK(ID, NAME, MINARGS, MAXARGS, ARG, USAGE) [OP_##ID] = NAME,
 #include "st_kinds.def"
     };

@@ -41,7 +41,13 @@ typedef struct st_type {
     int id;                      /* dense, unique per interned type */
     int n;                       /* PAIR: 2, TUPLE: fields; else 0 */
     const struct st_type **el;   /* PAIR/TUPLE: the n field types */
+    int flavor;                  /* LIST: how it prints (ST_LIST_*) */
 } st_type;
+
+/* what a list type prints as: Scala's List, or the buffers of Spark's
+   groupByKey/cogroup (CompactBuffer) and groupByKeyAndWindow (ArrayBuffer);
+   the same C layout, distinct types (sema_group.c) */
+enum { ST_LIST_PLAIN, ST_LIST_COMPACT, ST_LIST_ARRAY };
 
 /* ---- expressions ------------------------------------------------------- */
 typedef enum st_exkind {
@@ -96,6 +102,7 @@ typedef enum st_builtin {
     BI_SOME, BI_LIST_LEN, BI_SUM, BI_MIN, BI_MAX, BI_LIST_CONTAINS, BI_SORTED, BI_MKSTRING,
     BI_MATCHES, BI_REPLACEALL, BI_REGEXSPLIT, /* sema_regex.c */
     BI_TABLE_LOOKUP, BI_TABLE_CONTAINS, /* sema_tables.c: lookup(t, k), contains(t, k); decl is the table */
+    BI_TOLIST, /* a buffer of groupByKey & co as a List (sema_rec.c) */
     BI_COUNT_
 } st_builtin;
 
@@ -299,6 +306,8 @@ typedef enum st_opkind {
     /* windows */
     OP_WINDOW, OP_COUNTBYWINDOW, OP_REDUCEBYWINDOW, OP_REDUCEBYKEYANDWINDOW,
     OP_COUNTBYVALUEANDWINDOW,
+    /* grouping and ordering per batch (sema_group.c, codegen_group.c) */
+    OP_GROUPBYKEY, OP_COGROUP, OP_COMBINEBYKEY, OP_SORTBYKEY, OP_SORTBY, OP_TAKE, OP_DISTINCT,
     /* outputs: one per ST_SINK row of runtime/st_kinds.def */
 #define ST_SINK(ID, NAME, MINARGS, MAXARGS, ARG, USAGE) OP_##ID,
 #include "st_kinds.def"
@@ -340,6 +349,8 @@ typedef struct st_node {
     st_loc slide_loc;
     bool slide_from_window;
     bool live;                /* sema: reaches an output operation */
+    st_expr *fn3;             /* combineByKey: mergeCombiners; reduceByKeyAndWindow: filter = f */
+    bool descending;          /* sortByKey/sortBy(..., false) */
 } st_node;
 
 typedef struct st_program {
@@ -378,6 +389,8 @@ const st_type *type_basic(st_program *p, st_tykind k);
 const st_type *type_pair(st_program *p, const st_type *a, const st_type *b);
 const st_type *type_option(st_program *p, const st_type *a);
 const st_type *type_list(st_program *p, const st_type *a);
+/* a list type of flavor ST_LIST_* (type_list is ST_LIST_PLAIN) */
+const st_type *type_list_flavor(st_program *p, const st_type *a, int flavor);
 /* n >= 2 fields; n == 2 is type_pair */
 const st_type *type_tuple(st_program *p, int n, const st_type *const *el);
 /* t or a type inside it (fields, elements, content) is of one of the kinds

@@ -518,7 +518,7 @@ const st_type *agg_val(const st_node *n)
 
 /* The map type NAME from key type k to value type VT: string keys get the
  * map that keeps their first bytes inline (st_map.h, st_kinl). */
-static void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt)
+void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt)
 {
     if (k->kind == TY_STRING)
         emit(g, 0, "ST_SMAP_DEFINE(%s, %s, sc_eq_%d)", name, vt, k->id);
@@ -564,6 +564,7 @@ static void emit_node_types(cg *g, const st_node *n)
              ct(g, n->in2->type->b), id);
         emit_map_type(g, cg_str(g, "sc_jl%d", id), k, "char");
     }
+    cgg_node_types(g, n); /* codegen_group.c */
 }
 
 static void emit_d_members(cg *g, const st_node *n)
@@ -587,6 +588,7 @@ static void emit_d_members(cg *g, const st_node *n)
         emit(g, 1, "sc_j%d j%d; sc_jr%d *jr%d;", id, id, id, id);
     if (n->op == OP_SAVE)
         emit(g, 1, "st_buf *buf%d;", id);
+    cgg_d_members(g, n); /* codegen_group.c */
 }
 
 static void emit_s_members(cg *g, const st_node *n)
@@ -610,6 +612,7 @@ static void emit_s_members(cg *g, const st_node *n)
         emit(g, 1, "sc_w%d w%d; st_arena *war%d;", id, id, id);
     if (n->op == OP_UPDATESTATEBYKEY)
         emit(g, 1, "sc_u%d u%d[SC_SHARDS]; st_arena *uar%d[SC_SHARDS]; size_t ulim%d[SC_SHARDS];", id, id, id, id);
+    cgg_s_members(g, n); /* codegen_group.c */
 }
 
 /* ---- per-node code --------------------------------------------------------- */
@@ -717,6 +720,9 @@ const cg_family *cg_family_of(st_opkind op)
         return &fam_join;
     case OP_UNION: return &fam_union;
     case OP_REPARTITION: return &fam_repartition;
+    case OP_GROUPBYKEY: return &cgb_family; /* codegen_gbk.c */
+    case OP_COGROUP: case OP_COMBINEBYKEY: case OP_SORTBYKEY: case OP_SORTBY: case OP_TAKE: case OP_DISTINCT:
+        return &cgg_family; /* codegen_group.c */
     default:
         if (op >= OP_PRINT)   /* an output: its ST_SINK row, with an ST_SINK_IMPL one an st_sink's */
             return cg_sink_impl(op) ? &fam_sink : &fam_output;

@@ -149,7 +149,7 @@ void emit_chain_node(cg *g, const st_node *n)
     lw_node *l = &g->plan->nodes[n->id];
     int id = n->id;
     agg_kind a = agg_of(n->op);
-    const cg_sink *sk = sink_of(a);
+    const cg_sink *sk = cgb_sink_of(n) ? cgb_sink_of(n) : sink_of(a); /* groupByKey: codegen_gbk.c */
     bool to_a = a != AGG_NONE && is_window_op(n->op);
     const char *dst = to_a ? cg_str(g, "a%d", id) : cg_str(g, "d%d", id);
 
@@ -166,7 +166,7 @@ void emit_chain_node(cg *g, const st_node *n)
     const char *cur = "sc_x0";
     const st_type *ty = l->root->type;
     int loops = emit_ops(g, l->chain, l->nchain, &cur, &ty, &indent);
-    if (a == AGG_NONE) {
+    if (a == AGG_NONE && lw_is_narrow(n->op)) {
         st_node *self = (st_node *)n;
         loops += emit_ops(g, &self, 1, &cur, &ty, &indent);
     }

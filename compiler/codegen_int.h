@@ -155,5 +155,23 @@ void emit_sink_descs(cg *g, int ci);
 const char *cg_sinks_of(cg *g, int ci);
 /* codegen_rec.c: one macro line of st_gen.h per type */
 void emit_types(cg *g);
+/* codegen.c: the map type NAME from key type k to values of C type vt */
+void emit_map_type(cg *g, const char *name, const st_type *k, const char *vt);
+/* codegen_group.c: groupByKey, cogroup, combineByKey, sortByKey, sortBy,
+   take, distinct (their per-node types, their node functions) */
+void cgg_node_types(cg *g, const st_node *n);
+extern const cg_family cgg_family;
+/* codegen_gbk.c: groupByKey, a chain-taking stage: its types, its members
+   of the batch's datasets (cgg_d_members) and of the state (cgg_s_members),
+   its chain sink (NULL for another node) and its family */
+void cgb_node_types(cg *g, const st_node *n);
+void cgg_d_members(cg *g, const st_node *n);
+void cgg_s_members(cg *g, const st_node *n);
+const cg_sink *cgb_sink_of(const st_node *n);
+extern const cg_family cgb_family;
+void emit_group_node(cg *g, const st_node *n);
+/* reduceByKeyAndWindow(f, finv, w, filter = p): the keys p is false of
+   leave the window's running map (and the slots' references to them) */
+void cgg_window_filter(cg *g, const st_node *n);
 
 #endif

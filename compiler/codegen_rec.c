@@ -39,7 +39,10 @@ void cr_name_put(sbuf *b, const st_type *t)
     case TY_INT: sb_puts(b, "int"); break;
     case TY_FLOAT: sb_puts(b, "float"); break;
     case TY_BOOL: sb_puts(b, "bool"); break;
-    case TY_LIST: sb_puts(b, "list_"); cr_name_put(b, t->a); break;
+    case TY_LIST:
+        sb_puts(b, t->flavor == ST_LIST_COMPACT ? "compactbuffer_" : t->flavor == ST_LIST_ARRAY ? "arraybuffer_" : "list_");
+        cr_name_put(b, t->a);
+        break;
     case TY_OPTION: sb_puts(b, "option_"); cr_name_put(b, t->a); break;
     case TY_PAIR: case TY_TUPLE:
         if (t->n == 2)
@@ -136,8 +139,7 @@ static void emit_tuple(cg *g, const st_type *t, const char *desc)
    list types of their own (another st_type, same C layout) named here. */
 static const char *list_print_name(const st_type *t)
 {
-    (void)t;
-    return "List";
+    return t->flavor == ST_LIST_COMPACT ? "CompactBuffer" : t->flavor == ST_LIST_ARRAY ? "ArrayBuffer" : "List";
 }
 
 bool cr_emit_type(cg *g, const st_type *t)
@@ -312,6 +314,14 @@ static char *list_call(ex *x, const st_expr *e)
     char *i = tmpname(g); /* loop index */
     switch (e->builtin) {
     case BI_LIST_LEN: return cg_str(g, "(%s).n", l);
+    case BI_TOLIST: { /* the same layout: the buffer's values, shared */
+        char *b = tmpname(g);
+        t = tmpname(g);
+        emit(g, x->indent, "%s %s = %s;", ct(g, lt), b, l);
+        emit(g, x->indent, "%s %s = { %s.n, %s.v };", ct(g, e->type), t, b, b);
+        (void)i;
+        return t;
+    }
     case BI_SUM:
         t = tmpname(g);
         emit(g, x->indent, "%s %s = 0;", ct(g, el), t);
@@ -402,7 +412,7 @@ char *cr_expr(ex *x, const st_expr *e)
             return cg_str(g, "((%s){ true, %s })", ct(g, e->type), v);
         }
         case BI_LIST_LEN: case BI_SUM: case BI_MIN: case BI_MAX: case BI_LIST_CONTAINS: case BI_SORTED:
-        case BI_MKSTRING:
+        case BI_MKSTRING: case BI_TOLIST:
             return list_call(x, e);
         default:
             return NULL;

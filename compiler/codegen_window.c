@@ -202,6 +202,8 @@ void emit_window_node(cg *g, const st_node *n)
         break;
     }
     default:
+        if (inv && n->fn3)
+            cgg_window_filter(g, n); /* filter = f: codegen_group.c */
         if (inv) {
             emit(g, 1, "int64_t total = 0;");
             emit(g, 1, "for (int64_t q = 0; q < S->w%d.n; q++)", id);

@@ -19,6 +19,7 @@ bool lw_takes_chain(st_opkind op)
     case OP_COUNT: case OP_COUNTBYVALUE: case OP_REDUCE: case OP_REDUCEBYKEY:
     case OP_COUNTBYWINDOW: case OP_REDUCEBYWINDOW: case OP_REDUCEBYKEYANDWINDOW:
     case OP_COUNTBYVALUEANDWINDOW:
+    case OP_GROUPBYKEY: /* codegen_gbk.c */
         return true;
     default:
         return false;

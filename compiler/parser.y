@@ -553,6 +553,13 @@ arg:
             $$->name_loc = @1;
             $$->a = $3;
         }
+  | name '=' expr ARROW expr   /* filter = p => ... (sema_group.c) */
+        {
+            $$ = expr_new(PROG, EX_NAMED_ARG, @$);
+            $$->name = $1;
+            $$->name_loc = @1;
+            $$->a = lambda(PROG, $3, $5, @3);
+        }
   ;
 
 %%

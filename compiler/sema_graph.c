@@ -40,6 +40,17 @@ static const op_info ops[] = {
     { "reduceByKeyAndWindow", OP_REDUCEBYKEYANDWINDOW, OPF_PAIR | OPF_WINDOW, 1,
       "reduceByKeyAndWindow((a, b) => ..., [(a, b) => ...,] w)" },
     { "countByValueAndWindow", OP_COUNTBYVALUEANDWINDOW, OPF_WINDOW, 0, "countByValueAndWindow(w)" },
+    /* grouping and ordering: sema_group.c */
+    { "groupByKey", OP_GROUPBYKEY, OPF_PAIR | OPF_GROUP, 0, "groupByKey([numPartitions])" },
+    { "groupByKeyAndWindow", OP_GROUPBYKEY, OPF_PAIR | OPF_GROUP, 0,
+      "groupByKeyAndWindow(w [, numPartitions]) or groupByKeyAndWindow(30s, 10s [, numPartitions])" },
+    { "cogroup", OP_COGROUP, OPF_PAIR | OPF_GROUP, 0, "cogroup(other [, numPartitions])" },
+    { "combineByKey", OP_COMBINEBYKEY, OPF_PAIR | OPF_GROUP, 3,
+      "combineByKey(v => c, (c, v) => c, (c1, c2) => c [, numPartitions])" },
+    { "sortByKey", OP_SORTBYKEY, OPF_PAIR | OPF_GROUP, 0, "sortByKey([ascending [, numPartitions]])" },
+    { "sortBy", OP_SORTBY, OPF_GROUP, 1, "sortBy(x => key [, ascending])" },
+    { "take", OP_TAKE, OPF_GROUP, 0, "take(n)" },
+    { "distinct", OP_DISTINCT, OPF_GROUP, 0, "distinct([numPartitions])" },
 #define ST_SINK(ID, NAME, MINARGS, MAXARGS, ARG, USAGE) { NAME, OP_##ID, OPF_OUTPUT, 0, USAGE },
 #include "st_kinds.def"
 };
@@ -60,7 +71,7 @@ bool is_output_name(const char *name)
 
 
 /* union and joins: the other stream must share context and slide */
-static bool check_combine(sema *s, st_expr *e, st_node *in, st_node *other)
+bool check_combine(sema *s, st_expr *e, st_node *in, st_node *other)
 {
     char b1[32], b2[32];
     if (in->ctx && other->ctx && in->ctx != other->ctx) {
@@ -77,8 +88,8 @@ static bool check_combine(sema *s, st_expr *e, st_node *in, st_node *other)
 }
 
 /* checks a reduce-style function's result against the values' type */
-static bool check_result(sema *s, st_expr *f, const st_type *got, const st_type *want, const char *what,
-                         const char *values)
+bool check_result(sema *s, st_expr *f, const st_type *got, const st_type *want, const char *what,
+                  const char *values)
 {
     char b1[128], b2[128];
     if (!got)
@@ -96,6 +107,10 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
 {
     char b1[128], b2[128];
     const op_info *oi = find_op(e->name);
+    bool handled = false;
+    st_node *gn = sg_method(s, e, oi, depth, &handled); /* sema_group.c */
+    if (handled)
+        return gn;
     st_node *in = stream_expr(s, e->a, false, depth + 1);
     if (!in) {
         /* no checks without an input, but its windows count as used */

@@ -163,17 +163,9 @@ static const spark_hint spark_ops[] = {
     { "cache", NULL, "not needed: received blocks are kept as the source's storage level says "
                      "(source s = ... storage MEMORY_ONLY;)" },
     { "checkpoint", NULL, "set the checkpoint directory in the context: checkpoint = \"DIR\";" },
-    { "groupByKey", "reduceByKey", "fold the values instead: reduceByKey((a, b) => ...)" },
-    { "groupByKeyAndWindow", "reduceByKeyAndWindow", "fold the values instead: reduceByKeyAndWindow((a, b) => "
-                                                     "..., w)" },
-    { "combineByKey", "reduceByKey", "map the values first, then fold them: mapValues(v => ...).reduceByKey("
-                                     "(a, b) => ...)" },
-    { "cogroup", "fullOuterJoin", "fullOuterJoin(other) pairs the values of both streams per key" },
     { "partitionBy", "repartition", "write repartition(n)" },
     { "collect", "print", "a stream has no collect(): print(n) shows elements, foreachRDD(cfunction) gets them" },
-    { "take", "print", "a stream has no take(n): print(n) shows the first n elements of every batch" },
     { "first", "print", "a stream has no first(): print(1) shows the first element of every batch" },
-    { "distinct", NULL, "write countByValue().map(p => p._1)" },
     { "keys", NULL, "write map(p => p._1)" },
     { "values", NULL, "write map(p => p._2)" },
     { "countByKey", NULL, "write map(p => (p._1, 1)).reduceByKey((a, b) => a + b)" },
@@ -249,6 +241,8 @@ static const habit habits[] = {
     { "min", "min", NULL },
     { "max", "max", NULL },
     { "sorted", "sorted", NULL },
+    { "toList", "toList", NULL },
+    { "toSeq", "toList", NULL },
     { "mkString", "mkString", NULL },
 };
 

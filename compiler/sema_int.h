@@ -46,7 +46,8 @@ enum {
     OPF_PAIR = 1,    /* applies to pair streams only */
     OPF_OUTPUT = 2,  /* an output operation */
     OPF_WINDOW = 4,  /* ends with a window: name, or duration [, slide] */
-    OPF_STREAM = 8   /* takes another stream (union, joins) */
+    OPF_STREAM = 8,  /* takes another stream (union, joins) */
+    OPF_GROUP = 16   /* checked by sema_group.c */
 };
 
 typedef struct op_info {
@@ -88,5 +89,14 @@ bool sema_sink_args(sema *s, st_expr *e, st_node *n, int depth);
 bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n);
 st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth);
 void check_window_decl(sema *s, st_decl *w);
+/* sema_graph.c, for sema_group.c */
+bool check_combine(sema *s, st_expr *e, st_node *in, st_node *other);
+bool check_result(sema *s, st_expr *f, const st_type *got, const st_type *want, const char *what,
+                  const char *values);
+/* sema_group.c: the operators of spec section 10, the trailing numPartitions
+   and filter = f arguments, and the inverse form of reduceByWindow. Sets
+   *handled when it checked e (its node, or NULL after an error); else the
+   caller checks e as usual. */
+st_node *sg_method(sema *s, st_expr *e, const op_info *oi, int depth, bool *handled);
 
 #endif

@@ -70,7 +70,7 @@ static const st_type *join(sr_ctx *c, const st_type *a, const st_type *b)
         return b;
     if (b->kind == TY_NOTHING)
         return a;
-    if (a->kind != b->kind)
+    if (a->kind != b->kind || a->flavor != b->flavor)
         return NULL;
     switch (a->kind) {
     case TY_LIST:
@@ -78,7 +78,7 @@ static const st_type *join(sr_ctx *c, const st_type *a, const st_type *b)
         const st_type *x = join(c, a->a, b->a);
         if (!x)
             return NULL;
-        return a->kind == TY_LIST ? type_list(c->p, x) : type_option(c->p, x);
+        return a->kind == TY_LIST ? type_list_flavor(c->p, x, a->flavor) : type_option(c->p, x);
     }
     case TY_PAIR:
     case TY_TUPLE: {
@@ -109,7 +109,7 @@ static bool match(const st_type *a, const st_type *b)
 {
     if (a == b || a->kind == TY_NOTHING)
         return true;
-    if (a->kind != b->kind || a->n != b->n)
+    if (a->kind != b->kind || a->n != b->n || a->flavor != b->flavor)
         return false;
     if (a->kind == TY_LIST || a->kind == TY_OPTION)
         return match(a->a, b->a);
@@ -419,6 +419,7 @@ static const struct { const char *name; st_builtin id; int lo, hi; } fns[] = {
     { "Some", BI_SOME, 1, 1 }, { "sum", BI_SUM, 1, 1 }, { "min", BI_MIN, 1, 1 },
     { "max", BI_MAX, 1, 1 }, { "sorted", BI_SORTED, 1, 1 }, { "mkString", BI_MKSTRING, 1, 4 },
     { "len", BI_LIST_LEN, 1, 1 }, { "contains", BI_LIST_CONTAINS, 2, 2 },
+    { "toList", BI_TOLIST, 1, 1 },
 };
 
 static int find_fn(const char *name)
@@ -530,6 +531,7 @@ bool sr_call(sr_ctx *c, st_expr *e, int depth, const st_type **t)
     case BI_LIST_LEN: *t = c->t_int; return true;
     case BI_MIN: case BI_MAX: *t = el; return true;
     case BI_SORTED: *t = l; return true;
+    case BI_TOLIST: *t = type_list(c->p, el); return true; /* a buffer's values as a List */
     case BI_LIST_CONTAINS: {
         const st_type *u = sr_unify(c, el, at[1]);
         if (!u || u != el) {

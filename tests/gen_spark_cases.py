@@ -160,3 +160,33 @@ case("updateStateByKey", STRS, "map(x => (x, 1)).updateStateByKey(0, (st, v) => 
      [["a"], ["a", "b"], ["a", "b", "c"], ["a", "b"], ["a"], []],
      [[("a", 1)], [("a", 2), ("b", 1)], [("a", 3), ("b", 2), ("c", 1)], [("a", 4), ("b", 3), ("c", 1)],
       [("a", 5), ("b", 3), ("c", 1)], [("a", 5), ("b", 3), ("c", 1)]])
+
+# ---- grouping (spec section 10). Spark's suites compare buffers as Seqs
+# (mapValues(_.toSeq), toSet); streamc prints them as Spark's print() does:
+# groupByKey and cogroup make CompactBuffers, groupByKeyAndWindow
+# ArrayBuffers (values in arrival order, older batches first).
+def cb(*xs, kind="CompactBuffer"):
+    return "%s(%s)" % (kind, ", ".join(str(x) for x in xs))
+
+
+# BasicOperationsSuite "groupByKey"
+case("groupByKey", STRS, "map(x => (x, 1)).groupByKey()", abc,
+     [[("a", cb(1, 1)), ("b", cb(1))], [("", cb(1, 1))], []])
+# BasicOperationsSuite "cogroup" (keys: the left side's in order of first
+# appearance, then the right side's others)
+C = 'stream s = in.map(x => (x, 1));\nstream r = in2.map(x => (x, "x"));\n'
+case("cogroup", C, "cogroup(r)", [["a", "a", "b"], ["a", ""], [""], []],
+     [[("a", (cb(1, 1), cb("x", "x"))), ("b", (cb(1), cb("x")))],
+      [("a", (cb(1), cb())), ("", (cb(1), cb("x"))), ("b", (cb(), cb("x")))],
+      [("", (cb(1), cb()))], []],
+     inp2=[["a", "a", "b"], ["b", ""], [], []])
+# WindowOperationsSuite "groupByKeyAndWindow" (bigGroupByOutput)
+ab = lambda *xs: cb(*xs, kind="ArrayBuffer")
+case("groupByKeyAndWindow", PAIRS, "groupByKeyAndWindow(2s, 1s)", bigInput,
+     [[("a", ab(1))], [("a", ab(1, 1)), ("b", ab(1))], [("a", ab(1, 1)), ("b", ab(1, 1)), ("c", ab(1))],
+      [("a", ab(1, 1)), ("b", ab(1, 1)), ("c", ab(1))], [("a", ab(1, 1)), ("b", ab(1))], [("a", ab(1))],
+      [("a", ab(1))], [("a", ab(1, 1)), ("b", ab(1))], [("a", ab(1, 1)), ("b", ab(1, 1)), ("c", ab(1))],
+      [("a", ab(1, 1)), ("b", ab(1, 1)), ("c", ab(1))], [("a", ab(1, 1)), ("b", ab(1))], [("a", ab(1))]])
+# WindowOperationsSuite "reduceByKeyAndWindow with inverse and filter
+# functions - big test": Spark's filterFunc as filter = f
+case("rbkawi_big_filterFunc", PAIRS, RI[:-1] + ", filter = p => p._2 != 0)", bigInput, bigReduceOutput)
