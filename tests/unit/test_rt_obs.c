@@ -20,7 +20,7 @@ static const st_source_desc srcs[] = {
 static const st_context_desc ctxd[] = {
     { .name = "c", .batch_ms = 1000, .block_ms = 200, .nsources = 2, .sources = srcs },
 };
-static const st_program_desc progd = { "obsprog", 1, ctxd };
+static const st_program_desc progd = { .name = "obsprog", .ncontexts = 1, .contexts = ctxd };
 
 static int parse(rt_opts *o, const char *a1, const char *a2)
 {

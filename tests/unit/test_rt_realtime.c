@@ -155,7 +155,7 @@ static void test_stdin_ends(void **state)
     close(fd);
     static const st_source_desc src[] = { { .name = "in", .kind = ST_SRC_STDIN, .recv = &st_recv_stdin } };
     st_context_desc ctx = one_ctx(src);
-    st_program_desc prog = { "rtstdin", 1, &ctx, 0, NULL, NULL, 0, NULL };
+    st_program_desc prog = { "rtstdin", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
     char *argv[] = { "rtstdin", NULL };
     int rc = run_quiet(&prog, 1, argv);
     dup2(saved, 0);
@@ -176,7 +176,7 @@ static void test_file_paced_ends(void **state)
     char *path = write_lines(30, "%d\n");
     st_source_desc src[] = { { .name = "f", .kind = ST_SRC_FILE, .recv = &st_recv_file, .path = path, .rate = 200 } };
     st_context_desc ctx = one_ctx(src);
-    st_program_desc prog = { "rtfile", 1, &ctx, 0, NULL, NULL, 0, NULL };
+    st_program_desc prog = { "rtfile", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
     char *argv[] = { "rtfile", NULL };
     assert_int_equal(run_quiet(&prog, 1, argv), 0);
     assert_int_equal(g_seen.records, 30);
@@ -190,7 +190,7 @@ static void test_rate_batches(void **state)
     (void)state;
     static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .recv = &st_recv_rate, .rate = 1000 } };
     st_context_desc ctx = one_ctx(src);
-    st_program_desc prog = { "rtrate", 1, &ctx, 0, NULL, NULL, 0, NULL };
+    st_program_desc prog = { "rtrate", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
     char *argv[] = { "rtrate", "--batches", "3", "--workers", "3", NULL };
     assert_int_equal(run_quiet(&prog, 5, argv), 0);
     assert_int_equal(g_seen.batches, 3);
@@ -214,7 +214,7 @@ static void test_sigterm_final_batch(void **state)
     st_context_desc ctx = one_ctx(src);
     ctx.batch_ms = 60000;   /* no batch would come before the signal */
     ctx.block_ms = 100;
-    st_program_desc prog = { "rtsig", 1, &ctx, 0, NULL, NULL, 0, NULL };
+    st_program_desc prog = { "rtsig", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
     char *argv[] = { "rtsig", NULL };
     pthread_t t;
     pthread_create(&t, NULL, send_term, NULL);
@@ -266,7 +266,7 @@ static void test_socket_reconnects(void **state)
         { .name = "sock", .kind = ST_SRC_SOCKET, .recv = &st_recv_socket, .host = "127.0.0.1", .port = s.port },
     };
     st_context_desc ctx = one_ctx(src);
-    st_program_desc prog = { "rtsock", 1, &ctx, 0, NULL, NULL, 0, NULL };
+    st_program_desc prog = { "rtsock", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
     char *argv[] = { "rtsock", "--duration", "30s", NULL };   /* a safety net */
     g_stop_after = "l4\n";
     FILE *err = tmpfile();
@@ -313,7 +313,7 @@ static void test_textfiles_new_only(void **state)
     fclose(f);
     st_source_desc src[] = { { .name = "dir", .kind = ST_SRC_TEXTFILES, .recv = &st_recv_textfiles, .path = dir } };
     st_context_desc ctx = one_ctx(src);
-    st_program_desc prog = { "rtdir", 1, &ctx, 0, NULL, NULL, 0, NULL };
+    st_program_desc prog = { "rtdir", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
     char *argv[] = { "rtdir", "--duration", "30s", NULL };   /* a safety net */
     g_stop_after = "n2\n";
     pthread_t t;

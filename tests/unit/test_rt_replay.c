@@ -405,7 +405,7 @@ static const st_source_desc opt_sources[] = {
 static const st_context_desc opt_ctx[] = {
     { .name = "c", .batch_ms = 1000, .block_ms = 200, .nsources = 2, .sources = opt_sources },
 };
-static const st_program_desc opt_prog = { "optprog", 1, opt_ctx, 0, NULL, NULL, 0, NULL };
+static const st_program_desc opt_prog = { "optprog", 1, opt_ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
 
 static int parse(rt_opts *o, const char *a1, const char *a2, const char *a3)
 {
@@ -634,7 +634,7 @@ static const st_context_desc echo_ctx[] = {
       .sources = echo_sources, .drain_ms = 0, .create = echo_create_a,
       .run_batch = echo_run, .destroy = echo_destroy },
 };
-static const st_program_desc echo_prog = { "echo", 1, echo_ctx, 0, NULL, NULL, 0, NULL };
+static const st_program_desc echo_prog = { "echo", 1, echo_ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
 
 static const char *const hdr = "-------------------------------------------\n";
 
@@ -694,7 +694,7 @@ static void test_main_replay_end_to_end(void **state)
     captured_free(&c);
     st_context_desc drained = echo_ctx[0];
     drained.drain_ms = 2000;
-    st_program_desc dprog = { "echo", 1, &drained, 0, NULL, NULL, 0, NULL };
+    st_program_desc dprog = { "echo", 1, &drained, 0, NULL, NULL, 0, NULL, 0, NULL };
     c = run_main(&dprog, 3, argv);
     assert_non_null(strstr(c.out, "Time: 5000 ms\n-------------------------------------------\n"
                                   "A records=0 blocks=0\n\n"));
@@ -724,7 +724,7 @@ static const st_context_desc multi_ctx[] = {
       .sources = multi_b, .create = echo_create_b, .run_batch = echo_run,
       .destroy = echo_destroy },
 };
-static const st_program_desc multi_prog = { "multi", 2, multi_ctx, 0, NULL, NULL, 0, NULL };
+static const st_program_desc multi_prog = { "multi", 2, multi_ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
 
 static void test_main_replay_contexts_interleave(void **state)
 {
