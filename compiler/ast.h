@@ -95,6 +95,7 @@ typedef enum st_builtin {
     /* sema_rec.c */
     BI_SOME, BI_LIST_LEN, BI_SUM, BI_MIN, BI_MAX, BI_LIST_CONTAINS, BI_SORTED, BI_MKSTRING,
     BI_MATCHES, BI_REPLACEALL, BI_REGEXSPLIT, /* sema_regex.c */
+    BI_NOW,
     BI_COUNT_
 } st_builtin;
 
