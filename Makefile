@@ -180,6 +180,15 @@ bench-state: all
 bench-kafka:
 	bash bench/kafka_baseline.sh
 
+# The Yahoo Streaming Benchmark as YSB runs it (examples/ysb/run.sh): the
+# event producer, the mock Kafka cluster, a Redis server, the job
+$(BUILD)/bench/ysb_produce: bench/ysb/ysb_produce.c bench/ysb_ads.h bench/kafka_common.h
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ $< -lrdkafka
+.PHONY: ysb
+ysb: all $(BUILD)/bench/ysb_produce $(BUILD)/tests/kafka_mock
+	BUILD=$(BUILD) bash examples/ysb/run.sh
+
 # regenerate the golden generated C of the examples (review the diff!)
 golden: all
 	@mkdir -p tests/golden

@@ -103,6 +103,7 @@ typedef enum st_builtin {
     BI_MATCHES, BI_REPLACEALL, BI_REGEXSPLIT, /* sema_regex.c */
     BI_TABLE_LOOKUP, BI_TABLE_CONTAINS, /* sema_tables.c: lookup(t, k), contains(t, k); decl is the table */
     BI_TOLIST, /* a buffer of groupByKey & co as a List (sema_rec.c) */
+    BI_NOW,
     BI_COUNT_
 } st_builtin;
 

@@ -299,6 +299,7 @@ static char *cx_call(ex *x, const st_expr *e)
         emit(g, x->indent, "st_split_init(&%s, %s, %s);", t, a[0], a[1]);
         return t;
     case BI_LEN: return cg_str(g, "st_len(%s)", a[0]);
+    case BI_NOW: return cg_str(g, "st_wall_ms()");
     case BI_LOWER: return cg_str(g, "st_lower(%s, %s)", x->ar, a[0]);
     case BI_UPPER: return cg_str(g, "st_upper(%s, %s)", x->ar, a[0]);
     case BI_TRIM: return cg_str(g, "st_trim(%s)", a[0]);

@@ -33,6 +33,7 @@ static const builtin_sig builtins[] = {
     { "matches", BI_MATCHES, 2, "SS", 'B' },
     { "replaceAll", BI_REPLACEALL, 3, "SSS", 'S' },
     { "regexSplit", BI_REGEXSPLIT, 2, "SS", 'L' },
+    { "currentTimeMillis", BI_NOW, 0, "", 'I' },
 };
 
 const builtin_sig *find_builtin(const char *name)

@@ -20,6 +20,9 @@ int64_t rt_epoch_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* currentTimeMillis(): the wall clock in epoch ms, as Java's */
+int64_t st_wall_ms(void) { return rt_epoch_ms(); }
+
 int64_t rt_floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;

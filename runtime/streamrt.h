@@ -130,6 +130,7 @@ uint64_t st_hash_float(double v, uint64_t seed);
  * Those that can fail return false; the generated code then skips the
  * record (st_skip). Strings they make come from the arena given. */
 int64_t st_len(st_str s);                        /* code points (UTF-8) */
+int64_t st_wall_ms(void);                        /* currentTimeMillis(): epoch ms */
 st_str st_lower(st_arena *a, st_str s);          /* ASCII letters */
 st_str st_upper(st_arena *a, st_str s);
 st_str st_trim(st_str s);                        /* a slice: ASCII space/control */
