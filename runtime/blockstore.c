@@ -324,7 +324,7 @@ static bool has_file_locked(const rt_bsrc *s, const char *p, size_t n)
         if (!v)
             return false;
         const char *f = s->files[v - 1];
-        if (strncmp(f, p, n) == 0 && f[n] == '\0')
+        if (strnlen(f, n + 1) == n && memcmp(f, p, n) == 0)
             return true;
     }
 }
@@ -1140,7 +1140,7 @@ int rt_bs_recover(rt_bstore *bs, const rt_restore *rs, rt_batch **out, int64_t *
             for (int64_t f = 0; ok && f < nf; f++) {
                 int64_t n = st_rd_i64(&r);
                 const char *p = r.bad ? NULL : get_bytes(&r, n);
-                ok = p != NULL && n > 0;
+                ok = p != NULL && n > 0 && !memchr(p, '\0', (size_t)n);   /* positions hold no NUL */
                 if (ok)
                     file_add(&bs->src[i], p, n);
             }
