@@ -52,8 +52,12 @@ COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
 COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 
 # ---- runtime -------------------------------------------------------------
-RT_SRCS   := $(wildcard runtime/*.c runtime/sources/*.c)
+RT_SRCS   := $(filter-out runtime/sources/kafka.c,$(wildcard runtime/*.c runtime/sources/*.c))
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
+# the Kafka kind: its own archive, linked (with -lrdkafka) only into
+# programs that use it
+RDK_SRCS  := runtime/sources/kafka.c
+RDK_OBJS  := $(RDK_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
 RT_HDRS   := runtime/streamrt.h runtime/st_map.h runtime/st_gen.h runtime/st_receiver.h runtime/st_kinds.def
 
 .PHONY: all test check check-san install uninstall clean demo bench fuzz golden FORCE

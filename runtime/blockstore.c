@@ -365,6 +365,14 @@ bool rt_bs_has_file(rt_bstore *bs, int i, const char *name)
     return r;
 }
 
+void rt_bs_each_file(rt_bstore *bs, int i, void (*fn)(void *, const char *), void *arg)
+{
+    pthread_mutex_lock(&bs->mu);
+    for (int64_t k = 0; k < bs->src[i].nfiles; k++)
+        fn(arg, bs->src[i].files[k]);
+    pthread_mutex_unlock(&bs->mu);
+}
+
 /* The manifest: the live segments but skip (-1: none), the newest snapshot. */
 static int write_manifest(rt_bstore *bs, int64_t skip)
 {

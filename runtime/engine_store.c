@@ -519,3 +519,72 @@ int st_recv_fatal(st_recv *h, const char *fmt, ...)
     h->fatal = true;
     return ST_RECV_FATAL;
 }
+
+/* ---- range positions (st_recv_store_range) ------------------------------ */
+
+/* Under s->mu: extends the current block's range of key that ends at from
+   to end at to; false when it has none. */
+static bool extend_range_locked(rsrc *s, const char *key, size_t kl, int64_t from, int64_t to)
+{
+    for (int64_t f = s->nfiles - 1; f >= 0; f--) {
+        const char *p = s->files[f];
+        if (strncmp(p, key, kl) != 0 || p[kl] != ':')
+            continue;
+        const char *dash = strrchr(p + kl + 1, '-');
+        char *end;
+        long long lo = strtoll(p + kl + 1, &end, 10);
+        if (!dash || end != dash)
+            return false;
+        long long hi = strtoll(dash + 1, &end, 10);
+        if (*end || hi != from)
+            return false;
+        char buf[ST_RECV_POS_MAX + 1];
+        int n = snprintf(buf, sizeof buf, "%.*s:%lld-%lld", (int)kl, key, lo, (long long)to);
+        if (n < 0 || n > ST_RECV_POS_MAX)
+            return false;
+        free(s->files[f]);
+        s->files[f] = rt_xmalloc((size_t)n + 1);
+        memcpy(s->files[f], buf, (size_t)n + 1);
+        return true;
+    }
+    return false;
+}
+
+bool st_recv_store_range(st_recv *h, const char *key, int64_t from, int64_t to, const st_recv_rec *recs,
+                         size_t n)
+{
+    size_t kl = strlen(key);
+    if (kl + 44 > ST_RECV_POS_MAX || strchr(key, ':') || from < 0 || to < from) {
+        st_recv_error(h, "a range position of key '%.40s' [%lld, %lld) is not kept", key, (long long)from,
+                      (long long)to);
+        return true;
+    }
+    if (!h->replaying) {
+        rt_lim_follow(&h->lim);
+        if (!rt_bp_wait(h->r, h))
+            return false;
+        for (size_t i = 0; i < n && h->lim.rate; i++)
+            if (!rt_lim_take(&h->lim, h->r))
+                return false;
+    }
+    pthread_mutex_lock(&h->mu);
+    for (size_t i = 0; i < n; i++) {
+        if (recs[i].vn > RT_MAX_RECORD)
+            rt_skip_ctx(h->r->c, "record too long", recs[i].v, recs[i].vn);
+        else
+            rt_push_str_locked(h, recs[i].v, recs[i].vn);
+    }
+    if (!extend_range_locked(h, key, kl, from, to)) {
+        char buf[ST_RECV_POS_MAX + 1];
+        int pn = snprintf(buf, sizeof buf, "%s:%lld-%lld", key, (long long)from, (long long)to);
+        rt_push_pos_locked(h, buf, (size_t)pn);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return true;
+}
+
+void st_recv_positions_each(st_recv *h, void (*fn)(void *arg, const char *pos), void *arg)
+{
+    if (h->r->ckdir)
+        rt_bs_each_file(&h->r->bs, h->index, fn, arg);
+}

@@ -439,6 +439,8 @@ void rt_bs_close(rt_bstore *bs);
 int rt_bs_add(rt_bstore *bs, int i, rt_block *b);
 /* Whether textFileStream source i has logged the file name. */
 bool rt_bs_has_file(rt_bstore *bs, int i, const char *name);
+/* fn(arg, name) for each file (position) source i has logged, oldest first */
+void rt_bs_each_file(rt_bstore *bs, int i, void (*fn)(void *, const char *), void *arg);
 /* Moves every added block into batch *out at time_ms (logged). 0 or -1. */
 int rt_bs_take(rt_bstore *bs, int64_t time_ms, rt_batch *out);
 int rt_bs_sync(rt_bstore *bs);
