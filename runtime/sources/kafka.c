@@ -106,7 +106,7 @@ static rd_kafka_conf_t *make_conf(st_recv *h, const char *group, char *err, size
         { "heartbeat.interval.ms", "1000" },
         { "reconnect.backoff.ms", "50" },
         { "reconnect.backoff.max.ms", "1000" },
-        { "fetch.wait.max.ms", "100" },
+        { "fetch.wait.max.ms", "10" },   /* a record is in the next block, not 500 ms later */
     };
     for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
         if (rd_kafka_conf_set(conf, ours[i].k, ours[i].v, err, cap) != RD_KAFKA_CONF_OK)
@@ -304,6 +304,21 @@ static int start_parts(kstate *k, rd_kafka_topic_partition_list_t *list)
     return 0;
 }
 
+/* "source 'S': WHAT 0@12, 1@40 of 'TOPIC'" */
+static void note_parts(kstate *k, const char *what, const rd_kafka_topic_partition_list_t *l)
+{
+    st_buf b = { 0 };
+    for (int i = 0; i < l->cnt; i++) {
+        char t[48];
+        snprintf(t, sizeof t, "%s%d@%lld", i ? ", " : "", (int)l->elems[i].partition, (long long)l->elems[i].offset);
+        st_buf_puts(&b, t);
+    }
+    st_buf_putc(&b, '\0');
+    rt_log(k->h->r->c->prog, "note", "source '%s': %s %s of '%s'", st_recv_name(k->h), what, l->cnt ? b.p : "(none)",
+           k->topic);
+    st_buf_free(&b);
+}
+
 /* Commits the done offsets not yet committed; sync waits for the answer. */
 static void commit_done(kstate *k, bool sync)
 {
@@ -362,17 +377,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(parts);
         while (start_parts(k, l) != 0 && !st_recv_stopped(k->h))
             st_recv_sleep(k->h, 500);
-        st_buf b = { 0 };
-        for (int i = 0; i < l->cnt; i++) {
-            char t[48];
-            snprintf(t, sizeof t, "%s%d@%lld", i ? ", " : "", (int)l->elems[i].partition,
-                     (long long)l->elems[i].offset);
-            st_buf_puts(&b, t);
-        }
-        st_buf_putc(&b, '\0');
-        rt_log(k->h->r->c->prog, "note", "source '%s': group '%s' assigned partitions %s of '%s'", st_recv_name(k->h),
-               k->group, l->cnt ? b.p : "(none)", k->topic);
-        st_buf_free(&b);
+        char what[200];
+        snprintf(what, sizeof what, "group '%s' assigned partitions", k->group);
+        note_parts(k, what, l);
         rd_kafka_assign(rk, l);
         rd_kafka_topic_partition_list_destroy(l);
     } else {
@@ -459,6 +466,7 @@ static int assign_all(kstate *k)
         rt_log(k->h->r->c->prog, "note", "source '%s': connected to %s", st_recv_name(k->h), k->brokers);
     k->outage = false;
     rd_kafka_resp_err_t e = rd_kafka_assign(k->rk, l);
+    note_parts(k, "reading partitions", l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e)
         return st_recv_fatal(k->h, "assigning the partitions of '%s': %s", k->topic, rd_kafka_err2str(e));
@@ -477,15 +485,8 @@ static void discover(kstate *k)
     if (n <= 0)
         return;
     int added = 0;
-    for (int i = 0; i < n; i++) {
-        kpart *x = part_get(k, ids[i]);
-        if (!x->active) {
-            bool had = x->logged >= 0;
-            if (!had)
-                x->logged = -1;
-            added++;
-        }
-    }
+    for (int i = 0; i < n; i++)
+        added += !part_get(k, ids[i])->active;
     if (added == 0) {
         free(ids);
         return;
