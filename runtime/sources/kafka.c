@@ -59,28 +59,6 @@ typedef struct kstate {
 } kstate;
 
 
-/* DEVHACK */
-static const char *kopt_str(st_recv *h, const char *name)
-{
-#ifdef KAFKA_DEV
-    char e[64];
-    snprintf(e, sizeof e, "KDEV_%s", name);
-    if (getenv(e))
-        return getenv(e);
-#endif
-    return st_recv_opt_str(h, name);
-}
-static int64_t kopt_int(st_recv *h, const char *name)
-{
-#ifdef KAFKA_DEV
-    char e[64];
-    snprintf(e, sizeof e, "KDEV_%s", name);
-    if (getenv(e))
-        return atoll(getenv(e));
-#endif
-    return st_recv_opt_int(h, name);
-}
-
 /* ---- configuration ------------------------------------------------------ */
 
 static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -93,7 +71,7 @@ static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const ch
 static rd_kafka_conf_t *make_conf(st_recv *h, const char *group, char *err, size_t cap)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *brokers = kopt_str(h, "brokers");
+    const char *brokers = st_recv_opt_str(h, "brokers");
     struct { const char *k, *v; } ours[] = {
         { "bootstrap.servers", brokers ? brokers : "" },
         { "enable.auto.commit", "false" },
@@ -116,7 +94,7 @@ static rd_kafka_conf_t *make_conf(st_recv *h, const char *group, char *err, size
     snprintf(own, sizeof own, "streamc-%s", st_recv_name(h));
     if (rd_kafka_conf_set(conf, "group.id", group ? group : own, err, cap) != RD_KAFKA_CONF_OK)
         goto bad;
-    const char *props = kopt_str(h, "properties");
+    const char *props = st_recv_opt_str(h, "properties");
     bool debug = false;
     if (props && *props) {
         char *copy = strdup(props), *save = NULL;
@@ -418,15 +396,15 @@ static int open_(st_recv *h)
     replay_done(st_recv_name(h));   /* recovery is over */
     kstate *k = rt_xcalloc(1, sizeof *k);
     k->h = h;
-    k->brokers = kopt_str(h, "brokers");
-    k->topic = kopt_str(h, "topic");
-    k->group = kopt_str(h, "group");
+    k->brokers = st_recv_opt_str(h, "brokers");
+    k->topic = st_recv_opt_str(h, "topic");
+    k->group = st_recv_opt_str(h, "group");
     if (k->group && !*k->group)
         k->group = NULL;
-    const char *so = kopt_str(h, "startingOffsets");
+    const char *so = st_recv_opt_str(h, "startingOffsets");
     k->earliest = so && strcmp(so, "earliest") == 0;
-    k->keyed = kopt_int(h, "keyed") != 0;
-    k->rate_pp = kopt_int(h, "maxRatePerPartition");
+    k->keyed = st_recv_opt_int(h, "keyed") != 0;
+    k->rate_pp = st_recv_opt_int(h, "maxRatePerPartition");
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cv, NULL);
     st_recv_set_state(h, k);
@@ -783,8 +761,8 @@ static int replay(st_recv *h, const char *pos, size_t n)
     }
     if (from == to)
         return 0;
-    const char *topic = kopt_str(h, "topic");
-    const char *brokers = kopt_str(h, "brokers");
+    const char *topic = st_recv_opt_str(h, "topic");
+    const char *brokers = st_recv_opt_str(h, "brokers");
     char err[512];
     rd_kafka_t *rk = replay_consumer(h, err, sizeof err);
     if (!rk) {

@@ -174,6 +174,9 @@ printf '|xy\n|xz\n' | diff - got12 || fail "saveToKafka strings"
 
 # ---- link discipline: only programs with a Kafka kind link librdkafka ----
 cat > plain.stream <<'EOS'
+context c {
+    batch = 200ms;
+}
 source s = stdin();
 s.print();
 EOS
