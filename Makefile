@@ -172,7 +172,7 @@ bench: all
 # baseline; bench/kafka_baseline.sh), apart from make bench for now
 .PHONY: bench-kafka
 bench-kafka:
-	bash bench/kafka_baseline.sh
+	bash bench/kafka_bench.sh
 
 # regenerate the golden generated C of the examples (review the diff!)
 golden: all

@@ -390,6 +390,14 @@ static rd_kafka_t *new_consumer(st_recv *h, const char *group, void *opaque, boo
 }
 
 static void replay_done(const char *name);
+static void close_(st_recv *h);
+
+/* open() failed: the state goes (close is not called then) */
+static int open_failed(st_recv *h, int rc)
+{
+    close_(h);
+    return rc;
+}
 
 static int open_(st_recv *h)
 {
@@ -409,14 +417,14 @@ static int open_(st_recv *h)
     pthread_cond_init(&k->cv, NULL);
     st_recv_set_state(h, k);
     if (so && strcmp(so, "latest") != 0 && strcmp(so, "earliest") != 0)
-        return st_recv_fatal(h, "startingOffsets is \"%s\": \"latest\" or \"earliest\"", so);
+        return open_failed(h, st_recv_fatal(h, "startingOffsets is \"%s\": \"latest\" or \"earliest\"", so));
     if (!k->brokers || !*k->brokers || !k->topic || !*k->topic)
-        return st_recv_fatal(h, "kafka() needs brokers and a topic");
+        return open_failed(h, st_recv_fatal(h, "kafka() needs brokers and a topic"));
     st_recv_positions_each(h, logged_pos, k);
     char err[512];
     k->rk = new_consumer(h, k->group, k, k->group != NULL, err, sizeof err);
     if (!k->rk)
-        return st_recv_fatal(h, "%s", err);
+        return open_failed(h, st_recv_fatal(h, "%s", err));
     k->q = rd_kafka_queue_get_consumer(k->rk);
     return 0;
 }

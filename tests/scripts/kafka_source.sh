@@ -113,7 +113,7 @@ seq 100 | awk '{ print "a" }' | kcat -b "$K" -P -t one $KP || fail "produce one"
 echo '(a,100)' >want7
 wait_state o7 want7
 kafka_ctl K "down 2" >/dev/null
-seq 50 | awk '{ print "a" }' | kcat -b "$K" -P -t one $KP -X message.timeout.ms=20000 &
+seq 50 | awk '{ print "a" }' | kcat -b "$K" -P -t one $KP -X message.timeout.ms=20000 2>kcat7.err &
 kp=$!
 kafka_ctl K "up 2" >/dev/null
 wait $kp || fail "producer while down"
