@@ -510,6 +510,13 @@ static void check_source(sema *s, st_decl *d)
     } else if (d->src_kind == SRC_KAFKA) {
         d->storage = STORE_MEMORY_ONLY;   /* Kafka keeps the records: the log keeps offset ranges */
     }
+    for (int i = 0; d->src_kind == SRC_KAFKA && i < d->nargs; i++) {
+        const st_expr *a = d->args[i];
+        if (a->kind == EX_NAMED_ARG && strcmp(a->name, "startingOffsets") == 0 && a->a->kind == EX_STRING &&
+            strcmp(a->a->sval, "latest") != 0 && strcmp(a->a->sval, "earliest") != 0)
+            diag_error(s->d, a->a->loc, "startingOffsets of kafka() is \"latest\" or \"earliest\", not \"%s\"",
+                       a->a->sval);
+    }
     if (d->max_rate && param_ref(s, d->max_rate)) {
         st_decl *pd = param_ref(s, d->max_rate);
         if (sema_param_use(s->d, pd, d->max_rate, TY_INT, 1, INT64_MAX, false, "maxRate")) {
