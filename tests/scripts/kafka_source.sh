@@ -172,6 +172,23 @@ printf 'a=2\nb=1\nxy=1\nxz=1\n' | diff - got11 || fail "saveToKafka pairs"
 kcat -b "$K" -C -t outp -o beginning -e -q -f '%k|%s\n' $KC >got12
 printf '|xy\n|xz\n' | diff - got12 || fail "saveToKafka strings"
 
+# ---- a delivery error fails the batch's write, which is retried ----
+kafka_ctl K "create outr 1" >/dev/null
+sed 's/"outp"/"outr"/; /"out")/d' save.stream >saver.stream
+build saver
+kafka_ctl K "errors 0 10 10" >/dev/null   # the next two Produce requests fail
+printf 'xa\nxb\nxc\n' | ./saver --param brokers="$K" --stats >o13 2>e13 || fail "saver: exit $?: $(cat e13)"
+grep -v '^\[stats\]' e13 | sed -E 's/batch [0-9]+/batch T/' >e13.msgs
+diff e13.msgs - <<'EOE' || fail "retry messages: $(cat e13)"
+saver: warning: output saveToKafka: 3 of 3 records were not delivered to topic 'outr': Broker: Message size too large
+saver: note: output saveToKafka: batch T not written; retrying in 100 ms
+saver: warning: output saveToKafka: 3 of 3 records were not delivered to topic 'outr': Broker: Message size too large
+saver: note: output saveToKafka: batch T not written; retrying in 200 ms
+EOE
+grep -q 'retries=2$' e13 || fail "retries not counted: $(cat e13)"
+kcat -b "$K" -C -t outr -o beginning -e -q $KC >got13
+printf 'xa\nxb\nxc\n' | diff - got13 || fail "after the retries"
+
 # ---- link discipline: only programs with a Kafka kind link librdkafka ----
 cat > plain.stream <<'EOS'
 context c {
