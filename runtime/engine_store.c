@@ -599,6 +599,10 @@ bool st_recv_store_range(st_recv *h, const char *key, int64_t from, int64_t to, 
             if (!rt_lim_take(&h->lim, h->r))
                 return false;
     }
+    if (!h->ranges && !h->replaying && h->r->ckdir) {
+        rt_bs_set_ranges(&h->r->bs, h->index);
+        h->ranges = true;
+    }
     bool keyed = rt_source_keyed(h->d);
     pthread_mutex_lock(&h->mu);
     for (size_t i = 0; i < n; i++) {
@@ -635,6 +639,9 @@ bool st_recv_store_range(st_recv *h, const char *key, int64_t from, int64_t to, 
 
 void st_recv_positions_each(st_recv *h, void (*fn)(void *arg, const char *pos), void *arg)
 {
-    if (h->r->ckdir)
+    if (h->r->ckdir) {
+        rt_bs_set_ranges(&h->r->bs, h->index);   /* a range source asks (st_receiver.h) */
+        h->ranges = true;
         rt_bs_each_file(&h->r->bs, h->index, fn, arg);
+    }
 }
