@@ -48,11 +48,9 @@ typedef struct kstate {
     const char *brokers, *topic, *group;
     bool earliest, keyed;
     int64_t rate_pp;
-    pthread_mutex_t mu;      /* parts[].done, .sent, dirty */
-    pthread_cond_t cv;
-    kpart *parts;
+    pthread_mutex_t mu;      /* parts (the list), parts[]->done, ->sent */
+    kpart **parts;
     int nparts;
-    bool dirty;              /* a done offset not yet committed */
     bool outage;             /* brokers unreachable: logged once */
     bool fatal;              /* out of range: run stops */
     int64_t last_meta_ms;
@@ -146,14 +144,27 @@ static bool parse_range(const char *pos, size_t n, int32_t *p, int64_t *from, in
     return true;
 }
 
-static kpart *part_get(kstate *k, int32_t id)
+static kpart *part_find(kstate *k, int32_t id)
 {
     for (int i = 0; i < k->nparts; i++)
-        if (k->parts[i].id == id)
-            return &k->parts[i];
-    k->parts = st_xrealloc(k->parts, (size_t)(k->nparts + 1) * sizeof *k->parts);
-    kpart *p = &k->parts[k->nparts++];
+        if (k->parts[i]->id == id)
+            return k->parts[i];
+    return NULL;
+}
+
+/* The receiver's thread alone adds partitions, under mu (commit() reads
+   the list under mu); a kpart never moves. */
+static kpart *part_get(kstate *k, int32_t id)
+{
+    kpart *p = part_find(k, id);
+    if (p)
+        return p;
+    p = rt_xmalloc(sizeof *p);
     *p = (kpart){ .id = id, .next = -1, .done = -1, .sent = -1, .logged = -1 };
+    pthread_mutex_lock(&k->mu);
+    k->parts = st_xrealloc(k->parts, (size_t)(k->nparts + 1) * sizeof *k->parts);
+    k->parts[k->nparts++] = p;
+    pthread_mutex_unlock(&k->mu);
     return p;
 }
 
@@ -305,13 +316,12 @@ static void commit_done(kstate *k, bool sync)
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
     pthread_mutex_lock(&k->mu);
     for (int i = 0; i < k->nparts; i++) {
-        kpart *x = &k->parts[i];
+        kpart *x = k->parts[i];
         if (x->done >= 0 && x->done != x->sent) {
             rd_kafka_topic_partition_list_add(l, k->topic, x->id)->offset = x->done;
             x->sent = x->done;
         }
     }
-    k->dirty = false;
     pthread_mutex_unlock(&k->mu);
     if (l->cnt > 0) {
         rd_kafka_resp_err_t e = rd_kafka_commit(k->rk, l, sync ? 0 : 1);
@@ -330,8 +340,8 @@ static void finish_revoked(kstate *k, const rd_kafka_topic_partition_list_t *lis
         bool all = true;
         pthread_mutex_lock(&k->mu);
         for (int i = 0; i < list->cnt; i++) {
-            kpart *x = part_get(k, list->elems[i].partition);
-            if (x->next >= 0 && x->done < x->next)
+            kpart *x = part_find(k, list->elems[i].partition);
+            if (x && x->next >= 0 && x->done < x->next)
                 all = false;
         }
         pthread_mutex_unlock(&k->mu);
@@ -414,7 +424,6 @@ static int open_(st_recv *h)
     k->keyed = st_recv_opt_int(h, "keyed") != 0;
     k->rate_pp = st_recv_opt_int(h, "maxRatePerPartition");
     pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->cv, NULL);
     st_recv_set_state(h, k);
     if (so && strcmp(so, "latest") != 0 && strcmp(so, "earliest") != 0)
         return open_failed(h, st_recv_fatal(h, "startingOffsets is \"%s\": \"latest\" or \"earliest\"", so));
@@ -486,9 +495,9 @@ static void discover(kstate *k)
             rd_kafka_topic_partition_list_add(nl, k->topic, ids[i]);
     if (start_parts(k, nl) == 0) {
         for (int i = 0; i < k->nparts; i++)
-            if (k->parts[i].active)
-                rd_kafka_topic_partition_list_add(all, k->topic, k->parts[i].id)->offset =
-                    k->parts[i].next;
+            if (k->parts[i]->active)
+                rd_kafka_topic_partition_list_add(all, k->topic, k->parts[i]->id)->offset =
+                    k->parts[i]->next;
         rt_log(k->h->r->c->prog, "note", "source '%s': topic '%s' has %d new partition%s", st_recv_name(k->h),
                k->topic, added, added == 1 ? "" : "s");
         rd_kafka_assign(k->rk, all);
@@ -649,8 +658,7 @@ static int run(st_recv *h)
             rd_kafka_message_destroy(msgs[i]);
         if (!go)
             break;
-        if (k->dirty)
-            commit_done(k, false);
+        commit_done(k, false);   /* what commit() marked done (nothing when unchanged) */
         if (!k->group && rt_mono_ms() - k->last_meta_ms > 10000)
             discover(k);
     }
@@ -668,10 +676,9 @@ static void commit(st_recv *h, const char *pos, size_t n)
     if (!k || !parse_range(pos, n, &p, &from, &to))
         return;
     pthread_mutex_lock(&k->mu);
-    kpart *x = part_get(k, p);
-    if (to > x->done) {
+    kpart *x = part_find(k, p);
+    if (x && to > x->done) {
         x->done = to;
-        k->dirty = true;
     }
     pthread_mutex_unlock(&k->mu);
 }
@@ -689,9 +696,10 @@ static void close_(st_recv *h)
             rd_kafka_queue_destroy(k->q);
         rd_kafka_destroy(k->rk);
     }
+    for (int i = 0; i < k->nparts; i++)
+        free(k->parts[i]);
     free(k->parts);
     pthread_mutex_destroy(&k->mu);
-    pthread_cond_destroy(&k->cv);
     free(k);
     st_recv_set_state(h, NULL);
 }

@@ -48,6 +48,10 @@ while [ "$(new_in_a)" -lt 400 ]; do
 done
 collect a | awk '{ sub("r", "") } $1 > 400' | sort -n >got2
 seq 401 800 | diff - got2 >/dev/null || fail "phase 2: not each new record exactly once"
+# on the revocation a finished its batch and committed its own partitions:
+# it read none of its own records twice (b's uncommitted last batch it may)
+[ -z "$(collect a | sort | uniq -d)" ] || fail "a read records of its own twice: $(collect a | sort | uniq -d | head -3)"
+grep -q "group 'g1' revoked 2 partitions of 'ev'" ea || fail "no revocation in a: $(cat ea)"
 kill -TERM $pa
 wait $pa || fail "a: exit $?: $(cat ea)"
 echo "kafka_group: 800 of 800, $(collect a | awk '{ sub("r", "") } $1 <= 400' | sort | uniq | comm -12 - <(collect b | sed 's/^r//' | sort) | wc -l) records b had processed read again by a"
