@@ -698,10 +698,9 @@ const cg_family *cg_family_of(st_opkind op)
         return &fam_join;
     case OP_UNION: return &fam_union;
     case OP_REPARTITION: return &fam_repartition;
-    case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: return &fam_output;
     default:
-        if (op >= OP_PRINT)   /* an ST_SINK_IMPL output (codegen_sink.c) */
-            return &fam_sink;
+        if (op >= OP_PRINT)   /* an output: its ST_SINK row, with an ST_SINK_IMPL one an st_sink's */
+            return cg_sink_impl(op) ? &fam_sink : &fam_output;
     }
     assert(!"operator without a family");
     return &fam_chain;

@@ -147,6 +147,7 @@ void emit_repartition(cg *g, const st_node *n);
 void emit_output(cg *g, const st_node *n);
 /* codegen_sink.c: outputs that run through an st_sink (ST_SINK_IMPL rows) */
 void emit_sink(cg *g, const st_node *n);
+bool cg_sink_impl(st_opkind op);   /* it runs through an st_sink */
 /* the context's st_sink_desc array (sc_sinkN), and its fields of the
    context's descriptor: "N, sc_sinkN" or "0, NULL" */
 void emit_sink_descs(cg *g, int ci);

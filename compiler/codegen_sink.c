@@ -28,6 +28,11 @@ static const char *impl_of(st_opkind op)
     return NULL;
 }
 
+bool cg_sink_impl(st_opkind op)
+{
+    return impl_of(op) != NULL;
+}
+
 static bool is_sink(cg *g, const st_node *n, const st_decl *c)
 {
     return n->ctx == c && impl_of(n->op) && g->plan->nodes[n->id].kind != LW_DEAD;

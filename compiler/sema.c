@@ -382,7 +382,7 @@ static void check_source(sema *s, st_decl *d)
     int npos = 0;
     st_expr *pos[8];
     bool ok = true;
-    for (int i = 0; i < d->nargs && sema_kind_find(k) != SRC_RECEIVER; i++) {
+    for (int i = 0; i < d->nargs && !sema_kind_cfunc(sema_kind_find(k)); i++) {
         st_expr *a = d->args[i];
         st_expr *v = a->kind == EX_NAMED_ARG ? a->a : a;
         if (v->kind == EX_LAMBDA || v->kind == EX_NAMED_ARG) {
@@ -411,74 +411,9 @@ static void check_source(sema *s, st_decl *d)
     int64_t v;
     st_type const *tstr_ = s->t_str;
     int kid = sema_kind_find(k);
-    if (kid == SRC_SOCKET) {
-        d->src_kind = SRC_SOCKET;
-        if (npos != 2)
-            diag_error(s->d, d->kind_loc, "socket() takes a host and a port, as in socket(\"localhost\", 9999)");
-        else {
-            if (pos[0]->kind != EX_STRING)
-                diag_error(s->d, pos[0]->loc, "the host of socket() must be a string");
-            else
-                d->host = pos[0]->sval;
-            if (!const_int(pos[1], &v) || v < 1 || v > 65535)
-                diag_error(s->d, pos[1]->loc, "the port of socket() must be an integer between 1 and 65535");
-            else
-                d->port = v;
-        }
-    } else if (kid == SRC_TEXTFILES || kid == SRC_FILE) {
-        bool file = kid == SRC_FILE;
+    if (sema_kind_cfunc(kid)) {   /* a C function's name and a string: sema_kinds.c */
         d->src_kind = kid;
-        if (npos != 1 || pos[0]->kind != EX_STRING)
-            diag_error(s->d, npos == 1 ? pos[0]->loc : d->kind_loc, "%s() takes a %s name, as in %s(\"%s\")", k,
-                       file ? "file" : "directory", k, file ? "data.txt" : "incoming");
-        else
-            d->path = pos[0]->sval;
-        bool seen_rate = false, seen_loop = false;
-        for (int i = 0; file && i < d->nargs; i++) {
-            st_expr *a = d->args[i];
-            if (a->kind != EX_NAMED_ARG)
-                continue;
-            bool is_rate = strcmp(a->name, "rate") == 0, is_loop = strcmp(a->name, "loop") == 0;
-            if ((is_rate && seen_rate) || (is_loop && seen_loop))
-                diag_error(s->d, a->name_loc, "option '%s' is given twice", a->name);
-            else if (is_rate) {
-                seen_rate = true;
-                if (!const_int(a->a, &v) || v < 1)
-                    diag_error(s->d, a->a->loc, "rate must be an integer >= 1 (records per second)");
-                else
-                    d->rate = v;
-            } else if (is_loop) {
-                seen_loop = true;
-                if (a->a->kind != EX_BOOL)
-                    diag_error(s->d, a->a->loc, "loop must be true or false");
-                else
-                    d->loop = a->a->bval;
-            } else
-            {
-                const char *names[8];
-                int nn = sema_kind_opts(kid, names, 8);
-                char dym[160], list[160];
-                const char *best = hint_closest(a->name, names, nn);
-                diag_error(s->d, a->name_loc, "%s() has no option '%s' (expected %s)%s", k, a->name,
-                           sema_kind_join(names, nn, list, sizeof list), hint_dym(best, dym, sizeof dym));
-                if (best)
-                    diag_fixit(s->d, a->name_loc, best);
-            }
-        }
-    } else if (kid == SRC_STDIN) {
-        d->src_kind = SRC_STDIN;
-        if (npos != 0)
-            diag_error(s->d, d->kind_loc, "stdin() takes no arguments");
-    } else if (kid == SRC_RECEIVER) {
-        d->src_kind = SRC_RECEIVER;
         ok = sema_receiver_args(s->d, s->p, d);
-    } else if (kid == SRC_RATE) {
-        d->src_kind = SRC_RATE;
-        if (npos != 1 || !const_int(pos[0], &v) || v < 1)
-            diag_error(s->d, npos == 1 ? pos[0]->loc : d->kind_loc,
-                       "rate() takes a number of records per second, an integer >= 1");
-        else
-            d->rate = v;
     } else if (!sema_kind_args(s->p, s->d, d, kid, pos, npos)) {
         const char *fix, *note = hint_spark_source(k, &fix);
         int nk;

@@ -120,6 +120,32 @@ static const int64_t opt_defaults[] = {
     0
 };
 
+/* the rules of arguments and options (ST_SOURCE_CHECK) and the usage of
+   a kind (ST_SOURCE_USAGE): the messages of the built-in kinds */
+typedef struct check_row {
+    int kind;
+    const char *name;
+    int64_t min, max;
+    const char *what, *msg;
+} check_row;
+static const check_row checks[] = {
+#define ST_SOURCE_CHECK(ID, NAME, MIN, MAX, WHAT, MESSAGE) { SRC_##ID, NAME, MIN, MAX, WHAT, MESSAGE },
+#include "st_kinds.def"
+    { -1, NULL, 0, 0, NULL, NULL }
+};
+static const char *const usages[SRC_COUNT_ + 1] = {
+#define ST_SOURCE_USAGE(ID, MESSAGE) [SRC_##ID] = MESSAGE,
+#include "st_kinds.def"
+};
+
+static const check_row *check_of(int kid, const char *name)
+{
+    for (const check_row *c = checks; c->name; c++)
+        if (c->kind == kid && strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
 /* the row of kind kid's positional argument i, or named option name */
 static const arg_row *arg_of(int kid, int i, const char *name)
 {
@@ -136,8 +162,8 @@ static const char *const type_words[] = { "a string", "an integer", "true or fal
    the param's type must be the row's (sema_source_params). The keyed
    option decides the element type when the program is compiled, so it
    cannot be a param. */
-bool sema_kind_param(st_diag *dg, int kid, int pos, const char *name, st_tykind *want, const char **what,
-                     char *buf, size_t cap)
+bool sema_kind_param(st_diag *dg, int kid, int pos, const char *name, st_tykind *want, int64_t *min,
+                     int64_t *max, const char **what, char *buf, size_t cap)
 {
     const arg_row *r = kid >= 0 && kid < SRC_COUNT_ ? arg_of(kid, pos, name) : NULL;
     (void)dg;
@@ -145,12 +171,27 @@ bool sema_kind_param(st_diag *dg, int kid, int pos, const char *name, st_tykind 
         return false;
     static const st_tykind tk[] = { TY_STRING, TY_INT, TY_BOOL, TY_FLOAT };
     *want = tk[r->type];
-    if (name)
+    const check_row *c = check_of(kid, r->field);
+    *min = c && r->type == T_INT ? c->min : INT64_MIN;
+    *max = c && r->type == T_INT ? c->max : INT64_MAX;
+    if (c && c->what)
+        snprintf(buf, cap, "%s", c->what);
+    else if (name)
         snprintf(buf, cap, "option '%s' of %s()", name, rows[kid].name);
     else
         snprintf(buf, cap, "argument %d of %s()", pos + 1, rows[kid].name);
     *what = buf;
     return true;
+}
+
+static const bool cfunc[SRC_COUNT_ + 1] = {
+#define ST_SOURCE_CFUNC(ID) [SRC_##ID] = true,
+#include "st_kinds.def"
+};
+
+bool sema_kind_cfunc(int kid)
+{
+    return kid >= 0 && kid < SRC_COUNT_ && cfunc[kid];
 }
 
 bool sema_kind_keyed_opt(int kid, const char *name)
@@ -169,14 +210,21 @@ static st_decl *param_at(const st_decl *d, const st_expr *e)
 
 /* a literal into the field of that name, or into the source's list of
    options; false: not of its type */
-static bool bind(st_program *p, st_decl *d, const char *fieldname, int type, const st_expr *v)
+static bool bind(st_program *p, st_decl *d, int kid, const char *fieldname, int type, const st_expr *v)
 {
     bool str = type == T_STRING;
+    /* an integer: a literal, with an optional '-' */
+    const st_expr *iv = v->kind == EX_UNARY && v->op == '-' && v->a ? v->a : v;
+    bool isint = iv->kind == EX_INT && !iv->bad;
     if (str ? v->kind != EX_STRING
             : type == T_BOOL ? v->kind != EX_BOOL
-            : type == T_FLOAT ? v->kind != EX_INT && v->kind != EX_FLOAT : v->kind != EX_INT && v->kind != EX_BOOL)
+            : type == T_FLOAT ? !isint && v->kind != EX_FLOAT : !isint)
         return false;
-    int64_t n = v->kind == EX_BOOL ? v->bval : v->kind == EX_FLOAT ? (int64_t)v->fval : v->ival;
+    int64_t n = v->kind == EX_BOOL ? v->bval : v->kind == EX_FLOAT ? (int64_t)v->fval
+              : iv != v ? (int64_t)(0 - (uint64_t)iv->ival) : v->ival;
+    const check_row *c = check_of(kid, fieldname);
+    if (c && type == T_INT && (n < c->min || n > c->max))
+        return false;
     st_decl *pd = param_at(d, v);
     static const char *const fixed[] = { "host", "port", "path", "rate", "loop" };
     static const st_srcarg slots[] = { SA_HOST, SA_PORT, SA_PATH, SA_RATE, SA_LOOP };
@@ -203,8 +251,24 @@ static bool bind(st_program *p, st_decl *d, const char *fieldname, int type, con
     return true;
 }
 
-/* A kind checked from the table (its ST_SOURCE_ARG and ST_SOURCE_OPT
-   rows): false when kid is no kind at all (sema reports it unknown). */
+/* the error of a wrong argument (argno from 1) or option (argno 0): its
+   rule's message, else the kind's usage, else what it must be */
+static void wrong(st_diag *dg, st_loc at, int kid, const char *name, int argno, int type)
+{
+    const check_row *c = check_of(kid, name);
+    if (c && c->msg)
+        diag_error(dg, at, "%s", c->msg);
+    else if (usages[kid])
+        diag_error(dg, at, "%s", usages[kid]);
+    else if (argno)
+        diag_error(dg, at, "argument %d of %s() must be %s", argno, rows[kid].name, type_words[type]);
+    else
+        diag_error(dg, at, "option '%s' of %s() must be %s", name, rows[kid].name, type_words[type]);
+}
+
+/* A kind's arguments and options, checked from its rows (ST_SOURCE_ARG,
+   ST_SOURCE_OPT, ST_SOURCE_CHECK, ST_SOURCE_USAGE): false when kid is no
+   kind at all (sema reports it unknown). */
 bool sema_kind_args(st_program *p, st_diag *dg, st_decl *d, int kid, st_expr **pos, int npos)
 {
     if (kid < 0 || kid >= SRC_COUNT_)
@@ -213,14 +277,20 @@ bool sema_kind_args(st_program *p, st_diag *dg, st_decl *d, int kid, st_expr **p
     const char *k = rows[kid].name;
     int want = 0;
     for (const arg_row *r = args; r->field; r++)
-        if (r->kind == kid) {
-            if (want < npos && want < 8 && !bind(p, d, r->field, r->type, pos[want]))   /* sema.c keeps 8 */
-                diag_error(dg, pos[want]->loc, "argument %d of %s() must be %s", want + 1, k,
-                           type_words[r->type]);
-            want++;
-        }
-    if (npos != want)
-        diag_error(dg, d->kind_loc, "%s() takes %d argument%s, not %d", k, want, want == 1 ? "" : "s", npos);
+        want += r->kind == kid;
+    if (usages[kid] && npos != want)   /* a kind with a usage: that alone */
+        diag_error(dg, d->kind_loc, "%s", usages[kid]);
+    else {
+        int i = 0;
+        for (const arg_row *r = args; r->field; r++)
+            if (r->kind == kid) {
+                if (i < npos && i < 8 && !bind(p, d, kid, r->field, r->type, pos[i]))   /* sema.c keeps 8 */
+                    wrong(dg, pos[i]->loc, kid, r->field, i + 1, r->type);
+                i++;
+            }
+        if (npos != want)
+            diag_error(dg, d->kind_loc, "%s() takes %d argument%s, not %d", k, want, want == 1 ? "" : "s", npos);
+    }
     for (int i = 0; i < d->nargs; i++) {
         st_expr *a = d->args[i];
         bool known = a->kind != EX_NAMED_ARG;
@@ -232,9 +302,8 @@ bool sema_kind_args(st_program *p, st_diag *dg, st_decl *d, int kid, st_expr **p
                     twice = twice || (d->args[o]->kind == EX_NAMED_ARG && strcmp(d->args[o]->name, a->name) == 0);
                 if (twice)
                     diag_error(dg, a->name_loc, "option '%s' is given twice", a->name);
-                else if (!bind(p, d, a->name, opt_types[j].type, a->a))
-                    diag_error(dg, a->a->loc, "option '%s' of %s() must be %s", a->name, k,
-                               type_words[opt_types[j].type]);
+                else if (!bind(p, d, kid, a->name, opt_types[j].type, a->a))
+                    wrong(dg, a->a->loc, kid, a->name, 0, opt_types[j].type);
             }
         const char *names[8];
         int nn = sema_kind_opts(kid, names, 8);
@@ -243,6 +312,8 @@ bool sema_kind_args(st_program *p, st_diag *dg, st_decl *d, int kid, st_expr **p
             const char *best = hint_closest(a->name, names, nn);
             diag_error(dg, a->name_loc, "%s() has no option '%s' (expected %s)%s", k, a->name,
                        sema_kind_join(names, nn, list, sizeof list), hint_dym(best, dym, sizeof dym));
+            if (best)
+                diag_fixit(dg, a->name_loc, best);
         }
     }
     /* the element type: (String, String) when the keyed option is true */

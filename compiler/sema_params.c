@@ -170,12 +170,13 @@ st_expr *sema_param_dummy(st_program *p, st_expr *use, st_tykind want, int64_t m
     return e;
 }
 
-/* Source arguments that name params (sema_ext.h). */
+/* Source arguments that name params (sema_ext.h): any argument or
+   option of a kind's rows (ST_SOURCE_ARG, ST_SOURCE_OPT; its type, and
+   the range and description of its ST_SOURCE_CHECK row), but the option
+   that decides the element type (ST_SOURCE_KEYED) and receiver(fn)'s. */
 void sema_source_params(st_program *p, st_diag *dg, st_decl *d, st_decl *(*param_of)(void *ctx, st_expr *e), void *ctx)
 {
     int kid = sema_kind_find(d->kind_name);
-    bool sock = kid == SRC_SOCKET, file = kid == SRC_FILE;
-    bool files = file || kid == SRC_TEXTFILES, rate = kid == SRC_RATE;
     int npos = 0;
     for (int i = 0; i < d->nargs; i++) {
         st_expr *a = d->args[i];
@@ -183,57 +184,29 @@ void sema_source_params(st_program *p, st_diag *dg, st_decl *d, st_decl *(*param
         st_expr *v = named ? a->a : a;
         int pos = named ? -1 : npos++;
         st_decl *pd = param_of(ctx, v);
-        if (!pd)
-            continue;
-        int slot = -1;
-        st_tykind want = TY_INT;
-        int64_t min = 1, max = INT64_MAX;
-        const char *what = NULL;
+        st_tykind want;
+        int64_t min, max;
+        const char *what;
         char wbuf[160];
-        if (!sock && !files && !rate && kid != SRC_STDIN && kid != SRC_RECEIVER &&
-            sema_kind_param(dg, kid, pos, named ? a->name : NULL, &want, &what, wbuf, sizeof wbuf)) {
-            /* a kind checked from its rows: any STRING, INT, BOOL or FLOAT argument */
-            what = ast_strdup(p, what);
-            if (named && sema_kind_keyed_opt(kid, a->name)) {
-                diag_error(dg, v->loc, "param '%s' cannot be %s: it decides the element type when the program "
-                                       "is compiled", pd->name, what);
-                diag_note(dg, pd->name_loc, "'%s' is declared here", pd->name);
-                pd->used = true;
-                a->a = sema_param_dummy(p, v, TY_BOOL, 1);
-                continue;
-            }
-            min = want == TY_INT ? INT64_MIN : 1;
-            st_expr *lit = sema_param_use(dg, pd, v, want, min, max, false, what) ? pd->value
-                                                                                   : sema_param_dummy(p, v, want, 1);
-            if (lit == pd->value) {
-                if (!d->argp)
-                    d->argp = ast_alloc(p, sizeof *d->argp * (size_t)d->nargs);
-                d->argp[i] = pd;
-            }
-            if (named)
-                a->a = lit;
-            else
-                d->args[i] = lit;
+        if (!pd || sema_kind_cfunc(kid) ||
+            !sema_kind_param(dg, kid, pos, named ? a->name : NULL, &want, &min, &max, &what, wbuf, sizeof wbuf))
+            continue;   /* the rules of sema.c report it */
+        what = ast_strdup(p, what);
+        if (named && sema_kind_keyed_opt(kid, a->name)) {
+            diag_error(dg, v->loc, "param '%s' cannot be %s: it decides the element type when the program "
+                                   "is compiled", pd->name, what);
+            diag_note(dg, pd->name_loc, "'%s' is declared here", pd->name);
+            pd->used = true;
+            a->a = sema_param_dummy(p, v, TY_BOOL, 1);
             continue;
         }
-        if (sock && pos == 0)
-            slot = SA_HOST, want = TY_STRING, what = "the host of socket()";
-        else if (sock && pos == 1)
-            slot = SA_PORT, max = 65535, what = "the port of socket()";
-        else if (files && pos == 0)
-            slot = SA_PATH, want = TY_STRING, what = file ? "the path of file()" : "the directory of textFileStream()";
-        else if (rate && pos == 0)
-            slot = SA_RATE, what = "the rate of rate()";
-        else if (file && named && strcmp(a->name, "rate") == 0)
-            slot = SA_RATE, what = "the rate of file()";
-        else if (file && named && strcmp(a->name, "loop") == 0)
-            slot = SA_LOOP, want = TY_BOOL, what = "loop";
-        if (slot < 0)
-            continue; /* the rules below report it */
         st_expr *lit = sema_param_use(dg, pd, v, want, min, max, false, what) ? pd->value
-                                                                                 : sema_param_dummy(p, v, want, min);
-        if (lit == pd->value)
-            d->arg_param[slot] = pd;
+                                                                               : sema_param_dummy(p, v, want, min);
+        if (lit == pd->value) {
+            if (!d->argp)
+                d->argp = ast_alloc(p, sizeof *d->argp * (size_t)d->nargs);
+            d->argp[i] = pd;
+        }
         if (named)
             a->a = lit;
         else

@@ -401,12 +401,13 @@ static int replay_check(rt_prog *p)
             const st_source_desc *sd = &cd->sources[s];
             if (replay_for(o, sd->name))
                 continue;
-            if (sd->kind != ST_SRC_RATE && sd->kind != ST_SRC_FILE) {
+            int virt = rt_kind_virtual(sd->kind);
+            if (virt == RT_VIRT_NONE) {
                 rt_log(p, "error", "source '%s' (%s) cannot run on the virtual clock: "
                        "give --replay %s=FILE", sd->name, kind_name(sd->kind), sd->name);
                 return 2;
             }
-            bool infinite = sd->kind == ST_SRC_RATE || (sd->loop && sd->rate > 0);
+            bool infinite = virt == RT_VIRT_RATE || (sd->loop && sd->rate > 0);
             if (infinite && !limited) {
                 rt_log(p, "error", "source '%s' never ends on the virtual clock: "
                        "give --batches N or --duration D", sd->name);
@@ -487,7 +488,7 @@ static int run_replay(rt_prog *p)
             const st_source_desc *sd = &cd->sources[s];
             const rt_replay_opt *r = replay_for(&p->opts, sd->name);
             rt_vsrc *v = &vs[c][s];
-            if (sd->kind == ST_SRC_RATE && !r) {
+            if (rt_kind_virtual(sd->kind) == RT_VIRT_RATE && !r) {
                 rt_vsrc_rate(v, sd->rate, cd->batch_ms, cd->block_ms);
             } else {
                 const char *path = r ? r->file : sd->path;

@@ -22,6 +22,13 @@ static const char *const keyed_opt[ST_SRC_COUNT_ + 1] = {
 #include "st_kinds.def"
 };
 
+static const int virt[ST_SRC_COUNT_ + 1] = {
+#define ST_SOURCE_VIRTUAL(ID, MODE) [ST_SRC_##ID] = RT_VIRT_##MODE,
+#include "st_kinds.def"
+};
+
+int rt_kind_virtual(st_src_kind k) { return (unsigned)k < ST_SRC_COUNT_ ? virt[k] : RT_VIRT_NONE; }
+
 static const rt_kind *kind(st_src_kind k)
 {
     static const rt_kind none = { "?", false, false };

@@ -276,6 +276,18 @@ static void prom_label(st_buf *b, const char *k, const char *v)
     st_buf_putc(b, '"');
 }
 
+/* a counter of every context: name{context="C"} the snapshot's field at off */
+static void prom_ctx_counter(st_buf *b, const rt_prog *p, const obs_snap *s, int n, const char *name,
+                             const char *help, size_t off)
+{
+    prom_head(b, name, "counter", help);
+    for (int c = 0; c < n; c++) {
+        put_fmt(b, "%s{", name);
+        prom_label(b, "context", p->ctxs[c].desc->name);
+        put_fmt(b, "} %lld\n", (long long)*(const int64_t *)(const void *)((const char *)&s[c] + off));
+    }
+}
+
 static void prom_seconds(st_buf *b, int64_t v, int64_t per_second)
 {
     put_fmt(b, " %.6f\n", (double)v / (double)per_second);
@@ -370,20 +382,12 @@ void rt_obs_prometheus(rt_prog *p, st_buf *b)
             prom_label(b, "source", p->ctxs[c].desc->sources[i].name);
             put_fmt(b, "} %lld\n", (long long)s[c].src[i]);
         }
-    prom_head(b, "streamc_receiver_errors_total", "counter",
-              "Receiver failures: connections refused or dropped, unreadable files.");
-    for (int c = 0; c < n; c++) {
-        st_buf_puts(b, "streamc_receiver_errors_total{");
-        prom_label(b, "context", p->ctxs[c].desc->name);
-        put_fmt(b, "} %lld\n", (long long)s[c].recv_errors);
-    }
-    prom_head(b, "streamc_output_retries_total", "counter",
-              "Failed writes of outputs that run through a sink (st_sink.h), each retried.");
-    for (int c = 0; c < n; c++) {
-        st_buf_puts(b, "streamc_output_retries_total{");
-        prom_label(b, "context", p->ctxs[c].desc->name);
-        put_fmt(b, "} %lld\n", (long long)s[c].out_retries);
-    }
+    prom_ctx_counter(b, p, s, n, "streamc_receiver_errors_total",
+                     "Receiver failures: connections refused or dropped, unreadable files.",
+                     offsetof(obs_snap, recv_errors));
+    prom_ctx_counter(b, p, s, n, "streamc_output_retries_total",
+                     "Failed writes of outputs that run through a sink (st_sink.h), each retried.",
+                     offsetof(obs_snap, out_retries));
     prom_head(b, "streamc_wal_bytes_total", "counter", "Bytes appended to the write-ahead log.");
     for (int c = 0; c < n; c++) {
         st_buf_puts(b, "streamc_wal_bytes_total{");

@@ -281,6 +281,10 @@ int rt_source_field(const st_source_desc *d, const char *name, const char **str,
 void rt_kind_describe(const st_source_desc *d, char *buf, size_t cap);
 bool rt_kind_ints(st_src_kind k);      /* Int records (else String) */
 bool rt_kind_replays(st_src_kind k);   /* its receiver can replay a position */
+/* how it runs on the virtual clock without a replay file (ST_SOURCE_VIRTUAL):
+   RT_VIRT_RATE (paced Ints), RT_VIRT_FILE (the lines of its path) or none */
+enum { RT_VIRT_NONE, RT_VIRT_RATE, RT_VIRT_FILE };
+int rt_kind_virtual(st_src_kind k);
 /* (String, String) records (its ST_SOURCE_KEYED option is true): each
    stored as KEY<TAB>VALUE (st_pair_split) */
 bool rt_source_keyed(const st_source_desc *d);
