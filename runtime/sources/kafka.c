@@ -83,6 +83,11 @@ static rd_kafka_conf_t *make_conf(st_recv *h, const char *group, char *err, size
         { "reconnect.backoff.ms", "50" },
         { "reconnect.backoff.max.ms", "1000" },
         { "fetch.wait.max.ms", "10" },   /* a record is in the next block, not 500 ms later */
+        /* a prefetch queue that fills while the rate estimator's slow start
+           holds the source back stops the fetcher, and librdkafka 2.0 then
+           backs off for 500 ms once it is drained: batches with nothing */
+        { "queued.max.messages.kbytes", "262144" },
+        { "queued.min.messages", "1000000" },
     };
     for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
         if (rd_kafka_conf_set(conf, ours[i].k, ours[i].v, err, cap) != RD_KAFKA_CONF_OK)
