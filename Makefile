@@ -178,7 +178,7 @@ bench-state: all
 
 .PHONY: bench-kafka
 bench-kafka:
-	bash bench/kafka_baseline.sh
+	bash bench/kafka_bench.sh
 
 # The Yahoo Streaming Benchmark as YSB runs it (examples/ysb/run.sh): the
 # event producer, the mock Kafka cluster, a Redis server, the job

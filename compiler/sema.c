@@ -444,6 +444,15 @@ static void check_source(sema *s, st_decl *d)
                 diag_fixit(s->d, d->storage_loc, best);
         } else
             d->storage = st;
+    } else if (d->src_kind == SRC_KAFKA) {
+        d->storage = STORE_MEMORY_ONLY;   /* Kafka keeps the records: the log keeps offset ranges */
+    }
+    for (int i = 0; d->src_kind == SRC_KAFKA && i < d->nargs; i++) {
+        const st_expr *a = d->args[i];
+        if (a->kind == EX_NAMED_ARG && strcmp(a->name, "startingOffsets") == 0 && a->a->kind == EX_STRING &&
+            strcmp(a->a->sval, "latest") != 0 && strcmp(a->a->sval, "earliest") != 0)
+            diag_error(s->d, a->a->loc, "startingOffsets of kafka() is \"latest\" or \"earliest\", not \"%s\"",
+                       a->a->sval);
     }
     if (d->max_rate && param_ref(s, d->max_rate)) {
         st_decl *pd = param_ref(s, d->max_rate);

@@ -79,6 +79,7 @@ struct st_recv {
     bool fatal;              /* st_recv_fatal was called */
     bool opened;             /* rv.open succeeded (rv.close is due) */
     bool replaying;          /* a handle for rv.replay (recovery.c): no backpressure */
+    bool ranges;             /* it stores range positions (st_recv_store_range) */
 };
 
 typedef struct rjob {

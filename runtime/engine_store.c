@@ -551,3 +551,97 @@ int st_recv_fatal(st_recv *h, const char *fmt, ...)
     h->fatal = true;
     return ST_RECV_FATAL;
 }
+
+/* ---- range positions (st_recv_store_range) ------------------------------ */
+
+/* Under s->mu: extends the current block's range of key that ends at from
+   to end at to; false when it has none. */
+static bool extend_range_locked(rsrc *s, const char *key, size_t kl, int64_t from, int64_t to)
+{
+    for (int64_t f = s->nfiles - 1; f >= 0; f--) {
+        const char *p = s->files[f];
+        if (strncmp(p, key, kl) != 0 || p[kl] != ':')
+            continue;
+        const char *dash = strrchr(p + kl + 1, '-');
+        char *end;
+        long long lo = strtoll(p + kl + 1, &end, 10);
+        if (!dash || end != dash)
+            return false;
+        long long hi = strtoll(dash + 1, &end, 10);
+        if (*end || hi != from)
+            return false;
+        char buf[ST_RECV_POS_MAX + 1];
+        int n = snprintf(buf, sizeof buf, "%.*s:%lld-%lld", (int)kl, key, lo, (long long)to);
+        if (n < 0 || n > ST_RECV_POS_MAX)
+            return false;
+        free(s->files[f]);
+        s->files[f] = rt_xmalloc((size_t)n + 1);
+        memcpy(s->files[f], buf, (size_t)n + 1);
+        return true;
+    }
+    return false;
+}
+
+bool st_recv_store_range(st_recv *h, const char *key, int64_t from, int64_t to, const st_recv_rec *recs,
+                         size_t n)
+{
+    size_t kl = strlen(key);
+    if (kl + 44 > ST_RECV_POS_MAX || strchr(key, ':') || from < 0 || to < from) {
+        st_recv_error(h, "a range position of key '%.40s' [%lld, %lld) is not kept", key, (long long)from,
+                      (long long)to);
+        return true;
+    }
+    if (!h->replaying) {
+        rt_lim_follow(&h->lim);
+        if (!rt_bp_wait(h->r, h))
+            return false;
+        for (size_t i = 0; i < n && h->lim.rate; i++)
+            if (!rt_lim_take(&h->lim, h->r))
+                return false;
+    }
+    if (!h->ranges && !h->replaying && h->r->ckdir) {
+        rt_bs_set_ranges(&h->r->bs, h->index);
+        h->ranges = true;
+    }
+    bool keyed = rt_source_keyed(h->d);
+    pthread_mutex_lock(&h->mu);
+    for (size_t i = 0; i < n; i++) {
+        const st_recv_rec *x = &recs[i];
+        if (!keyed) {
+            if (x->vn > RT_MAX_RECORD)
+                rt_skip_ctx(h->r->c, "record too long", x->v, x->vn);
+            else
+                rt_push_str_locked(h, x->v, x->vn);
+            continue;
+        }
+        /* a pair: one record KEY<TAB>VALUE, as st_recv_store_pair */
+        if (x->kn > RT_MAX_RECORD || x->vn > RT_MAX_RECORD - x->kn - 1) {
+            rt_skip_ctx(h->r->c, "record too long", x->k, x->kn);
+        } else if (memchr(x->k, '\t', x->kn)) {
+            rt_skip_ctx(h->r->c, "a key with a TAB", x->k, x->kn);
+        } else {
+            rt_push_str_locked(h, x->k, x->kn);
+            h->offs[2 * (h->n - 1) + 1] += (int64_t)(1 + x->vn);
+            st_buf_putc(&h->bytes, '\t');
+            st_buf_put(&h->bytes, x->v, x->vn);
+            h->cost += (int64_t)(1 + x->vn);
+            rt_held_add(h->r->c, (int64_t)(1 + x->vn));
+        }
+    }
+    if (!extend_range_locked(h, key, kl, from, to)) {
+        char buf[ST_RECV_POS_MAX + 1];
+        int pn = snprintf(buf, sizeof buf, "%s:%lld-%lld", key, (long long)from, (long long)to);
+        rt_push_pos_locked(h, buf, (size_t)pn);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return true;
+}
+
+void st_recv_positions_each(st_recv *h, void (*fn)(void *arg, const char *pos), void *arg)
+{
+    if (h->r->ckdir) {
+        rt_bs_set_ranges(&h->r->bs, h->index);   /* a range source asks (st_receiver.h) */
+        h->ranges = true;
+        rt_bs_each_file(&h->r->bs, h->index, fn, arg);
+    }
+}

@@ -411,6 +411,7 @@ typedef struct rt_bsrc {
     char **files;             /* positions logged (a textFileStream's files: never read again) */
     int64_t nfiles, fcap;
     uint64_t *fidx, fslots;   /* their index by name hash (blockstore.c) */
+    bool ranges;              /* range positions (KEY:FROM-TO): only the newest of a key is kept */
 } rt_bsrc;
 
 typedef struct rt_seg {
@@ -459,6 +460,11 @@ void rt_bs_close(rt_bstore *bs);
 int rt_bs_add(rt_bstore *bs, int i, rt_block *b);
 /* Whether textFileStream source i has logged the file name. */
 bool rt_bs_has_file(rt_bstore *bs, int i, const char *name);
+/* fn(arg, name) for each file (position) source i has logged, oldest first */
+void rt_bs_each_file(rt_bstore *bs, int i, void (*fn)(void *, const char *), void *arg);
+/* source i marks range positions (st_recv_store_range): a snapshot keeps
+   the newest range of each key only */
+void rt_bs_set_ranges(rt_bstore *bs, int i);
 /* Moves every added block into batch *out at time_ms (logged). 0 or -1. */
 int rt_bs_take(rt_bstore *bs, int64_t time_ms, rt_batch *out);
 int rt_bs_sync(rt_bstore *bs);

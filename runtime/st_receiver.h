@@ -96,6 +96,28 @@ void st_recv_position(st_recv *h, const void *pos, size_t n);
    an earlier run): what a source must not receive again after a restart. */
 bool st_recv_position_logged(st_recv *h, const void *pos, size_t n);
 
+/* Range positions (a Kafka partition's offsets): stores n records read
+   from offsets [from, to) of KEY and marks the position "KEY:FROM-TO"
+   after them, in one step, so that records and position land in the same
+   block. A range of the same KEY that ends at FROM and is still in the
+   current block is extended instead ("KEY:F-TO"): a block carries one
+   position per key. Backpressure and the rate limit hold off once for
+   the n records. A record of the keyed element type takes k/kn as its
+   key; otherwise k is ignored. False once stopped. A source that stores
+   ranges keeps, in its checkpoint's set of logged positions, only the
+   newest range of each key once a snapshot is written (a block's own
+   ranges stay in its log entry for replay). */
+typedef struct st_recv_rec {
+    const char *k, *v;
+    size_t kn, vn;
+} st_recv_rec;
+bool st_recv_store_range(st_recv *h, const char *key, int64_t from, int64_t to, const st_recv_rec *recs,
+                         size_t n);
+/* For a source of range positions (only: it is marked as one, see
+   st_recv_store_range): calls fn for every position the checkpoint's log
+   holds for it (marked by earlier runs), oldest first: where it resumes. */
+void st_recv_positions_each(st_recv *h, void (*fn)(void *arg, const char *pos), void *arg);
+
 /* ---- errors (each is logged with the source's name and counted as a
    receiver error in --stats and --metrics) ---- */
 void st_recv_error(st_recv *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
