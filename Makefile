@@ -52,12 +52,21 @@ COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
 COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 
 # ---- runtime -------------------------------------------------------------
-RT_SRCS   := $(wildcard runtime/*.c runtime/sources/*.c)
+# A kind that needs a C library (ST_SOURCE_LIB / ST_SINK_LIB rows of
+# st_kinds.def) is built into its own libstreamrt_LIB.a, which streamc
+# links (with -lLIB) only into the programs that use such a kind.
+KIND_LIBS := $(shell sh compiler/tools/kind_libs.sh runtime/st_kinds.def)
+LIB_NAMES := $(sort $(foreach p,$(KIND_LIBS),$(firstword $(subst :, ,$(p)))))
+LIB_SRCS  := $(foreach p,$(KIND_LIBS),$(lastword $(subst :, ,$(p))))
+lib_objs   = $(patsubst runtime/%.c,$(OBJ)/runtime/%.o,$(foreach p,$(filter $(1):%,$(KIND_LIBS)),$(lastword $(subst :, ,$(p)))))
+LIB_ARCHS := $(LIB_NAMES:%=$(LIBDIR)/libstreamrt_%.a)
+RT_SRCS   := $(filter-out $(LIB_SRCS),$(wildcard runtime/*.c runtime/sources/*.c runtime/sinks/*.c))
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
-RT_HDRS   := runtime/streamrt.h runtime/st_map.h runtime/st_gen.h runtime/st_receiver.h runtime/st_kinds.def
+RT_HDRS   := runtime/streamrt.h runtime/st_map.h runtime/st_gen.h runtime/st_receiver.h runtime/st_sink.h \
+             runtime/st_kinds.def
 
 .PHONY: all test check check-san install uninstall clean demo bench fuzz golden FORCE
-all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(INCDIR)/streamrt.h bin/streamc
+all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(LIB_ARCHS) $(INCDIR)/streamrt.h bin/streamc
 
 bin/streamc: $(BIN)/streamc
 	@mkdir -p bin
@@ -106,6 +115,14 @@ $(LIBDIR)/libstreamrt.a: $(RT_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
+
+define lib_rule
+$(LIBDIR)/libstreamrt_$(1).a: $(call lib_objs,$(1))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LIB_NAMES),$(eval $(call lib_rule,$(l))))
 
 $(INCDIR)/streamrt.h: $(RT_HDRS)
 	@mkdir -p $(@D)
@@ -176,12 +193,13 @@ I_COMP   = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 MANPAGES = man/streamc.1 man/streamc-run.1
 
 $(BUILD)/streamrt.pc: streamrt.pc.in compiler/codegen.h $(OBJ)/compiler/prefix.stamp
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' streamrt.pc.in > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@KINDLIBS@|$(foreach l,$(LIB_NAMES),-lstreamrt_$(l) -l$(l))|' streamrt.pc.in > $@
 
 install: all $(BUILD)/streamrt.pc
 	install -d "$(I_BIN)" "$(I_LIB)" "$(I_INC)" "$(I_PC)" "$(I_MAN)" "$(I_COMP)"
 	install -m 755 $(BIN)/streamc "$(I_BIN)/streamc"
-	install -m 644 $(LIBDIR)/libstreamrt.a "$(I_LIB)/"
+	install -m 644 $(LIBDIR)/libstreamrt.a $(LIB_ARCHS) "$(I_LIB)/"
 	install -m 644 $(INCDIR)/*.h $(INCDIR)/*.def "$(I_INC)/"
 	install -m 644 $(BUILD)/streamrt.pc "$(I_PC)/streamrt.pc"
 	install -m 644 $(MANPAGES) "$(I_MAN)/"
@@ -190,7 +208,7 @@ install: all $(BUILD)/streamrt.pc
 # removes what install wrote, and the two directories that are streamc's own
 # (quoted: PREFIX and DESTDIR may hold spaces)
 uninstall:
-	rm -f "$(I_BIN)/streamc" "$(I_LIB)/libstreamrt.a" "$(I_PC)/streamrt.pc" "$(I_COMP)/streamc"
+	rm -f "$(I_BIN)/streamc" "$(I_LIB)/libstreamrt.a" $(LIB_NAMES:%="$(I_LIB)/libstreamrt_%.a") "$(I_PC)/streamrt.pc" "$(I_COMP)/streamc"
 	for f in $(notdir $(RT_HDRS)); do rm -f "$(I_INC)/$$f"; done
 	for f in $(notdir $(MANPAGES)); do rm -f "$(I_MAN)/$$f"; done
 	rmdir "$(I_LIB)" "$(I_INC)" 2>/dev/null || true

@@ -198,6 +198,14 @@ typedef enum st_storage {
     STORE_REPLICATED = 8
 } st_storage;
 
+/* an option of a source (st_decl.opts): a STRING in str, else num */
+typedef struct st_srcopt {
+    const char *name;
+    const char *str;
+    int64_t num;
+    struct st_decl *param;   /* the param it is, or NULL */
+} st_srcopt;
+
 typedef struct st_decl {
     st_declkind kind;
     st_loc loc;           /* the whole statement */
@@ -233,6 +241,12 @@ typedef struct st_decl {
     bool loop;
     char *recv_fn, *recv_arg;     /* receiver(fn [, "arg"]): the C function and its argument */
     struct st_decl *arg_param[SA_COUNT_]; /* sema: the param each argument is, or NULL */
+    /* sema: the options and positional arguments of a kind checked from
+       its rows (sema_kinds.c) that are not the fields above, by name */
+    struct st_srcopt *opts;
+    int nopts;
+    struct st_decl **argp;        /* sema: per argument of a table kind, the param it is, or NULL */
+    bool keyed;                   /* sema: its ST_SOURCE_KEYED option is true: (String, String) */
 
     /* DECL_PARAM: value is the literal default (sema_params.c) */
     const struct st_type *param_type; /* sema: NULL after an error */
@@ -301,6 +315,12 @@ typedef struct st_node {
     struct st_decl *prefix_param, *suffix_param; /* saveAsTextFiles: params, or NULL */
     st_decl *cfunc;           /* foreachRDD: the DECL_EXTERN, or NULL ... */
     char *cfunc_name;         /* ... with its name (need not be declared) */
+    /* an ST_SINK_IMPL output (sema_sinks.c): its STRING arguments (the
+       params' defaults), the param each is or NULL, its index among the
+       context's st_sink outputs; a STRLIST_FN row's lambda is fn */
+    char **sink_args;
+    struct st_decl **sink_params;
+    int nsink_args, sink_index;
     int nconsumers;           /* nodes that take this one as in/in2 */
     /* sema: where the slide of this node was written (the batch value for an
        unwindowed stream, else a window's slide), for diagnostics */

@@ -632,9 +632,19 @@ static void emit_source(cg *g, const st_node *n)
     emit(g, 1, "const st_input *in = &job->inputs[%d];", l->src_index);
     emit(g, 1, "D->d%d.nparts = in->nblocks;", id);
     emit(g, 1, "D->d%d.parts = st_arena_alloc(job->arenas[0], sizeof(st_part) * (size_t)(in->nblocks + 1));", id);
-    emit(g, 1, "for (int b = 0; b < in->nblocks; b++)");
-    emit(g, 1, "    D->d%d.parts[b] = (st_part){ (void *)(uintptr_t)in->blocks[b].%s, in->blocks[b].n, in->blocks[b].n };",
-         id, ints ? "ints" : "recs");
+    if (n->type->kind == TY_PAIR) {   /* a keyed source: each record KEY<TAB>VALUE cut into its pair */
+        const char *t = ct(g, n->type);
+        emit(g, 1, "for (int b = 0; b < in->nblocks; b++) {");
+        emit(g, 1, "    %s *e = st_arena_alloc(job->arenas[0], sizeof *e * (size_t)(in->blocks[b].n + 1));", t);
+        emit(g, 1, "    for (int64_t r = 0; r < in->blocks[b].n; r++)");
+        emit(g, 1, "        st_pair_split(in->blocks[b].recs[r], &e[r]._1, &e[r]._2);");
+        emit(g, 1, "    D->d%d.parts[b] = (st_part){ e, in->blocks[b].n, in->blocks[b].n };", id);
+        emit(g, 1, "}");
+    } else {
+        emit(g, 1, "for (int b = 0; b < in->nblocks; b++)");
+        emit(g, 1, "    D->d%d.parts[b] = (st_part){ (void *)(uintptr_t)in->blocks[b].%s, in->blocks[b].n, "
+                   "in->blocks[b].n };", id, ints ? "ints" : "recs");
+    }
     emit(g, 1, "D->v%d = true;", id);
     emit(g, 0, "}");
     sb_puts(&g->out, "\n");
@@ -671,6 +681,7 @@ static const cg_family fam_join = { "join", emit_join, NULL, NULL };
 static const cg_family fam_union = { "union", emit_union, NULL, NULL };
 static const cg_family fam_repartition = { "repartition", emit_repartition, NULL, NULL };
 static const cg_family fam_output = { "output", emit_output, NULL, NULL };
+static const cg_family fam_sink = { "sink", emit_sink, NULL, NULL };
 
 const cg_family *cg_family_of(st_opkind op)
 {
@@ -688,6 +699,9 @@ const cg_family *cg_family_of(st_opkind op)
     case OP_UNION: return &fam_union;
     case OP_REPARTITION: return &fam_repartition;
     case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: return &fam_output;
+    default:
+        if (op >= OP_PRINT)   /* an ST_SINK_IMPL output (codegen_sink.c) */
+            return &fam_sink;
     }
     assert(!"operator without a family");
     return &fam_chain;
@@ -772,8 +786,25 @@ static void emit_context(cg *g, int ci)
     emit_load(g, ci);
     sb_puts(&g->out, "\n");
 
-    /* sources, in the order of lw_node.src_index */
+    /* sources, in the order of lw_node.src_index: their options first */
     int nsrc = 0;
+    for (int i = 0; i < p->nnodes; i++) {
+        const st_node *n = g->plan->order[i];
+        if (n->op != OP_SOURCE || n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD || !n->source->nopts)
+            continue;
+        const st_decl *s = n->source;
+        emit(g, 0, "static %sst_source_opt sc_opt%d[] = {", p->nparams ? "" : "const ", n->id);
+        for (int o = 0; o < s->nopts; o++) {
+            const st_srcopt *so = &s->opts[o];
+            char v[64];
+            emit(g, 1, "{ %s, %s, INT64_C(%lld) },", c_lit(g, so->name, strlen(so->name)),
+                 so->str ? c_lit(g, so->str, strlen(so->str)) : "NULL", (long long)so->num);
+            if (so->param)
+                sb_printf(&g->bind, "    sc_opt%d[%d].%s = %s;\n", n->id, o, so->str ? "str" : "num",
+                          cgx_param_var(so->param, v, sizeof v, false));
+        }
+        emit(g, 0, "};");
+    }
     for (int i = 0; i < p->nnodes; i++) {
         const st_node *n = g->plan->order[i];
         if (n->op != OP_SOURCE || n->ctx != c || g->plan->nodes[n->id].kind == LW_DEAD)
@@ -785,11 +816,16 @@ static void emit_context(cg *g, int ci)
 #define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) "ST_SRC_" #ID,
 #include "st_kinds.def"
         };
-        emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d, %s, %s },",
+        static const char *const recvs[] = {
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) "&st_recv_" #RECEIVER,
+#include "st_kinds.def"
+        };
+        emit(g, 1, "{ %s, %s, %s, %lld, %s, INT64_C(%lld), %s, INT64_C(%lld), %d, %s, %s, %s, %d, %s },",
              c_lit(g, s->name, strlen(s->name)), kinds[s->src_kind], s->host ? c_lit(g, s->host, strlen(s->host)) : "NULL",
              (long long)s->port, s->path ? c_lit(g, s->path, strlen(s->path)) : "NULL", (long long)s->rate,
              s->loop ? "true" : "false", (long long)s->max_rate_v, s->storage, s->recv_fn ? s->recv_fn : "NULL",
-             s->recv_arg ? c_lit(g, s->recv_arg, strlen(s->recv_arg)) : "NULL");
+             s->recv_arg ? c_lit(g, s->recv_arg, strlen(s->recv_arg)) : "NULL",
+             s->nopts ? cg_str(g, "sc_opt%d", n->id) : "NULL", s->nopts, recvs[s->src_kind]);
         static const char *const fields[SA_COUNT_] = { "host", "port", "path", "rate", "loop", "max_rate" };
         for (int a = 0; a < SA_COUNT_; a++) {
             char v[64];
@@ -802,6 +838,7 @@ static void emit_context(cg *g, int ci)
         emit(g, 0, "};");
     emit(g, 0, "#define SC_NSRC%d %d", ci, nsrc);
     emit(g, 0, "#define SC_SRC%d %s", ci, nsrc ? cg_str(g, "sc_src%d", ci) : "NULL");
+    emit_sink_descs(g, ci);
     sb_puts(&g->out, "\n");
 }
 
@@ -873,10 +910,10 @@ int codegen_emit(const st_program *p, lw_plan *plan, const codegen_opts *opts, F
     for (int ci = 0; ci < p->ncontexts; ci++) {
         const st_decl *c = p->contexts[ci];
         emit(gp, 1, "{ %s, INT64_C(%lld), INT64_C(%lld), %s, %d, SC_NSRC%d, SC_SRC%d, INT64_C(%lld), sc_create%d, "
-                    "sc_run%d, sc_destroy%d, UINT64_C(0x%016llx), sc_save%d, sc_load%d },",
+                    "sc_run%d, sc_destroy%d, UINT64_C(0x%016llx), sc_save%d, sc_load%d, %s },",
              c_lit(gp, c->name, strlen(c->name)), (long long)c->batch_ms, (long long)c->block_ms,
              c->checkpoint ? c_lit(gp, c->checkpoint, strlen(c->checkpoint)) : "NULL", c->workers, ci, ci,
-             (long long)lw_context_drain(g.plan, c), ci, ci, ci, (unsigned long long)state_hash(gp, c), ci, ci);
+             (long long)lw_context_drain(g.plan, c), ci, ci, ci, (unsigned long long)state_hash(gp, c), ci, ci, cg_sinks_of(gp, ci));
     }
     emit(gp, 0, "};");
     codegen_view(p, g.plan, &gp->out);

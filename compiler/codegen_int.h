@@ -145,6 +145,12 @@ void emit_union(cg *g, const st_node *n);
 void emit_repartition(cg *g, const st_node *n);
 /* codegen_out.c: print, saveAsTextFiles, foreachRDD */
 void emit_output(cg *g, const st_node *n);
+/* codegen_sink.c: outputs that run through an st_sink (ST_SINK_IMPL rows) */
+void emit_sink(cg *g, const st_node *n);
+/* the context's st_sink_desc array (sc_sinkN), and its fields of the
+   context's descriptor: "N, sc_sinkN" or "0, NULL" */
+void emit_sink_descs(cg *g, int ci);
+const char *cg_sinks_of(cg *g, int ci);
 /* codegen_rec.c: one macro line of st_gen.h per type */
 void emit_types(cg *g);
 

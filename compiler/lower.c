@@ -27,7 +27,7 @@ bool lw_takes_chain(st_opkind op)
 
 static bool is_output(st_opkind op)
 {
-    return op == OP_PRINT || op == OP_SAVE || op == OP_FOREACHRDD;
+    return op >= OP_PRINT;   /* the ST_SINK rows are the last operators */
 }
 
 static bool is_window(st_opkind op)

@@ -24,6 +24,7 @@
 #include "lower.h"
 #include "parse.h"
 #include "sema.h"
+#include "sema_kinds.h"
 #include "source.h"
 
 #ifndef STREAMC_PREFIX
@@ -121,7 +122,8 @@ static int split_words(char *s, char **argv, int max)
     return n;
 }
 
-static int run_cc(const char *csrc, const char *out, const char *inc, const char *lib)
+static int run_cc(const char *csrc, const char *out, const char *inc, const char *lib, const char *const *libs,
+                  int nlibs)
 {
     char *cc = strdup(getenv("CC") && *getenv("CC") ? getenv("CC") : "cc");
     const char *cf = getenv("CFLAGS");
@@ -131,14 +133,28 @@ static int run_cc(const char *csrc, const char *out, const char *inc, const char
     char *argv[300];
     int n = split_words(cc, argv, 32);
     n += split_words(cflags, argv + n, 180);
-    const char *tail[] = { "-std=gnu11", incflag, "-o", out, csrc, lib, NULL };
+    const char *tail[] = { "-std=gnu11", incflag, "-o", out, csrc, NULL };
     for (int i = 0; tail[i]; i++)
         argv[n++] = (char *)tail[i];
+    /* a kind that needs a library: its archive (before the runtime's,
+       whose functions it calls) and the library, only when used */
+    static char arch[8][PATH_MAX + 64], lflag[8][80];
+    const char *slash = strrchr(lib, '/');
+    int dirlen = slash ? (int)(slash - lib) : 0;
+    for (int i = 0; i < nlibs && i < 8; i++) {
+        snprintf(arch[i], sizeof arch[i], "%.*s/libstreamrt_%s.a", dirlen, lib, libs[i]);
+        argv[n++] = arch[i];
+    }
+    argv[n++] = (char *)lib;
     /* libraries a program's C code needs (a connector's, say) go after
        the generated file, where the linker resolves them */
     const char *ll = getenv("LDLIBS");
     char *ldlibs = strdup(ll ? ll : "");
     n += split_words(ldlibs, argv + n, 32);
+    for (int i = 0; i < nlibs && i < 8; i++) {
+        snprintf(lflag[i], sizeof lflag[i], "-l%s", libs[i]);
+        argv[n++] = lflag[i];
+    }
     argv[n++] = "-lpthread";
     argv[n++] = "-lm";
     argv[n] = NULL;
@@ -339,8 +355,11 @@ int main(int argc, char **argv)
                 if (fclose(f) != 0 || wrc != 0) {
                     fprintf(stderr, "streamc: error: cannot write '%s'\n", tmpl);
                     rc = 1;
-                } else
-                    rc = run_cc(tmpl, outpath, inc, lib);
+                } else {
+                    const char *libs[8];
+                    int nlibs = sema_kind_libs(prog, libs, 8);
+                    rc = run_cc(tmpl, outpath, inc, lib, libs, nlibs);
+                }
             }
             if (fd >= 0)
                 tmp_c_remove();

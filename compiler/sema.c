@@ -479,7 +479,7 @@ static void check_source(sema *s, st_decl *d)
                        "rate() takes a number of records per second, an integer >= 1");
         else
             d->rate = v;
-    } else if (!sema_kind_args(s->d, d, kid, pos, npos)) {
+    } else if (!sema_kind_args(s->p, s->d, d, kid, pos, npos)) {
         const char *fix, *note = hint_spark_source(k, &fix);
         int nk;
         const char *const *kinds = sema_kind_names(&nk);
@@ -528,7 +528,7 @@ static void check_source(sema *s, st_decl *d)
     st_node *n = node_new(s->p, OP_SOURCE, d->kind_loc);
     n->source = d;
     n->ctx = ctx;
-    n->type = sema_kind_ints(d->src_kind) ? s->t_int : tstr_;
+    n->type = sema_kind_ints(d->src_kind) ? s->t_int : d->keyed ? type_pair(s->p, tstr_, tstr_) : tstr_;
     if (ctx) {
         n->slide_ms = ctx->batch_ms;
         n->slide_loc = ctx->batch_loc;
@@ -625,7 +625,7 @@ static void report_unused(sema *s, bool had_errors)
     st_program *p = s->p;
     for (int i = p->nnodes - 1; i >= 0; i--) {
         st_node *n = p->nodes[i];
-        if ((n->op == OP_PRINT || n->op == OP_SAVE || n->op == OP_FOREACHRDD) && n->in)
+        if (n->op >= OP_PRINT && n->in)   /* an output (the ST_SINK rows come last) */
             n->live = true;
         if (n->live && n->in)
             n->in->live = true;

@@ -77,7 +77,12 @@ int sema_kind_find(const char *name);   /* its SRC_* or -1 */
 bool sema_kind_ints(int kind);          /* its elements are Int (else String) */
 const char *const *sema_kind_names(int *n);
 const char *sema_kind_closest(const char *name);
-bool sema_kind_args(st_diag *dg, st_decl *d, int kid, st_expr **pos, int npos);   /* from the rows */
+bool sema_kind_args(st_program *p, st_diag *dg, st_decl *d, int kid, st_expr **pos, int npos);   /* from the rows */
+/* the type and description of argument pos (or option name) of a kind
+   checked from its rows, for a param standing for it; false: no such row */
+bool sema_kind_param(st_diag *dg, int kid, int pos, const char *name, st_tykind *want, const char **what,
+                     char *buf, size_t cap);
+bool sema_kind_keyed_opt(int kid, const char *name);   /* name is the kind's ST_SOURCE_KEYED option */
 const char *sema_kind_closest_(const char *name);          /* did-you-mean over every kind, or NULL */
 int sema_kind_opts(int kind, const char **out, int max);   /* its named options */
 bool sema_receiver_args(st_diag *dg, const st_program *p, st_decl *d);   /* receiver(fn [, "arg"]) */

@@ -386,6 +386,8 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
         }
         break;
     default:
+        if (sema_sink_impl(oi->op))
+            ok = sema_sink_args(s, e, n, depth);
         break;
     }
     if (!ok || is_err(n->type))

@@ -78,6 +78,10 @@ const st_type *check_fn(sema *s, st_expr *f, const char *op, int nparams, const 
                 const st_type *t2, bool allow_list, int depth);
 const op_info *find_op(const char *name);
 bool is_output_name(const char *name);
+/* sema_sinks.c: an output with an ST_SINK_IMPL row, and the check of its
+   arguments (STRING literals or params; a STRLIST_FN lambda) */
+bool sema_sink_impl(st_opkind op);
+bool sema_sink_args(sema *s, st_expr *e, st_node *n, int depth);
 bool check_window(sema *s, st_expr *e, int first, st_node *in, st_node *n);
 st_node *stream_expr(sema *s, st_expr *e, bool outer, int depth);
 void check_window_decl(sema *s, st_decl *w);

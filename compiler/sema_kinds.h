@@ -11,4 +11,9 @@ char *sema_kind_describe(const st_decl *d);   /* as --dag shows it (malloc'd) */
 bool sema_sink_arity(st_opkind op, int *min, int *max);   /* false: not a sink */
 bool sema_sink_arg_ok(st_opkind op, const st_expr *a);    /* a literal of the row's ARG */
 
+/* The C libraries the program's kinds need (ST_SOURCE_LIB and
+   ST_SINK_LIB rows), each once, in the order of first use: streamc links
+   libstreamrt_LIB.a and -lLIB for each. Returns how many (at most max). */
+int sema_kind_libs(const st_program *p, const char **out, int max);
+
 #endif

@@ -189,6 +189,33 @@ void sema_source_params(st_program *p, st_diag *dg, st_decl *d, st_decl *(*param
         st_tykind want = TY_INT;
         int64_t min = 1, max = INT64_MAX;
         const char *what = NULL;
+        char wbuf[160];
+        if (!sock && !files && !rate && kid != SRC_STDIN && kid != SRC_RECEIVER &&
+            sema_kind_param(dg, kid, pos, named ? a->name : NULL, &want, &what, wbuf, sizeof wbuf)) {
+            /* a kind checked from its rows: any STRING, INT, BOOL or FLOAT argument */
+            what = ast_strdup(p, what);
+            if (named && sema_kind_keyed_opt(kid, a->name)) {
+                diag_error(dg, v->loc, "param '%s' cannot be %s: it decides the element type when the program "
+                                       "is compiled", pd->name, what);
+                diag_note(dg, pd->name_loc, "'%s' is declared here", pd->name);
+                pd->used = true;
+                a->a = sema_param_dummy(p, v, TY_BOOL, 1);
+                continue;
+            }
+            min = want == TY_INT ? INT64_MIN : 1;
+            st_expr *lit = sema_param_use(dg, pd, v, want, min, max, false, what) ? pd->value
+                                                                                   : sema_param_dummy(p, v, want, 1);
+            if (lit == pd->value) {
+                if (!d->argp)
+                    d->argp = ast_alloc(p, sizeof *d->argp * (size_t)d->nargs);
+                d->argp[i] = pd;
+            }
+            if (named)
+                a->a = lit;
+            else
+                d->args[i] = lit;
+            continue;
+        }
         if (sock && pos == 0)
             slot = SA_HOST, want = TY_STRING, what = "the host of socket()";
         else if (sock && pos == 1)

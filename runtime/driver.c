@@ -351,6 +351,8 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
     c->batches++;
     c->records += records;
     c->skipped_total += sk;
+    int64_t retries = atomic_exchange(&c->out_retries, 0);
+    c->retries_total += retries;
     int64_t *per_src = st_arena_alloc(c->arenas[0], (size_t)(c->desc->nsources + 1) * sizeof *per_src);
     for (int s = 0; s < c->desc->nsources; s++)
         per_src[s] = rt_inputs_records(1, &inputs[s]);
@@ -358,6 +360,7 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
         .time_ms = time_ms, .records = records, .processing_us = t1 - t0, .delay_ms = delay_ms,
         .skipped = sk, .throttled_ms = atomic_exchange(&c->throttled_ms, 0),
         .spilled = atomic_exchange(&c->spilled, 0), .recv_errors = atomic_exchange(&c->recv_errors, 0),
+        .out_retries = retries,
         .src_records = per_src, .state_keys = -1,
         .held = c->held_limit > 0 ? atomic_exchange(&c->held_peak, atomic_load(&c->held)) : -1,
     };
@@ -498,7 +501,8 @@ static int run_replay(rt_prog *p)
                     break;
                 }
                 if (r) {
-                    rt_vsrc_replay(v, text, n, r->file, rt_kind_ints(sd->kind),
+                    rt_vsrc_replay(v, text, n, r->file,
+                                   rt_kind_ints(sd->kind) ? RT_VS_INT : rt_source_keyed(sd) ? RT_VS_PAIR : RT_VS_STR,
                                    cd->batch_ms, cd->block_ms, ctx->pool, replay_warn, ctx);
                     files[s] = r->file;
                     lens[s] = n;
@@ -717,12 +721,15 @@ int st_main_view(const st_program_desc *prog, const st_program_view *view, int a
             ctx->created = true;
         }
         sigfd = signals_install();
-        if (p.opts.metrics && !(p.http = rt_http_start(&p, p.opts.metrics)))
+        if (rt_sinks_open(&p) != 0)
+            rc = 1;
+        if (rc == 0 && p.opts.metrics && !(p.http = rt_http_start(&p, p.opts.metrics)))
             rc = 1;
         if (rc == 0)
             rc = replay ? run_replay(&p) : rt_run_realtime(&p, sigfd);
         rt_http_stop(p.http);
         p.http = NULL;
+        rt_sinks_close(&p);
         signals_remove(sigfd);
     }
     if (fflush(stdout) != 0 && !atomic_exchange(&p.failed, true))

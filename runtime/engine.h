@@ -159,6 +159,5 @@ void *rt_receiver_main(void *arg);
 int rt_recover(rctx *r);
 
 /* ---- the receivers of the kinds (kinds.c) ---- */
-const st_receiver *rt_kind_receiver(st_src_kind k);   /* and rt_kind_* in rt_internal.h */
 
 #endif

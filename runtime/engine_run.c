@@ -93,7 +93,8 @@ int rt_run_realtime(rt_prog *p, int sigfd)
             r->src[i].d = &r->c->desc->sources[i];
             r->src[i].r = r;
             r->src[i].index = i;
-            r->src[i].rv = *rt_kind_receiver(r->src[i].d->kind);
+            if (r->src[i].d->recv)
+                r->src[i].rv = *r->src[i].d->recv;
             if (r->src[i].d->receiver)
                 r->src[i].d->receiver(&r->src[i].rv, r->src[i].d->arg);
             pthread_mutex_init(&r->src[i].mu, NULL);

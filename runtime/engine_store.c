@@ -435,6 +435,38 @@ bool st_recv_store(st_recv *h, const char *p, size_t n)
     return true;
 }
 
+/* A pair is one String record KEY<TAB>VALUE (st_pair_split cuts it at
+   the first TAB): the block store, the log, snapshots and replay files
+   carry it as any record. A key holding a TAB cannot be cut back: it is
+   a counted, logged skip. */
+bool st_recv_store_pair(st_recv *h, const char *k, size_t kn, const char *v, size_t vn)
+{
+    if (!rt_source_keyed(h->d)) {
+        st_recv_error(h, "a (key, value) record stored into a source of single records is skipped");
+        return true;
+    }
+    if (kn > RT_MAX_RECORD || vn > RT_MAX_RECORD - kn - 1) {
+        rt_skip_ctx(h->r->c, "record too long", k, kn);
+        return true;
+    }
+    if (memchr(k, '\t', kn)) {
+        rt_skip_ctx(h->r->c, "a key with a TAB", k, kn);
+        return true;
+    }
+    if (!may_store(h))
+        return false;
+    pthread_mutex_lock(&h->mu);
+    rt_push_str_locked(h, k, kn);
+    /* the record grows by the TAB and the value */
+    h->offs[2 * (h->n - 1) + 1] += (int64_t)(1 + vn);
+    st_buf_putc(&h->bytes, '\t');
+    st_buf_put(&h->bytes, v, vn);
+    h->cost += (int64_t)(1 + vn);
+    rt_held_add(h->r->c, (int64_t)(1 + vn));
+    pthread_mutex_unlock(&h->mu);
+    return true;
+}
+
 bool st_recv_store_int(st_recv *h, int64_t v)
 {
     if (!rt_kind_ints(h->d->kind)) {

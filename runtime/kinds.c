@@ -1,32 +1,33 @@
 /* kinds.c: the runtime's side of the table of source kinds
- * (st_kinds.def): each kind's name, element type, replayability and
- * receiver (runtime/sources/RECEIVER.c). */
+ * (st_kinds.def): each kind's name, element type, replayability, options
+ * and their defaults. The receivers are not named here: the generated
+ * descriptor names its kind's (st_source_desc.recv), so that a kind's
+ * code, and the library it may need, is linked only where it is used. */
 #include "engine.h"
 #include "st_kinds_fmt.h"
-
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) extern const st_receiver st_recv_##RECEIVER;
-#include "st_kinds.def"
 
 typedef struct rt_kind {
     const char *name;
     bool ints, replays;
-    const st_receiver *recv;
 } rt_kind;
 
 #define ELEM_INT true
 #define ELEM_STR false
 static const rt_kind kinds[] = {
-#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) { NAME, ELEM_##ELEM, REPLAY, &st_recv_##RECEIVER },
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) { NAME, ELEM_##ELEM, REPLAY },
+#include "st_kinds.def"
+};
+static const char *const keyed_opt[ST_SRC_COUNT_ + 1] = {
+#define ST_SOURCE_KEYED(ID, OPTION) [ST_SRC_##ID] = OPTION,
 #include "st_kinds.def"
 };
 
 static const rt_kind *kind(st_src_kind k)
 {
-    static const rt_kind none = { "?", false, false, NULL };
+    static const rt_kind none = { "?", false, false };
     return (unsigned)k < ST_SRC_COUNT_ ? &kinds[k] : &none;
 }
 
-const st_receiver *rt_kind_receiver(st_src_kind k) { return kind(k)->recv; }
 bool rt_kind_ints(st_src_kind k) { return kind(k)->ints; }
 bool rt_kind_replays(st_src_kind k) { return kind(k)->replays; }
 const char *rt_kind_name(st_src_kind k) { return kind(k)->name; }
@@ -59,6 +60,19 @@ static const rt_opt opts[] = {
 int rt_source_field(const st_source_desc *d, const char *name, const char **str, int64_t *num)
 {
     int t = ST_KF_NUM;
+    const st_source_opt *given = NULL;
+    for (int i = 0; i < d->nopts && !given; i++)
+        if (strcmp(d->opts[i].name, name) == 0)
+            given = &d->opts[i];
+    if (given) {
+        *str = given->str;
+        *num = given->num;
+        t = given->str ? ST_KF_STR : ST_KF_NUM;
+        for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+            if (opts[i].kind == d->kind && strcmp(opts[i].name, name) == 0)
+                t = opts[i].type;
+        return t;
+    }
     if (strcmp(name, "host") == 0)
         *str = d->host, t = ST_KF_STR;
     else if (strcmp(name, "path") == 0)
@@ -84,6 +98,14 @@ int rt_source_field(const st_source_desc *d, const char *name, const char **str,
             return opts[i].type;
         }
     return t;
+}
+
+bool rt_source_keyed(const st_source_desc *d)
+{
+    const char *o = (unsigned)d->kind < ST_SRC_COUNT_ ? keyed_opt[d->kind] : NULL;
+    const char *str = NULL;
+    int64_t num = 0;
+    return o && rt_source_field(d, o, &str, &num) == ST_KF_NUM && num != 0;
 }
 
 static int field(const void *obj, const char *name, const char **str, int64_t *num)

@@ -98,10 +98,13 @@ static void stats_lines(rt_ctx *c, const rt_bstat *s)
         json_str(&b, d->name);
         put_fmt(&b, ",\"time\":%lld,\"records\":%lld,\"processing_ms\":%lld,\"delay_ms\":%lld,"
                     "\"total_delay_ms\":%lld,\"skipped\":%lld,\"throttled_ms\":%lld,\"spilled\":%lld,"
-                    "\"receiver_errors\":%lld,\"state_keys\":%lld,",
+                    "\"receiver_errors\":%lld,",
                 (long long)s->time_ms, (long long)s->records, (long long)proc_ms, (long long)s->delay_ms,
                 (long long)(s->delay_ms + proc_ms), (long long)s->skipped, (long long)s->throttled_ms,
-                (long long)s->spilled, (long long)s->recv_errors, (long long)s->state_keys);
+                (long long)s->spilled, (long long)s->recv_errors);
+        if (d->nsinks > 0)   /* with st_sink outputs: their failed writes, retried */
+            put_fmt(&b, "\"output_retries\":%lld,", (long long)s->out_retries);
+        put_fmt(&b, "\"state_keys\":%lld,", (long long)s->state_keys);
         if (s->held >= 0)
             put_fmt(&b, "\"held\":%lld,", (long long)s->held);
         st_buf_puts(&b, "\"sources\":{");
@@ -126,6 +129,8 @@ static void stats_lines(rt_ctx *c, const rt_bstat *s)
                 (long long)s->spilled);
         if (s->held >= 0)   /* real time only: the peak of held bytes */
             put_fmt(&b, " held=%lld", (long long)s->held);
+        if (s->out_retries > 0)   /* an st_sink output's failed writes */
+            put_fmt(&b, " retries=%lld", (long long)s->out_retries);
         st_buf_putc(&b, '\n');
     }
     fwrite(b.p, 1, b.n, stderr);
@@ -160,6 +165,7 @@ void rt_obs_batch(rt_ctx *c, const rt_bstat *s)
     ADD(throttled_ms, s->throttled_ms);
     ADD(spilled, s->spilled);
     ADD(recv_errors, s->recv_errors);
+    ADD(out_retries, s->out_retries);
     ADD(output_us, out_us);
     ADD(total_delay_ms, s->delay_ms + proc_ms);
     ADD(proc_sum_us, s->processing_us);
@@ -193,14 +199,19 @@ void rt_obs_total(rt_ctx *c)
         if (c->held_limit > 0)
             put_fmt(&b, ",\"held_max\":%lld,\"held_limit\":%lld", (long long)atomic_load(&c->held_max),
                     (long long)c->held_limit);
+        if (c->desc->nsinks > 0)
+            put_fmt(&b, ",\"output_retries\":%lld", (long long)c->retries_total);
         st_buf_puts(&b, "}}\n");
         fwrite(b.p, 1, b.n, stderr);
         st_buf_free(&b);
     } else if (op->stats) {
-        char held[80] = "";   /* real time only */
+        char held[120] = "";   /* real time only; retries with st_sink outputs */
+        int hn = 0;
         if (c->held_limit > 0)
-            snprintf(held, sizeof held, " held_max=%lld held_limit=%lld", (long long)atomic_load(&c->held_max),
-                     (long long)c->held_limit);
+            hn = snprintf(held, sizeof held, " held_max=%lld held_limit=%lld", (long long)atomic_load(&c->held_max),
+                          (long long)c->held_limit);
+        if (c->desc->nsinks > 0)
+            snprintf(held + hn, sizeof held - (size_t)hn, " retries=%lld", (long long)c->retries_total);
         fprintf(stderr, "[stats] %s total batches=%lld records=%lld skipped=%lld%s\n", c->desc->name,
                 (long long)c->batches, (long long)c->records, (long long)c->skipped_total, held);
     }
@@ -210,6 +221,7 @@ void rt_obs_total(rt_ctx *c)
 
 typedef struct obs_snap {
     int64_t batches, records, skipped, throttled_ms, spilled, output_us, total_delay_ms, recv_errors;
+    int64_t out_retries;
     int64_t last_total_delay_ms, last_processing_us, last_delay_ms, last_time_ms;
     int64_t proc_sum_us, delay_sum_ms, state_keys;
     int64_t proc_bucket[RT_OBS_NBUCKETS], delay_bucket[RT_OBS_NBUCKETS];
@@ -227,7 +239,7 @@ static void snap_read(rt_obs *o, int nsrc, obs_snap *s)
         }
 #define GET(f) s->f = atomic_load_explicit(&o->f, memory_order_relaxed)
         GET(batches); GET(records); GET(skipped); GET(throttled_ms); GET(spilled); GET(output_us);
-        GET(total_delay_ms); GET(recv_errors); GET(last_total_delay_ms); GET(last_processing_us); GET(last_delay_ms);
+        GET(total_delay_ms); GET(recv_errors); GET(out_retries); GET(last_total_delay_ms); GET(last_processing_us); GET(last_delay_ms);
         GET(last_time_ms); GET(proc_sum_us); GET(delay_sum_ms); GET(state_keys);
 #undef GET
         for (int i = 0; i < RT_OBS_NBUCKETS; i++) {
@@ -364,6 +376,13 @@ void rt_obs_prometheus(rt_prog *p, st_buf *b)
         st_buf_puts(b, "streamc_receiver_errors_total{");
         prom_label(b, "context", p->ctxs[c].desc->name);
         put_fmt(b, "} %lld\n", (long long)s[c].recv_errors);
+    }
+    prom_head(b, "streamc_output_retries_total", "counter",
+              "Failed writes of outputs that run through a sink (st_sink.h), each retried.");
+    for (int c = 0; c < n; c++) {
+        st_buf_puts(b, "streamc_output_retries_total{");
+        prom_label(b, "context", p->ctxs[c].desc->name);
+        put_fmt(b, "} %lld\n", (long long)s[c].out_retries);
     }
     prom_head(b, "streamc_wal_bytes_total", "counter", "Bytes appended to the write-ahead log.");
     for (int c = 0; c < n; c++) {

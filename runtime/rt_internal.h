@@ -121,10 +121,12 @@ typedef struct rt_ctx {
     atomic_llong held, held_peak, held_max;
     int64_t held_limit;
     atomic_llong recv_errors; /* receiver failures (connect, read), not yet reported */
+    atomic_llong out_retries; /* failed writes of st_sink outputs, retried; not yet reported */
+    struct st_sink_h *sinks;  /* desc->nsinks handles (sink.c) */
     atomic_llong wal_bytes;   /* bytes appended to its write-ahead log */
     struct rt_obs *obs;       /* --stats / --metrics figures (rt_obs.h) */
     bool quiet;               /* recovery: the batch's outputs had completed; skip them */
-    int64_t batches, records, skipped_total;
+    int64_t batches, records, skipped_total, retries_total;
     st_job job;
 } rt_ctx;
 
@@ -153,6 +155,12 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms,
                const st_input *inputs, int64_t delay_ms);
 int64_t rt_inputs_records(int n, const st_input *inputs);
 
+/* ---- sink.c: the st_sink outputs (st_sink.h) ------------------------------ */
+/* Opens every sink of every context, before the first batch; 0, or -1
+   after a sink's open failed (logged). */
+int rt_sinks_open(rt_prog *p);
+void rt_sinks_close(rt_prog *p);   /* those opened */
+
 /* ---- output.c: logging -------------------------------------------------- */
 const char *rt_prog_name(const rt_prog *p);
 /* "PROG: LEVEL: message\n" on stderr in one write. */
@@ -179,6 +187,7 @@ typedef struct rt_vblock {
 typedef struct rt_vsrc {
     rt_vs_kind kind;
     bool ints;            /* an int source (rate): records are ivals */
+    bool keyed;           /* a keyed source: a record is KEY<TAB>VALUE */
     int64_t batch_ms, block_ms;
     char *text;           /* owned: the file the records point into */
     size_t text_map;      /* > 0: text is a read-only mapping of this length */
@@ -206,9 +215,13 @@ typedef void (*rt_vs_warn_fn)(void *arg, const char *what, const char *p,
 
 /* From replay text (OFFSET_MS<TAB>RECORD lines); takes ownership of text
    (malloc'd). fname names the file in warnings. A big file is laid out
-   on pool's threads (NULL: on the caller), with the same result. */
+   on pool's threads (NULL: on the caller), with the same result. elem:
+   RT_VS_STR, RT_VS_INT (a record that is not an int is a counted skip)
+   or RT_VS_PAIR (OFFSET_MS<TAB>KEY<TAB>VALUE: a record without a TAB is
+   a counted skip). */
+enum { RT_VS_STR, RT_VS_INT, RT_VS_PAIR };
 void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
-                    bool ints, int64_t batch_ms, int64_t block_ms, rt_pool *pool,
+                    int elem, int64_t batch_ms, int64_t block_ms, rt_pool *pool,
                     rt_vs_warn_fn warn, void *warg);
 /* Replay text is laid out on pool's threads (when not NULL) in pieces of
    at least this many bytes (1 MiB; tests make it smaller). */
@@ -268,6 +281,9 @@ int rt_source_field(const st_source_desc *d, const char *name, const char **str,
 void rt_kind_describe(const st_source_desc *d, char *buf, size_t cap);
 bool rt_kind_ints(st_src_kind k);      /* Int records (else String) */
 bool rt_kind_replays(st_src_kind k);   /* its receiver can replay a position */
+/* (String, String) records (its ST_SOURCE_KEYED option is true): each
+   stored as KEY<TAB>VALUE (st_pair_split) */
+bool rt_source_keyed(const st_source_desc *d);
 
 /* ---- options and the two run modes (driver.c, engine_*.c) ------------------- */
 /* Parses argv into o; 0, or 2 after printing a usage error on err. */

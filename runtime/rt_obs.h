@@ -25,6 +25,7 @@
 /* One batch, as --stats reports it. */
 typedef struct rt_bstat {
     int64_t time_ms, records, processing_us, delay_ms, skipped, throttled_ms, spilled, recv_errors;
+    int64_t out_retries;              /* failed st_sink writes retried during it */
     const int64_t *src_records;       /* per source of the context */
     int64_t state_keys;               /* keys in the context's state after it; -1: unknown */
     int64_t held;                     /* real time: peak held bytes since the last batch (flow.h); -1: replay */
@@ -38,6 +39,7 @@ typedef struct rt_obs_ent {           /* a batch on the live page */
 typedef struct rt_obs {
     atomic_llong seq;                 /* seqlock: odd while the totals change */
     atomic_llong batches, records, skipped, throttled_ms, spilled, output_us, recv_errors;
+    atomic_llong out_retries;
     atomic_llong total_delay_ms;      /* sum over batches of delay + processing */
     atomic_llong last_total_delay_ms, last_processing_us, last_delay_ms, last_time_ms;
     atomic_llong proc_sum_us, delay_sum_ms, state_keys;

@@ -79,6 +79,11 @@ bool st_recv_sleep(st_recv *h, int64_t ms);        /* false when stopped first *
 /* ---- storing ---- */
 bool st_recv_store(st_recv *h, const char *p, size_t n);   /* one String record */
 bool st_recv_store_int(st_recv *h, int64_t v);             /* one Int record */
+/* One (String, String) record, of a keyed source (ST_SOURCE_KEYED with
+   its option true; otherwise a logged error, the record is skipped). A
+   key with a TAB byte is a counted, logged skip (a pair is kept, logged
+   and replayed as KEY<TAB>VALUE). */
+bool st_recv_store_pair(st_recv *h, const char *k, size_t kn, const char *v, size_t vn);
 /* Every '\n'-terminated line of [p, p+n) as a record ('\r\n' too); *used:
    the bytes consumed (the unterminated rest is left). */
 bool st_recv_store_lines(st_recv *h, const char *p, size_t n, size_t *used);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "st_receiver.h"   /* the receiver interface (user receivers) */
+#include "st_sink.h"       /* the sink interface (ST_SINK_IMPL outputs) */
 
 #define ST_VERSION "0.1.0"
 
@@ -255,9 +256,23 @@ enum { ST_SRC_COUNT_ = 0
 #define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) + 1
 #include "st_kinds.def"
 };
+/* each kind's receiver (runtime/sources/RECEIVER.c), named by the
+   generated descriptor (st_source_desc.recv) */
+#define ST_SOURCE(ID, NAME, ELEM, REPLAY, LISTED, RECEIVER) extern const struct st_receiver st_recv_##RECEIVER;
+#include "st_kinds.def"
 
 /* storage level bits (as the compiler's st_storage) */
 enum { ST_STORE_SER = 1, ST_STORE_DISK = 2, ST_STORE_NOMEM = 4, ST_STORE_REPL = 8 };
+
+/* A named option or positional argument of a kind checked from its rows
+   (st_kinds.def ST_SOURCE_ARG / ST_SOURCE_OPT), as given in the program
+   (params applied at start): a STRING in str, an INT, BOOL or FLOAT
+   (truncated) in num. Read with st_recv_opt_str/_int (st_receiver.h). */
+typedef struct st_source_opt {
+    const char *name;
+    const char *str;
+    int64_t num;
+} st_source_opt;
 
 typedef struct st_source_desc {
     const char *name;      /* the DSL name, for --replay NAME=FILE and messages */
@@ -272,9 +287,28 @@ typedef struct st_source_desc {
     /* receiver(fn [, "arg"]): fn fills the callbacks (st_receiver.h) */
     void (*receiver)(struct st_receiver *r, const char *arg);
     const char *arg;
+    /* the options given, by name (not the fields above) */
+    const st_source_opt *opts;
+    int nopts;
+    /* the kind's receiver (&st_recv_RECEIVER of its row): the runtime
+       core names no kind's code, so a kind that needs a library
+       (ST_SOURCE_LIB) is linked only into the programs that use it */
+    const struct st_receiver *recv;
 } st_source_desc;
 
 typedef struct st_job st_job;
+
+/* An output operator that runs through an st_sink (an ST_SINK_IMPL row):
+   its name in messages, the sink and the call's string arguments
+   (params applied at start). */
+typedef struct st_sink_desc {
+    const char *name;
+    const st_sink *impl;
+    int nargs;
+    const char *const *args;
+} st_sink_desc;
+#define ST_SINK_IMPL(ID, NAME) extern const st_sink st_sink_##NAME;
+#include "st_kinds.def"
 
 typedef struct st_context_desc {
     const char *name;
@@ -295,6 +329,8 @@ typedef struct st_context_desc {
     uint64_t state_hash;                       /* the state's layout: a snapshot of another layout is refused */
     void (*save)(void *state, st_buf *out);    /* appends the state */
     int (*load)(void *state, st_rd *in);       /* into a fresh create()d state; 0, or -1 when it does not parse */
+    int nsinks;                                /* its outputs that run through an st_sink, in order */
+    const st_sink_desc *sinks;
 } st_context_desc;
 
 /* A run-time parameter (`param NAME = LITERAL;`), set with --param
@@ -352,6 +388,16 @@ typedef struct st_block {
     const int64_t *ints;    /* rate sources: the records */
 } st_block;
 
+/* A keyed source's record (st_recv_store_pair) is KEY<TAB>VALUE: its key
+   and value (a record without a TAB, never stored, is all key). */
+static inline void st_pair_split(st_str rec, st_str *k, st_str *v)
+{
+    const char *t = rec.n > 0 ? (const char *)memchr(rec.p, '\t', (size_t)rec.n) : NULL;
+    int64_t kn = t ? (int64_t)(t - rec.p) : rec.n;
+    *k = (st_str){ rec.p, kn };
+    *v = (st_str){ rec.p + kn + (t != NULL), rec.n - kn - (t != NULL) };
+}
+
 typedef struct st_input {
     int nblocks;
     const st_block *blocks; /* in the order they were sealed */
@@ -388,6 +434,22 @@ bool st_output_enabled(const st_job *job);
    body), "..." when more is true, then an empty line. Atomic with respect
    to other contexts' output. */
 void st_print(st_job *job, const char *body, size_t len, bool more);
+
+/* An st_sink output's rows of one batch (st_sink.h), as the generated
+   code builds them: for each element st_sink_row(), then per string its
+   bytes appended to b and st_sink_cell(). */
+typedef struct st_sink_rows {
+    st_buf b;                       /* the strings, one after another */
+    int64_t *ends, ncells, capcells;     /* each string's end in b */
+    int64_t *first, nrows, caprows;      /* each row's first string */
+} st_sink_rows;
+void st_sink_row(st_sink_rows *r);
+void st_sink_cell(st_sink_rows *r);
+/* Hands the rows to the context's sink number `sink` (one write; failed
+   writes are retried with backoff). 0, or -1 when the job stopped
+   before a write succeeded (logged: the batch is not done). */
+int st_sink_write_rows(st_job *job, int sink, const st_sink_rows *r);
+void st_sink_rows_free(st_sink_rows *r);
 
 /* saveAsTextFiles: writes directory "prefix-TIME[.suffix]" with one
    part-NNNNN file per element of parts (each holding its partition's

@@ -356,6 +356,9 @@ static bool split_line(st_str l, int64_t *off, st_str *rec, bool *tab)
 
 /* A malformed line (no tab, bad offset) is counted and reported with
    file:line; returns false. */
+/* a keyed source's line without its second TAB */
+static const char no_value[] = "replay line of a keyed source without a TAB between key and value";
+
 static bool replay_line(int64_t *nmal, st_str l, const char *fname, int64_t lineno,
                         rt_vs_warn_fn warn, void *warg, int64_t *off, st_str *rec)
 {
@@ -466,13 +469,15 @@ static bool lay_out(rt_vsrc *v, const char *text, piece *pc, const char *fname,
         if (off > pc->last_offset)
             pc->last_offset = off;
         int64_t iv = 0;
-        if (v->ints && !st_to_int(rec, &iv)) {
+        bool notint = v->ints && !st_to_int(rec, &iv);
+        if (notint || (v->keyed && !memchr(rec.p, '\t', (size_t)rec.n))) {
             if (pc->strict)
                 return false;
             rt_grow((void **)&pc->badk, &pc->capbad, pc->nbad + 1, sizeof *pc->badk);
             pc->badk[pc->nbad++] = k;
             if (warn) {
-                snprintf(what, sizeof what, "%s:%lld: not an int", fname, (long long)lineno);
+                snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)lineno,
+                         notint ? "not an int" : no_value);
                 warn(warg, what, rec.p, (size_t)rec.n);
             }
             continue;
@@ -668,12 +673,14 @@ static bool replay_par(rt_vsrc *v, const char *text, size_t n, rt_pool *pool)
 }
 
 void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
-                    bool ints, int64_t batch_ms, int64_t block_ms, rt_pool *pool,
+                    int elem, int64_t batch_ms, int64_t block_ms, rt_pool *pool,
                     rt_vs_warn_fn warn, void *warg)
 {
     vsrc_init(v, batch_ms, block_ms);
     v->text = text;
+    bool ints = elem == RT_VS_INT;
     v->ints = ints;
+    v->keyed = elem == RT_VS_PAIR;
     if (replay_par(v, text, n, pool))
         return;
     int64_t warned;
@@ -701,6 +708,12 @@ void rt_vsrc_replay(rt_vsrc *v, char *text, size_t n, const char *fname,
             en->bad = true;
             if (warn) {
                 snprintf(what, sizeof what, "%s:%lld: not an int", fname, (long long)(i + 1));
+                warn(warg, what, rec.p, (size_t)rec.n);
+            }
+        } else if (v->keyed && !memchr(rec.p, '\t', (size_t)rec.n)) {
+            en->bad = true;
+            if (warn) {
+                snprintf(what, sizeof what, "%s:%lld: %s", fname, (long long)(i + 1), no_value);
                 warn(warg, what, rec.p, (size_t)rec.n);
             }
         }

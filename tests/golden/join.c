@@ -365,14 +365,14 @@ static int sc_load0(void *state, st_rd *in)
 }
 
 static const st_source_desc sc_src0[] = {
-    { "views", ST_SRC_SOCKET, "localhost", 9001, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL },
-    { "users", ST_SRC_SOCKET, "localhost", 9002, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL },
+    { "views", ST_SRC_SOCKET, "localhost", 9001, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL, NULL, 0, &st_recv_socket },
+    { "users", ST_SRC_SOCKET, "localhost", 9002, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL, NULL, 0, &st_recv_socket },
 };
 #define SC_NSRC0 2
 #define SC_SRC0 sc_src0
 
 static const st_context_desc sc_contexts[] = {
-    { "shop", INT64_C(1000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(0), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x03d357b51a7c5db9), sc_save0, sc_load0 },
+    { "shop", INT64_C(1000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(0), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x03d357b51a7c5db9), sc_save0, sc_load0, 0, NULL },
 };
 static int64_t sc_keys0(void *state)
 {

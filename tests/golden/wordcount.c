@@ -296,13 +296,13 @@ static int sc_load0(void *state, st_rd *in)
 }
 
 static const st_source_desc sc_src0[] = {
-    { "lines", ST_SRC_SOCKET, "localhost", 9999, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL },
+    { "lines", ST_SRC_SOCKET, "localhost", 9999, NULL, INT64_C(0), false, INT64_C(0), 11, NULL, NULL, NULL, 0, &st_recv_socket },
 };
 #define SC_NSRC0 1
 #define SC_SRC0 sc_src0
 
 static const st_context_desc sc_contexts[] = {
-    { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x6962a89f2cdcdb8d), sc_save0, sc_load0 },
+    { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x6962a89f2cdcdb8d), sc_save0, sc_load0, 0, NULL },
 };
 static int64_t sc_keys0(void *state)
 {

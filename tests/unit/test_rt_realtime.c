@@ -153,7 +153,7 @@ static void test_stdin_ends(void **state)
     int fd = open(path, O_RDONLY);
     dup2(fd, 0);
     close(fd);
-    static const st_source_desc src[] = { { .name = "in", .kind = ST_SRC_STDIN } };
+    static const st_source_desc src[] = { { .name = "in", .kind = ST_SRC_STDIN, .recv = &st_recv_stdin } };
     st_context_desc ctx = one_ctx(src);
     st_program_desc prog = { "rtstdin", 1, &ctx, 0, NULL, NULL, 0, NULL };
     char *argv[] = { "rtstdin", NULL };
@@ -174,7 +174,7 @@ static void test_file_paced_ends(void **state)
 {
     (void)state;
     char *path = write_lines(30, "%d\n");
-    st_source_desc src[] = { { .name = "f", .kind = ST_SRC_FILE, .path = path, .rate = 200 } };
+    st_source_desc src[] = { { .name = "f", .kind = ST_SRC_FILE, .recv = &st_recv_file, .path = path, .rate = 200 } };
     st_context_desc ctx = one_ctx(src);
     st_program_desc prog = { "rtfile", 1, &ctx, 0, NULL, NULL, 0, NULL };
     char *argv[] = { "rtfile", NULL };
@@ -188,7 +188,7 @@ static void test_file_paced_ends(void **state)
 static void test_rate_batches(void **state)
 {
     (void)state;
-    static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .rate = 1000 } };
+    static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .recv = &st_recv_rate, .rate = 1000 } };
     st_context_desc ctx = one_ctx(src);
     st_program_desc prog = { "rtrate", 1, &ctx, 0, NULL, NULL, 0, NULL };
     char *argv[] = { "rtrate", "--batches", "3", "--workers", "3", NULL };
@@ -210,7 +210,7 @@ static void *send_term(void *arg)
 static void test_sigterm_final_batch(void **state)
 {
     (void)state;
-    static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .rate = 200 } };
+    static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .recv = &st_recv_rate, .rate = 200 } };
     st_context_desc ctx = one_ctx(src);
     ctx.batch_ms = 60000;   /* no batch would come before the signal */
     ctx.block_ms = 100;
@@ -263,7 +263,7 @@ static void test_socket_reconnects(void **state)
     pthread_t t;
     pthread_create(&t, NULL, serve, &s);
     st_source_desc src[] = {
-        { .name = "sock", .kind = ST_SRC_SOCKET, .host = "127.0.0.1", .port = s.port },
+        { .name = "sock", .kind = ST_SRC_SOCKET, .recv = &st_recv_socket, .host = "127.0.0.1", .port = s.port },
     };
     st_context_desc ctx = one_ctx(src);
     st_program_desc prog = { "rtsock", 1, &ctx, 0, NULL, NULL, 0, NULL };
@@ -311,7 +311,7 @@ static void test_textfiles_new_only(void **state)
     FILE *f = fopen(p, "w");
     fputs("old\n", f);
     fclose(f);
-    st_source_desc src[] = { { .name = "dir", .kind = ST_SRC_TEXTFILES, .path = dir } };
+    st_source_desc src[] = { { .name = "dir", .kind = ST_SRC_TEXTFILES, .recv = &st_recv_textfiles, .path = dir } };
     st_context_desc ctx = one_ctx(src);
     st_program_desc prog = { "rtdir", 1, &ctx, 0, NULL, NULL, 0, NULL };
     char *argv[] = { "rtdir", "--duration", "30s", NULL };   /* a safety net */
