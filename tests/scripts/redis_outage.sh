@@ -15,6 +15,7 @@ cat > job.stream <<'EOS'
 param redis = "127.0.0.1:1";
 context c {
     batch = 100ms;
+    block = 50ms;
     checkpoint = "ck";
 }
 source xs = redis(redis, stream = "ev", group = "g");
