@@ -86,14 +86,36 @@ redisReply *rc_cmd(rconn *r, int argc, const char *const *argv, const size_t *le
     return rep;
 }
 
+static int lens(int argc, const char *const *argv, size_t *len)
+{
+    if (argc > 16)
+        return -1;
+    for (int i = 0; i < argc; i++)
+        len[i] = strlen(argv[i]);
+    return 0;
+}
+
 redisReply *rc_cmdv(rconn *r, int argc, const char *const *argv)
 {
     size_t len[16];
-    if (argc > 16)
+    return lens(argc, argv, len) ? NULL : rc_cmd(r, argc, argv, len);
+}
+
+redisReply *rc_cmd_again(rconn *r, int argc, const char *const *argv, const size_t *len)
+{
+    bool had = r->c != NULL;
+    if (!had && rc_connect(r) != 0)
         return NULL;
-    for (int i = 0; i < argc; i++)
-        len[i] = strlen(argv[i]);
-    return rc_cmd(r, argc, argv, len);
+    redisReply *rep = rc_cmd(r, argc, argv, len);
+    if (!rep && had && rc_connect(r) == 0)
+        rep = rc_cmd(r, argc, argv, len);
+    return rep;
+}
+
+redisReply *rc_cmdv_again(rconn *r, int argc, const char *const *argv)
+{
+    size_t len[16];
+    return lens(argc, argv, len) ? NULL : rc_cmd_again(r, argc, argv, len);
 }
 
 bool rc_is_error(const redisReply *reply, const char *prefix)

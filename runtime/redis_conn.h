@@ -37,6 +37,11 @@ void rc_close(rconn *r);
 redisReply *rc_cmd(rconn *r, int argc, const char *const *argv, const size_t *len);
 /* rc_cmd with NUL-terminated arguments. */
 redisReply *rc_cmdv(rconn *r, int argc, const char *const *argv);
+/* rc_cmd for a command that may be sent twice (a read, an idempotent
+   script): connects if need be, and a connection that turns out to be
+   dead (the server restarted since) is replaced once, at once. */
+redisReply *rc_cmd_again(rconn *r, int argc, const char *const *argv, const size_t *len);
+redisReply *rc_cmdv_again(rconn *r, int argc, const char *const *argv);
 /* Whether reply is the Redis error whose text starts with prefix. */
 bool rc_is_error(const redisReply *reply, const char *prefix);
 

@@ -33,8 +33,14 @@ typedef struct sstate {
     bool down;            /* the last write failed on the connection (logged once) */
 } sstate;
 
+/* The outputs are opened one after another at start, in program order:
+   their ordinal tells two saveToRedis of one program apart, the same way
+   in every run of it. */
+static int outputs_opened;
+
 static int open_sink(st_sink_h *h)
 {
+    int ordinal = outputs_opened++;
     sstate *st = calloc(1, sizeof *st);
     if (!st) {
         st_sink_error(h, "out of memory");
@@ -52,7 +58,7 @@ static int open_sink(st_sink_h *h)
     }
     /* the marker names the program (its executable's name) and the output */
     const char *prog = program_invocation_short_name, *out = st_sink_name(h);
-    size_t n = strlen(prog) + strlen(out) + 32;
+    size_t n = strlen(prog) + strlen(out) + 48;
     st->marker = malloc(n);
     if (!st->marker) {
         rc_close(&st->c);
@@ -60,7 +66,7 @@ static int open_sink(st_sink_h *h)
         st_sink_error(h, "out of memory");
         return -1;
     }
-    snprintf(st->marker, n, "streamc:saveToRedis:%s:%s", prog, out);
+    snprintf(st->marker, n, "streamc:saveToRedis:%s:%s:%d", prog, out, ordinal);
     st_sink_set_state(h, st);
     return 0;
 }
@@ -221,7 +227,8 @@ static int write_sink(st_sink_h *h, int64_t batch_ms, const st_row *rows, size_t
     sstate *st = st_sink_state(h);
     if (n == 0)
         return 0;   /* nothing to apply: Redis is not asked */
-    if (!st->c.c && rc_connect(&st->c) != 0)
+    bool fresh = !st->c.c;
+    if (fresh && rc_connect(&st->c) != 0)
         return lost(h, st);
     bool *skip = calloc(n + 1, sizeof *skip);
     if (!skip) {
@@ -236,6 +243,10 @@ static int write_sink(st_sink_h *h, int64_t batch_ms, const st_row *rows, size_t
     int rc;
     for (int tries = 0;; tries++) {
         rc = attempt(h, st, batch_ms, rows, n, skip);
+        if (rc == -1 && !fresh && rc_connect(&st->c) == 0) {
+            fresh = true;   /* a dead connection (Redis restarted since): replaced once, at once */
+            continue;
+        }
         if (rc == 0 || rc == -1 || tries >= 8)
             break;
     }

@@ -243,10 +243,10 @@ static int ack_through(rstate *st, rconn *c, const char *last, char *why, size_t
     redisReply *rep;
     if (st->stream) {
         const char *argv[] = { "EVAL", STREAM_ACK, "1", st->key, st->group, last, st->consumer };
-        rep = rc_cmdv(c, 7, argv);
+        rep = rc_cmdv_again(c, 7, argv);
     } else {
         const char *argv[] = { "EVAL", LIST_ACK, "2", st->proc, st->acked, last };
-        rep = rc_cmdv(c, 6, argv);
+        rep = rc_cmdv_again(c, 6, argv);
     }
     if (!rep) {
         snprintf(why, wcap, "%s", c->err);
@@ -274,9 +274,7 @@ static void commit(st_recv *h, const char *pos, size_t n)
     memcpy(last, sp + 1, ln);
     last[ln] = '\0';
     char why[256];
-    if ((!st->cm.c && rc_connect(&st->cm) != 0) || ack_through(st, &st->cm, last, why, sizeof why) != 0) {
-        if (!st->cm.c)
-            snprintf(why, sizeof why, "%s", st->cm.err);
+    if (ack_through(st, &st->cm, last, why, sizeof why) != 0) {
         if (!st->cm_down)
             st_recv_error(h, "cannot acknowledge %s to Redis at %s:%d: %s; retried at the next commit",
                           st->stream ? "entries" : "records", st->cm.host, st->cm.port, why);

@@ -117,20 +117,13 @@ static int open_table(st_table_h *h)
    missing, -1 unavailable (logged once per outage). */
 static int fetch(st_table_h *h, tstate *t, const char *k, size_t kn, uint64_t hash, centry **out)
 {
-    if (!t->c.c && rc_connect(&t->c) != 0) {
+    const char *argv[] = { "GET", k };
+    size_t len[] = { 3, kn };
+    redisReply *r = rc_cmd_again(&t->c, 2, argv, len);
+    if (!r) {
         if (!t->down)
             st_table_error(h, "Redis at %s:%d is unreachable: %s; lookups wait for it", t->c.host, t->c.port,
                            t->c.err);
-        t->down = true;
-        return -1;
-    }
-    const char *argv[] = { "GET", k };
-    size_t len[] = { 3, kn };
-    redisReply *r = rc_cmd(&t->c, 2, argv, len);
-    if (!r) {
-        if (!t->down)
-            st_table_error(h, "lost the connection to Redis at %s:%d: %s; lookups wait for it", t->c.host,
-                           t->c.port, t->c.err);
         t->down = true;
         return -1;
     }

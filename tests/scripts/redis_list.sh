@@ -18,6 +18,8 @@ context c {
 }
 source q = redis(redis, list = "queue");
 q.saveAsTextFiles("out/q");
+q.saveToRedis(redis, l => ["RPUSH", "copy1", l]);
+q.filter(l => l != "line-7").saveToRedis(redis, l => ["RPUSH", "copy2", l + "!"]);
 q.map(l => ("n", 1)).updateStateByKey(0, (a, v) => a + v).print();
 EOS
 build job
@@ -37,18 +39,31 @@ diff want got >/dev/null || fail "records out: $(wc -l <got), not each of the 50
 [ "$(cli LLEN queue:streamc:q)" = 0 ] || fail "records left in the processing list: $(cli LRANGE queue:streamc:q 0 5)"
 [ "$(cli GET queue:streamc:q:acked)" = 500 ] || fail "acknowledged: $(cli GET queue:streamc:q:acked), not 500"
 [ ! -s stderr ] || fail "stderr: $(cat stderr)"
+# two saveToRedis outputs, each applied once, in the list's order
+seq 1 500 | sed 's/^/line-/' >want1
+[ "$(cli LRANGE copy1 0 -1)" = "$(cat want1)" ] || fail "copy1: $(cli LLEN copy1) records, not the 500 in order"
+[ "$(cli LRANGE copy2 0 -1)" = "$(grep -vx line-7 want1 | sed 's/$/!/')" ] || fail "copy2: $(cli LLEN copy2) records, not the 499 in order"
+[ "$(cli --scan --pattern 'streamc:saveToRedis:job:*' | wc -l)" = 2 ] || fail "not one marker per output"
 
 # ---- Redis unreachable at the start: exit 1, the address and the reason ----
 port=$(free_port)
+grep -v saveToRedis job.stream >src.stream
+build src
 rc=0
-./job --param redis="127.0.0.1:$port" >o2 2>e2 || rc=$?
+./src --param redis="127.0.0.1:$port" >o2 2>e2 || rc=$?
 [ "$rc" = 1 ] || fail "unreachable Redis: exit $rc, not 1: $(cat e2)"
-grep -qx "job: error: source 'q': cannot connect to Redis at 127.0.0.1:$port: Connection refused" e2 ||
+grep -qx "src: error: source 'q': cannot connect to Redis at 127.0.0.1:$port: Connection refused" e2 ||
     fail "unreachable Redis: $(cat e2)"
 rc=0
-./job --param redis="127.0.0.1:99999" >o3 2>e3 || rc=$?
-[ "$rc" = 1 ] && grep -qx "job: error: source 'q': malformed Redis address '127.0.0.1:99999' (expected HOST:PORT)" e3 ||
+./src --param redis="127.0.0.1:99999" >o3 2>e3 || rc=$?
+[ "$rc" = 1 ] && grep -qx "src: error: source 'q': malformed Redis address '127.0.0.1:99999' (expected HOST:PORT)" e3 ||
     fail "bad address: exit $rc: $(cat e3)"
+# saveToRedis: before the first batch
+rc=0
+./job --param redis="127.0.0.1:$port" >o2 2>e2 || rc=$?
+[ "$rc" = 1 ] && [ ! -s o2 ] || fail "unreachable Redis for saveToRedis: exit $rc: $(cat e2)"
+[ "$(head -2 e2)" = "job: warning: output saveToRedis: cannot connect to Redis at 127.0.0.1:$port: Connection refused
+job: error: output saveToRedis: cannot start" ] || fail "unreachable Redis for saveToRedis: $(cat e2)"
 
 # ---- option mistakes the compiler cannot see: a start-up error ----
 sed 's/list = "queue"/list = "queue", stream = "s"/' job.stream >both.stream
