@@ -63,8 +63,15 @@ kill_loop() {
     # the last run: until saveToRedis has applied every entry, then a stop
     local want
     want=$(awk '{ s += $2 } END { print s }' "expected-$s")
+    local before
+    before=$(grep -c "recovered from" "stderr-$s" || true)
     ./"$prog" --param redis="$R" >>"stdout-$s" 2>>"stderr-$s" &
     pid=$!
+    # started (its signal handling in place) once it has recovered
+    for _ in $(seq 1 300); do
+        [ "$(grep -c "recovered from" "stderr-$s" || true)" -gt "$before" ] && break
+        sleep 0.05
+    done
     for _ in $(seq 1 300); do
         [ "$(cli HVALS "totals-$s" | awk '{ s += $1 } END { print s + 0 }')" -ge "$want" ] && break
         sleep 0.1
