@@ -52,9 +52,9 @@ COMP_GEN  := $(OBJ)/compiler/parser.tab.c $(OBJ)/compiler/parser.tab.h \
 COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 
 # ---- runtime -------------------------------------------------------------
-# A kind that needs a C library (ST_SOURCE_LIB / ST_SINK_LIB rows of
-# st_kinds.def) is built into its own libstreamrt_LIB.a, which streamc
-# links (with -lLIB) only into the programs that use such a kind.
+# A kind that needs a C library (ST_SOURCE_LIB / ST_SINK_LIB / ST_TABLE_LIB
+# rows of st_kinds.def) is built into its own libstreamrt_LIB.a, which
+# streamc links (with -lLIB) only into the programs that use such a kind.
 KIND_LIBS := $(shell sh compiler/tools/kind_libs.sh runtime/st_kinds.def)
 # the Redis kinds' connection code goes with them; hiredis itself too, as
 # one object made from the system's libhiredis.a when there is one, so
@@ -65,10 +65,10 @@ LIB_NAMES := $(sort $(foreach p,$(KIND_LIBS),$(firstword $(subst :, ,$(p)))))
 LIB_SRCS  := $(foreach p,$(KIND_LIBS),$(lastword $(subst :, ,$(p))))
 lib_objs   = $(patsubst runtime/%.c,$(OBJ)/runtime/%.o,$(foreach p,$(filter $(1):%,$(KIND_LIBS)),$(lastword $(subst :, ,$(p)))))
 LIB_ARCHS := $(LIB_NAMES:%=$(LIBDIR)/libstreamrt_%.a)
-RT_SRCS   := $(filter-out $(LIB_SRCS),$(wildcard runtime/*.c runtime/sources/*.c runtime/sinks/*.c))
+RT_SRCS   := $(filter-out $(LIB_SRCS),$(wildcard runtime/*.c runtime/sources/*.c runtime/sinks/*.c runtime/tables/*.c))
 RT_OBJS   := $(RT_SRCS:runtime/%.c=$(OBJ)/runtime/%.o)
 RT_HDRS   := runtime/streamrt.h runtime/st_map.h runtime/st_gen.h runtime/st_receiver.h runtime/st_sink.h \
-             runtime/st_kinds.def
+             runtime/st_kinds.def runtime/st_table.h
 
 .PHONY: all test check check-san install uninstall clean demo bench fuzz golden FORCE
 all: $(BIN)/streamc $(LIBDIR)/libstreamrt.a $(LIB_ARCHS) $(INCDIR)/streamrt.h bin/streamc
@@ -112,7 +112,7 @@ $(BIN)/streamc: $(OBJ)/compiler/main.o $(COMP_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $^ $(LDFLAGS)
 
-$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def)
+$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/tables/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Iruntime -c -o $@ $<
 

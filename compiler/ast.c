@@ -531,6 +531,11 @@ static void dump_decl(FILE *out, const st_decl *d)
         fprintf(out, "param %s\n", d->name);
         dump_expr(out, d->value, 1);
         break;
+    case DECL_TABLE:
+        fprintf(out, "table %s = %s\n", d->name, d->kind_name);
+        for (int i = 0; i < d->nargs; i++)
+            dump_expr(out, d->args[i], 1);
+        break;
     }
 }
 

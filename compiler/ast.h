@@ -95,6 +95,7 @@ typedef enum st_builtin {
     /* sema_rec.c */
     BI_SOME, BI_LIST_LEN, BI_SUM, BI_MIN, BI_MAX, BI_LIST_CONTAINS, BI_SORTED, BI_MKSTRING,
     BI_MATCHES, BI_REPLACEALL, BI_REGEXSPLIT, /* sema_regex.c */
+    BI_TABLE_LOOKUP, BI_TABLE_CONTAINS, /* sema_tables.c: lookup(t, k), contains(t, k); decl is the table */
     BI_COUNT_
 } st_builtin;
 
@@ -156,7 +157,8 @@ typedef enum st_declkind {
     DECL_EXTERN,   /* extern NAME(TYPE, ...) : TYPE; */
     DECL_CBLOCK,   /* %{ ... %} */
     DECL_VAL,      /* val NAME = expr; (a constant: value) */
-    DECL_PARAM     /* param NAME = LITERAL; (sema_params.c) */
+    DECL_PARAM,    /* param NAME = LITERAL; (sema_params.c) */
+    DECL_TABLE     /* table NAME = KIND(args); (sema_tables.c) */
 } st_declkind;
 
 /* context settings as written: NAME = expr; */
@@ -254,6 +256,10 @@ typedef struct st_decl {
     int64_t param_min, param_max; /* sema: ints: the range every use allows */
     bool param_nonempty;          /* sema: strings: a use needs a non-empty one */
     const char *param_use;        /* sema: what its first use is ("the port of socket()") */
+
+    /* DECL_TABLE: kind_name, kind_loc, args as a source's; sema_tables.c
+       fills table (its kind, options and the params they are) */
+    struct st_table_info *table;
 
     /* DECL_WINDOW: window NAME = dur [slide dur]; */
     st_expr *win_dur, *win_slide; /* win_slide may be NULL */

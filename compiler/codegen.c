@@ -38,6 +38,7 @@
 
 #include "codegen_int.h"
 #include "codegen_ext.h"
+#include "codegen_tables.h"
 #include "lower.h"
 #include "sbuf.h"
 
@@ -256,6 +257,8 @@ static char *cx_call(ex *x, const st_expr *e)
         free(args);
         return cg_keep(g, b.p);
     }
+    if (e->builtin == BI_TABLE_LOOKUP || e->builtin == BI_TABLE_CONTAINS)
+        return cgt_call(x, e);
     assert(e->ref == REF_BUILTIN && e->nargs <= 8);
     bool iter = x->split_iter; /* only the outermost split() */
     x->split_iter = false;
@@ -876,6 +879,7 @@ int codegen_emit(const st_program *p, lw_plan *plan, const codegen_opts *opts, F
         line_end(gp);
     }
     cgx_globals(p, &g.out);
+    cgt_globals(p, &g.out, &g.bind);
 
     for (int i = 0; i < p->ndecls; i++) {
         const st_decl *d = p->decls[i];
@@ -918,9 +922,9 @@ int codegen_emit(const st_program *p, lw_plan *plan, const codegen_opts *opts, F
     emit(gp, 0, "};");
     codegen_view(p, g.plan, &gp->out);
     cgx_bind(p, &g.out, &g.bind);
-    char tail[160];
-    emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts%s };", c_lit(gp, prog, strlen(prog)),
-         p->ncontexts, cgx_desc_tail(p, tail, sizeof tail));
+    char tail[160], ttail[64];
+    emit(gp, 0, "static const st_program_desc sc_program = { %s, %d, sc_contexts%s%s };", c_lit(gp, prog, strlen(prog)),
+         p->ncontexts, cgx_desc_tail(p, tail, sizeof tail), cgt_desc_tail(p, ttail, sizeof ttail));
     sb_puts(&gp->out, "\n");
     emit(gp, 0, "int main(int argc, char **argv)");
     emit(gp, 0, "{");

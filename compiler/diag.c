@@ -118,6 +118,7 @@ static const char *const warn_names[W_COUNT] = {
     [W_UNUSED_PARAM] = "unused-param",
     [W_WINDOW_GAP] = "window-gap",
     [W_UNUSED_VAL] = "unused-val",
+    [W_UNUSED_TABLE] = "unused-table",
 };
 
 const char *diag_warning_name(st_warn w)
@@ -130,7 +131,7 @@ static uint32_t warning_bits(const char *name)
 {
     if (strcmp(name, "unused") == 0)
         return 1u << W_UNUSED_SOURCE | 1u << W_UNUSED_STREAM | 1u << W_UNUSED_WINDOW | 1u << W_DEAD_STREAM |
-               1u << W_UNUSED_PARAM | 1u << W_UNUSED_VAL;
+               1u << W_UNUSED_PARAM | 1u << W_UNUSED_VAL | 1u << W_UNUSED_TABLE;
     for (int w = W_UNNAMED + 1; w < W_COUNT; w++)
         if (strcmp(name, warn_names[w]) == 0)
             return 1u << w;

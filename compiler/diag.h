@@ -40,6 +40,7 @@ typedef enum st_warn {
     W_UNUSED_PARAM,    /* param 'p' is never used */
     W_WINDOW_GAP,      /* window slide longer than the window */
     W_UNUSED_VAL,      /* val 'v' is never used (sema_rec.c) */
+    W_UNUSED_TABLE,    /* table 't' is never used (sema_tables.c) */
     W_COUNT
 } st_warn;
 

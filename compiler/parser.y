@@ -142,6 +142,7 @@ static st_expr *lambda(st_program *p, st_expr *lhs, st_expr *body, st_loc loc)
 %token <id> KW_CONTEXT "context" KW_SOURCE "source" KW_WINDOW "window"
 %token <id> KW_STREAM "stream" KW_SLIDE "slide" KW_IN "in"
 %token <id> KW_STORAGE "storage" KW_MAXRATE "maxRate" KW_EXTERN "extern" KW_VAL "val" KW_PARAM "param"
+%token <id> KW_TABLE "table"
 %token <id> KW_IF "if" KW_ELSE "else"
 %token <expr> INT "integer" FLOAT "number" STRING "string" DURATION "duration" BOOL "boolean"
 %token <cblock> CBLOCK "C block"
@@ -248,6 +249,20 @@ stmt:
             d->name = $2;
             d->name_loc = @2;
             d->value = $4;
+            program_add_decl(PROG, d);
+        }
+  | KW_TABLE name '=' name '(' opt_args ')' semi
+        {
+            /* table NAME = KIND(args); (sema_tables.c) */
+            st_decl *d = decl_new(PROG, DECL_TABLE, @$);
+            d->name = $2;
+            d->name_loc = @2;
+            d->kind_name = $4;
+            d->kind_loc = @4;
+            if ($6) {
+                d->args = $6->v;
+                d->nargs = $6->n;
+            }
             program_add_decl(PROG, d);
         }
   | KW_EXTERN name '(' opt_types ')' ':' type semi
@@ -373,6 +388,7 @@ type:
 name:
     IDENT | KW_CONTEXT | KW_SOURCE | KW_WINDOW | KW_STREAM | KW_SLIDE | KW_IN
   | KW_STORAGE | KW_MAXRATE | KW_EXTERN | KW_VAL | KW_PARAM
+  | KW_TABLE
   ;
 
 expr:
@@ -588,7 +604,7 @@ static bool sym_is_keyword(yysymbol_kind_t k)
     return k == YYSYMBOL_KW_CONTEXT || k == YYSYMBOL_KW_SOURCE || k == YYSYMBOL_KW_WINDOW ||
            k == YYSYMBOL_KW_STREAM || k == YYSYMBOL_KW_SLIDE || k == YYSYMBOL_KW_IN ||
            k == YYSYMBOL_KW_STORAGE || k == YYSYMBOL_KW_MAXRATE || k == YYSYMBOL_KW_EXTERN ||
-           k == YYSYMBOL_KW_VAL || k == YYSYMBOL_KW_PARAM;
+           k == YYSYMBOL_KW_VAL || k == YYSYMBOL_KW_PARAM || k == YYSYMBOL_KW_TABLE;
 }
 
 static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "sema_int.h"
+#include "sema_tables.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -99,6 +100,7 @@ const char *decl_what(const st_decl *d)
     case DECL_EXTERN: return "extern function";
     case DECL_VAL: return "constant";
     case DECL_PARAM: return "param";
+    case DECL_TABLE: return "table";
     default: return "declaration";
     }
 }
@@ -644,6 +646,8 @@ static void report_unused(sema *s, bool had_errors)
         } else if ((d->kind == DECL_PARAM || d->kind == DECL_VAL) && !d->used) {
             diag_warn(s->d, d->kind == DECL_VAL ? W_UNUSED_VAL : W_UNUSED_PARAM, d->name_loc, "%s '%s' is never used",
                       d->kind == DECL_VAL ? "val" : "param", d->name);
+        } else if (d->kind == DECL_TABLE && !d->used) {
+            diag_warn(s->d, W_UNUSED_TABLE, d->name_loc, "table '%s' is never used", d->name);
         } else if (d->kind == DECL_WINDOW && !d->used) {
             diag_warn(s->d, W_UNUSED_WINDOW, d->name_loc, "window '%s' is never used", d->name);
             /* still check it against the only batch interval there is */
@@ -700,6 +704,8 @@ bool sema_check(st_program *p, st_diag *d)
             sr_check_val(&s.rec, x);
         else if (x->kind == DECL_PARAM)
             sema_param_decl(p, d, x);
+        else if (x->kind == DECL_TABLE)
+            sema_table_decl(&s, x);
     }
     for (int i = 0; i < p->ndecls; i++) {
         st_decl *x = p->decls[i];
@@ -714,6 +720,7 @@ bool sema_check(st_program *p, st_diag *d)
             check_output(&s, x);
     }
     s.cur = NULL;
+    sema_tables_finish(p);
     if (!s.output_unresolved && !parse_errors)
         for (int i = 0; i < p->ncontexts; i++)
             if (!p->contexts[i]->has_output)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sema_int.h"
+#include "sema_tables.h"
 
 enum { SINK_ARG_POSINT, SINK_ARG_STRING, SINK_ARG_CFUNC, SINK_ARG_STRLIST_FN };
 
@@ -76,7 +77,7 @@ int sema_kind_libs(const st_program *p, const char **out, int max)
             n = add_lib(src_libs, (int)p->decls[i]->src_kind, out, n, max);
     for (int i = 0; i < p->nnodes; i++)
         n = add_lib(sink_libs, (int)p->nodes[i]->op, out, n, max);
-    return n;
+    return sema_table_libs(p, out, n, max);
 }
 
 bool sema_sink_arity(st_opkind op, int *min, int *max)

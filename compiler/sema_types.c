@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sema_int.h"
+#include "sema_tables.h"
 
 /* ---- value expressions ------------------------------------------------- */
 
@@ -134,6 +135,8 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
         return s->t_err;
     if (!d || d->kind != DECL_EXTERN) {
         const st_type *rt;
+        if (sema_table_call(s, e, depth, &rt))
+            return rt;
         if (sr_call(&s->rec, e, depth, &rt))
             return rt;
         const builtin_sig *b = find_builtin(e->name);
@@ -144,8 +147,9 @@ static const st_type *type_call(sema *s, st_expr *e, bool allow_list, int depth)
         if (duration_unit(e->name))
             diag_error(s->d, e->loc, "a duration cannot be used as a value");
         else {
-            const char *c[sizeof builtins / sizeof builtins[0] + 16];
+            const char *c[sizeof builtins / sizeof builtins[0] + 17];
             int nc = sr_builtin_names(c, 16);
+            c[nc++] = "lookup"; /* of tables (sema_tables.c) */
             for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
                 c[nc++] = builtins[i].name;
             const char *best = hint_function(e->name, c, nc);

@@ -7,7 +7,7 @@ _streamc()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=
     [ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local warnings="unused-source unused-stream unused-window dead-stream unused-param unused-val window-gap unused"
+    local warnings="unused-source unused-stream unused-window dead-stream unused-param unused-val unused-table window-gap unused"
 
     # OPTION=VALUE: bash splits at '=' (COMP_WORDBREAKS), so the option is
     # before a '=' word

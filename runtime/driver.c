@@ -72,6 +72,7 @@ static void usage(const st_program_desc *prog, const char *name, FILE *f)
             fprintf(f, "  [context %s]\n", cd->name);
         }
     }
+    st_tables_usage(prog->tables, prog->ntables, f);
 }
 
 int64_t rt_parse_duration(const char *s)
@@ -714,6 +715,11 @@ int st_main_view(const st_program_desc *prog, const st_program_view *view, int a
         }
     }
     int sigfd = -1;
+    bool tables = rc == 0 && prog->ntables > 0;   /* opened: closed after the run */
+    if (tables && st_tables_open(prog->tables, prog->ntables, &p) != 0) {
+        tables = false;
+        rc = 1;
+    }
     if (rc == 0) {
         for (int c = 0; c < prog->ncontexts; c++) {
             rt_ctx *ctx = &p.ctxs[c];
@@ -744,6 +750,8 @@ int st_main_view(const st_program_desc *prog, const st_program_view *view, int a
                    (long long)ctx->skipped_total, ctx->skipped_total == 1 ? "" : "s");
         rt_ctx_close(ctx);
     }
+    if (tables)
+        st_tables_close(prog->tables, prog->ntables);
     free(p.ctxs);
     free(p.cleaned);
     for (int i = 0; i < nre; i++)

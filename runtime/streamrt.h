@@ -30,6 +30,7 @@
 #include <string.h>
 #include "st_receiver.h"   /* the receiver interface (user receivers) */
 #include "st_sink.h"       /* the sink interface (ST_SINK_IMPL outputs) */
+#include "st_table.h"      /* tables: table t = file(...); */
 
 #define ST_VERSION "0.1.0"
 
@@ -362,6 +363,8 @@ typedef struct st_program_desc {
     void (*bind)(void);       /* applies the params' values; NULL without params */
     int nregex;               /* the program's regexes, compiled at start */
     st_regex *regex;
+    int ntables;              /* tables (st_table.h), opened at start */
+    const st_table_desc *tables;
 } st_program_desc;
 
 /* Parses the executable's options (--batches N, --duration D, --replay

@@ -355,7 +355,7 @@ static const char sc_dag_svg[] =
     "</g>\n"
     "</svg>\n";
 static const st_program_view sc_view = { sc_dag_svg, sc_keys };
-static const st_program_desc sc_program = { "wordcount", 1, sc_contexts, 0, NULL, NULL, 0, NULL };
+static const st_program_desc sc_program = { "wordcount", 1, sc_contexts, 0, NULL, NULL, 0, NULL, 0, NULL };
 
 int main(int argc, char **argv)
 {

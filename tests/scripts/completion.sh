@@ -19,7 +19,7 @@ check() { # check "EXPECTED" WORD...
 mkdir -p apps/sub
 touch apps/wordcount.stream apps/words.txt apps/web.stream top.stream notes.md
 check "--check --color=" streamc --c
-check "-Wno-dead-stream -Wno-error= -Wno-unused -Wno-unused-param -Wno-unused-source -Wno-unused-stream -Wno-unused-val -Wno-unused-window -Wno-window-gap" streamc -Wno
+check "-Wno-dead-stream -Wno-error= -Wno-unused -Wno-unused-param -Wno-unused-source -Wno-unused-stream -Wno-unused-table -Wno-unused-val -Wno-unused-window -Wno-window-gap" streamc -Wno
 check "-fdiagnostics-color= -fdiagnostics-format=" streamc -fd
 check "always auto" streamc --color = a
 check "always auto never" streamc --color =
