@@ -122,14 +122,12 @@ static int fetch(st_table_h *h, tstate *t, const char *k, size_t kn, uint64_t ha
     redisReply *r = rc_cmd_again(&t->c, 2, argv, len);
     if (!r) {
         if (!t->down)
-            st_table_error(h, "Redis at %s:%d is unreachable: %s; lookups wait for it", t->c.host, t->c.port,
-                           t->c.err);
+            st_table_warn(h, "Redis at %s:%d is unreachable: %s; lookups wait for it", t->c.host, t->c.port,
+                          t->c.err);
         t->down = true;
         return -1;
     }
-    if (t->down)
-        st_table_warn(h, "Redis at %s:%d answers again", t->c.host, t->c.port);
-    t->down = false;
+    t->down = false;   /* (the table says it is available again) */
     int rc = 0;
     if (r->type == REDIS_REPLY_STRING) {
         centry *e = malloc(sizeof *e + kn);

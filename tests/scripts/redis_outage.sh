@@ -6,10 +6,10 @@
 # state are exact, no entry is left pending.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lib/peers.sh"
+. "$ROOT/tests/lib/redis.sh"
 
 start_redis R
 cli() { redis-cli -p "$R_PORT" "$@"; }
-rdir=$(dirname "$R_LOG")
 
 cat > job.stream <<'EOS'
 param redis = "127.0.0.1:1";
@@ -42,19 +42,14 @@ wait_hash totals k 100
 wait_hash lines a 1
 
 # ---- Redis goes away (its data saved to dump.rdb) ----
-cli SHUTDOWN SAVE >/dev/null 2>&1 || true
-wait "$R_PID" 2>/dev/null || true
-port_closed "$R_PORT" || fail "Redis still listening"
+redis_down R || fail "Redis still listening"
 wait_for stderr "source 'xs': lost the connection to Redis at 127.0.0.1:$R_PORT"
 echo a >&3
 echo b >&3
 wait_for stderr "output .*batch [0-9]* not written; retrying"
 
 # ---- and comes back on the same port, with its data ----
-setpriv --pdeathsig TERM "$rdir/redis-server" --port "$R_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$rdir" --daemonize no --logfile "$rdir/redis2.log" </dev/null >/dev/null 2>&1 &
-peers_add $!
-for _ in $(seq 1 200); do [ "$(cli ping 2>/dev/null)" = PONG ] && break; sleep 0.02; done
+redis_up R 3>&- || fail "Redis did not start again"
 [ "$(hget totals k)" = 100 ] || fail "Redis came back without its data"
 wait_hash lines a 2
 wait_hash lines b 1
