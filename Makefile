@@ -59,7 +59,7 @@ KIND_LIBS := $(shell sh compiler/tools/kind_libs.sh runtime/st_kinds.def)
 # the Redis kinds' connection code goes with them; hiredis itself too, as
 # one object made from the system's libhiredis.a when there is one, so
 # that programs using Redis need only libc at run time (README, Redis)
-KIND_LIBS += hiredis:runtime/redis_conn.c
+KIND_LIBS += hiredis:runtime/redis/conn.c
 HIREDIS_A := $(firstword $(wildcard $(shell $(CC) -print-file-name=libhiredis.a 2>/dev/null)))
 LIB_NAMES := $(sort $(foreach p,$(KIND_LIBS),$(firstword $(subst :, ,$(p)))))
 LIB_SRCS  := $(foreach p,$(KIND_LIBS),$(lastword $(subst :, ,$(p))))
@@ -112,7 +112,7 @@ $(BIN)/streamc: $(OBJ)/compiler/main.o $(COMP_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $^ $(LDFLAGS)
 
-$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/tables/*.h)
+$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/tables/*.h runtime/redis/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Iruntime -c -o $@ $<
 

@@ -19,7 +19,7 @@
  * rollback). A lost connection fails the write: the engine retries it. */
 #define _GNU_SOURCE 1   /* program_invocation_short_name */
 #include "../st_sink.h"
-#include "../redis_conn.h"
+#include "../redis/conn.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -29,7 +29,7 @@
  * connection, what was taken but never stored (a reply lost on the way)
  * is stored first. */
 #include "../engine.h"
-#include "../redis_conn.h"
+#include "../redis/conn.h"
 
 #include <stdlib.h>
 

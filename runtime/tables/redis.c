@@ -9,7 +9,7 @@
  * caller waits and asks again, nothing is dropped), logged once per
  * outage; each call tries to reconnect. */
 #include "../st_table.h"
-#include "../redis_conn.h"
+#include "../redis/conn.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -58,7 +58,7 @@ printf 'context c { batch = 1s; }\nsource a = countdown("x");\nsource b = countd
 "$SC" --check bad.stream 2>bad.err && fail "bad arguments accepted"
 grep -qx 'bad.stream:2:22: error: argument 1 of countdown() must be an integer' bad.err || fail "type: $(cat bad.err)"
 grep -qx 'bad.stream:3:12: error: countdown() takes 1 argument, not 0' bad.err || fail "count: $(cat bad.err)"
-grep -q "^bad.stream:4:12: error: unknown source kind 'countdwn' (expected socket, textFileStream, file, stdin, rate or countdown); did you mean 'countdown'?" bad.err || fail "did you mean: $(cat bad.err)"
+grep -q "^bad.stream:4:12: error: unknown source kind 'countdwn' (expected socket, textFileStream, file, stdin, rate, countdown or redis); did you mean 'countdown'?" bad.err || fail "did you mean: $(cat bad.err)"
 cd tree
 [ "$(git status --porcelain --untracked-files=no)" = " M runtime/st_kinds.def" ] || fail "the build changed tracked files: $(git status --porcelain)"
 
@@ -171,7 +171,7 @@ ar t build/lib/streamc/libstreamrt.a | grep -q pairs && fail "pairs.o is in the 
 [ "$(ar t build/lib/streamc/libstreamrt_z.a)" = "pairs.o" ] || fail "libstreamrt_z.a: $(ar t build/lib/streamc/libstreamrt_z.a)"
 mk install PREFIX=/usr DESTDIR="$W/inst" >>build.log 2>&1 || fail "install: $(tail -3 build.log)"
 [ -f "$W/inst/usr/lib/streamc/libstreamrt_z.a" ] || fail "libstreamrt_z.a not installed"
-grep -qx 'kindlibs=-lstreamrt_z -lz' "$W/inst/usr/lib/pkgconfig/streamrt.pc" || fail "streamrt.pc: $(cat "$W/inst/usr/lib/pkgconfig/streamrt.pc")"
+grep -qx 'kindlibs=-lstreamrt_hiredis -lhiredis -lstreamrt_z -lz' "$W/inst/usr/lib/pkgconfig/streamrt.pc" || fail "streamrt.pc: $(cat "$W/inst/usr/lib/pkgconfig/streamrt.pc")"
 cd "$W"
 
 # linking: a plain program (countdown) links neither libz nor the pairs

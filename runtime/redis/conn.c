@@ -1,5 +1,5 @@
-/* redis_conn.c: a blocking hiredis connection (redis_conn.h). */
-#include "redis_conn.h"
+/* redis/conn.c: a blocking hiredis connection (conn.h). */
+#include "conn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

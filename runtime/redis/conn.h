@@ -1,4 +1,4 @@
-/* redis_conn.h: one blocking hiredis connection as the Redis kinds use it
+/* redis/conn.h: one blocking hiredis connection as the Redis kinds use it
  * (sources/redis.c, sinks/redis.c, tables/redis.c; all in
  * build/libstreamrt_hiredis.a). An address is "HOST:PORT" (PORT defaults
  * to 6379; "[V6ADDR]:PORT" for IPv6). A connection is used by one thread
