@@ -1,5 +1,6 @@
 # tests/lib/redis.sh (after tests/lib/peers.sh): Redis going away and
 # coming back with its data, for the Redis connectors' outage tests.
+#   cli ARGS...    redis-cli on $R_PORT (the test's server R)
 #   redis_down R   SHUTDOWN SAVE (its data into dump.rdb), wait for the
 #                  process and the port to close
 #   redis_up R     a server again on R's port and directory (it loads
@@ -27,3 +28,4 @@ redis_up() {
         sleep 0.02
     done
 }
+cli() { redis-cli -p "$R_PORT" "$@"; }

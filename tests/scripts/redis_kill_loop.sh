@@ -9,9 +9,9 @@
 # again from the stream (XRANGE of their positions).
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lib/peers.sh"
+. "$ROOT/tests/lib/redis.sh"
 
 start_redis R
-cli() { redis-cli -p "$R_PORT" "$@"; }
 
 job_src() {   # $1 storage level, $2 stream, $3 checkpoint
     cat <<EOS

@@ -7,8 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lib/peers.sh"
 
+. "$ROOT/tests/lib/redis.sh"
 start_redis R
-cli() { redis-cli -p "$R_PORT" "$@"; }
 
 cat > job.stream <<'EOS'
 param redis = "127.0.0.1:1";
@@ -45,39 +45,31 @@ seq 1 500 | sed 's/^/line-/' >want1
 [ "$(cli LRANGE copy2 0 -1)" = "$(grep -vx line-7 want1 | sed 's/$/!/')" ] || fail "copy2: $(cli LLEN copy2) records, not the 499 in order"
 [ "$(cli --scan --pattern 'streamc:saveToRedis:job:*' | wc -l)" = 2 ] || fail "not one marker per output"
 
+# start_error PROG ADDR LINE: PROG --param redis=ADDR exits 1 before any
+# output, and its stderr has LINE
+start_error() {
+    local rc=0
+    ./"$1" --param redis="$2" </dev/null >"$1.out" 2>"$1.err" || rc=$?
+    [ "$rc" = 1 ] && [ ! -s "$1.out" ] && grep -qxF "$3" "$1.err" || fail "$1 with $2: exit $rc: $(cat "$1.err")"
+}
+
 # ---- Redis unreachable at the start: exit 1, the address and the reason ----
 port=$(free_port)
 grep -v saveToRedis job.stream >src.stream
 build src
-rc=0
-./src --param redis="127.0.0.1:$port" >o2 2>e2 || rc=$?
-[ "$rc" = 1 ] || fail "unreachable Redis: exit $rc, not 1: $(cat e2)"
-grep -qx "src: error: source 'q': cannot connect to Redis at 127.0.0.1:$port: Connection refused" e2 ||
-    fail "unreachable Redis: $(cat e2)"
-rc=0
-./src --param redis="127.0.0.1:99999" >o3 2>e3 || rc=$?
-[ "$rc" = 1 ] && grep -qx "src: error: source 'q': malformed Redis address '127.0.0.1:99999' (expected HOST:PORT)" e3 ||
-    fail "bad address: exit $rc: $(cat e3)"
+start_error src "127.0.0.1:$port" "src: error: source 'q': cannot connect to Redis at 127.0.0.1:$port: Connection refused"
+start_error src 127.0.0.1:99999 "src: error: source 'q': malformed Redis address '127.0.0.1:99999' (expected HOST:PORT)"
 # saveToRedis: before the first batch
-rc=0
-./job --param redis="127.0.0.1:$port" >o2 2>e2 || rc=$?
-[ "$rc" = 1 ] && [ ! -s o2 ] || fail "unreachable Redis for saveToRedis: exit $rc: $(cat e2)"
-[ "$(head -2 e2)" = "job: warning: output saveToRedis: cannot connect to Redis at 127.0.0.1:$port: Connection refused
-job: error: output saveToRedis: cannot start" ] || fail "unreachable Redis for saveToRedis: $(cat e2)"
+start_error job "127.0.0.1:$port" "job: warning: output saveToRedis: cannot connect to Redis at 127.0.0.1:$port: Connection refused"
+grep -qx "job: error: output saveToRedis: cannot start" job.err || fail "saveToRedis: $(cat job.err)"
 
 # ---- option mistakes the compiler cannot see: a start-up error ----
 sed 's/list = "queue"/list = "queue", stream = "s"/' job.stream >both.stream
 build both
-rc=0
-./both --param redis="$R" >o4 2>e4 || rc=$?
-[ "$rc" = 1 ] && grep -qx "both: error: source 'q': redis() needs exactly one of list = \"KEY\" or stream = \"KEY\"" e4 ||
-    fail "list and stream: exit $rc: $(cat e4)"
+start_error both "$R" "both: error: source 'q': redis() needs exactly one of list = \"KEY\" or stream = \"KEY\""
 sed 's/list = "queue"/stream = "s"/' job.stream >nogroup.stream
 build nogroup
-rc=0
-./nogroup --param redis="$R" >o5 2>e5 || rc=$?
-[ "$rc" = 1 ] && grep -qx "nogroup: error: source 'q': a Redis stream source needs group = \"NAME\" (its consumer group)" e5 ||
-    fail "stream without group: exit $rc: $(cat e5)"
+start_error nogroup "$R" "nogroup: error: source 'q': a Redis stream source needs group = \"NAME\" (its consumer group)"
 
 # ---- hiredis only where Redis is used, and statically ----
 printf 'context c { batch = 1s; }\nsource s = stdin();\ns.print();\n' >plain.stream

@@ -8,7 +8,6 @@
 . "$ROOT/tests/lib/redis.sh"
 
 start_redis R
-cli() { redis-cli -p "$R_PORT" "$@"; }
 
 cat > job.stream <<'EOS'
 param redis = "127.0.0.1:1";
