@@ -65,4 +65,45 @@ wait "$pid" || rc=$?
 [ "$(hget lines a)" = 2 ] && [ "$(hget lines b)" = 1 ] || fail "lines a=$(hget lines a) b=$(hget lines b)"
 [ "$(grep -c "lost the connection to Redis" stderr)" = 1 ] || fail "the outage is not logged once: $(cat stderr)"
 ! grep -iE "sanitizer|runtime error|: error:" stderr || fail "errors in stderr"
+
+# ---- a batch re-run after a crash that came after its transaction was
+# applied (and before the batch was logged done) is not applied again:
+# the job is stopped while Redis holds its EXEC (CLIENT PAUSE WRITE),
+# the EXEC then runs, the job is killed; the restart runs the batch again
+# with its outputs, and saveToRedis sees its marker ----
+cat > once.stream <<'EOS'
+param redis = "127.0.0.1:1";
+context c {
+    batch = 100ms;
+    block = 50ms;
+    checkpoint = "ck-once";
+}
+source s = stdin();
+s.map(l => (l, 1)).reduceByKey((a, b) => a + b).saveToRedis(redis, c => ["HINCRBY", "once", c._1, toString(c._2)]);
+EOS
+build once
+mkfifo in2
+./once --param redis="$R" <in2 >o-once 2>e-once &
+pid=$!
+exec 4>in2
+cli CLIENT PAUSE 20000 WRITE >/dev/null
+echo a >&4
+for _ in $(seq 1 200); do cli CLIENT LIST | grep -q 'flags=xb ' && break; sleep 0.05; done
+cli CLIENT LIST | grep -q 'flags=xb ' || fail "the EXEC of saveToRedis never came"
+kill -STOP "$pid"
+cli CLIENT UNPAUSE >/dev/null
+wait_hash once a 1
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+exec 4>&-
+./once --param redis="$R" <in2 >o-once 2>e-once &
+pid=$!
+exec 4>in2
+wait_for e-once "recovered from ck-once/c: .*(1 with outputs)"
+echo b >&4
+wait_hash once b 1
+[ "$(hget once a)" = 1 ] || fail "a batch re-run after a crash was applied again: once a = $(hget once a)"
+exec 4>&-
+kill -TERM "$pid"
+wait "$pid" || fail "once: exit $?: $(cat e-once)"
 echo ok
