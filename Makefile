@@ -56,6 +56,11 @@ COMP_INC  := -Icompiler -I$(OBJ)/compiler -Iruntime
 # rows of st_kinds.def) is built into its own libstreamrt_LIB.a, which
 # streamc links (with -lLIB) only into the programs that use such a kind.
 KIND_LIBS := $(shell sh compiler/tools/kind_libs.sh runtime/st_kinds.def)
+# the Redis kinds' connection code goes with them; hiredis itself too, as
+# one object made from the system's libhiredis.a when there is one, so
+# that programs using Redis need only libc at run time (README, Redis)
+KIND_LIBS += hiredis:runtime/redis/conn.c
+HIREDIS_A := $(firstword $(wildcard $(shell $(CC) -print-file-name=libhiredis.a 2>/dev/null)))
 LIB_NAMES := $(sort $(foreach p,$(KIND_LIBS),$(firstword $(subst :, ,$(p)))))
 LIB_SRCS  := $(foreach p,$(KIND_LIBS),$(lastword $(subst :, ,$(p))))
 lib_objs   = $(patsubst runtime/%.c,$(OBJ)/runtime/%.o,$(foreach p,$(filter $(1):%,$(KIND_LIBS)),$(lastword $(subst :, ,$(p)))))
@@ -107,7 +112,7 @@ $(BIN)/streamc: $(OBJ)/compiler/main.o $(COMP_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $^ $(LDFLAGS)
 
-$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/tables/*.h)
+$(OBJ)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h runtime/*.def runtime/tables/*.h runtime/redis/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Iruntime -c -o $@ $<
 
@@ -123,6 +128,12 @@ $(LIBDIR)/libstreamrt_$(1).a: $(call lib_objs,$(1))
 	ar rcs $$@ $$^
 endef
 $(foreach l,$(LIB_NAMES),$(eval $(call lib_rule,$(l))))
+ifneq ($(HIREDIS_A),)
+$(LIBDIR)/libstreamrt_hiredis.a: $(OBJ)/runtime/hiredis_static.o
+$(OBJ)/runtime/hiredis_static.o: $(HIREDIS_A)
+	@mkdir -p $(@D)
+	$(LD) -r -o $@ --whole-archive $<
+endif
 
 $(INCDIR)/streamrt.h: $(RT_HDRS)
 	@mkdir -p $(@D)

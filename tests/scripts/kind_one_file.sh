@@ -58,7 +58,7 @@ printf 'context c { batch = 1s; }\nsource a = countdown("x");\nsource b = countd
 "$SC" --check bad.stream 2>bad.err && fail "bad arguments accepted"
 grep -qx 'bad.stream:2:22: error: argument 1 of countdown() must be an integer' bad.err || fail "type: $(cat bad.err)"
 grep -qx 'bad.stream:3:12: error: countdown() takes 1 argument, not 0' bad.err || fail "count: $(cat bad.err)"
-grep -q "^bad.stream:4:12: error: unknown source kind 'countdwn' (expected socket, textFileStream, file, stdin, rate, countdown or kafka); did you mean 'countdown'?" bad.err || fail "did you mean: $(cat bad.err)"
+grep -q "^bad.stream:4:12: error: unknown source kind 'countdwn' (expected socket, textFileStream, file, stdin, rate, countdown, kafka or redis); did you mean 'countdown'?" bad.err || fail "did you mean: $(cat bad.err)"
 cd tree
 [ "$(git status --porcelain --untracked-files=no)" = " M runtime/st_kinds.def" ] || fail "the build changed tracked files: $(git status --porcelain)"
 
