@@ -171,7 +171,7 @@ ar t build/lib/streamc/libstreamrt.a | grep -q pairs && fail "pairs.o is in the 
 [ "$(ar t build/lib/streamc/libstreamrt_z.a)" = "pairs.o" ] || fail "libstreamrt_z.a: $(ar t build/lib/streamc/libstreamrt_z.a)"
 mk install PREFIX=/usr DESTDIR="$W/inst" >>build.log 2>&1 || fail "install: $(tail -3 build.log)"
 [ -f "$W/inst/usr/lib/streamc/libstreamrt_z.a" ] || fail "libstreamrt_z.a not installed"
-grep -qx 'kindlibs=-lstreamrt_rdkafka -lrdkafka -lstreamrt_z -lz' "$W/inst/usr/lib/pkgconfig/streamrt.pc" || fail "streamrt.pc: $(cat "$W/inst/usr/lib/pkgconfig/streamrt.pc")"
+grep -qx 'kindlibs=-lstreamrt_hiredis -lhiredis -lstreamrt_rdkafka -lrdkafka -lstreamrt_z -lz' "$W/inst/usr/lib/pkgconfig/streamrt.pc" || fail "streamrt.pc: $(cat "$W/inst/usr/lib/pkgconfig/streamrt.pc")"
 cd "$W"
 
 # linking: a plain program (countdown) links neither libz nor the pairs
