@@ -354,6 +354,20 @@ static bool split_line(st_str l, int64_t *off, st_str *rec, bool *tab)
     return true;
 }
 
+/* split_line for the usual line, a short offset and a tab after it, with
+   no search for the tab; false for any other line (split_line decides). */
+static inline bool quick_split(st_str l, int64_t *off, st_str *rec)
+{
+    int64_t v = 0, i = 0, lim = l.n < 16 ? l.n : 16;   /* 15 digits < MAX_OFFSET */
+    while (i < lim && (unsigned)(l.p[i] - '0') < 10)
+        v = v * 10 + (l.p[i++] - '0');
+    if (i == 0 || i >= lim || l.p[i] != '\t')
+        return false;
+    *off = v;
+    *rec = (st_str){ l.p + i + 1, l.n - i - 1 };
+    return true;
+}
+
 /* A malformed line (no tab, bad offset) is counted and reported with
    file:line; returns false. */
 static bool replay_line(int64_t *nmal, st_str l, const char *fname, int64_t lineno,
@@ -444,7 +458,9 @@ static bool lay_out(rt_vsrc *v, const char *text, piece *pc, const char *fname,
             continue;   /* a blank line holds no record */
         int64_t off;
         st_str rec;
-        if (pc->strict) {
+        if (quick_split(l, &off, &rec)) {
+            /* the usual line: its offset parsed in place */
+        } else if (pc->strict) {
             bool tab;
             if (!split_line(l, &off, &rec, &tab))
                 return false;
@@ -513,6 +529,21 @@ static bool replay_serial(rt_vsrc *v, const char *text, size_t n, const char *fn
                           rt_vs_warn_fn warn, void *warg, int64_t *upto)
 {
     piece pc = { .lo = 0, .hi = n, .last_offset = -1 };
+    /* the records' slots sized from the lines of the file's first 256 KiB
+       (grown if the rest has shorter lines): no pass to count them */
+    size_t head = n < (256 << 10) ? n : (256 << 10);
+    int64_t c = 0;
+    for (const char *q = text, *e = text + head; q < e && (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+        c++;
+    if (n > (1 << 20) && c > 0) {
+        const size_t sz = v->ints ? sizeof *v->ivals : sizeof *v->recs;
+        pc.cap = (int64_t)((double)n / (double)head * (double)c * 1.05) + 1024;
+        void *slots = st_big_alloc((size_t)pc.cap * sz);
+        if (v->ints)
+            v->ivals = slots;
+        else
+            v->recs = slots;
+    }
     if (!lay_out(v, text, &pc, fname, warn, warg, upto)) {
         free(v->recs);
         free(v->ivals);
@@ -587,10 +618,10 @@ static void free_pieces(piece *pcs, size_t np)
 static bool replay_par(rt_vsrc *v, const char *text, size_t n, rt_pool *pool)
 {
     size_t w = (size_t)rt_pool_width(pool), np = n / (rt_replay_piece_min ? rt_replay_piece_min : 1);
-    if (np == 0)
-        return false;
     if (np > (w > 1 ? w * 4 : 1))
         np = w > 1 ? w * 4 : 1;
+    if (np <= 1)
+        return false;   /* one piece: replay_serial reads the file once */
     piece *pcs = rt_xcalloc(np, sizeof *pcs);
     size_t lo = 0;
     for (size_t i = 0; i < np; i++) {
