@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Offsets beyond this (about 31 years) are rejected as malformed: it keeps
    k * batch_ms and the rate arithmetic far from overflow. */
 #define MAX_OFFSET INT64_C(1000000000000000)
@@ -400,6 +404,64 @@ static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
     return true;
 }
 
+/* next_line over [text + pos, text + n) for one pass over a big text: the
+   newlines of 64 bytes at a time found from a bitmap (SSE2), no call per
+   line. The same lines as next_line. */
+typedef struct line_scan {
+    const char *text;
+    size_t pos, n;
+    size_t base;      /* mask holds the newlines of [base - 64, base) at or
+                         after pos; base == n: the rest by next_line */
+    uint64_t mask;
+} line_scan;
+
+static void scan_init(line_scan *s, const char *text, size_t pos, size_t n)
+{
+    *s = (line_scan){ text, pos, n, pos, 0 };
+#if !defined(__SSE2__)
+    s->base = n;
+#endif
+}
+
+#if defined(__SSE2__)
+static inline uint64_t nl_mask(const char *p)
+{
+    const __m128i nl = _mm_set1_epi8('\n');
+    uint64_t m0 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), nl));
+    uint64_t m1 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), nl));
+    uint64_t m2 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), nl));
+    uint64_t m3 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), nl));
+    return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+#endif
+
+static bool scan_next(line_scan *s, st_str *line)
+{
+    if (s->pos >= s->n)
+        return false;
+#if defined(__SSE2__)
+    while (s->base < s->n) {
+        if (s->mask) {
+            size_t end = s->base - 64 + (size_t)__builtin_ctzll(s->mask);
+            s->mask &= s->mask - 1;
+            size_t e = end;
+            if (e > s->pos && s->text[e - 1] == '\r')
+                e--;
+            *line = (st_str){ s->text + s->pos, (int64_t)(e - s->pos) };
+            s->pos = end + 1;
+            return true;
+        }
+        if (s->base + 64 > s->n) {
+            s->base = s->n;   /* the tail: next_line's memchr */
+            break;
+        }
+        s->mask = nl_mask(s->text + s->base);
+        s->base += 64;
+    }
+#endif
+    return next_line(s->text, s->n, &s->pos, line);
+}
+
 /* The first line (from 1) of replay text [text, text+n) whose record is in
    batch k, and its offset; 0 when there is none. */
 int64_t rt_vsrc_line_of_batch(const char *text, size_t n, int64_t batch_ms, int64_t k,
@@ -448,11 +510,12 @@ static bool lay_out(rt_vsrc *v, const char *text, piece *pc, const char *fname,
     int64_t r = 0, lineno = 0;
     int64_t k = 0, b = -1, lo = 0, hi = 0;   /* batch and block of offsets [lo, hi) */
     int64_t lb = -1;                         /* block of the last rt_vblock */
-    size_t pos = pc->lo;
     const size_t sz = v->ints ? sizeof *v->ivals : sizeof *v->recs;
     st_str l;
     char what[512];
-    while (next_line(text, pc->hi, &pos, &l)) {
+    line_scan ls;
+    scan_init(&ls, text, pc->lo, pc->hi);
+    while (scan_next(&ls, &l)) {
         lineno++;
         if (l.n == 0)
             continue;   /* a blank line holds no record */
