@@ -601,7 +601,9 @@ static bool replay_serial(rt_vsrc *v, const char *text, size_t n, const char *fn
     if (n > (1 << 20) && c > 0) {
         const size_t sz = v->ints ? sizeof *v->ivals : sizeof *v->recs;
         pc.cap = (int64_t)((double)n / (double)head * (double)c * 1.05) + 1024;
-        void *slots = st_big_alloc((size_t)pc.cap * sz);
+        /* 4 KiB pages populated in one call, as replay_par's array */
+        void *slots = rt_xmalloc((size_t)pc.cap * sz);
+        populate(slots, (size_t)pc.cap * sz, MADV_POPULATE_WRITE);
         if (v->ints)
             v->ivals = slots;
         else
