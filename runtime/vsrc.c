@@ -628,10 +628,11 @@ static bool replay_serial(rt_vsrc *v, const char *text, size_t n, const char *fn
     return true;
 }
 
-/* A file of a MiB or more is laid out in pieces: each counts its lines
-   (the slots its records may need: the records array is allocated once,
-   not grown by copying), then lays its records out in them. With a pool
-   there are up to 4 pieces per thread, handled at once. */
+/* On a pool of two threads or more, a file of a MiB or more is laid out
+   in pieces: each counts its lines (the slots its records may need: the
+   records array is allocated once, not grown by copying), then lays its
+   records out in them, up to 4 pieces per thread, handled at once. (On
+   one thread replay_serial reads the file once instead.) */
 size_t rt_replay_piece_min = 1 << 20;
 int64_t rt_replay_par_layouts;
 
