@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Offsets beyond this (about 31 years) are rejected as malformed: it keeps
    k * batch_ms and the rate arithmetic far from overflow. */
 #define MAX_OFFSET INT64_C(1000000000000000)
@@ -354,6 +358,20 @@ static bool split_line(st_str l, int64_t *off, st_str *rec, bool *tab)
     return true;
 }
 
+/* split_line for the usual line, a short offset and a tab after it, with
+   no search for the tab; false for any other line (split_line decides). */
+static inline bool quick_split(st_str l, int64_t *off, st_str *rec)
+{
+    int64_t v = 0, i = 0, lim = l.n < 16 ? l.n : 16;   /* 15 digits < MAX_OFFSET */
+    while (i < lim && (unsigned)(l.p[i] - '0') < 10)
+        v = v * 10 + (l.p[i++] - '0');
+    if (i == 0 || i >= lim || l.p[i] != '\t')
+        return false;
+    *off = v;
+    *rec = (st_str){ l.p + i + 1, l.n - i - 1 };
+    return true;
+}
+
 /* A malformed line (no tab, bad offset) is counted and reported with
    file:line; returns false. */
 /* a keyed source's line without its second TAB */
@@ -387,6 +405,64 @@ static bool next_line(const char *text, size_t n, size_t *pos, st_str *line)
     *line = (st_str){ text + *pos, (int64_t)(e - *pos) };
     *pos = end + 1;
     return true;
+}
+
+/* next_line over [text + pos, text + n) for one pass over a big text: the
+   newlines of 64 bytes at a time found from a bitmap (SSE2), no call per
+   line. The same lines as next_line. */
+typedef struct line_scan {
+    const char *text;
+    size_t pos, n;
+    size_t base;      /* mask holds the newlines of [base - 64, base) at or
+                         after pos; base == n: the rest by next_line */
+    uint64_t mask;
+} line_scan;
+
+static void scan_init(line_scan *s, const char *text, size_t pos, size_t n)
+{
+    *s = (line_scan){ text, pos, n, pos, 0 };
+#if !defined(__SSE2__)
+    s->base = n;
+#endif
+}
+
+#if defined(__SSE2__)
+static inline uint64_t nl_mask(const char *p)
+{
+    const __m128i nl = _mm_set1_epi8('\n');
+    uint64_t m0 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), nl));
+    uint64_t m1 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), nl));
+    uint64_t m2 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), nl));
+    uint64_t m3 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), nl));
+    return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+#endif
+
+static bool scan_next(line_scan *s, st_str *line)
+{
+    if (s->pos >= s->n)
+        return false;
+#if defined(__SSE2__)
+    while (s->base < s->n) {
+        if (s->mask) {
+            size_t end = s->base - 64 + (size_t)__builtin_ctzll(s->mask);
+            s->mask &= s->mask - 1;
+            size_t e = end;
+            if (e > s->pos && s->text[e - 1] == '\r')
+                e--;
+            *line = (st_str){ s->text + s->pos, (int64_t)(e - s->pos) };
+            s->pos = end + 1;
+            return true;
+        }
+        if (s->base + 64 > s->n) {
+            s->base = s->n;   /* the tail: next_line's memchr */
+            break;
+        }
+        s->mask = nl_mask(s->text + s->base);
+        s->base += 64;
+    }
+#endif
+    return next_line(s->text, s->n, &s->pos, line);
 }
 
 /* The first line (from 1) of replay text [text, text+n) whose record is in
@@ -437,17 +513,20 @@ static bool lay_out(rt_vsrc *v, const char *text, piece *pc, const char *fname,
     int64_t r = 0, lineno = 0;
     int64_t k = 0, b = -1, lo = 0, hi = 0;   /* batch and block of offsets [lo, hi) */
     int64_t lb = -1;                         /* block of the last rt_vblock */
-    size_t pos = pc->lo;
     const size_t sz = v->ints ? sizeof *v->ivals : sizeof *v->recs;
     st_str l;
     char what[512];
-    while (next_line(text, pc->hi, &pos, &l)) {
+    line_scan ls;
+    scan_init(&ls, text, pc->lo, pc->hi);
+    while (scan_next(&ls, &l)) {
         lineno++;
         if (l.n == 0)
             continue;   /* a blank line holds no record */
         int64_t off;
         st_str rec;
-        if (pc->strict) {
+        if (quick_split(l, &off, &rec)) {
+            /* the usual line: its offset parsed in place */
+        } else if (pc->strict) {
             bool tab;
             if (!split_line(l, &off, &rec, &tab))
                 return false;
@@ -518,6 +597,23 @@ static bool replay_serial(rt_vsrc *v, const char *text, size_t n, const char *fn
                           rt_vs_warn_fn warn, void *warg, int64_t *upto)
 {
     piece pc = { .lo = 0, .hi = n, .last_offset = -1 };
+    /* the records' slots sized from the lines of the file's first 256 KiB
+       (grown if the rest has shorter lines): no pass to count them */
+    size_t head = n < (256 << 10) ? n : (256 << 10);
+    int64_t c = 0;
+    for (const char *q = text, *e = text + head; q < e && (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+        c++;
+    if (n > (1 << 20) && c > 0) {
+        const size_t sz = v->ints ? sizeof *v->ivals : sizeof *v->recs;
+        pc.cap = (int64_t)((double)n / (double)head * (double)c * 1.05) + 1024;
+        /* 4 KiB pages populated in one call, as replay_par's array */
+        void *slots = rt_xmalloc((size_t)pc.cap * sz);
+        populate(slots, (size_t)pc.cap * sz, MADV_POPULATE_WRITE);
+        if (v->ints)
+            v->ivals = slots;
+        else
+            v->recs = slots;
+    }
     if (!lay_out(v, text, &pc, fname, warn, warg, upto)) {
         free(v->recs);
         free(v->ivals);
@@ -537,10 +633,11 @@ static bool replay_serial(rt_vsrc *v, const char *text, size_t n, const char *fn
     return true;
 }
 
-/* A file of a MiB or more is laid out in pieces: each counts its lines
-   (the slots its records may need: the records array is allocated once,
-   not grown by copying), then lays its records out in them. With a pool
-   there are up to 4 pieces per thread, handled at once. */
+/* On a pool of two threads or more, a file of a MiB or more is laid out
+   in pieces: each counts its lines (the slots its records may need: the
+   records array is allocated once, not grown by copying), then lays its
+   records out in them, up to 4 pieces per thread, handled at once. (On
+   one thread replay_serial reads the file once instead.) */
 size_t rt_replay_piece_min = 1 << 20;
 int64_t rt_replay_par_layouts;
 
@@ -592,10 +689,10 @@ static void free_pieces(piece *pcs, size_t np)
 static bool replay_par(rt_vsrc *v, const char *text, size_t n, rt_pool *pool)
 {
     size_t w = (size_t)rt_pool_width(pool), np = n / (rt_replay_piece_min ? rt_replay_piece_min : 1);
-    if (np == 0)
-        return false;
     if (np > (w > 1 ? w * 4 : 1))
         np = w > 1 ? w * 4 : 1;
+    if (np <= 1)
+        return false;   /* one piece: replay_serial reads the file once */
     piece *pcs = rt_xcalloc(np, sizeof *pcs);
     size_t lo = 0;
     for (size_t i = 0; i < np; i++) {

@@ -294,6 +294,73 @@ static void test_replay_in_pieces(void **state)
     rt_pool_free(pool);
 }
 
+/* The one-pass layout finds the lines 64 bytes at a time: lines of every
+   length across those boundaries, '\r', blank lines, a last line with no
+   newline and offsets of 16 digits (parsed the slow way) give the records
+   a plain split gives. */
+static void test_replay_one_pass_lines(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int round = 0; round < 200; round++) {
+        st_buf b = { 0 };
+        st_buf_puts(&b, "0000000000000005\tsixteen digits\n");
+        /* round 0: over a MiB, long lines first, so the slots sized from
+           the first 256 KiB must grow */
+        int lines = round == 0 ? 120000 : 1 + (int)(xs(&x) % 300);
+        for (int i = 0; i < lines; i++) {
+            uint64_t r = xs(&x);
+            if (r % 11 == 0)
+                st_buf_puts(&b, r % 2 ? "\n" : "\r\n");
+            st_buf_int(&b, 5 + i);
+            st_buf_puts(&b, "\t");
+            int len = round == 0 ? (i < 1000 ? 290 : 2) : (int)(r >> 8) % (r % 5 == 0 ? 300 : 70);
+            for (int k = 0; k < len; k++)
+                st_buf_putc(&b, (char)('a' + (k + i) % 26));
+            if (r % 7 == 0)
+                st_buf_puts(&b, "\r");
+            if (i + 1 < lines || round % 2)
+                st_buf_puts(&b, "\n");
+        }
+        if (round % 3 == 0)
+            st_buf_puts(&b, "\n1000000000000000\tlast\n");
+        st_buf_reserve(&b, 1);
+        b.p[b.n] = '\0';
+        /* the reference: split on '\n', drop one '\r', skip blank lines */
+        char *ref = malloc(b.n + 1);
+        memcpy(ref, b.p, b.n + 1);
+        int64_t nref = 0;
+        rt_vsrc v;
+        warns w = { 0 };
+        rt_vsrc_replay(&v, b.p, b.n, "p.txt", false, 1000, 1000, NULL, count_warn, &w);
+        assert_int_equal(w.n, 0);
+        assert_int_equal(v.nmalformed, 0);
+        int64_t got = 0;
+        for (int64_t i = 0; i < v.nblocks; i++)
+            got += v.blocks[i].n;
+        for (char *q = ref, *e = ref + b.n; q < e;) {
+            char *nl = memchr(q, '\n', (size_t)(e - q));
+            char *end = nl ? nl : e, *le = end;
+            if (le > q && le[-1] == '\r')
+                le--;
+            if (le > q) {
+                char *t = memchr(q, '\t', (size_t)(le - q));
+                assert_non_null(t);
+                assert_true(nref < got);
+                st_str rec = v.recs[nref++];
+                if (rec.n != le - t - 1 || memcmp(rec.p, t + 1, (size_t)rec.n) != 0)
+                    fail_msg("round %d record %lld: '%.*s', want '%.*s'", round, (long long)nref,
+                             (int)rec.n, rec.p, (int)(le - t - 1), t + 1);
+            }
+            q = end + 1;
+        }
+        assert_int_equal(got, nref);
+        assert_int_equal(v.last_offset, round % 3 == 0 ? INT64_C(1000000000000000) : 5 + lines - 1);
+        rt_vsrc_free(&v);
+        free(ref);
+    }
+}
+
 /* rt_load_file maps a file while it can guard the mapping against SIGBUS
    (64 at once), then reads files into memory; unloading frees the slot. */
 static void test_load_file_guard_slots(void **state)
@@ -870,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_main_replay_end_to_end),
         cmocka_unit_test(test_main_replay_contexts_interleave),
         cmocka_unit_test(test_save),
+        cmocka_unit_test(test_replay_one_pass_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
