@@ -2,7 +2,7 @@
 """ysb_results.py: reads the Yahoo Streaming Benchmark's results from Redis
 as YSB writes them, and computes YSB's latency figure.
 
-    ysb_results.py PORT COUNTS_OUT
+    ysb_results.py PORT COUNTS_OUT [END_MS]
 
 YSB's layout: for every campaign, a hash CAMPAIGN whose field WINDOW_MS
 holds the window's id; the window's id is a hash with `seen_count` (views
@@ -12,7 +12,9 @@ write). The campaigns are the values of the ad table (`SET ad campaign`).
 Writes `CAMPAIGN WINDOW_MS SEEN` lines, sorted, to COUNTS_OUT (to compare
 with ysb_produce's EXPECTED), and prints YSB's latency per window,
 time_updated - (WINDOW_MS + 10000): how long after the window closed its
-last count was written. Prints `windows N latency_ms p50 P p99 Q max M`.
+last count was written, over the windows that closed by END_MS (the
+wall-clock ms when the producer stopped; a window still open then has
+no final count). Prints `windows N latency_ms p50 P p99 Q max M`.
 A small RESP client: the Python standard library only.
 """
 import socket
@@ -63,8 +65,9 @@ def percentile(xs, p):
 
 
 def main():
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: ysb_results.py PORT COUNTS_OUT")
+    if len(sys.argv) not in (3, 4):
+        raise SystemExit("usage: ysb_results.py PORT COUNTS_OUT [END_MS]")
+    end_ms = int(sys.argv[3]) if len(sys.argv) == 4 else None
     r = Redis(int(sys.argv[1]))
     campaigns = set()
     cursor = "0"
@@ -84,7 +87,7 @@ def main():
             seen = r.cmd("HGET", wid, "seen_count")
             upd = r.cmd("HGET", wid, "time_updated")
             rows.append("%s %s %s" % (c, wts, seen))
-            if upd is not None:
+            if upd is not None and (end_ms is None or int(wts) + 10000 <= end_ms):
                 lat.append(int(upd) - (int(wts) + 10000))
     with open(sys.argv[2], "w") as f:
         for row in sorted(rows):

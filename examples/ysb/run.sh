@@ -72,13 +72,14 @@ else
     done
     "$PRODUCE" "$K" ad-events "$RATE" "$DURATION" expected.txt
 fi
+end_ms=$(( ${EPOCHREALTIME/./} / 1000 ))   # every event made by now
 total=$(awk '{ s += $3 } END { print s + 0 }' expected.txt)
 
 # wait until Redis holds every view (the job reads behind the producer by
 # at most a few batches); bounded so a broken job fails instead of hanging
 deadline=$((SECONDS + 60))
 while :; do
-    python3 "$ROOT/bench/ysb/ysb_results.py" "$R_PORT" counts.txt >latency.txt
+    python3 "$ROOT/bench/ysb/ysb_results.py" "$R_PORT" counts.txt "$end_ms" >latency.txt
     seen=$(awk '$1 != "unknown" { s += $3 } END { print s + 0 }' counts.txt)
     [ "$seen" -ge "$total" ] && break
     if [ $SECONDS -ge $deadline ] || ! kill -0 "$JOB" 2>/dev/null; then
