@@ -159,7 +159,7 @@ check: all $(UNIT_BINS)
 # Test peers (tests/lib/peers.sh): the Kafka mock cluster host, built when
 # librdkafka is installed (.ci/run installs librdkafka-dev).
 HAVE_RDKAFKA := $(shell test -f /usr/include/librdkafka/rdkafka_mock.h && echo 1)
-PEER_TOOLS   := $(if $(HAVE_RDKAFKA),$(BUILD)/tests/kafka_mock)
+PEER_TOOLS   := $(if $(HAVE_RDKAFKA),$(BUILD)/tests/kafka_mock $(BUILD)/bench/ysb_produce)
 $(BUILD)/tests/kafka_mock: tests/tools/kafka_mock.c
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -o $@ $< -lrdkafka -lpthread

@@ -24,11 +24,12 @@ RATE=${RATE:-20000}
 DURATION=${DURATION:-25}
 PARTITIONS=${PARTITIONS:-4}
 BIN=$ROOT/$BUILD/bin
+STREAMC=${STREAMC:-$BIN/streamc}
 PRODUCE=$ROOT/$BUILD/bench/ysb_produce
 YSB_DIR=${YSB_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/ysb.XXXXXX")}
 mkdir -p "$YSB_DIR"
 
-for f in "$BIN/streamc" "$PRODUCE" "$ROOT/$BUILD/tests/kafka_mock"; do
+for f in "$STREAMC" "$PRODUCE" "$ROOT/$BUILD/tests/kafka_mock"; do
     [ -x "$f" ] || { echo "ysb: $f missing: run 'make ysb'" >&2; exit 2; }
 done
 
@@ -45,7 +46,7 @@ echo "ysb: Kafka at $K, Redis at $R, files in $YSB_DIR"
 "$PRODUCE" ads | redis-cli -p "$R_PORT" >/dev/null
 [ "$(redis-cli -p "$R_PORT" DBSIZE)" = 1000 ] || { echo "ysb: the ad table did not load" >&2; exit 1; }
 
-"$BIN/streamc" "$ROOT/examples/ysb/ysb.stream" -o "$YSB_DIR/ysb"
+"$STREAMC" "$ROOT/examples/ysb/ysb.stream" -o "$YSB_DIR/ysb"
 cd "$YSB_DIR"
 start_job() {
     ./ysb --param brokers="$K" --param redis="$R" --workers "${WORKERS:-1}" --stats >job.out 2>job.err &
