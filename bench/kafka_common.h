@@ -27,4 +27,22 @@ static inline void conf_set(const char *prog, rd_kafka_conf_t *conf, const char 
     }
 }
 
+/* Delivery reports of a producer (kafka_fill, ysb_produce): the records
+ * acknowledged and failed; the first five failures are printed as "PROG:
+ * delivery failed: why" (PROG is the configuration's opaque). Set with
+ * rd_kafka_conf_set_dr_msg_cb(conf, kc_on_delivery) and
+ * rd_kafka_conf_set_opaque(conf, "PROG"). */
+static long kc_delivered, kc_failed;
+
+static inline void kc_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    if (m->err) {
+        if (kc_failed++ < 5)
+            fprintf(stderr, "%s: delivery failed: %s\n", (const char *)opaque, rd_kafka_err2str(m->err));
+    } else {
+        kc_delivered++;
+    }
+}
+
 #endif

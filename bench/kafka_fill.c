@@ -18,20 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-static long delivered, failed;
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-    (void)rk;
-    (void)opaque;
-    if (m->err) {
-        if (failed++ < 5)
-            fprintf(stderr, "kafka_fill: delivery failed: %s\n", rd_kafka_err2str(m->err));
-    } else {
-        delivered++;
-    }
-}
-
 #define set(conf, k, v) conf_set("kafka_fill", conf, k, v)
 
 int main(int argc, char **argv)
@@ -53,7 +39,8 @@ int main(int argc, char **argv)
     set(conf, "batch.num.messages", "10000");
     set(conf, "queue.buffering.max.messages", "1000000");
     set(conf, "queue.buffering.max.kbytes", "1048576");
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_dr_msg_cb(conf, kc_on_delivery);
+    rd_kafka_conf_set_opaque(conf, (void *)"kafka_fill");
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "kafka_fill: %s\n", err);
@@ -98,8 +85,8 @@ int main(int argc, char **argv)
     free(buf);
     rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
-    if (failed || delivered != n) {
-        fprintf(stderr, "kafka_fill: %ld delivered, %ld failed, of %ld\n", delivered, failed, n);
+    if (kc_failed || kc_delivered != n) {
+        fprintf(stderr, "kafka_fill: %ld delivered, %ld failed, of %ld\n", kc_delivered, kc_failed, n);
         return 1;
     }
     printf("filled %ld records, %ld bytes, %d partitions in %.2f s (%.0f records/s)\n", n,

@@ -29,20 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-static long delivered, failed;
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-    (void)rk;
-    (void)opaque;
-    if (m->err) {
-        if (failed++ < 5)
-            fprintf(stderr, "ysb_produce: delivery failed: %s\n", rd_kafka_err2str(m->err));
-    } else {
-        delivered++;
-    }
-}
-
 static uint64_t seed_state = 42;
 static uint64_t next_rand(void)
 {
@@ -90,7 +76,8 @@ int main(int argc, char **argv)
     set(conf, "batch.num.messages", "10000");
     set(conf, "queue.buffering.max.messages", "2000000");
     set(conf, "queue.buffering.max.kbytes", "2097152");
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_dr_msg_cb(conf, kc_on_delivery);
+    rd_kafka_conf_set_opaque(conf, (void *)"ysb_produce");
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "ysb_produce: %s\n", err);
@@ -151,13 +138,13 @@ int main(int argc, char **argv)
             nanosleep(&d, NULL);
         }
     }
-    while (rd_kafka_outq_len(rk) > 0 && failed == 0)
+    while (rd_kafka_outq_len(rk) > 0 && kc_failed == 0)
         rd_kafka_poll(rk, 50);
     double s = now_s() - t0;
     rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
-    if (failed) {
-        fprintf(stderr, "ysb_produce: %ld of %ld events not delivered\n", failed, total);
+    if (kc_failed) {
+        fprintf(stderr, "ysb_produce: %ld of %ld events not delivered\n", kc_failed, total);
         return 1;
     }
     if (argc == 6) {
@@ -188,6 +175,6 @@ int main(int argc, char **argv)
         }
     }
     free(views);
-    printf("produced %ld events in %.2f s (%.0f/s)\n", delivered, s, (double)delivered / s);
+    printf("produced %ld events in %.2f s (%.0f/s)\n", kc_delivered, s, (double)kc_delivered / s);
     return 0;
 }
