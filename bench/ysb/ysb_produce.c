@@ -84,6 +84,18 @@ int main(int argc, char **argv)
         return 2;
     }
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, argv[2], NULL);
+    /* round robin over the partitions, as YSB's generator spreads its
+       events (librdkafka's sticky partitioner would fill one partition at
+       a time, past the mock cluster's retention) */
+    const rd_kafka_metadata_t *md;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+    if (e || md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt < 1) {
+        fprintf(stderr, "ysb_produce: topic %s: %s\n", argv[2],
+                rd_kafka_err2str(e ? e : md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+        return 1;
+    }
+    int parts = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
 
     static const char *ad_types[] = { "banner", "modal", "sponsored-search", "mail", "mobile" };
     static const char *ev_types[] = { "view", "click", "purchase" };
@@ -123,7 +135,7 @@ int main(int argc, char **argv)
                              "\"ad_type\": \"%s\", \"event_type\": \"%s\", \"event_time\": \"%lld\", "
                              "\"ip_address\": \"1.2.3.4\"}",
                              user, page, ads[r % YSB_NADS], ad_types[(r >> 16) % 5], ev_types[et], ts);
-            while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, buf, (size_t)n, NULL, 0,
+            while (rd_kafka_produce(rkt, (int32_t)(made % parts), RD_KAFKA_MSG_F_COPY, buf, (size_t)n, NULL, 0,
                                     NULL) != 0) {
                 if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                     fprintf(stderr, "ysb_produce: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
