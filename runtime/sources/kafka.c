@@ -581,6 +581,11 @@ static int message_error(kstate *k, rd_kafka_message_t *m)
         int64_t lo = -1, hi = -1;
         rd_kafka_query_watermark_offsets(k->rk, k->topic, p, &lo, &hi, KMETA_MS);
         k->fatal = true;
+        if (hi >= 0 && x->next >= hi)   /* past the end: not retention, the partition is not the one logged */
+            return st_recv_fatal(k->h, "partition %s[%d]: offset %lld is past the end of the partition (it holds "
+                                 "offsets %lld to %lld): the topic was deleted and made again, or this checkpoint "
+                                 "belongs to another cluster",
+                                 k->topic, (int)p, (long long)x->next, (long long)lo, (long long)hi - 1);
         return st_recv_fatal(k->h, "partition %s[%d]: offset %lld is no longer in Kafka (it holds offsets "
                              "%lld to %lld): the records from %lld to %lld are lost",
                              k->topic, (int)p, (long long)x->next, (long long)lo, (long long)hi - 1,
