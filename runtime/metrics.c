@@ -2,7 +2,9 @@
  * lines, the totals and histograms --metrics serves in Prometheus' text
  * format, the recent batches as JSON, and the live page.
  * Must not: take a lock or allocate on a batch's path beyond one
- * publication per batch (the batch thread never waits for a reader). */
+ * publication per batch (the batch thread never waits for a reader; the
+ * one exception, a source's lag text, is a pointer swap under lag_mu,
+ * which a reader holds only to copy the string). */
 #include "rt_obs.h"
 
 #include <sched.h>
