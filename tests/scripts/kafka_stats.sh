@@ -17,6 +17,7 @@ param brokers = "127.0.0.1:9092";
 param rate = 0;
 context c {
     batch = 200ms;
+    block = 50ms;      # four blocks a batch: their ranges are merged
 }
 source ev = kafka(brokers, "st", startingOffsets = "earliest", maxRatePerPartition = rate);
 ev.count().print();
@@ -27,7 +28,8 @@ seq 300 | kcat -b "$K" -P -t st -p 0 $KP || fail "kcat produce 0"
 seq 200 | kcat -b "$K" -P -t st -p 1 $KP || fail "kcat produce 1"
 
 # the exact ranges of the [stats] source lines of FILE, summed: every
-# partition's ranges, in batch order, join end to start from 0
+# partition's ranges, in batch order, join end to start from 0, one range
+# per partition and batch
 check_ranges() {
     $PY - "$1" <<'EOP' || fail "ranges of $1: $(grep 'source=ev' "$1" | head -20)"
 import re, sys
@@ -41,8 +43,12 @@ for line in open(sys.argv[1]):
         continue
     if m.group(1) == "-":
         continue
+    seen = set()
     for item in m.group(1).split(","):
         p, r = item.split(":")
+        if p in seen:
+            sys.exit("partition %s twice (not merged): %s" % (p, line))
+        seen.add(p)
         a, b = map(int, r.split("-"))
         if a != nxt[p] or b <= a:
             sys.exit("partition %s: range %d-%d after %d" % (p, a, b, nxt[p]))
