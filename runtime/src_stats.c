@@ -64,7 +64,8 @@ static char *ranges_text(const rt_batch *b, int i)
         for (int64_t f = 0; f < b->blocks[i][k].nfiles; f++)
             if (parse(b->blocks[i][k].files[f], &v[m]))
                 m++;
-    qsort(v, (size_t)m, sizeof *v, kr_cmp);
+    if (m > 1)
+        qsort(v, (size_t)m, sizeof *v, kr_cmp);
     st_buf t = { 0 };
     for (int64_t a = 0; a < m;) {
         kr x = v[a++];
@@ -109,7 +110,8 @@ static char *lag_text(rsrc *s)
 {
     lag_acc a = { 0 };
     s->rv.lag(s, lag_one, &a);
-    qsort(a.v, a.n, sizeof *a.v, kr_cmp);
+    if (a.n > 1)
+        qsort(a.v, a.n, sizeof *a.v, kr_cmp);
     st_buf t = { 0 };
     for (size_t i = 0; i < a.n; i++) {
         char num[32];
