@@ -364,6 +364,7 @@ int rt_ctx_run(rt_ctx *c, int64_t time_ms, int64_t zero_ms, const st_input *inpu
         .out_retries = retries,
         .src_records = per_src, .state_keys = -1,
         .held = c->held_limit > 0 ? atomic_exchange(&c->held_peak, atomic_load(&c->held)) : -1,
+        .src_ranges = c->src_ranges, .src_lag = c->src_lag,
     };
     const st_program_view *v = c->prog ? c->prog->view : NULL;
     if (v && v->state_keys && v->state_keys[c->index] && c->state)

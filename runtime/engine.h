@@ -80,6 +80,7 @@ struct st_recv {
     bool opened;             /* rv.open succeeded (rv.close is due) */
     bool replaying;          /* a handle for rv.replay (recovery.c): no backpressure */
     bool ranges;             /* it stores range positions (st_recv_store_range) */
+    atomic_bool shows_ranges; /* it has stored a range: --stats shows its batches' ranges */
 };
 
 typedef struct rjob {
@@ -152,6 +153,13 @@ void *rt_timer_main(void *arg);
 void *rt_sched_main(void *arg);
 int rt_rctx_snapshot(rctx *r, const rt_batch *b);
 int rt_rctx_run_batch(rctx *r, rt_batch *b, int64_t delay_ms);
+
+/* ---- src_stats.c: a source's ranges and lag for --stats / --metrics ---- */
+/* Before batch b runs (scheduler thread): with --stats or --metrics, each
+   range source's merged ranges and each lag() source's lag, for its
+   --stats line (r->c->src_ranges / src_lag) and --metrics. */
+void rt_src_stats_begin(rctx *r, const rt_batch *b);
+void rt_src_stats_end(rctx *r);
 
 /* ---- engine_run.c ---- */
 void *rt_receiver_main(void *arg);

@@ -128,7 +128,9 @@ int rt_rctx_snapshot(rctx *r, const rt_batch *b)
 int rt_rctx_run_batch(rctx *r, rt_batch *b, int64_t delay_ms)
 {
     r->c->quiet = b->done;
+    rt_src_stats_begin(r, b);
     int rc = rt_ctx_run(r->c, b->time_ms, r->zero_ms, b->inputs, delay_ms);
+    rt_src_stats_end(r);
     r->c->quiet = false;
     if (rc != 0 || !r->ckdir)
         return rc;

@@ -599,6 +599,8 @@ bool st_recv_store_range(st_recv *h, const char *key, int64_t from, int64_t to, 
             if (!rt_lim_take(&h->lim, h->r))
                 return false;
     }
+    if (!h->replaying && !atomic_load_explicit(&h->shows_ranges, memory_order_relaxed))
+        atomic_store(&h->shows_ranges, true);
     if (!h->ranges && !h->replaying && h->r->ckdir) {
         rt_bs_set_ranges(&h->r->bs, h->index);
         h->ranges = true;

@@ -2,7 +2,9 @@
  * lines, the totals and histograms --metrics serves in Prometheus' text
  * format, the recent batches as JSON, and the live page.
  * Must not: take a lock or allocate on a batch's path beyond one
- * publication per batch (the batch thread never waits for a reader). */
+ * publication per batch (the batch thread never waits for a reader; the
+ * one exception, a source's lag text, is a pointer swap under lag_mu,
+ * which a reader holds only to copy the string). */
 #include "rt_obs.h"
 
 #include <sched.h>
@@ -26,6 +28,20 @@ void rt_obs_init(rt_ctx *c)
 {
     c->obs = rt_xcalloc(1, sizeof *c->obs);
     c->obs->src_records = rt_xcalloc((size_t)c->desc->nsources + 1, sizeof *c->obs->src_records);
+    c->obs->lag = rt_xcalloc((size_t)c->desc->nsources + 1, sizeof *c->obs->lag);
+    pthread_mutex_init(&c->obs->lag_mu, NULL);
+}
+
+void rt_obs_lag_set(rt_ctx *c, int i, const char *lag)
+{
+    if (!c->obs)
+        return;
+    char *copy = strdup(lag), *old;
+    pthread_mutex_lock(&c->obs->lag_mu);
+    old = c->obs->lag[i];
+    c->obs->lag[i] = copy;
+    pthread_mutex_unlock(&c->obs->lag_mu);
+    free(old);
 }
 
 void rt_obs_free(rt_ctx *c)
@@ -33,6 +49,10 @@ void rt_obs_free(rt_ctx *c)
     if (!c->obs)
         return;
     free(c->obs->src_records);
+    for (int i = 0; i < c->desc->nsources; i++)
+        free(c->obs->lag[i]);
+    free(c->obs->lag);
+    pthread_mutex_destroy(&c->obs->lag_mu);
     free(c->obs);
     c->obs = NULL;
 }
@@ -86,6 +106,73 @@ static int bucket_of(int64_t us)
     return i;
 }
 
+/* "K:A-B,K:C" as {"K":[[A,B]],"K":C}: the items of a src_stats.c text
+   (a key may have several ranges) */
+static void json_items(st_buf *b, const char *t, bool ranges)
+{
+    st_buf_putc(b, '{');
+    const char *prev = NULL;
+    size_t pn = 0;
+    while (*t) {
+        const char *colon = strchr(t, ':'), *end = strchr(t, ',');
+        if (!end)
+            end = t + strlen(t);
+        if (!colon || colon > end)
+            break;
+        if (ranges && prev && pn == (size_t)(colon - t) && strncmp(prev, t, pn) == 0)
+            st_buf_putc(b, ',');   /* another range of the same key */
+        else {
+            if (prev)
+                st_buf_puts(b, ranges ? "]," : ",");
+            st_buf_putc(b, '"');
+            st_buf_put(b, t, (size_t)(colon - t));
+            st_buf_puts(b, ranges ? "\":[" : "\":");
+        }
+        const char *v = colon + 1, *dash = ranges ? memchr(v, '-', (size_t)(end - v)) : NULL;
+        if (dash) {
+            st_buf_putc(b, '[');
+            st_buf_put(b, v, (size_t)(dash - v));
+            st_buf_putc(b, ',');
+            st_buf_put(b, dash + 1, (size_t)(end - dash - 1));
+            st_buf_putc(b, ']');
+        } else
+            st_buf_put(b, v, (size_t)(end - v));
+        prev = t, pn = (size_t)(colon - t);
+        t = *end ? end + 1 : end;
+    }
+    if (ranges && prev)
+        st_buf_putc(b, ']');
+    st_buf_putc(b, '}');
+}
+
+/* ,"positions":{"SRC":{"ranges":{"P":[[F,T]]},"lag":{"P":N}}}: the sources
+   of range positions or lag; nothing without such a source */
+static void json_positions(st_buf *b, const st_context_desc *d, const rt_bstat *s)
+{
+    bool any = false;
+    for (int i = 0; i < d->nsources; i++) {
+        const char *rg = s->src_ranges ? s->src_ranges[i] : NULL, *lg = s->src_lag ? s->src_lag[i] : NULL;
+        if (!rg && !lg)
+            continue;
+        st_buf_puts(b, any ? "," : ",\"positions\":{");
+        any = true;
+        json_str(b, d->sources[i].name);
+        st_buf_putc(b, ':');
+        st_buf_putc(b, '{');
+        if (rg) {
+            st_buf_puts(b, "\"ranges\":");
+            json_items(b, rg, true);
+        }
+        if (lg) {
+            st_buf_puts(b, rg ? ",\"lag\":" : "\"lag\":");
+            json_items(b, lg, false);
+        }
+        st_buf_putc(b, '}');
+    }
+    if (any)
+        st_buf_putc(b, '}');
+}
+
 static void stats_lines(rt_ctx *c, const rt_bstat *s)
 {
     const rt_opts *op = &c->prog->opts;
@@ -114,7 +201,9 @@ static void stats_lines(rt_ctx *c, const rt_bstat *s)
             json_str(&b, d->sources[i].name);
             put_fmt(&b, ":%lld", (long long)s->src_records[i]);
         }
-        st_buf_puts(&b, "},\"outputs\":[");
+        st_buf_putc(&b, '}');
+        json_positions(&b, d, s);
+        st_buf_puts(&b, ",\"outputs\":[");
         for (int i = 0; i < o->nout; i++)
             put_fmt(&b, "%s{\"op\":\"%s\",\"ms\":%.3f}", i ? "," : "", o->out_op[i],
                     (double)o->out_us[i] / 1000.0);
@@ -132,6 +221,22 @@ static void stats_lines(rt_ctx *c, const rt_bstat *s)
         if (s->out_retries > 0)   /* an st_sink output's failed writes */
             put_fmt(&b, " retries=%lld", (long long)s->out_retries);
         st_buf_putc(&b, '\n');
+        /* a line per source of range positions or lag */
+        for (int i = 0; i < d->nsources; i++) {
+            const char *rg = s->src_ranges ? s->src_ranges[i] : NULL, *lg = s->src_lag ? s->src_lag[i] : NULL;
+            if (!rg && !lg)
+                continue;
+            put_fmt(&b, "[stats] %s source=%s time=%lld", d->name, d->sources[i].name, (long long)s->time_ms);
+            if (rg) {
+                st_buf_puts(&b, " ranges=");
+                st_buf_puts(&b, *rg ? rg : "-");
+            }
+            if (lg) {
+                st_buf_puts(&b, " lag=");
+                st_buf_puts(&b, *lg ? lg : "-");
+            }
+            st_buf_putc(&b, '\n');
+        }
     }
     fwrite(b.p, 1, b.n, stderr);
     st_buf_free(&b);
@@ -315,6 +420,43 @@ static void prom_hist(st_buf *b, const char *name, const char *ctx, const int64_
     put_fmt(b, "} %lld\n", (long long)count);
 }
 
+/* streamc_source_lag{context,source,partition}: of the sources whose
+   receiver reports a lag (st_receiver.lag), as of their last batch; the
+   header only when there is one */
+static void prom_lag(st_buf *b, const rt_prog *p)
+{
+    bool head = false;
+    for (int c = 0; c < p->desc->ncontexts; c++) {
+        rt_obs *o = p->ctxs[c].obs;
+        for (int i = 0; i < p->ctxs[c].desc->nsources; i++) {
+            pthread_mutex_lock(&o->lag_mu);
+            char *t = o->lag[i] ? strdup(o->lag[i]) : NULL;
+            pthread_mutex_unlock(&o->lag_mu);
+            if (!t)
+                continue;
+            if (!head)
+                prom_head(b, "streamc_source_lag", "gauge",
+                          "Records the source holds past what was read, per partition, after the last batch.");
+            head = true;
+            char *save = NULL;
+            for (char *it = strtok_r(t, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+                char *colon = strchr(it, ':');
+                if (!colon)
+                    continue;
+                *colon = '\0';
+                st_buf_puts(b, "streamc_source_lag{");
+                prom_label(b, "context", p->ctxs[c].desc->name);
+                st_buf_putc(b, ',');
+                prom_label(b, "source", p->ctxs[c].desc->sources[i].name);
+                st_buf_putc(b, ',');
+                prom_label(b, "partition", it);
+                put_fmt(b, "} %s\n", colon + 1);
+            }
+            free(t);
+        }
+    }
+}
+
 void rt_obs_prometheus(rt_prog *p, st_buf *b)
 {
     int n = p->desc->ncontexts;
@@ -382,6 +524,7 @@ void rt_obs_prometheus(rt_prog *p, st_buf *b)
             prom_label(b, "source", p->ctxs[c].desc->sources[i].name);
             put_fmt(b, "} %lld\n", (long long)s[c].src[i]);
         }
+    prom_lag(b, p);
     prom_ctx_counter(b, p, s, n, "streamc_receiver_errors_total",
                      "Receiver failures: connections refused or dropped, unreadable files.",
                      offsetof(obs_snap, recv_errors));

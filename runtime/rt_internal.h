@@ -126,6 +126,9 @@ typedef struct rt_ctx {
     atomic_llong wal_bytes;   /* bytes appended to its write-ahead log */
     struct rt_obs *obs;       /* --stats / --metrics figures (rt_obs.h) */
     bool quiet;               /* recovery: the batch's outputs had completed; skip them */
+    /* the running batch, per source (src_stats.c): its merged range
+       positions and its lag ("K:N,K:N"), or NULL: not such a source */
+    char **src_ranges, **src_lag;
     int64_t batches, records, skipped_total, retries_total;
     st_job job;
 } rt_ctx;

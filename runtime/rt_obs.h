@@ -29,6 +29,8 @@ typedef struct rt_bstat {
     const int64_t *src_records;       /* per source of the context */
     int64_t state_keys;               /* keys in the context's state after it; -1: unknown */
     int64_t held;                     /* real time: peak held bytes since the last batch (flow.h); -1: replay */
+    char *const *src_ranges;          /* per source: merged ranges ("K:F-T,..."), or NULL (src_stats.c) */
+    char *const *src_lag;             /* per source: lag ("K:N,..."), or NULL */
 } rt_bstat;
 
 typedef struct rt_obs_ent {           /* a batch on the live page */
@@ -45,6 +47,8 @@ typedef struct rt_obs {
     atomic_llong proc_sum_us, delay_sum_ms, state_keys;
     atomic_llong proc_bucket[RT_OBS_NBUCKETS], delay_bucket[RT_OBS_NBUCKETS];
     atomic_llong *src_records;        /* per source */
+    pthread_mutex_t lag_mu;           /* lag: the one lock, held to copy a string */
+    char **lag;                       /* per source: its last lag ("K:N,..."), or NULL */
     rt_obs_ent ring[RT_OBS_RING];
     /* the running batch's outputs (batch thread only) */
     int nout;
@@ -63,6 +67,8 @@ void rt_obs_free(rt_ctx *c);
 void rt_obs_batch(rt_ctx *c, const rt_bstat *s);
 /* At the end of the run: --stats' total line of c. */
 void rt_obs_total(rt_ctx *c);
+/* Publishes source i's lag ("K:N,...") for --metrics' streamc_source_lag. */
+void rt_obs_lag_set(rt_ctx *c, int i, const char *lag);
 /* An output of the running batch took the time since t0_us (rt_mono_us). */
 void rt_obs_output(rt_ctx *c, const char *op, int64_t t0_us);
 

@@ -24,6 +24,15 @@
  *                replay (its lost blocks are reported lost)
  *   close(h)     optional, once at the end of the run, after the last
  *                commit: free the state
+ *   lag(h, fn, arg)  optional, on the scheduler's thread after each batch
+ *                (with --stats or --metrics): calls fn(arg, key, n) for
+ *                each key of range positions (a Kafka partition) with n,
+ *                the records the source holds past what was stored (Kafka:
+ *                the high watermark minus the next offset to read). Must
+ *                not block (cached figures only); may be called while
+ *                run() runs, and before open() or after a failed one (the
+ *                state is then NULL: report nothing). Shown by --stats
+ *                and as streamc_source_lag in --metrics.
  *
  * The store functions apply backpressure (they hold off while the context
  * holds its limit of bytes received and not processed, or two batches wait)
@@ -53,6 +62,7 @@ typedef struct st_receiver {
     void (*close)(st_recv *h);
     void (*commit)(st_recv *h, const char *pos, size_t n);
     int (*replay)(st_recv *h, const char *pos, size_t n);   /* 0 or -1 (logged) */
+    void (*lag)(st_recv *h, void (*fn)(void *arg, const char *key, int64_t n), void *arg);
 } st_receiver;
 
 /* A user receiver's function (receiver(fn, "arg")): fills r (run at
@@ -106,7 +116,8 @@ bool st_recv_position_logged(st_recv *h, const void *pos, size_t n);
    key; otherwise k is ignored. False once stopped. A source that stores
    ranges keeps, in its checkpoint's set of logged positions, only the
    newest range of each key once a snapshot is written (a block's own
-   ranges stay in its log entry for replay). */
+   ranges stay in its log entry for replay). --stats shows, per batch,
+   the ranges of each key its blocks carry, merged. */
 typedef struct st_recv_rec {
     const char *k, *v;
     size_t kn, vn;

@@ -39,6 +39,7 @@ typedef struct kpart {
     int64_t tokens_ms;       /* maxRatePerPartition: bucket (in records * 1000) */
     int64_t last_ms;
     int64_t logged;          /* end of the newest range in the log, or -1 */
+    atomic_llong reading;    /* next while active, else -1: what lag() reads */
 } kpart;
 
 typedef struct kstate {
@@ -166,6 +167,7 @@ static kpart *part_get(kstate *k, int32_t id)
         return p;
     p = rt_xmalloc(sizeof *p);
     *p = (kpart){ .id = id, .next = -1, .done = -1, .sent = -1, .logged = -1 };
+    atomic_init(&p->reading, -1);
     pthread_mutex_lock(&k->mu);
     k->parts = st_xrealloc(k->parts, (size_t)(k->nparts + 1) * sizeof *k->parts);
     k->parts[k->nparts++] = p;
@@ -284,6 +286,7 @@ static int start_parts(kstate *k, rd_kafka_topic_partition_list_t *list)
         list->elems[i].offset = s;
         x->next = s;
         x->active = true;
+        atomic_store(&x->reading, s);
         pthread_mutex_lock(&k->mu);
         if (x->done < 0)
             x->done = x->sent = c >= 0 ? c : -1;
@@ -359,6 +362,7 @@ static void finish_revoked(kstate *k, const rd_kafka_topic_partition_list_t *lis
         kpart *x = part_get(k, list->elems[i].partition);
         x->active = false;
         x->next = -1;
+        atomic_store(&x->reading, -1);
     }
 }
 
@@ -507,8 +511,11 @@ static void discover(kstate *k)
                k->topic, added, added == 1 ? "" : "s");
         rd_kafka_assign(k->rk, all);
     } else {
-        for (int i = 0; i < nl->cnt; i++)
-            part_get(k, nl->elems[i].partition)->active = false;
+        for (int i = 0; i < nl->cnt; i++) {
+            kpart *x = part_get(k, nl->elems[i].partition);
+            x->active = false;
+            atomic_store(&x->reading, -1);
+        }
     }
     k->earliest = was_earliest;
     rd_kafka_topic_partition_list_destroy(all);
@@ -543,12 +550,16 @@ static bool rate_take(kstate *k, kpart *x, size_t n)
     }
 }
 
-/* Stores msgs[lo, hi) (one partition, ascending offsets) as one range. */
+/* Stores msgs[lo, hi) (one partition, ascending offsets) as ranges: one,
+   or with maxRatePerPartition pieces of at most a tenth of its rate, each
+   taken from the bucket before it is stored (so that no run, however
+   long, passes the bucket's second of records at once). */
 static bool store_run(kstate *k, rd_kafka_message_t **msgs, int lo, int hi, st_recv_rec *recs)
 {
     kpart *x = part_get(k, msgs[lo]->partition);
     int n = 0;
     int64_t from = x->next >= 0 ? x->next : msgs[lo]->offset, to = from;
+    int64_t ends[KBATCH];   /* the offset after each record kept */
     for (int i = lo; i < hi; i++) {
         rd_kafka_message_t *m = msgs[i];
         if (m->offset < to)
@@ -557,18 +568,24 @@ static bool store_run(kstate *k, rd_kafka_message_t **msgs, int lo, int hi, st_r
         recs[n].vn = m->payload ? m->len : 0;
         recs[n].k = m->key ? m->key : "";
         recs[n].kn = m->key ? m->key_len : 0;
-        n++;
         to = m->offset + 1;
+        ends[n++] = to;
     }
     if (n == 0)
         return true;
-    if (!rate_take(k, x, (size_t)n))
-        return false;
+    int step = k->rate_pp <= 0 ? n : k->rate_pp / 10 > 0 ? (int)(k->rate_pp / 10 < n ? k->rate_pp / 10 : n) : 1;
     char key[16];
     snprintf(key, sizeof key, "%d", (int)x->id);
-    if (!st_recv_store_range(k->h, key, from, to, recs, (size_t)n))
-        return false;
-    x->next = to;
+    for (int a = 0; a < n; a += step) {
+        int b = n - a > step ? a + step : n;
+        if (!rate_take(k, x, (size_t)(b - a)))
+            return false;
+        if (!st_recv_store_range(k->h, key, from, ends[b - 1], recs + a, (size_t)(b - a)))
+            return false;
+        from = ends[b - 1];
+        x->next = from;
+        atomic_store_explicit(&x->reading, from, memory_order_relaxed);
+    }
     return true;
 }
 
@@ -689,6 +706,27 @@ static void commit(st_recv *h, const char *pos, size_t n)
     kpart *x = part_find(k, p);
     if (x && to > x->done) {
         x->done = to;
+    }
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* The lag of each partition read: librdkafka's last known high watermark
+   (updated by every fetch response; no request is made) minus the next
+   offset to read. A partition no fetch has answered yet is left out. */
+static void lag(st_recv *h, void (*fn)(void *arg, const char *key, int64_t n), void *arg)
+{
+    kstate *k = st_recv_state(h);
+    if (!k || !k->rk)
+        return;
+    pthread_mutex_lock(&k->mu);
+    for (int i = 0; i < k->nparts; i++) {
+        kpart *x = k->parts[i];
+        int64_t next = atomic_load_explicit(&x->reading, memory_order_relaxed), lo, hi;
+        if (next < 0 || rd_kafka_get_watermark_offsets(k->rk, k->topic, x->id, &lo, &hi) != 0 || hi < 0)
+            continue;
+        char key[16];
+        snprintf(key, sizeof key, "%d", (int)x->id);
+        fn(arg, key, hi > next ? hi - next : 0);
     }
     pthread_mutex_unlock(&k->mu);
 }
@@ -852,4 +890,4 @@ static int replay(st_recv *h, const char *pos, size_t n)
 }
 
 const st_receiver st_recv_kafka = { .open = open_, .run = run, .close = close_, .commit = commit,
-                                    .replay = replay };
+                                    .replay = replay, .lag = lag };

@@ -5,6 +5,9 @@
     metrics_probe.py PORT wait-value NAME CONTEXT N       poll until NAME{context} >= N
     metrics_probe.py PORT check EXPECT_JSON               one scrape, exact values
     metrics_probe.py PORT hostile                         bad requests, slow client, flood
+    metrics_probe.py PORT wait-lag CONTEXT SOURCE PARTS gt|eq N
+                                  poll until streamc_source_lag of every partition in PARTS
+                                  (comma-separated) is > N (gt: any of them) or == N (eq: all)
 
 Every wait is bounded (a hang fails, timing never decides a pass).
 /metrics is parsed with prometheus_client's text parser."""
@@ -212,7 +215,27 @@ def wait_value(name, ctx, n):
     fail("%s never reached %d" % (name, n))
 
 
-if sys.argv[2] == "wait-value":
+def wait_lag(ctx, src, parts, op, n):
+    end = time.time() + BOUND
+    got = None
+    while time.time() < end:
+        samples, types = scrape()
+        if "streamc_source_lag" in types and types["streamc_source_lag"] != "gauge":
+            fail("streamc_source_lag is a %s" % types["streamc_source_lag"])
+        got = {p: samples.get(("streamc_source_lag", tuple(sorted(
+            {"context": ctx, "source": src, "partition": p}.items())))) for p in parts.split(",")}
+        have = [v for v in got.values() if v is not None]
+        if op == "gt" and any(v > n for v in have):
+            return
+        if op == "eq" and len(have) == len(got) and all(v == n for v in have):
+            return
+        time.sleep(0.05)
+    fail("streamc_source_lag of %s never %s %d: %r" % (src, op, n, got))
+
+
+if sys.argv[2] == "wait-lag":
+    wait_lag(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]))
+elif sys.argv[2] == "wait-value":
     wait_value(sys.argv[3], sys.argv[4], int(sys.argv[5]))
 elif sys.argv[2] == "wait-records":
     wait_records(sys.argv[3], sys.argv[4], int(sys.argv[5]))
