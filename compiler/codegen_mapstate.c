@@ -300,7 +300,10 @@ static void emit_shard_loop(cg *g, const st_node *n)
     emit(g, 3, "    continue;");
 }
 
-static void emit_task_head(cg *g, const st_node *n, int ci)
+/* The head of a keyed-state stage's task (shared with the fold form of
+   codegen_state.c): D, S, the arenas, the shard's map, the input; with
+   now, the batch time as `now` too. */
+void cm_emit_task_head(cg *g, const st_node *n, int ci, bool with_now)
 {
     int id = n->id;
     emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int j, int w)", id);
@@ -312,6 +315,10 @@ static void emit_task_head(cg *g, const st_node *n, int ci)
     emit(g, 1, "sc_u%d *m = &S->u%d[j];", id, id);
     emit(g, 1, "st_arena *sa = S->uar%d[j];", id);
     emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
+    if (!with_now) {
+        emit(g, 1, "const int64_t rel = job->time_ms - job->zero_ms;");
+        return;
+    }
     emit(g, 1, "const int64_t rel = job->time_ms - job->zero_ms, now = job->time_ms;");
     emit(g, 1, "(void)now;");
 }
@@ -337,7 +344,7 @@ static void emit_update_spark(cg *g, const st_node *n, int ci)
     int id = n->id;
     const st_type *vt = n->in->type->b, *st = n->state_type;
     const st_type *lt = list_of(g, vt), *ot = opt_of(g, st);
-    emit_task_head(g, n, ci);
+    cm_emit_task_head(g, n, ci, true);
     emit(g, 1, "int64_t nrec = 0, caprec = 0, *rix = NULL;");
     emit(g, 1, "%s *rv = NULL;", ct(g, vt));
     emit_shard_loop(g, n);
@@ -482,7 +489,7 @@ static void emit_map_with_state(cg *g, const st_node *n, int ci)
     const st_type *vt = n->in->type->b, *st = n->state_type;
     const st_type *ov = opt_of(g, vt), *os = opt_of(g, st);
     emit_helpers(g, n, ci);
-    emit_task_head(g, n, ci);
+    cm_emit_task_head(g, n, ci, true);
     emit(g, 1, "S->nmo%d[j] = S->cmo%d[j] = 0;", id, id);
     emit(g, 1, "S->mo%d[j] = NULL;", id);
     emit_shard_loop(g, n);

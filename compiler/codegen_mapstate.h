@@ -13,6 +13,7 @@ bool cm_has_state(const st_node *n);
 void cm_emit_types(cg *g, const st_node *n);
 void cm_emit_s_members(cg *g, const st_node *n);
 void cm_emit_node(cg *g, const st_node *n);
+void cm_emit_task_head(cg *g, const st_node *n, int ci, bool with_now);
 void cm_create(cg *g, const st_node *n);
 void cm_destroy(cg *g, const st_node *n);
 /* A node's dataset from SC_SHARDS ordered sequences (shard k's elements

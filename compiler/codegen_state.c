@@ -21,16 +21,7 @@ void emit_update_state(cg *g, const st_node *n)
     }
     int id = n->id, ci = g_ctx_index(g->p, n->ctx);
     const st_type *it = n->in->type, *kt = it->a, *st = n->type->b;
-    emit(g, 0, "static void sc_task%d(st_job *job, void *arg, int j, int w)", id);
-    emit(g, 0, "{");
-    emit(g, 1, "%s *D = arg;", ctx_d(n->ctx));
-    emit(g, 1, "sc_S%d *S = D->S;", ci);
-    emit(g, 1, "st_arena *ar = job->arenas[w];");
-    emit(g, 1, "(void)ar;");
-    emit(g, 1, "sc_u%d *m = &S->u%d[j];", id, id);
-    emit(g, 1, "st_arena *sa = S->uar%d[j];", id);
-    emit(g, 1, "const st_ds *in = &D->d%d;", n->in->id);
-    emit(g, 1, "const int64_t rel = job->time_ms - job->zero_ms;");
+    cm_emit_task_head(g, n, ci, false);
     emit(g, 1, "int64_t pos = 0;");
     emit(g, 1, "for (int p = 0; p < in->nparts; p++) {");
     emit(g, 2, "const %s *el = in->parts[p].data;", ct(g, it));
