@@ -42,6 +42,9 @@ static inline jp ws(jp p, jp e)
    byte at all (the usual one) needs only the quotes: a string ends at
    the next one. */
 enum { JS_MAX_MASK = 4096 };
+#ifndef PF_DIST
+#define PF_DIST 512
+#endif
 
 typedef struct jscan2 {
     jp base, e;
@@ -99,6 +102,42 @@ static inline bool build_masks(jp p, size_t n, uint64_t *qm, uint64_t *bd)
     return (any | d) == 0;
 }
 
+
+/* The quote bitmap of [p, p + n) as build_masks makes it, and whether the
+   record is clean (no backslash, no control byte), with the others only
+   gathered, not laid out: the usual record needs no more. */
+static inline uint64_t quotes16_any(jp p, __m128i *any)
+{
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), c = _mm_set1_epi8(0x1f);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    *any = _mm_or_si128(*any, _mm_or_si128(_mm_cmpeq_epi8(v, b), _mm_cmpeq_epi8(_mm_max_epu8(v, c), c)));
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, q));
+}
+
+static inline bool build_quotes(jp p, size_t n, uint64_t *qm)
+{
+    __m128i any = _mm_setzero_si128();
+    size_t k = 0;
+    for (; k + 64 <= n; k += 64)
+        qm[k / 64] = quotes16_any(p + k, &any) | quotes16_any(p + k + 16, &any) << 16 |
+                     quotes16_any(p + k + 32, &any) << 32 | quotes16_any(p + k + 48, &any) << 48;
+    uint64_t w = 0;
+    unsigned sh = 0;
+    for (; k + 16 <= n; k += 16, sh += 16)
+        w |= quotes16_any(p + k, &any) << sh;
+    if (k < n) {
+        /* 1..15 bytes left: the 16 that end at p + n, without the bytes
+           before k (looked at already) */
+        unsigned r = (unsigned)(n - k);
+        uint64_t bad;
+        w |= (quotes16(p + n - 16, &bad) >> (16 - r)) << sh;
+        if (bad >> (16 - r))
+            any = _mm_set1_epi8(-1);
+        sh += r;
+    }
+    qm[n / 64] = w | ~UINT64_C(0) << sh;
+    return _mm_movemask_epi8(any) == 0;
+}
 #endif
 
 static inline jp next_special(const jscan2 *s, jp p)
@@ -248,6 +287,51 @@ static inline size_t qi_take(qiter *it)
     return q;
 }
 
+/* The quickest case, and the usual one: a clean record (no backslash, no
+   control byte) whose values are all strings, written as most writers
+   write JSON: `{"k": "v", "k": "v"}` or `{"k":"v","k":"v"}` (the spacing
+   may change from member to member). Its quotes are taken from the
+   bitmap four at a time (key, value), and only the bytes between them
+   are compared: a clean string holds no quote, backslash or control
+   byte, so each is valid. The positions never wait for the bytes (the
+   comparisons only decide whether to go on). Any other record (a number,
+   a nested value, other spacing, an error) gives 0, and fields_clean
+   then parses it, which gives the exact result. */
+static uint64_t fields_canon(jp b, size_t len, const uint64_t *qm, const st_str *names, int n, uint64_t lens,
+                             st_str *out)
+{
+    const uint64_t want = (UINT64_C(1) << n) - 1;
+    uint64_t found = 0;
+    qiter it;
+    qi_at(&it, qm, 0);
+    size_t ko = qi_take(&it);
+    if (b[0] != '{' || !(ko == 1 || (ko == 2 && b[1] == ' ')))
+        return 0;   /* len >= 16: b[1] is the record's */
+    for (;;) {
+        size_t kc = qi_take(&it), vo = qi_take(&it), vc = qi_take(&it);
+        if (vc + 1 >= len)
+            return 0;   /* no byte after the value (or fewer than four quotes) */
+        if (b[kc + 1] != ':' || !(vo == kc + 2 || (vo == kc + 3 && b[kc + 2] == ' ')))
+            return 0;
+        int64_t kn = (int64_t)(kc - ko - 1);
+        if (found != want && (lens >> (kn < 63 ? kn : 63) & 1))
+            for (int i = 0; i < n; i++)
+                if (!(found >> i & 1) && names[i].n == kn && memcmp(names[i].p, b + ko + 1, (size_t)kn) == 0) {
+                    found |= UINT64_C(1) << i;
+                    out[i] = (st_str){ (const char *)b + vo + 1, (int64_t)(vc - vo - 1) };
+                    break;
+                }
+        jp t = b + vc + 1;
+        if (*t == '}') {
+            jp e = b + len;
+            return ws(t + 1, e) == e ? found | ST_JSON_SCANNED : 0;
+        }
+        ko = qi_take(&it);
+        if (*t != ',' || ko >= len || !(ko == vc + 2 || (ko == vc + 3 && t[1] == ' ')))
+            return 0;
+    }
+}
+
 /* st_json_fields for a record with no backslash and no control byte (the
    usual one): every quote then opens or closes a string, so strings are
    taken from the quote bitmap in order, and the parse checks that the
@@ -318,9 +402,13 @@ uint64_t st_json_fields(st_arena *a, st_str s, const st_str *names, int n, st_st
         lens |= UINT64_C(1) << (names[i].n < 63 ? names[i].n : 63);
 #if defined(__SSE2__)
     uint64_t qm[JS_MAX_MASK / 64 + 1], bd[JS_MAX_MASK / 64 + 1];
+    __builtin_prefetch(p + PF_DIST);
     if (s.n >= 16 && s.n <= JS_MAX_MASK) {
-        if (build_masks(p, (size_t)s.n, qm, bd))
-            return fields_clean(p, e, qm, names, n, lens, out);
+        if (build_quotes(p, (size_t)s.n, qm)) {
+            uint64_t r = fields_canon(p, (size_t)s.n, qm, names, n, lens, out);
+            return r ? r : fields_clean(p, e, qm, names, n, lens, out);
+        }
+        build_masks(p, (size_t)s.n, qm, bd);
         sc.qm = qm;
         sc.bd = bd;
     }

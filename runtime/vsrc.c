@@ -458,6 +458,11 @@ static bool scan_next(line_scan *s, st_str *line)
             s->base = s->n;   /* the tail: next_line's memchr */
             break;
         }
+        /* a pass over a file bigger than the caches is bound by memory:
+           asking for the bytes 2 KiB ahead keeps more reads in flight
+           than the hardware prefetcher does (a prefetch past the end of
+           the mapping does not fault) */
+        __builtin_prefetch(s->text + s->base + 2048);
         s->mask = nl_mask(s->text + s->base);
         s->base += 64;
     }

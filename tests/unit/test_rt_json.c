@@ -399,6 +399,86 @@ static void test_random(void **state)
     st_arena_free(a);
 }
 
+/* Records of the quickest path (json.c's fields_canon): clean (no
+   backslash, no control byte), every value a string, spaced as writers
+   space JSON ({"k": "v", ...} or {"k":"v",...}, member by member), and
+   the same with one or two edits of the bytes that path compares (the
+   spacing, ':' ',' '{' '}' and quotes), which the slower paths must then
+   judge exactly as st_json. */
+static void gen_clean_string(gbuf *b, bool key)
+{
+    static const char *const keys[] = { "a", "b", "ab", "", "c", "event_type", "ad_id", "\xc3\xa9", "ad_ie" };
+    static const char *const bits[] = { "x", "hello", "}", "]", ",", ":", "{", " ", ": ", ", ", "\xc3\xa9", "\xff",
+                                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+    puts_(b, "\"");
+    if (key && pick(3)) {
+        puts_(b, keys[pick(sizeof keys / sizeof *keys)]);
+    } else {
+        unsigned n = pick(6);
+        for (unsigned i = 0; i < n; i++)
+            puts_(b, bits[pick(sizeof bits / sizeof *bits)]);
+    }
+    puts_(b, "\"");
+}
+
+static void gen_clean_record(gbuf *b)
+{
+    b->n = 0;
+    puts_(b, pick(4) ? "{" : "{ ");
+    unsigned n = pick(10);
+    for (unsigned i = 0; i < n; i++) {
+        if (i)
+            puts_(b, pick(2) ? ", " : ",");
+        gen_clean_string(b, true);
+        puts_(b, pick(2) ? ": " : ":");
+        gen_clean_string(b, false);
+    }
+    puts_(b, "}");
+    if (!pick(10))
+        puts_(b, pick(2) ? " " : "  ");
+}
+
+static void test_random_clean(void **state)
+{
+    (void)state;
+    static const char edits[] = "\"{}:, x\\\x01";
+    st_arena *a = st_arena_new();
+    gbuf b = { 0 };
+    long valid = 0;
+    for (int it = 0; it < 40000; it++) {
+        gen_clean_record(&b);
+        for (unsigned e = it % 4 == 0 ? 1 + pick(2) : 0; e > 0 && b.n > 0; e--) {
+            size_t at = pick((unsigned)b.n);
+            switch (pick(3)) {
+            case 0:
+                b.p[at] = edits[pick(sizeof edits - 1)];
+                break;
+            case 1:
+                memmove(b.p + at, b.p + at + 1, b.n - at - 1);
+                b.n--;
+                break;
+            default:
+                put(&b, " ", 1);
+                memmove(b.p + at + 1, b.p + at, b.n - at - 1);
+                b.p[at] = edits[pick(sizeof edits - 1)];
+                break;
+            }
+        }
+        st_str rec = { b.p ? b.p : "", (int64_t)b.n };
+        st_str got[NPOOL];
+        valid += st_json_fields(a, rec, pool_names, NPOOL, got) != ST_JSON_SCANNED;
+        check_same(a, rec, pool_names, NPOOL);
+        st_str two[2] = { pool_names[5 + it % 2], pool_names[it % 5] };
+        check_same(a, rec, two, 2);
+        if (it % 1000 == 999)
+            st_arena_reset(a);
+    }
+    if (valid < 20000)
+        fail_msg("generator: only %ld records with a member found", valid);
+    free(b.p);
+    st_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_long),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_random_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
