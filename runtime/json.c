@@ -140,6 +140,30 @@ static inline bool build_quotes(jp p, size_t n, uint64_t *qm)
 }
 #endif
 
+/* memcmp(a, b, n) == 0 for the short names json() is given, without a
+   call: two overlapping loads of each side for 4 to 16 bytes (nothing
+   outside [a, a + n) and [b, b + n) is read). */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, y0, x1, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
 static inline jp next_special(const jscan2 *s, jp p)
 {
     if (!s->qm)
@@ -316,7 +340,7 @@ static uint64_t fields_canon(jp b, size_t len, const uint64_t *qm, const st_str 
         int64_t kn = (int64_t)(kc - ko - 1);
         if (found != want && (lens >> (kn < 63 ? kn : 63) & 1))
             for (int i = 0; i < n; i++)
-                if (!(found >> i & 1) && names[i].n == kn && memcmp(names[i].p, b + ko + 1, (size_t)kn) == 0) {
+                if (!(found >> i & 1) && names[i].n == kn && same_bytes(names[i].p, (const char *)b + ko + 1, (size_t)kn)) {
                     found |= UINT64_C(1) << i;
                     out[i] = (st_str){ (const char *)b + vo + 1, (int64_t)(vc - vo - 1) };
                     break;
@@ -380,7 +404,7 @@ static uint64_t fields_clean(jp base, jp e, const uint64_t *qm, const st_str *na
         }
         if (found != want && (lens >> (kn < 63 ? kn : 63) & 1))
             for (int i = 0; i < n; i++)
-                if (!(found >> i & 1) && names[i].n == kn && memcmp(names[i].p, k, (size_t)kn) == 0) {
+                if (!(found >> i & 1) && names[i].n == kn && same_bytes(names[i].p, (const char *)k, (size_t)kn)) {
                     found |= UINT64_C(1) << i;
                     out[i] = value_text(v, p, vstr);
                     break;
