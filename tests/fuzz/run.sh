@@ -8,14 +8,16 @@
 # long: 10M each (make fuzz). A crash leaves its input in build/fuzz/ and
 # fails the run; turn it into a regression test under
 # tests/fuzz/regressions/ (front end) or tests/fuzz/recovery_corpus/
-# (recovery), which every run replays first.
+# (recovery), which every run replays first. fuzz_json (st_json_fields
+# against st_json, differential) starts from tests/fuzz/json_corpus/
+# (100k executions in make test); a finding goes there too.
 set -eu
 cd "$(dirname "$0")/../.."
 mode=${1:-short}
 case "$mode" in
-short) runs=30000 rruns=20000 ;;
-long) runs=10000000 rruns=10000000 ;;
-*) runs=$mode rruns=$mode ;;
+short) runs=30000 rruns=20000 jruns=100000 ;;
+long) runs=10000000 rruns=10000000 jruns=10000000 ;;
+*) runs=$mode rruns=$mode jruns=$mode ;;
 esac
 if ! command -v clang >/dev/null; then
     echo "fuzz: clang not installed; skipped"
@@ -69,3 +71,11 @@ cp tests/fuzz/recovery_corpus/* "$out/rcorpus/"
 "$out/fuzz_recovery" -runs="$rruns" -max_len=4096 -timeout=10 -print_final_stats=1 -close_fd_mask=2 \
     -artifact_prefix="$out/" "$out/rcorpus" 2>"$out/rlog" || { tail -40 "$out/rlog"; exit 1; }
 echo "fuzz: recovery: $rruns executions, no finding"
+
+# ---- json(): the fused scan against st_json ----
+clang $flags -fsanitize=fuzzer tests/fuzz/fuzz_json.c $robjs -lpthread -lm -o "$out/fuzz_json"
+mkdir -p "$out/jcorpus"
+cp tests/fuzz/json_corpus/* "$out/jcorpus/"
+"$out/fuzz_json" -runs="$jruns" -max_len=1024 -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$out/" "$out/jcorpus" 2>"$out/jlog" || { tail -40 "$out/jlog"; exit 1; }
+echo "fuzz: json: $jruns executions, no finding"
