@@ -263,6 +263,7 @@ typedef struct st_decl {
     int param_index;              /* sema: position among the used params */
     int64_t param_min, param_max; /* sema: ints: the range every use allows */
     bool param_nonempty;          /* sema: strings: a use needs a non-empty one */
+    bool param_noslash;           /* sema: strings: a use cannot hold '/' (a saveAsTextFiles suffix) */
     const char *param_use;        /* sema: what its first use is ("the port of socket()") */
 
     /* DECL_TABLE: kind_name, kind_loc, args as a source's; sema_tables.c

@@ -109,6 +109,8 @@ void cgx_globals(const st_program *p, sbuf *out)
             sb_c_lit(out, pd->param_use, strlen(pd->param_use));
         else
             sb_puts(out, "NULL");
+        if (pd->param_noslash)
+            sb_puts(out, ", true");
         sb_puts(out, " },\n");
         sb_free(&def);
     }

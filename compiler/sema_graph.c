@@ -365,10 +365,12 @@ static st_node *method_expr(sema *s, st_expr *e, bool outer, int depth)
                     ok = false;
                     continue;
                 }
-                if (i == 0)
+                if (i == 0) {
                     n->prefix_param = pd;
-                else
+                } else {
                     n->suffix_param = pd;
+                    pd->param_noslash = true;   /* its default is checked below */
+                }
                 a = pd->value;
             }
             a->type = type_expr(s, a, false, depth + 1);

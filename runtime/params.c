@@ -39,6 +39,11 @@ static int check_value(const st_param_desc *p, const char *val, char *err, size_
             snprintf(err, n, "must not be empty (it is %s)", p->use);
             return -1;
         }
+        if (p->noslash && strchr(val, '/')) {
+            snprintf(err, n, "'%s' cannot hold '/' (it is the suffix of saveAsTextFiles(), which ends the name of "
+                     "each batch's directory, PREFIX-TIME.SUFFIX)", val);
+            return -1;
+        }
         return 0;
     case ST_PARAM_INT: {
         char *end;

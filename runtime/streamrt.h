@@ -359,6 +359,7 @@ typedef struct st_param_desc {
     int64_t min, max;         /* ints: the range its uses allow */
     bool nonempty;            /* strings: a use needs a non-empty one */
     const char *use;          /* what it is, for messages: "the port of socket()" */
+    bool noslash;             /* strings: a use cannot hold '/' (a saveAsTextFiles suffix) */
 } st_param_desc;
 
 typedef struct st_regex st_regex;
