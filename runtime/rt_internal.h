@@ -123,6 +123,8 @@ typedef struct rt_ctx {
     atomic_llong recv_errors; /* receiver failures (connect, read), not yet reported */
     atomic_llong out_retries; /* failed writes of st_sink outputs, retried; not yet reported */
     struct st_sink_h *sinks;  /* desc->nsinks handles (sink.c) */
+    char sink_instance[33];   /* st_sink_instance: 32 hex digits (instance.c) */
+    bool sink_durable;        /* the instance id is kept in a checkpoint directory */
     atomic_llong wal_bytes;   /* bytes appended to its write-ahead log */
     struct rt_obs *obs;       /* --stats / --metrics figures (rt_obs.h) */
     bool quiet;               /* recovery: the batch's outputs had completed; skip them */
@@ -513,6 +515,10 @@ int rt_write_all(int fd, const char *p, size_t n);
    c->prog->opts.checkpoint when given, else (real_time only) c->desc->checkpoint. NULL when none
    (errno 0), or when it cannot be created (logged; errno set). malloc'd. */
 char *rt_ckpt_dir(rt_ctx *c, bool real_time);
+/* The instance id of c's outputs (instance.c): kept in c's checkpoint
+   directory (made at the first start) when it has one, else random for
+   this process. 0, 1 (no checkpoint: a random one), or -1 logged. */
+int rt_instance_id(rt_ctx *c, bool real_time, char out[33]);
 /* Writes dir/state-<time_ms, 20 digits zero-padded> atomically: a temp file in dir, write, fsync, rename, fsync dir;
    then removes all but the newest 2 state files. Content: "STSNAP1\n", u64 state_hash, i64 zero_ms, i64 time_ms,
    i64 len + rtblob (opaque runtime data; may be NULL = empty), i64 len + desc->save() output, then u64 XXH3_64bits

@@ -29,6 +29,8 @@ int st_sink_nargs(const st_sink_h *h) { return h->d->nargs; }
 const char *st_sink_name(const st_sink_h *h) { return h->d->name; }
 void st_sink_set_state(st_sink_h *h, void *s) { h->state = s; }
 void *st_sink_state(const st_sink_h *h) { return h->state; }
+const char *st_sink_instance(const st_sink_h *h) { return h->c->sink_instance; }
+bool st_sink_durable(const st_sink_h *h) { return h->c->sink_durable; }
 
 bool st_sink_stopped(const st_sink_h *h)
 {
@@ -51,6 +53,12 @@ int rt_sinks_open(rt_prog *p)
         rt_ctx *ctx = &p->ctxs[c];
         int n = ctx->desc->nsinks;
         ctx->sinks = rt_xcalloc((size_t)n + 1, sizeof *ctx->sinks);
+        if (n > 0) {
+            int rc = rt_instance_id(ctx, p->opts.nreplay == 0, ctx->sink_instance);
+            if (rc < 0)
+                return -1;
+            ctx->sink_durable = rc == 0;
+        }
         for (int i = 0; i < n; i++) {
             st_sink_h *h = &ctx->sinks[i];
             h->d = &ctx->desc->sinks[i];

@@ -55,6 +55,15 @@ const char *st_sink_arg(const st_sink_h *h, int i);
 int st_sink_nargs(const st_sink_h *h);
 const char *st_sink_name(const st_sink_h *h);     /* the operator, as in messages */
 void st_sink_set_state(st_sink_h *h, void *s);
+/* The id of the run whose batches this output may see again (32 hex
+   digits): with a checkpoint, kept in its directory, the same after every
+   restart from it (and different for every checkpoint directory);
+   without, new for each process. A sink that makes a re-run batch
+   idempotent names its state by it (never by the program: two processes
+   of one program write the same batch times). st_sink_durable: whether
+   it is kept (a sink may let the state of a run without one expire). */
+const char *st_sink_instance(const st_sink_h *h);
+bool st_sink_durable(const st_sink_h *h);
 void *st_sink_state(const st_sink_h *h);
 bool st_sink_stopped(const st_sink_h *h);        /* the job is stopping: give up waiting */
 /* logged with the output's name and counted as an output error */

@@ -4,8 +4,8 @@
  *
  * Applied once per batch, however often it is re-run after a crash: the
  * transaction also sets a marker key, streamc:saveToRedis:ID (ID names
- * the program's output), to the batch's time, and runs only if the
- * marker holds an earlier time, checked under WATCH: WATCH marker, GET
+ * the run, st_sink_instance, and the program's output), to the batch's
+ * time, and runs only if the marker holds an earlier time, checked under WATCH: WATCH marker, GET
  * marker (one round trip), then MULTI, the commands, SET marker TIME,
  * EXEC. EXEC applies all of them or none of them, and fails (nil) if the
  * marker changed since WATCH. Batches of an output are written in order,
@@ -27,9 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Without a checkpoint only this process re-runs its batches (a write
+   retried), so its marker needs to last only as long as it writes: it
+   expires a day after the last batch applied, and a job started again
+   and again leaves no key behind. With a checkpoint it is kept: a restart
+   from it, however late, must find it. */
+#define MARKER_TTL_S "86400"
+
 typedef struct sstate {
     rconn c;
     char *marker;
+    bool expire;          /* no checkpoint: the marker outlives the process by a day only */
     bool down;            /* the last write failed on the connection (logged once) */
 } sstate;
 
@@ -56,9 +64,12 @@ static int open_sink(st_sink_h *h)
         free(st);
         return -1;
     }
-    /* the marker names the program (its executable's name) and the output */
-    const char *prog = program_invocation_short_name, *out = st_sink_name(h);
-    size_t n = strlen(prog) + strlen(out) + 48;
+    /* the marker names the run whose batches this output may see again
+       (st_sink_instance: kept with the checkpoint, or this process's),
+       then, for the reader, the program (its executable's name) and the
+       output */
+    const char *prog = program_invocation_short_name, *out = st_sink_name(h), *inst = st_sink_instance(h);
+    size_t n = strlen(prog) + strlen(inst) + strlen(out) + 48;
     st->marker = malloc(n);
     if (!st->marker) {
         rc_close(&st->c);
@@ -66,7 +77,8 @@ static int open_sink(st_sink_h *h)
         st_sink_error(h, "out of memory");
         return -1;
     }
-    snprintf(st->marker, n, "streamc:saveToRedis:%s:%s:%d", prog, out, ordinal);
+    snprintf(st->marker, n, "streamc:saveToRedis:%s:%s:%s:%d", prog, inst, out, ordinal);
+    st->expire = !st_sink_durable(h);
     st_sink_set_state(h, st);
     return 0;
 }
@@ -160,7 +172,7 @@ static int attempt(st_sink_h *h, sstate *st, int64_t batch_ms, const st_row *row
         return drain(st, 1) ? 0 : -1;
     }
     const char *m[] = { "MULTI" };
-    const char *s[] = { "SET", st->marker, tbuf };
+    const char *s[] = { "SET", st->marker, tbuf, "EX", MARKER_TTL_S };
     const char *e[] = { "EXEC" };
     redisAppendCommandArgv(c, 1, m, NULL);
     size_t sent = 0;
@@ -170,7 +182,7 @@ static int attempt(st_sink_h *h, sstate *st, int64_t batch_ms, const st_row *row
         redisAppendCommandArgv(c, rows[i].n, (const char **)rows[i].s, rows[i].len);
         sent++;
     }
-    redisAppendCommandArgv(c, 3, s, NULL);
+    redisAppendCommandArgv(c, st->expire ? 5 : 3, s, NULL);
     redisAppendCommandArgv(c, 1, e, NULL);
     redisReply *r = get_reply(st);   /* MULTI */
     if (!r)
