@@ -11,7 +11,8 @@
  *     (made at the first start: a temporary file, fsync, link(2), so that
  *     a file there is always whole; the same after every restart from
  *     that directory); a damaged one is refused (exit 1): with another id
- *     the batches recovery re-runs would be applied twice;
+ *     the batches recovery re-runs would be applied twice (--accept-loss
+ *     replaces it, with a warning);
  *   - without one, a fresh random id for each process.
  * 32 hex digits (128 random bits from getrandom(2)). */
 #include "rt_internal.h"
@@ -83,13 +84,18 @@ static int read_id(rt_ctx *c, const char *path, char out[ID_HEX + 1])
         return -1;
     }
     if (parse_id(t, n, out) != 0) {
-        rt_log(c->prog, "error",
+        bool accept = c->prog && c->prog->opts.accept_loss;
+        rt_log(c->prog, accept ? "warning" : "error",
                "context '%s': %s is damaged (not \"streamc instance 1\" and 32 hex digits): the outputs that "
                "apply a batch once (saveToRedis) name their state by it, and with another id the batches "
-               "recovery runs again would be applied twice; restore the file, or remove the checkpoint "
-               "directory to start afresh",
-               c->desc->name, path);
-        return -1;
+               "recovery runs again would be applied twice; %s",
+               c->desc->name, path,
+               accept ? "going on with a new id (--accept-loss)"
+                      : "cannot recover without loss (restore the file, remove the directory, or run with "
+                        "--accept-loss to go on with a new id)");
+        if (!accept || unlink(path) != 0)
+            return -1;
+        return 1;
     }
     return 0;
 }

@@ -6,7 +6,8 @@
 # other had written first: 281 of 600 counted. Without a checkpoint each
 # process has its own marker, which expires a day after its last batch;
 # with one, the id is kept in DIR/CONTEXT/instance: a restart uses the same
-# marker (no third key), kept for ever. A damaged instance file is refused.
+# marker (no third key), kept for ever. A damaged instance file is refused
+# (--accept-loss replaces it, with a warning).
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lib/peers.sh"
 . "$ROOT/tests/lib/redis.sh"
@@ -97,7 +98,17 @@ printf 'streamc instance 1\n0123\n' >ck1/c/instance
 rc=0
 ./job --param redis="$R" --param list=qa --checkpoint ck1 </dev/null >a.out 2>a.err || rc=$?
 [ "$rc" = 1 ] || fail "damaged instance file: exit $rc"
-grep -qxF "job: error: context 'c': ck1/c/instance is damaged (not \"streamc instance 1\" and 32 hex digits): the outputs that apply a batch once (saveToRedis) name their state by it, and with another id the batches recovery runs again would be applied twice; restore the file, or remove the checkpoint directory to start afresh" a.err \
+grep -qxF "job: error: context 'c': ck1/c/instance is damaged (not \"streamc instance 1\" and 32 hex digits): the outputs that apply a batch once (saveToRedis) name their state by it, and with another id the batches recovery runs again would be applied twice; cannot recover without loss (restore the file, remove the directory, or run with --accept-loss to go on with a new id)" a.err \
     || fail "damaged instance file: $(cat a.err)"
 [ "$(cli GET total)" = 450 ] || fail "a job with a damaged instance file wrote"
+# --accept-loss: a new id, with a warning, and the job runs
+./job --param redis="$R" --param list=qa --checkpoint ck1 --accept-loss >a.out 2>a.err &
+pa=$!
+for i in $(seq 1 10); do cli RPUSH qa "d$i" >/dev/null; done
+total_is 460
+stop "$pa"
+grep -qF "job: warning: context 'c': ck1/c/instance is damaged" a.err && grep -qF "going on with a new id (--accept-loss)" a.err \
+    || fail "--accept-loss: $(cat a.err)"
+id3=$(sed -n 2p ck1/c/instance)
+[ "${#id3}" = 32 ] && [ "$id3" != "$id1" ] || fail "--accept-loss: instance $(cat ck1/c/instance)"
 echo "ok: redis two jobs"
