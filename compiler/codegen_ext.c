@@ -109,8 +109,7 @@ void cgx_globals(const st_program *p, sbuf *out)
             sb_c_lit(out, pd->param_use, strlen(pd->param_use));
         else
             sb_puts(out, "NULL");
-        if (pd->param_noslash)
-            sb_puts(out, ", true");
+        sb_printf(out, ", %s", pd->param_noslash ? "true" : "false");
         sb_puts(out, " },\n");
         sb_free(&def);
     }
