@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rt_internal.h"
@@ -199,10 +200,50 @@ static void test_rate_batches(void **state)
     assert_int_equal(g_seen.bad_times, 0);
 }
 
+/* SIGTERM's final batch. The receiver stores TERM_RECORDS records, says
+   so, and waits to be stopped; the signal is sent once it said so (so
+   after st_main installed its handler, with every record stored). */
+#define TERM_RECORDS 500
+static pthread_mutex_t g_term_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_term_cv = PTHREAD_COND_INITIALIZER;
+static bool g_term_stored;
+
+static int term_run(st_recv *h)
+{
+    for (int i = 0; i < TERM_RECORDS; i++) {
+        char t[16];
+        int n = snprintf(t, sizeof t, "%d", i);
+        if (!st_recv_store(h, t, (size_t)n))
+            return ST_RECV_DONE;
+    }
+    pthread_mutex_lock(&g_term_mu);
+    g_term_stored = true;
+    pthread_cond_signal(&g_term_cv);
+    pthread_mutex_unlock(&g_term_mu);
+    while (st_recv_sleep(h, 1000))
+        ;
+    return ST_RECV_DONE;
+}
+
+static void term_receiver(st_receiver *r, const char *arg)
+{
+    (void)arg;
+    r->run = term_run;
+}
+
+/* Sends SIGTERM once the receiver has stored its records (the 60 s bound
+   only stops a hang: the signal then ends the run, and the records are
+   missing from the batch). */
 static void *send_term(void *arg)
 {
     (void)arg;
-    usleep(250 * 1000);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60;
+    pthread_mutex_lock(&g_term_mu);
+    while (!g_term_stored && pthread_cond_timedwait(&g_term_cv, &g_term_mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&g_term_mu);
     kill(getpid(), SIGTERM);
     return NULL;
 }
@@ -210,20 +251,41 @@ static void *send_term(void *arg)
 static void test_sigterm_final_batch(void **state)
 {
     (void)state;
-    static const st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .recv = &st_recv_rate, .rate = 200 } };
+    /* Batch times are multiples of the interval in epoch time (as
+       Spark's): the first batch of an hour-long interval comes at the next
+       full hour, which may be any time after the start. Within a minute of
+       it, the test waits until it has passed, so that no batch but the
+       final one can come before the signal. */
+    const int64_t hour = 3600000;
+    while (hour - rt_epoch_ms() % hour < 60000)
+        usleep(100 * 1000);
+    static const st_source_desc src[] = { { .name = "u", .kind = ST_SRC_RECEIVER, .recv = &st_recv_user,
+                                            .receiver = term_receiver } };
     st_context_desc ctx = one_ctx(src);
-    ctx.batch_ms = 60000;   /* no batch would come before the signal */
+    ctx.batch_ms = hour;
     ctx.block_ms = 100;
     st_program_desc prog = { "rtsig", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
     char *argv[] = { "rtsig", NULL };
+    g_term_stored = false;
     pthread_t t;
     pthread_create(&t, NULL, send_term, NULL);
     int rc = run_quiet(&prog, 1, argv);
     pthread_join(t, NULL);
     assert_int_equal(rc, 0);
-    assert_int_equal(g_seen.batches, 1);   /* the received records, at once */
-    assert_true(g_seen.records > 0);
-    assert_int_equal(g_seen.int_gaps, 0);
+    assert_true(g_term_stored);
+    /* every record stored, at once, in the batch of the first full hour */
+    assert_int_equal(g_seen.batches, 1);
+    assert_int_equal(g_seen.records, TERM_RECORDS);
+    assert_int_equal(g_seen.last_time % hour, 0);
+    st_buf want = { 0 };
+    for (int i = 0; i < TERM_RECORDS; i++) {
+        char t2[16];
+        snprintf(t2, sizeof t2, "%d\n", i);
+        st_buf_puts(&want, t2);
+    }
+    st_buf_putc(&want, '\0');
+    assert_string_equal(seen_text(), want.p);
+    st_buf_free(&want);
 }
 
 /* A server that sends two lines and a partial one, drops the connection,
