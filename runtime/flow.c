@@ -61,8 +61,8 @@ void rt_pid_rate_set(rt_pid *p, double rate)
 
 int64_t rt_start_rate(int64_t batch_ms, int64_t initial_rate)
 {
-    if (initial_rate > 0)
-        return initial_rate;
+    if (initial_rate > 0)   /* at most 10^9, as the limiter takes a configured rate */
+        return initial_rate < INT64_C(1000000000) ? initial_rate : INT64_C(1000000000);
     int64_t e0 = batch_ms > 0 ? RT_INITIAL_BATCH_RECORDS * 1000 / batch_ms : RT_INITIAL_BATCH_RECORDS;
     return e0 > 0 ? e0 : 1;
 }

@@ -35,8 +35,8 @@ int64_t rt_held_limit(int64_t memory_budget);
 #define RT_INITIAL_BATCH_RECORDS 10000
 
 /* The rate (records/s) a receiver starts at, before its estimator has
-   one: the context's initialRate when it has one (> 0), as Spark's
-   spark.streaming.backpressure.initialRate; otherwise the slow start's
+   one: the context's initialRate when it has one (> 0; at most 10^9), as
+   Spark's spark.streaming.backpressure.initialRate; otherwise the slow start's
    RT_INITIAL_BATCH_RECORDS per batch interval (at least 1). */
 int64_t rt_start_rate(int64_t batch_ms, int64_t initial_rate);
 

@@ -89,6 +89,8 @@ static void test_start_rate(void **state)
     assert_int_equal(rt_start_rate(1000, 600000), 600000);
     assert_int_equal(rt_start_rate(200, 600000), 600000);
     assert_int_equal(rt_start_rate(1000, 1), 1);
+    /* as the limiter takes a configured rate: at most 10^9 */
+    assert_int_equal(rt_start_rate(1000, INT64_MAX), INT64_C(1000000000));
 }
 
 /* A receiver as the engine sets it up before its first record
