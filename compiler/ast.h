@@ -231,6 +231,7 @@ typedef struct st_decl {
     bool has_block;
     char *checkpoint;             /* sema; NULL if none */
     int workers;                  /* sema; 0 = number of cores */
+    int64_t initial_rate;         /* sema: initialRate, records/s per receiver; 0 = the slow start */
     bool has_output;              /* sema */
 
     /* DECL_SOURCE: kind_name(args) [in ctx] [storage level] [maxRate n] */

@@ -936,10 +936,11 @@ int codegen_emit(const st_program *p, lw_plan *plan, const codegen_opts *opts, F
     for (int ci = 0; ci < p->ncontexts; ci++) {
         const st_decl *c = p->contexts[ci];
         emit(gp, 1, "{ %s, INT64_C(%lld), INT64_C(%lld), %s, %d, SC_NSRC%d, SC_SRC%d, INT64_C(%lld), sc_create%d, "
-                    "sc_run%d, sc_destroy%d, UINT64_C(0x%016llx), sc_save%d, sc_load%d, %s },",
+                    "sc_run%d, sc_destroy%d, UINT64_C(0x%016llx), sc_save%d, sc_load%d, %s, INT64_C(%lld) },",
              c_lit(gp, c->name, strlen(c->name)), (long long)c->batch_ms, (long long)c->block_ms,
              c->checkpoint ? c_lit(gp, c->checkpoint, strlen(c->checkpoint)) : "NULL", c->workers, ci, ci,
-             (long long)lw_context_drain(g.plan, c), ci, ci, ci, (unsigned long long)state_hash(gp, c), ci, ci, cg_sinks_of(gp, ci));
+             (long long)lw_context_drain(g.plan, c), ci, ci, ci, (unsigned long long)state_hash(gp, c), ci, ci, cg_sinks_of(gp, ci),
+             (long long)c->initial_rate);
     }
     emit(gp, 0, "};");
     codegen_view(p, g.plan, &gp->out);

@@ -149,6 +149,8 @@ static void ctx_label(const st_decl *c, char *buf, size_t size)
     fmt_dur(a, sizeof a, c->batch_ms);
     fmt_dur(b, sizeof b, c->block_ms);
     int k = snprintf(buf, size, "context %s: batch %s, block %s", c->name, a, b);
+    if (c->initial_rate > 0 && k > 0 && (size_t)k < size)
+        k += snprintf(buf + k, size - (size_t)k, ", initialRate %lld", (long long)c->initial_rate);
     if (c->checkpoint && k > 0 && (size_t)k < size)
         snprintf(buf + k, size - (size_t)k, ", checkpoint \"%s\"", c->checkpoint);
 }

@@ -223,13 +223,21 @@ static void check_context(sema *s, st_decl *c)
                     diag_error(s->d, v->loc, "workers must be an integer between 1 and 4096");
             } else
                 c->workers = (int)v->ival;
+        } else if (strcmp(st->name, "initialRate") == 0) {
+            /* Spark's spark.streaming.backpressure.initialRate */
+            v->type = type_expr(s, v, false, 0);
+            if (v->kind != EX_INT || v->ival < 1) {
+                if (!is_err(v->type))
+                    diag_error(s->d, v->loc, "initialRate must be an integer >= 1 (records per second per receiver)");
+            } else
+                c->initial_rate = v->ival;
         } else
         {
-            static const char *const names[] = { "batch", "block", "checkpoint", "workers" };
+            static const char *const names[] = { "batch", "block", "checkpoint", "initialRate", "workers" };
             char dym[160];
-            const char *best = hint_closest(st->name, names, 4);
+            const char *best = hint_closest(st->name, names, 5);
             diag_error(s->d, st->name_loc,
-                       "unknown context setting '%s' (expected batch, block, checkpoint or workers)%s", st->name,
+                       "unknown context setting '%s' (expected batch, block, checkpoint, initialRate or workers)%s", st->name,
                        hint_dym(best, dym, sizeof dym));
             if (best)
                 diag_fixit(s->d, st->name_loc, best);

@@ -98,8 +98,7 @@ int rt_run_realtime(rt_prog *p, int sigfd)
             if (r->src[i].d->receiver)
                 r->src[i].d->receiver(&r->src[i].rv, r->src[i].d->arg);
             pthread_mutex_init(&r->src[i].mu, NULL);
-            int64_t e0 = RT_INITIAL_BATCH_RECORDS * 1000 / r->c->desc->batch_ms;
-            atomic_init(&r->src[i].est, e0 > 0 ? e0 : 1);
+            atomic_init(&r->src[i].est, rt_start_rate(r->c->desc->batch_ms, r->c->desc->initial_rate));
             atomic_init(&r->src[i].held_back_ms, 0);
             rt_pid_init(&r->src[i].pid, r->c->desc->batch_ms);
         }

@@ -141,36 +141,20 @@ int rt_rctx_run_batch(rctx *r, rt_batch *b, int64_t delay_ms)
     return 0;
 }
 
-/* Feeds each source's rate estimator with the batch just run. */
+/* Feeds each source's rate estimator with the batch just run (flow.h,
+   rt_rate_after_batch). */
 static void estimate(rctx *r, const rt_batch *b, int64_t processing_ms, int64_t delay_ms)
 {
     int64_t now = rt_epoch_ms();
+    const st_context_desc *cd = r->c->desc;
     for (int i = 0; i < r->nsrc && i < b->nsrc; i++) {
         rsrc *s = &r->src[i];
         int64_t elems = rt_inputs_records(1, &b->inputs[i]);
-        /* A batch that took under half its interval and waited for nothing
-           says only that the pipeline keeps up: its processing time is
-           mostly fixed costs, and the rate it implies would throttle the
-           next burst for nothing. The rate in force then doubles instead
-           (up to what the source's configuration allows). */
-        if (s->pid_on && delay_ms <= 0 && 2 * processing_ms < r->c->desc->batch_ms) {
-            int64_t e = atomic_load(&s->est);
-            if (e < INT64_C(1000000000000000)) {
-                atomic_store(&s->est, 2 * e);
-                rt_pid_rate_set(&s->pid, (double)(2 * e));
-            }
-            continue;
-        }
-        double rate = rt_pid_update(&s->pid, now, elems, processing_ms, delay_ms);
-        if (rate > 0) {
-            atomic_store(&s->est, rate >= 1e15 ? (long long)1e15 : (long long)rate + 1);
-            s->pid_on = true;
-        } else if (!s->pid_on) {
-            /* slow start: double what a batch may take once it is used */
-            int64_t e = atomic_load(&s->est);
-            if (e < INT64_C(1000000000000) && 2 * elems * 1000 >= e * r->c->desc->batch_ms)
-                atomic_store(&s->est, 2 * e);
-        }
+        int64_t e = atomic_load(&s->est);
+        int64_t e2 = rt_rate_after_batch(&s->pid, &s->pid_on, e, now, elems, processing_ms, delay_ms,
+                                         cd->batch_ms, cd->initial_rate);
+        if (e2 != e)
+            atomic_store(&s->est, e2);
     }
 }
 

@@ -58,3 +58,37 @@ void rt_pid_rate_set(rt_pid *p, double rate)
     if (!p->first)
         p->last_rate = rate;
 }
+
+int64_t rt_start_rate(int64_t batch_ms, int64_t initial_rate)
+{
+    if (initial_rate > 0)   /* at most 10^9, as the limiter takes a configured rate */
+        return initial_rate < INT64_C(1000000000) ? initial_rate : INT64_C(1000000000);
+    int64_t e0 = batch_ms > 0 ? RT_INITIAL_BATCH_RECORDS * 1000 / batch_ms : RT_INITIAL_BATCH_RECORDS;
+    return e0 > 0 ? e0 : 1;
+}
+
+int64_t rt_rate_after_batch(rt_pid *p, bool *pid_on, int64_t est, int64_t time_ms, int64_t elems,
+                            int64_t processing_ms, int64_t delay_ms, int64_t batch_ms,
+                            int64_t initial_rate)
+{
+    /* A batch that took under half its interval and waited for nothing
+       says only that the pipeline keeps up: its processing time is mostly
+       fixed costs, and the rate it implies would throttle the next burst
+       for nothing. The rate in force then doubles instead (up to what the
+       source's configuration allows). */
+    if (*pid_on && delay_ms <= 0 && 2 * processing_ms < batch_ms) {
+        if (est >= INT64_C(1000000000000000))
+            return est;
+        rt_pid_rate_set(p, (double)(2 * est));
+        return 2 * est;
+    }
+    double rate = rt_pid_update(p, time_ms, elems, processing_ms, delay_ms);
+    if (rate > 0) {
+        *pid_on = true;
+        return rate >= 1e15 ? (int64_t)1e15 : (int64_t)rate + 1;
+    }
+    /* slow start: double what a batch may take once it is used */
+    if (!*pid_on && initial_rate <= 0 && est < INT64_C(1000000000000) && 2 * elems * 1000 >= est * batch_ms)
+        return 2 * est;
+    return est;
+}

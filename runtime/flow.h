@@ -34,6 +34,12 @@ int64_t rt_held_limit(int64_t memory_budget);
    unbounded, or at spark.streaming.backpressure.initialRate). */
 #define RT_INITIAL_BATCH_RECORDS 10000
 
+/* The rate (records/s) a receiver starts at, before its estimator has
+   one: the context's initialRate when it has one (> 0; at most 10^9), as
+   Spark's spark.streaming.backpressure.initialRate; otherwise the slow start's
+   RT_INITIAL_BATCH_RECORDS per batch interval (at least 1). */
+int64_t rt_start_rate(int64_t batch_ms, int64_t initial_rate);
+
 /* Spark's PIDRateEstimator, in records per second. */
 typedef struct rt_pid {
     double batch_ms;
@@ -56,5 +62,20 @@ double rt_pid_update(rt_pid *p, int64_t time_ms, int64_t elems, int64_t processi
 /* The rate in force was changed from outside (an unloaded batch raised
    it): the next update starts from it. */
 void rt_pid_rate_set(rt_pid *p, double rate);
+
+/* A source's rate after a batch (the scheduler's step, docs/language.md
+   §12.2): est is the rate in force (records/s), *pid_on whether the
+   estimator p has given a rate; the batch completed at time_ms with elems
+   records of the source, processing_ms of processing and delay_ms of
+   scheduling delay. Returns the new rate in force:
+   - once the estimator has a rate, a batch that took under half its
+     interval and waited for nothing doubles it; any other, the estimate;
+   - before, the estimate as soon as there is one (*pid_on becomes true);
+     until then, without an initialRate (initial_rate 0) the slow start
+     doubles the rate after a batch that used half of its batch's worth or
+     more, and with one the rate stays est. */
+int64_t rt_rate_after_batch(rt_pid *p, bool *pid_on, int64_t est, int64_t time_ms, int64_t elems,
+                            int64_t processing_ms, int64_t delay_ms, int64_t batch_ms,
+                            int64_t initial_rate);
 
 #endif

@@ -341,6 +341,9 @@ typedef struct st_context_desc {
     int (*load)(void *state, st_rd *in);       /* into a fresh create()d state; 0, or -1 when it does not parse */
     int nsinks;                                /* its outputs that run through an st_sink, in order */
     const st_sink_desc *sinks;
+    /* initialRate: records/s each receiver takes until its rate estimator
+       has a rate (flow.h); 0: the slow start */
+    int64_t initial_rate;
 } st_context_desc;
 
 /* A run-time parameter (`param NAME = LITERAL;`), set with --param

@@ -302,7 +302,7 @@ static const st_source_desc sc_src0[] = {
 #define SC_SRC0 sc_src0
 
 static const st_context_desc sc_contexts[] = {
-    { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x6962a89f2cdcdb8d), sc_save0, sc_load0, 0, NULL },
+    { "wc", INT64_C(10000), INT64_C(200), NULL, 0, SC_NSRC0, SC_SRC0, INT64_C(20000), sc_create0, sc_run0, sc_destroy0, UINT64_C(0x6962a89f2cdcdb8d), sc_save0, sc_load0, 0, NULL, INT64_C(0) },
 };
 static int64_t sc_keys0(void *state)
 {

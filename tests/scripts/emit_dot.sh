@@ -16,6 +16,11 @@ rc=0
 "$STREAMC" --emit-dot bad.dot bad.stream 2>/dev/null || rc=$?
 [ "$rc" = 1 ] || fail "invalid program: exit $rc, not 1"
 [ ! -e bad.dot ] || fail "invalid program wrote a dot file"
+# a context's label has its initialRate when it sets one
+printf 'context c { batch = 1s; initialRate = 600000; }\nsource s = stdin();\ns.print();\n' >irate.stream
+"$STREAMC" --emit-dot - irate.stream >irate.dot || fail "emit-dot irate"
+grep -qxF '    label="context c: batch 1s, block 200ms, initialRate 600000";' irate.dot ||
+    fail "initialRate not in the context's label: $(grep -m1 label irate.dot)"
 if ! command -v dot >/dev/null; then
     echo "SKIP: dot (graphviz) is not installed: the DAGs were not rendered" >&2
     exit 0

@@ -1,8 +1,12 @@
 /* test_rt_flow.c: the receivers' flow control (flow.c): the hold-off
  * limit from --memory, and the rate estimator's arithmetic (Spark's
  * PIDRateEstimator semantics: proportional 1, integral 0.2, derivative 0,
- * at least 100 records/s); and the replay's bound on empty batches
- * (replay_bound.c). */
+ * at least 100 records/s); the rate a receiver starts at (the slow start,
+ * or the context's initialRate) and what its limiter lets through before
+ * the estimator has a rate; and the replay's bound on empty batches
+ * (replay_bound.c). No assertion depends on the clock: the limiter is
+ * looked at only while its bucket holds tokens, which it hands out
+ * without reading the time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "flow.h"
 #include "rt_internal.h"
 
@@ -72,6 +77,157 @@ static void test_pid_converges(void **state)
     assert_true(delay < 50);
 }
 
+static void test_start_rate(void **state)
+{
+    (void)state;
+    /* the slow start: 10000 records per batch interval, as a rate */
+    assert_int_equal(rt_start_rate(1000, 0), 10000);
+    assert_int_equal(rt_start_rate(200, 0), 50000);
+    assert_int_equal(rt_start_rate(30000, 0), 333);
+    assert_int_equal(rt_start_rate(INT64_C(20000000), 0), 1);   /* never 0 */
+    /* initialRate: its records per second, whatever the interval */
+    assert_int_equal(rt_start_rate(1000, 600000), 600000);
+    assert_int_equal(rt_start_rate(200, 600000), 600000);
+    assert_int_equal(rt_start_rate(1000, 1), 1);
+    /* as the limiter takes a configured rate: at most 10^9 */
+    assert_int_equal(rt_start_rate(1000, INT64_MAX), INT64_C(1000000000));
+}
+
+/* A receiver as the engine sets it up before its first record
+   (engine_run.c, rt_receiver_main): a context of batch_ms with
+   initial_rate (0: none), the source's maxRate (0: none), the limiter
+   following the source's rate in force. */
+typedef struct recv_fixture {
+    st_context_desc d;
+    rt_ctx c;
+    rctx r;
+    rsrc s;
+} recv_fixture;
+
+static void fixture(recv_fixture *f, int64_t batch_ms, int64_t initial_rate, int64_t max_rate)
+{
+    memset(f, 0, sizeof *f);
+    f->d.batch_ms = batch_ms;
+    f->d.initial_rate = initial_rate;
+    f->c.desc = &f->d;
+    f->r.c = &f->c;
+    f->s.r = &f->r;
+    atomic_init(&f->s.est, rt_start_rate(batch_ms, initial_rate));
+    rt_lim_init(&f->s.lim, max_rate, false);
+    f->s.lim.s = &f->s;
+    rt_lim_follow(&f->s.lim);
+}
+
+/* The records the limiter lets through at once: while its bucket holds a
+   token, rt_lim_take takes it without looking at the clock (the burst a
+   batch may take before the rate matters). */
+static int64_t burst(recv_fixture *f)
+{
+    assert_true(f->s.lim.rate > 0);
+    int64_t n = 0;
+    while (f->s.lim.milli >= 1000) {
+        assert_true(rt_lim_take(&f->s.lim, &f->r));
+        n++;
+    }
+    return n;
+}
+
+static void test_initial_rate_burst(void **state)
+{
+    (void)state;
+    recv_fixture f;
+    /* the default: 10000 records at once, then 10000 a second */
+    fixture(&f, 1000, 0, 0);
+    assert_int_equal(f.s.lim.rate, 10000);
+    assert_true(f.s.lim.est);
+    assert_int_equal(burst(&f), 10000);
+    /* initialRate = 600000, batch = 1s: the first batch takes 600000
+       records at once (initialRate x batch), then 600000 a second */
+    fixture(&f, 1000, 600000, 0);
+    assert_int_equal(f.s.lim.rate, 600000);
+    assert_true(f.s.lim.est);
+    assert_int_equal(burst(&f), 600000);
+    /* batch = 200ms: 120000 at once; the default would take 10000 */
+    fixture(&f, 200, 600000, 0);
+    assert_int_equal(f.s.lim.rate, 600000);
+    assert_int_equal(burst(&f), 120000);
+    fixture(&f, 200, 0, 0);
+    assert_int_equal(burst(&f), 10000);
+    /* a maxRate above initialRate: initialRate rules */
+    fixture(&f, 1000, 600000, 1000000);
+    assert_int_equal(f.s.lim.rate, 600000);
+    assert_int_equal(burst(&f), 600000);
+    /* a maxRate below it: maxRate rules (its own one-second bucket, which
+       starts with one token), the estimate is not in force */
+    fixture(&f, 1000, 600000, 5000);
+    assert_int_equal(f.s.lim.rate, 5000);
+    assert_false(f.s.lim.est);
+    assert_int_equal(f.s.lim.cap, INT64_C(5000) * 1000);
+    assert_int_equal(burst(&f), 1);
+}
+
+static void test_initial_rate_then_estimator(void **state)
+{
+    (void)state;
+    recv_fixture f;
+    fixture(&f, 1000, 600000, 0);
+    rt_pid_init(&f.s.pid, 1000);
+    int64_t est = atomic_load(&f.s.est);
+    /* the first batch used all it could: with initialRate the rate stays
+       (the estimator has no rate after one batch) */
+    est = rt_rate_after_batch(&f.s.pid, &f.s.pid_on, est, 1000, 600000, 500, 0, 1000, 600000);
+    assert_int_equal(est, 600000);
+    assert_false(f.s.pid_on);
+    /* a batch with no records changes nothing either */
+    est = rt_rate_after_batch(&f.s.pid, &f.s.pid_on, est, 2000, 0, 0, 0, 1000, 600000);
+    assert_int_equal(est, 600000);
+    /* the second measured batch: the estimator's rate rules from now on:
+       600000 in 500 ms was 1.2M/s, 600000 in 800 ms is 750000/s: error
+       450000, new rate 750000 (+1, rounding up) */
+    est = rt_rate_after_batch(&f.s.pid, &f.s.pid_on, est, 3000, 600000, 800, 0, 1000, 600000);
+    assert_int_equal(est, 750001);
+    assert_true(f.s.pid_on);
+    atomic_store(&f.s.est, est);
+    rt_lim_follow(&f.s.lim);
+    assert_int_equal(f.s.lim.rate, 750001);
+    assert_int_equal(f.s.lim.cap, INT64_C(750001) * 1000);
+    /* and as today: a light batch (under half the interval, no delay)
+       doubles the rate; a slow one takes the estimate (300000 records in
+       1500 ms with 500 ms of delay: 200000/s, less 0.2 x 100000) */
+    est = rt_rate_after_batch(&f.s.pid, &f.s.pid_on, est, 4000, 700000, 400, 0, 1000, 600000);
+    assert_int_equal(est, 1500002);
+    est = rt_rate_after_batch(&f.s.pid, &f.s.pid_on, est, 5000, 300000, 1500, 500, 1000, 600000);
+    assert_int_equal(est, 180001);
+    atomic_store(&f.s.est, est);
+    rt_lim_follow(&f.s.lim);
+    assert_int_equal(f.s.lim.rate, 180001);
+}
+
+static void test_slow_start_doubles(void **state)
+{
+    (void)state;
+    /* without initialRate, until the estimator has a rate: doubled after
+       a batch that used half of its batch's worth or more */
+    rt_pid p;
+    rt_pid_init(&p, 1000);
+    bool on = false;
+    int64_t est = rt_start_rate(1000, 0);
+    est = rt_rate_after_batch(&p, &on, est, 1000, 4999, 0, 0, 1000, 0);
+    assert_int_equal(est, 10000);
+    est = rt_rate_after_batch(&p, &on, est, 2000, 5000, 0, 0, 1000, 0);
+    assert_int_equal(est, 20000);
+    est = rt_rate_after_batch(&p, &on, est, 3000, 20000, 100, 0, 1000, 0);
+    assert_int_equal(est, 40000);   /* the estimator's first measured batch: no rate yet */
+    assert_false(on);
+    /* the same batches with initialRate = 10000: no doubling */
+    rt_pid_init(&p, 1000);
+    est = rt_start_rate(1000, 10000);
+    est = rt_rate_after_batch(&p, &on, est, 1000, 10000, 0, 0, 1000, 10000);
+    est = rt_rate_after_batch(&p, &on, est, 2000, 10000, 100, 0, 1000, 10000);
+    assert_int_equal(est, 10000);
+    assert_false(on);
+}
+
 static void load(rt_vsrc *v, const char *text)
 {
     size_t n = strlen(text);
@@ -121,6 +277,10 @@ int main(void)
         cmocka_unit_test(test_held_limit),
         cmocka_unit_test(test_pid_steps),
         cmocka_unit_test(test_pid_converges),
+        cmocka_unit_test(test_start_rate),
+        cmocka_unit_test(test_initial_rate_burst),
+        cmocka_unit_test(test_initial_rate_then_estimator),
+        cmocka_unit_test(test_slow_start_doubles),
         cmocka_unit_test(test_replay_gaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

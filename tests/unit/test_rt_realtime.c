@@ -1,8 +1,10 @@
 /* test_rt_realtime.c: st_main in real time with short batch intervals:
  * stdin and file sources end the program with every record seen; rate
  * with --batches; a socket that drops and comes back; textFileStream's new
- * files only; SIGTERM finishing with a final batch. Assertions are on
- * records and exit status, never on timing. */
+ * files only; SIGTERM finishing with a final batch; a context's
+ * initialRate holding a fast source until the estimator has a rate.
+ * Assertions are on records and exit status, never on timing (a bound
+ * that depends on time takes the time measured, whatever it was). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -389,6 +391,45 @@ static void test_textfiles_new_only(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static int teardown(void **state);
+
+/* initialRate: until the estimator has a rate, a rate(10^9) source
+   takes initialRate records a second with a burst of one batch's worth,
+   so however long the run took, it made at most initialRate x batch +
+   initialRate x its duration (the default would take 10000 at once, then
+   100000 a second). Two batches: the estimator cannot have a rate before
+   the second has run (and with initialRate there is no doubling), so the
+   bound holds whatever the batches' processing times were. A maxRate
+   below initialRate rules instead (its bucket: a fiftieth of a second,
+   starting with one record). */
+static int64_t run_initial_rate(int64_t initial_rate, int64_t max_rate, int64_t *elapsed_ms)
+{
+    st_source_desc src[] = { { .name = "n", .kind = ST_SRC_RATE, .recv = &st_recv_rate, .rate = 1000000000,
+                               .max_rate = max_rate } };
+    st_context_desc ctx = one_ctx(src);
+    ctx.initial_rate = initial_rate;
+    st_program_desc prog = { "rtinit", 1, &ctx, 0, NULL, NULL, 0, NULL, 0, NULL };
+    char *argv[] = { "rtinit", "--batches", "2", NULL };
+    int64_t t0 = rt_mono_ms();
+    assert_int_equal(run_quiet(&prog, 3, argv), 0);
+    *elapsed_ms = rt_mono_ms() - t0;
+    assert_int_equal(g_seen.batches, 2);
+    assert_int_equal(g_seen.int_gaps, 0);
+    assert_int_equal(g_seen.bad_times, 0);
+    return g_seen.records;
+}
+
+static void test_initial_rate(void **state)
+{
+    (void)state;
+    int64_t ms;
+    int64_t n = run_initial_rate(2000, 0, &ms);
+    assert_true(n <= 2000 * 100 / 1000 + 2000 * ms / 1000 + 1);
+    teardown(NULL);
+    n = run_initial_rate(2000, 500, &ms);
+    assert_true(n <= 1 + 500 * ms / 1000 + 1);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -407,6 +448,7 @@ int main(void)
         cmocka_unit_test_teardown(test_sigterm_final_batch, teardown),
         cmocka_unit_test_teardown(test_socket_reconnects, teardown),
         cmocka_unit_test_teardown(test_textfiles_new_only, teardown),
+        cmocka_unit_test_teardown(test_initial_rate, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
