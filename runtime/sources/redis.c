@@ -27,7 +27,11 @@
  * batches recovery ran are complete, later ones will be), the rest is
  * stored again, each record with a position of its own. After a lost
  * connection, what was taken but never stored (a reply lost on the way)
- * is stored first. */
+ * is stored first. Once Redis has answered OK to an acknowledgement (and
+ * at the first start, for what it no longer holds), the receiver tells
+ * the engine (st_recv_acked): no record up to there can be read back, so
+ * a snapshot drops the positions that covers (covered()), and the
+ * checkpoint holds only the reads not yet acknowledged. */
 #include "../engine.h"
 #include "../redis/conn.h"
 
