@@ -274,6 +274,7 @@ void rt_bs_close(rt_bstore *bs)
             free(s->files[f]);
         free(s->files);
         free(s->fidx);
+        free(s->acked);
     }
     free(bs->src);
     free(bs->segs);
@@ -380,56 +381,11 @@ void rt_bs_set_ranges(rt_bstore *bs, int i)
     pthread_mutex_unlock(&bs->mu);
 }
 
-/* The end of range position "KEY:FROM-TO" and its key's length; false
-   when p is not one. */
-static bool range_of(const char *p, size_t *kl, int64_t *to)
+/* The prunes' end (blockstore_prune.c): the set rebuilt with its index. */
+void rt_bs_keep_locked(rt_bsrc *s, const bool *kept)
 {
-    const char *colon = strrchr(p, ':'), *dash = colon ? strrchr(colon, '-') : NULL;
-    if (!dash)
-        return false;
-    char *end;
-    long long t = strtoll(dash + 1, &end, 10);
-    if (*end || end == dash + 1)
-        return false;
-    *kl = (size_t)(colon - p);
-    *to = t;
-    return true;
-}
-
-/* A source of range positions resumes after the newest range of each key
-   and replays a block from the ranges of its own log entry: the older
-   ranges of the set are dropped (when a snapshot is written), so that the
-   set, and every snapshot, does not grow with the run. Under bs->mu. */
-static void prune_ranges_locked(rt_bsrc *s)
-{
-    if (!s->ranges || s->nfiles < 2)
-        return;
     char **old = s->files;
-    int64_t n = s->nfiles, nk = 0;
-    int64_t *best = rt_xmalloc((size_t)n * sizeof *best);   /* per key: the index of its newest */
-    for (int64_t k = 0; k < n; k++) {
-        size_t kl, ol;
-        int64_t to, oto;
-        if (!range_of(old[k], &kl, &to)) {
-            best[nk++] = k;   /* not a range: kept */
-            continue;
-        }
-        int64_t j = 0;
-        for (; j < nk; j++)
-            if (range_of(old[best[j]], &ol, &oto) && ol == kl && strncmp(old[best[j]], old[k], kl) == 0)
-                break;
-        if (j == nk)
-            best[nk++] = k;
-        else if (to >= oto)
-            best[j] = k;
-    }
-    if (nk == n) {
-        free(best);
-        return;
-    }
-    bool *kept = rt_xcalloc((size_t)n, sizeof *kept);
-    for (int64_t j = 0; j < nk; j++)
-        kept[best[j]] = true;
+    int64_t n = s->nfiles;
     s->files = NULL;
     s->nfiles = s->fcap = 0;
     free(s->fidx);
@@ -441,8 +397,6 @@ static void prune_ranges_locked(rt_bsrc *s)
         free(old[k]);
     }
     free(old);
-    free(kept);
-    free(best);
 }
 
 /* The manifest: the live segments but skip (-1: none), the newest snapshot. */
@@ -852,7 +806,8 @@ void rt_bs_blob(rt_bstore *bs, const rt_batch *b, st_buf *out)
     st_ser_i64(out, bs->nsrc);
     for (int i = 0; i < bs->nsrc; i++) {
         rt_bsrc *s = &bs->src[i];
-        prune_ranges_locked(s);
+        rt_bs_prune_ranges_locked(s);
+        rt_bs_prune_acked_locked(s);
         st_ser_i64(out, b->next[i]);
         st_ser_i64(out, b->cum[i]);
         st_ser_i64(out, s->lost_upto);

@@ -514,6 +514,16 @@ bool st_recv_position_logged(st_recv *h, const void *pos, size_t n)
     return rt_bs_has_file(&h->r->bs, h->index, buf);
 }
 
+void st_recv_acked(st_recv *h, const void *mark, size_t n)
+{
+    if (!h->rv.covered || h->replaying || !h->r->ckdir || n > ST_RECV_POS_MAX || memchr(mark, '\0', n))
+        return;
+    char buf[ST_RECV_POS_MAX + 1];
+    memcpy(buf, mark, n);
+    buf[n] = '\0';
+    rt_bs_set_acked(&h->r->bs, h->index, buf, h->rv.covered);
+}
+
 static void vlog(st_recv *h, const char *level, const char *fmt, va_list ap)
 {
     char msg[1024];

@@ -417,6 +417,8 @@ typedef struct rt_bsrc {
     int64_t nfiles, fcap;
     uint64_t *fidx, fslots;   /* their index by name hash (blockstore.c) */
     bool ranges;              /* range positions (KEY:FROM-TO): only the newest of a key is kept */
+    char *acked;              /* st_recv_acked: the newest position acknowledged (NULL: none) */
+    bool (*covered)(const char *pos, const char *mark);   /* its receiver's (st_receiver.covered) */
 } rt_bsrc;
 
 typedef struct rt_seg {
@@ -470,6 +472,19 @@ void rt_bs_each_file(rt_bstore *bs, int i, void (*fn)(void *, const char *), voi
 /* source i marks range positions (st_recv_store_range): a snapshot keeps
    the newest range of each key only */
 void rt_bs_set_ranges(rt_bstore *bs, int i);
+/* ---- blockstore_prune.c: what keeps a source's set of logged positions
+   bounded; both prunes run when a snapshot is written (rt_bs_blob) ---- */
+/* source i has acknowledged everything up to position mark to its source
+   (st_recv_acked): covered(pos, mark) says which positions that covers. A
+   mark covered by the one there (an older one) changes nothing. */
+void rt_bs_set_acked(rt_bstore *bs, int i, const char *mark, bool (*covered)(const char *pos, const char *mark));
+/* drops the positions of s its newest mark covers. Under bs->mu. */
+void rt_bs_prune_acked_locked(rt_bsrc *s);
+/* a range source's: keeps the newest range of each key. Under bs->mu. */
+void rt_bs_prune_ranges_locked(rt_bsrc *s);
+/* keeps only the positions of s whose kept[] is true, in order
+   (blockstore.c). Under bs->mu. */
+void rt_bs_keep_locked(rt_bsrc *s, const bool *kept);
 /* Moves every added block into batch *out at time_ms (logged). 0 or -1. */
 int rt_bs_take(rt_bstore *bs, int64_t time_ms, rt_batch *out);
 int rt_bs_sync(rt_bstore *bs);

@@ -33,6 +33,12 @@
  *                run() runs, and before open() or after a failed one (the
  *                state is then NULL: report nothing). Shown by --stats
  *                and as streamc_source_lag in --metrics.
+ *   covered(pos, mark)  optional, with st_recv_acked: whether every record
+ *                of position pos is at or before those of position mark
+ *                in the source's order (both positions of this source). A
+ *                pure function of its arguments: it may be called on any
+ *                thread, under the block store's lock, also before open()
+ *                and after close().
  *
  * The store functions apply backpressure (they hold off while the context
  * holds its limit of bytes received and not processed, or two batches wait)
@@ -63,6 +69,7 @@ typedef struct st_receiver {
     void (*commit)(st_recv *h, const char *pos, size_t n);
     int (*replay)(st_recv *h, const char *pos, size_t n);   /* 0 or -1 (logged) */
     void (*lag)(st_recv *h, void (*fn)(void *arg, const char *key, int64_t n), void *arg);
+    bool (*covered)(const char *pos, const char *mark);
 } st_receiver;
 
 /* A user receiver's function (receiver(fn, "arg")): fills r (run at
@@ -105,6 +112,17 @@ void st_recv_position(st_recv *h, const void *pos, size_t n);
 /* Whether the checkpoint's log already holds this position (as marked by
    an earlier run): what a source must not receive again after a restart. */
 bool st_recv_position_logged(st_recv *h, const void *pos, size_t n);
+/* Acknowledged positions (a source whose acknowledgement takes a prefix:
+   Redis's XACK through an ID, LTRIM of a list): once the source has
+   acknowledged every record up to those of position mark, and knows it
+   (the acknowledgement returned OK: the records can never be handed to it
+   again), the receiver calls st_recv_acked(h, mark, n), from any of its
+   callbacks. When a snapshot is written, the checkpoint's set of logged
+   positions then drops every position rv.covered(pos, mark) says the
+   newest mark covers: st_recv_position_logged answers false for them
+   from then on, and the set, and every snapshot, holds only what is not
+   yet acknowledged. Nothing without rv.covered or a checkpoint. */
+void st_recv_acked(st_recv *h, const void *mark, size_t n);
 
 /* Range positions (a Kafka partition's offsets): stores n records read
    from offsets [from, to) of KEY and marks the position "KEY:FROM-TO"

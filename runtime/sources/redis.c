@@ -27,7 +27,11 @@
  * batches recovery ran are complete, later ones will be), the rest is
  * stored again, each record with a position of its own. After a lost
  * connection, what was taken but never stored (a reply lost on the way)
- * is stored first. */
+ * is stored first. Once Redis has answered OK to an acknowledgement (and
+ * at the first start, for what it no longer holds), the receiver tells
+ * the engine (st_recv_acked): no record up to there can be read back, so
+ * a snapshot drops the positions that covers (covered()), and the
+ * checkpoint holds only the reads not yet acknowledged. */
 #include "../engine.h"
 #include "../redis/conn.h"
 
@@ -259,10 +263,45 @@ static int ack_through(rstate *st, rconn *c, const char *last, char *why, size_t
     return rc;
 }
 
+/* A stream ID "MS-SEQ", or a list's sequence number "N" (SEQ 0), as two
+   numbers; false when s is NULL or neither. */
+static bool id_of(const char *s, unsigned long long *ms, unsigned long long *seq)
+{
+    unsigned long long v[2] = { 0, 0 };
+    int part = 0;
+    bool digit = false;
+    for (; s && *s; s++) {
+        unsigned long long d = (unsigned long long)(*s - '0');
+        if (*s >= '0' && *s <= '9' && v[part] <= (~0ULL - d) / 10) {
+            v[part] = v[part] * 10 + d;
+            digit = true;
+        } else if (*s == '-' && part == 0 && digit) {
+            part = 1;
+            digit = false;
+        } else {
+            return false;
+        }
+    }
+    *ms = v[0];
+    *seq = v[1];
+    return digit;
+}
+
+/* The engine's st_receiver.covered: whether position pos's LAST is at or
+   before mark's (both "FIRST LAST"; IDs and sequence numbers ascend). */
+static bool covered(const char *pos, const char *mark)
+{
+    const char *pl = strchr(pos, ' '), *ml = strchr(mark, ' ');
+    unsigned long long pm, ps, mm, ms;
+    return pl && ml && id_of(pl + 1, &pm, &ps) && id_of(ml + 1, &mm, &ms) && (pm < mm || (pm == mm && ps <= ms));
+}
+
 /* commit, on the scheduler's thread: acknowledges through the position's
    LAST. A failure is logged once per outage and left: the next commit
    acknowledges through a later LAST, which covers this one, and what
-   the log holds is acknowledged at the next start. */
+   the log holds is acknowledged at the next start. Once Redis has
+   answered OK, no record up to LAST can be read back (held) again: the
+   checkpoint need not remember those positions (st_recv_acked). */
 static void commit(st_recv *h, const char *pos, size_t n)
 {
     rstate *st = st_recv_state(h);
@@ -281,6 +320,7 @@ static void commit(st_recv *h, const char *pos, size_t n)
         st->cm_down = true;
         return;
     }
+    st_recv_acked(h, pos, n);
     if (st->cm_down)
         rt_log(h->r->c->prog, "note", "source '%s': acknowledging to Redis at %s:%d again", st_recv_name(h),
                st->cm.host, st->cm.port);
@@ -391,6 +431,48 @@ static int64_t logged_prefix(st_recv *h, const reads *r)
     return i;
 }
 
+/* At the first start, with every held record in r: the ID before which
+   Redis holds nothing of this consumer's, into mark; false when unknown.
+   A list: its acknowledged counter (the held records follow it). A
+   stream: the ID before the first held entry; none held, the group's
+   last delivered ID (the later reads are all past it). No record up to
+   it can be read back, so the positions of earlier runs it covers are
+   not needed (st_recv_acked) even before this run acknowledges any. */
+static bool start_mark(rstate *st, const reads *r, char *mark, size_t cap)
+{
+    unsigned long long ms, seq;
+    if (st->stream && r->n > 0) {
+        if (!id_of(r->v[0].id, &ms, &seq) || (ms == 0 && seq == 0))
+            return false;
+        if (seq > 0)
+            snprintf(mark, cap, "%llu-%llu", ms, seq - 1);
+        else
+            snprintf(mark, cap, "%llu-%llu", ms - 1, ~0ULL);
+        return true;
+    }
+    const char *gv[] = { "GET", st->acked }, *xv[] = { "XINFO", "GROUPS", st->key };
+    redisReply *rep = st->stream ? rc_cmdv(&st->rd, 3, xv) : rc_cmdv(&st->rd, 2, gv);
+    bool ok = false;
+    if (rep && !st->stream && rep->type == REDIS_REPLY_STRING)
+        ok = snprintf(mark, cap, "%s", rep->str) > 0;
+    for (size_t g = 0; rep && st->stream && rep->type == REDIS_REPLY_ARRAY && g < rep->elements; g++) {
+        redisReply *e = rep->element[g];
+        const char *name = NULL, *last = NULL;
+        for (size_t f = 0; e->type == REDIS_REPLY_ARRAY && f + 1 < e->elements; f += 2) {
+            redisReply *k = e->element[f], *v = e->element[f + 1];
+            if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING && !strcmp(k->str, "name"))
+                name = v->str;
+            if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING && !strcmp(k->str, "last-delivered-id"))
+                last = v->str;
+        }
+        if (name && last && !strcmp(name, st->group))
+            ok = snprintf(mark, cap, "%s", last) > 0;
+    }
+    if (rep)
+        freeReplyObject(rep);
+    return ok && id_of(mark, &ms, &seq);
+}
+
 /* After a (re)connect: the records held for this consumer after the last
    one stored. At the first start (with a checkpoint) the logged ones are
    not stored again, and are acknowledged (a list's only when the log
@@ -412,6 +494,9 @@ static int resume(st_recv *h, rstate *st)
             break;
     }
     int64_t from = 0;
+    char mark[ID_MAX], pos[2 * ID_MAX + 2];
+    if (rc == 0 && first && st_recv_logged(h) && start_mark(st, &r, mark, sizeof mark))
+        st_recv_acked(h, pos, (size_t)pos_of(pos, sizeof pos, mark, mark));
     if (rc == 0 && r.n > 0 && first && st_recv_logged(h)) {
         from = logged_prefix(h, &r);
         char why[256];
@@ -420,6 +505,8 @@ static int resume(st_recv *h, rstate *st)
             rc = st->rd.c ? -2 : -1;
             if (rc == -2)
                 st_recv_error(h, "Redis refused acknowledging '%s': %s", st->key, why);
+        } else if (from > 0 && ack) {
+            st_recv_acked(h, pos, (size_t)pos_of(pos, sizeof pos, r.v[from - 1].id, r.v[from - 1].id));
         }
         if (rc == 0 && from > 0) {
             rt_log(h->r->c->prog, "note", "source '%s': %lld held record%s of '%s' already in the "
@@ -696,4 +783,4 @@ static void close_redis(st_recv *h)
 }
 
 const st_receiver st_recv_redis = { .open = open_redis, .run = run, .close = close_redis, .commit = commit,
-                                    .replay = replay };
+                                    .replay = replay, .covered = covered };

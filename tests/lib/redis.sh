@@ -3,8 +3,11 @@
 #   cli ARGS...    redis-cli on $R_PORT (the test's server R)
 #   redis_down R   SHUTDOWN SAVE (its data into dump.rdb), wait for the
 #                  process and the port to close
-#   redis_up R     a server again on R's port and directory (it loads
-#                  dump.rdb); sets R_PID; returns once it answers PONG
+#   redis_up R [OPTIONS...]
+#                  a server again on R's port and directory (it loads
+#                  dump.rdb), with the extra redis-server OPTIONS (e.g.
+#                  --rename-command XACK ''); sets R_PID; returns once it
+#                  answers PONG
 redis_down() {
     local port pid
     port=$(eval echo "\$${1}_PORT")
@@ -18,7 +21,7 @@ redis_up() {
     port=$(eval echo "\$${1}_PORT")
     dir=$(dirname "$(eval echo "\$${1}_LOG")")
     setpriv --pdeathsig TERM "$dir/redis-server" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-        --dir "$dir" --daemonize no --logfile "$dir/redis-again.log" </dev/null >/dev/null 2>&1 &
+        --dir "$dir" --daemonize no --logfile "$dir/redis-again.log" "${@:2}" </dev/null >/dev/null 2>&1 &
     pid=$!
     peers_add "$pid"
     printf -v "${1}_PID" %s "$pid"

@@ -2,7 +2,8 @@
  * (blockstore.c): entries read back in order, a torn tail ignored, a
  * damaged entry reported; blocks logged, allocated, spilled and brought
  * back; and what a restart recovers from the log: batches allocated after
- * the snapshot (done or not), blocks never allocated, file names. */
+ * the snapshot (done or not), blocks never allocated, file names; the
+ * positions a snapshot drops once their source has acknowledged them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -449,6 +450,70 @@ static void test_blockstore_many_files(void **state)
     rt_bs_close(&bs);
 }
 
+/* "FIRST LAST" sequence numbers: LAST of pos at or before LAST of mark. */
+static bool seq_covered(const char *pos, const char *mark)
+{
+    return atoll(strchr(pos, ' ') + 1) <= atoll(strchr(mark, ' ') + 1);
+}
+
+/* st_recv_acked's prune (blockstore_prune.c): when a snapshot's blob is
+   written, a source's positions its newest mark covers are dropped, the
+   others kept (the blob carries only those); an older mark changes
+   nothing; a source without a mark keeps all. */
+static void test_blockstore_acked(void **state)
+{
+    (void)state;
+    rt_prog p;
+    rt_ctx c;
+    ctx_init(&c, &p);
+    rt_bstore bs;
+    char sub[96], pos[32];
+    snprintf(sub, sizeof sub, "%s/acked", dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    rt_bs_init(&bs, &c, sub, 1 << 20);
+    assert_int_equal(rt_bs_start_log(&bs, 0), 0);
+    const char *r[] = { "x" };
+    for (int i = 1; i <= 10; i++) {
+        snprintf(pos, sizeof pos, "%d %d", 2 * i - 1, 2 * i);
+        rt_block b = str_block(r, 1, pos);
+        assert_int_equal(rt_bs_add(&bs, 0, &b), 0);
+        rt_block ib = int_block(i, 1);
+        ib.files = malloc(sizeof *ib.files);
+        ib.files[0] = strdup(pos);
+        ib.nfiles = 1;
+        assert_int_equal(rt_bs_add(&bs, 1, &ib), 0);
+    }
+    rt_bs_set_acked(&bs, 0, "11 12", seq_covered);   /* through the 6th */
+    rt_bs_set_acked(&bs, 0, "1 4", seq_covered);     /* older: ignored */
+    rt_batch bt;
+    assert_int_equal(rt_bs_take(&bs, 1000, &bt), 0);
+    st_buf blob = { 0 };
+    rt_bs_blob(&bs, &bt, &blob);
+    assert_int_equal(bs.src[0].nfiles, 4);
+    assert_int_equal(bs.src[1].nfiles, 10);
+    assert_false(rt_bs_has_file(&bs, 0, "11 12"));
+    assert_false(rt_bs_has_file(&bs, 0, "1 2"));
+    assert_true(rt_bs_has_file(&bs, 0, "13 14"));
+    assert_true(rt_bs_has_file(&bs, 0, "19 20"));
+    assert_true(rt_bs_has_file(&bs, 1, "1 2"));
+    /* the blob: per source next, cum, lost bound, count, positions */
+    st_rd rd = { blob.p, blob.p + blob.n, false };
+    assert_int_equal(st_rd_i64(&rd), 2);
+    for (int k = 0; k < 3; k++)
+        st_rd_i64(&rd);
+    assert_int_equal(st_rd_i64(&rd), 4);
+    int64_t n = st_rd_i64(&rd);
+    assert_int_equal(n, 5);
+    assert_memory_equal(rd.p, "13 14", 5);
+    rt_bs_set_acked(&bs, 0, "19 20", seq_covered);
+    blob.n = 0;
+    rt_bs_blob(&bs, &bt, &blob);
+    assert_int_equal(bs.src[0].nfiles, 0);
+    rt_bs_release(&bs, &bt);
+    st_buf_free(&blob);
+    rt_bs_close(&bs);
+}
+
 /* Entries with valid checksums that claim what is not there: refused at
    once (no hang on 2^62 file names, no signed overflow of counts). */
 static void crafted(const char *sub, const st_buf *e1, const st_buf *e2, const char *want)
@@ -535,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_blockstore_log_and_recover),
         cmocka_unit_test(test_blockstore_memory_budget),
         cmocka_unit_test(test_blockstore_many_files),
+        cmocka_unit_test(test_blockstore_acked),
         cmocka_unit_test(test_blockstore_crafted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
