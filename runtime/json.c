@@ -140,28 +140,28 @@ static inline bool build_quotes(jp p, size_t n, uint64_t *qm)
 }
 #endif
 
+/* The w (4 or 8) bytes at p, unaligned. */
+static inline uint64_t load_w(const char *p, size_t w)
+{
+    if (w == 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        return x;
+    }
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
 /* memcmp(a, b, n) == 0 for the short names json() is given, without a
    call: two overlapping loads of each side for 4 to 16 bytes (nothing
    outside [a, a + n) and [b, b + n) is read). */
 static inline bool same_bytes(const char *a, const char *b, size_t n)
 {
-    if (n >= 8 && n <= 16) {
-        uint64_t x0, y0, x1, y1;
-        memcpy(&x0, a, 8);
-        memcpy(&y0, b, 8);
-        memcpy(&x1, a + n - 8, 8);
-        memcpy(&y1, b + n - 8, 8);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    if (n >= 4 && n < 8) {
-        uint32_t x0, y0, x1, y1;
-        memcpy(&x0, a, 4);
-        memcpy(&y0, b, 4);
-        memcpy(&x1, a + n - 4, 4);
-        memcpy(&y1, b + n - 4, 4);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    return memcmp(a, b, n) == 0;
+    if (n < 4 || n > 16)
+        return memcmp(a, b, n) == 0;
+    size_t w = n >= 8 ? 8 : 4;
+    return ((load_w(a, w) ^ load_w(b, w)) | (load_w(a + n - w, w) ^ load_w(b + n - w, w))) == 0;
 }
 
 static inline jp next_special(const jscan2 *s, jp p)
