@@ -105,11 +105,13 @@ int rt_run_realtime(rt_prog *p, int sigfd)
     }
     /* Checkpoints first: batches a crash left unfinished run before any
        new record is received. */
-    bool ck_failed = false;   /* logged by rt_recover() */
-    for (int c = 0; c < run.n; c++)
-        if (rt_recover(&run.ctxs[c]) != 0)
-            ck_failed = true;
-    if (ck_failed)
+    bool ck_failed = false, ck_stopped = false;   /* logged by rt_recover() */
+    for (int c = 0; c < run.n; c++) {
+        int rr = rt_recover(&run.ctxs[c]);
+        ck_failed |= rr < 0;
+        ck_stopped |= rr > 0;
+    }
+    if (ck_failed || ck_stopped)
         rc = 1;
     /* Start: schedulers, then receivers, then timers. */
     int running = 0;   /* contexts whose scheduler runs */
@@ -135,9 +137,10 @@ int rt_run_realtime(rt_prog *p, int sigfd)
         }
     }
     if (rc) {
-        if (!ck_failed)
+        if (!ck_failed && !ck_stopped)
             rt_log(p, "error", "cannot start the program's threads");
-        atomic_store(&p->failed, true);
+        if (ck_failed || !ck_stopped)
+            atomic_store(&p->failed, true);   /* a stop asked for while recovering is not a failure */
         stop_all(&run);
         for (int c = 0; c < run.n; c++)
             if (run.ctxs[c].sched_started && !run.ctxs[c].timer_started)

@@ -49,7 +49,9 @@ static int replay(void *arg, int src, const char *pos, size_t n, st_buf *bytes, 
 /* Opens the context's checkpoint (when it has one): restores the newest
    snapshot, runs again every batch the log says was allocated after it
    (their outputs only when they had not completed), and starts the log.
-   Sets where the timer begins. 0 or -1 (logged). */
+   Sets where the timer begins. 0, 1 when a signal stopped it (the batches
+   not run again stay in the log for the next start; logged), or -1
+   (logged). */
 int rt_recover(rctx *r)
 {
     rt_ctx *c = r->c;
@@ -83,10 +85,11 @@ int rt_recover(rctx *r)
     }
     rt_restore_free(&rs);
     int rc = rt_bs_start_log(&r->bs, r->zero_ms);
-    int64_t outputs = 0;
+    int64_t outputs = 0, ran = 0;
     for (int64_t k = 0; k < nb; k++) {
         if (rc == 0 && (rt_bs_load(&r->bs, &bt[k]) != 0 || rt_rctx_run_batch(r, &bt[k], 0) != 0))
             rc = -1;
+        ran += rc == 0;
         outputs += !bt[k].done;
         if (rc == 0 && k == nb - 1 && (bt[k].time_ms - r->zero_ms) % r->ck_every != 0 &&
             rt_rctx_snapshot(r, &bt[k]) != 0)
@@ -94,7 +97,16 @@ int rt_recover(rctx *r)
         rt_bs_release(&r->bs, &bt[k]);
     }
     free(bt);
-    if (r->recovering)
+    if (rc != 0 && rt_signalled()) {
+        /* a stop asked for while a batch's records were read again (a
+           broker that does not answer): what was not run again is still in
+           the log, as it was */
+        rt_log(c->prog, "note", "context '%s': stopped while recovering from %s: %lld of %lld batch%s run "
+               "again; the next start runs the others", c->desc->name, r->ckdir, (long long)ran, (long long)nb,
+               nb == 1 ? "" : "es");
+        return 1;
+    }
+    if (r->recovering && rc == 0)
         rt_log(c->prog, "note", "context '%s' recovered from %s: %s, %lld batch%s run again "
                "(%lld with outputs)", c->desc->name, r->ckdir,
                found > 0 ? "state restored" : "no snapshot yet", (long long)nb, nb == 1 ? "" : "es",

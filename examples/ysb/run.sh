@@ -28,6 +28,10 @@ STREAMC=${STREAMC:-$BIN/streamc}
 PRODUCE=$ROOT/$BUILD/bench/ysb_produce
 YSB_DIR=${YSB_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/ysb.XXXXXX")}
 mkdir -p "$YSB_DIR"
+# every run starts a Kafka cluster and a Redis of its own: the checkpoint
+# of an earlier run in the same YSB_DIR names the offsets of another
+# cluster (the job would refuse it)
+rm -rf "$YSB_DIR/ysb.ckpt"
 
 for f in "$STREAMC" "$PRODUCE" "$ROOT/$BUILD/tests/kafka_mock"; do
     [ -x "$f" ] || { echo "ysb: $f missing: run 'make ysb'" >&2; exit 2; }

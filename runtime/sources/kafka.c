@@ -837,7 +837,7 @@ static int replay(st_recv *h, const char *pos, size_t n)
     rd_kafka_topic_partition_list_add(l, topic, p)->offset = from;
     rd_kafka_assign(rk, l);
     rd_kafka_topic_partition_list_destroy(l);
-    int64_t next = from, quiet_since = rt_mono_ms();
+    int64_t next = from, quiet_since = rt_mono_ms(), checked_ms = quiet_since;
     bool warned = false;
     int rc = 0;
     while (next < to) {
@@ -849,6 +849,25 @@ static int replay(st_recv *h, const char *pos, size_t n)
             break;
         }
         if (!m) {
+            /* A partition's offsets never come back below its end: a
+               recovered range that ends past it was another cluster's, or
+               the topic's before it was made again, and will never come.
+               (Asked once a second while nothing comes; a broker that does
+               not answer is an outage: waited for.) */
+            if (rt_mono_ms() - checked_ms >= 1000) {
+                int64_t lo = -1, hi = -1;
+                checked_ms = rt_mono_ms();
+                if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, KMETA_MS) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                    hi >= 0 && hi < to) {
+                    rt_log(h->r->c->prog, "error", "source '%s': partition %s[%d]: offsets %lld to %lld of a "
+                           "recovered batch are past the end of the partition (it holds offsets %lld to %lld): "
+                           "the topic was deleted and made again, or this checkpoint belongs to another cluster",
+                           st_recv_name(h), topic, (int)p, (long long)from, (long long)to - 1, (long long)lo,
+                           (long long)hi - 1);
+                    rc = -1;
+                    break;
+                }
+            }
             if (!warned && rt_mono_ms() - quiet_since > 10000) {
                 st_recv_error(h, "partition %s[%d]: waiting for offsets %lld to %lld of a recovered batch from %s",
                               topic, (int)p, (long long)next, (long long)to - 1, brokers);
