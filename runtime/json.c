@@ -42,9 +42,9 @@ static inline jp ws(jp p, jp e)
    byte at all (the usual one) needs only the quotes: a string ends at
    the next one. */
 enum { JS_MAX_MASK = 4096 };
-#ifndef PF_DIST
-#define PF_DIST 512
-#endif
+/* Records are mostly read in order from a big buffer: the bytes this far
+   ahead are asked for while this one is parsed (one instruction). */
+enum { JS_PREFETCH = 512 };
 
 typedef struct jscan2 {
     jp base, e;
@@ -102,10 +102,8 @@ static inline bool build_masks(jp p, size_t n, uint64_t *qm, uint64_t *bd)
     return (any | d) == 0;
 }
 
-
-/* The quote bitmap of [p, p + n) as build_masks makes it, and whether the
-   record is clean (no backslash, no control byte), with the others only
-   gathered, not laid out: the usual record needs no more. */
+/* The quotes of the 16 bytes at p; their backslashes and control bytes
+   are gathered into *any. */
 static inline uint64_t quotes16_any(jp p, __m128i *any)
 {
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), c = _mm_set1_epi8(0x1f);
@@ -114,6 +112,9 @@ static inline uint64_t quotes16_any(jp p, __m128i *any)
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, q));
 }
 
+/* The quote bitmap of [p, p + n) as build_masks makes it, and whether the
+   record is clean (no backslash, no control byte), with the others only
+   gathered, not laid out: the usual record needs no more. */
 static inline bool build_quotes(jp p, size_t n, uint64_t *qm)
 {
     __m128i any = _mm_setzero_si128();
@@ -426,7 +427,7 @@ uint64_t st_json_fields(st_arena *a, st_str s, const st_str *names, int n, st_st
         lens |= UINT64_C(1) << (names[i].n < 63 ? names[i].n : 63);
 #if defined(__SSE2__)
     uint64_t qm[JS_MAX_MASK / 64 + 1], bd[JS_MAX_MASK / 64 + 1];
-    __builtin_prefetch(p + PF_DIST);
+    __builtin_prefetch(p + JS_PREFETCH);
     if (s.n >= 16 && s.n <= JS_MAX_MASK) {
         if (build_quotes(p, (size_t)s.n, qm)) {
             uint64_t r = fields_canon(p, (size_t)s.n, qm, names, n, lens, out);

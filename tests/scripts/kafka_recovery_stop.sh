@@ -67,8 +67,11 @@ for _ in $(seq 1 200); do kill -0 $p 2>/dev/null || break; sleep 0.05; done
 kill -0 $p 2>/dev/null && { kill -9 $p; fail "still running 10 s after SIGTERM during recovery: $(cat e2)"; }
 wait $p || rc=$?
 [ $rc = 0 ] || fail "stopped during recovery: exit $rc: $(cat e2)"
-grep -qx "hold: note: context 'c': stopped while recovering from ck/c: 0 of 1 batch run again; the next start runs the others" e2 ||
-    fail "no note: $(cat e2)"
+# (the log holds the held batch and the batches done before it since the
+# last snapshot: how many depends on when the records came; the held one
+# is not run)
+note=$(sed -n "s/^hold: note: context 'c': stopped while recovering from ck\/c: \([0-9]*\) of \([0-9]*\) batch\(es\)\{0,1\} run again; the next start runs the others$/\1 \2/p" e2)
+[ -n "$note" ] && [ "${note% *}" -lt "${note#* }" ] || fail "no note: $(cat e2)"
 grep -q "recovered from" e2 && fail "said it recovered: $(cat e2)"
 [ ! -e in-batch ] || fail "the batch ran without its records"
 
