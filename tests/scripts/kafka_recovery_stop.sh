@@ -3,7 +3,9 @@
 # program at once, exit 0, with a note; the batch stays in the log, and
 # the next start, with the brokers back, runs it with its 10 records.
 # Before, the signal waited for the end of recovery, which never came (a
-# second signal killed the program).
+# second signal killed the program). Against another cluster, whose
+# partition ends before the batch's range, recovery refuses the range
+# (before, it waited for its records for ever).
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lib/kafka_test.sh"
 
@@ -82,4 +84,16 @@ in_batch $p
 [ "$(cat in-batch)" = 10 ] || fail "the recovered batch had $(cat in-batch) records, not 10"
 kill -9 $p
 wait $p 2>/dev/null || true
+rm in-batch
+
+# ---- another cluster, whose partition holds 3 records: the batch's range
+# (offsets 0 to 9) is past its end (the timeout only stops a hang) ----
+stop_peers
+start_kafka_mock K2 t:1
+seq 3 | kcat -b "$K2" -P -t t $KP || fail "produce 2"
+rc=0; timeout 60 ./hold --param brokers="$K2" >o4 2>e4 || rc=$?
+[ $rc = 1 ] || fail "replay past the end: exit $rc: $(cat e4)"
+grep -qx "hold: error: source 'ev': partition t\[0\]: offsets 0 to 9 of a recovered batch are past the end of the partition (it holds offsets 0 to 2): the topic was deleted and made again, or this checkpoint belongs to another cluster" e4 ||
+    fail "replay message: $(cat e4)"
+[ ! -e in-batch ] || fail "the refused batch ran"
 echo "kafka_recovery_stop: ok"
