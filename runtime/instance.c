@@ -64,26 +64,18 @@ static int parse_id(const char *t, size_t n, char out[ID_HEX + 1])
 /* Reads path's id; 0, 1 when there is no such file, -1 logged. */
 static int read_id(rt_ctx *c, const char *path, char out[ID_HEX + 1])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 1;
-        rt_log(c->prog, "error", "context '%s': cannot read %s: %s", c->desc->name, path, strerror(errno));
-        return -1;
-    }
-    char t[128];
-    size_t n = 0;
-    ssize_t r;
-    while (n < sizeof t && ((r = read(fd, t + n, sizeof t - n)) > 0 || (r < 0 && errno == EINTR)))
-        if (r > 0)
-            n += (size_t)r;
-    int e = errno;
-    close(fd);
-    if (r < 0) {
+    char *t;
+    size_t n;
+    int e = rt_read_file(path, &t, &n);
+    if (e == ENOENT)
+        return 1;
+    if (e) {
         rt_log(c->prog, "error", "context '%s': cannot read %s: %s", c->desc->name, path, strerror(e));
         return -1;
     }
-    if (parse_id(t, n, out) != 0) {
+    int rc = parse_id(t, n, out);
+    free(t);
+    if (rc != 0) {
         bool accept = c->prog && c->prog->opts.accept_loss;
         rt_log(c->prog, accept ? "warning" : "error",
                "context '%s': %s is damaged (not \"streamc instance 1\" and 32 hex digits): the outputs that "
